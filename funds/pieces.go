@@ -1,0 +1,175 @@
+package funds
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Piece states: committed (debited, not yet known printed), printed, spoiled (debited but not printed,
+// kept for a refund request and never reprinted).
+const (
+	PieceCommitted = "committed"
+	PiecePrinted   = "printed"
+	PieceSpoiled   = "spoiled"
+)
+
+// PieceInfo describes a mail piece being debited.
+type PieceInfo struct {
+	MailClass   string // e.g. "First-Class letter", or "key-in"
+	AccountCode string // cost centre, may be empty
+	MailingDate string // YYYY-MM-DD printed in the indicium
+	Actor       string // the signed-in user
+}
+
+// Piece is one debited mail piece and the registers right after its debit.
+type Piece struct {
+	Seq       int64
+	Amount    Amount
+	State     string
+	Info      PieceInfo
+	Created   string
+	Note      string
+	Registers Registers
+}
+
+// InsufficientFundsError is returned by Debit when a piece costs more than is in the meter.
+type InsufficientFundsError struct {
+	Needed    Amount
+	Available Amount
+}
+
+func (e *InsufficientFundsError) Error() string {
+	return fmt.Sprintf("insufficient funds: the piece needs %s but the meter holds %s; add postage to the meter",
+		e.Needed, e.Available)
+}
+
+// ErrInvalidAmount is wrapped when an amount is zero or negative where it must be positive.
+var ErrInvalidAmount = errors.New("amount must be greater than zero")
+
+// Debit takes the postage for one piece: available -= amount, used += amount, pieces += 1, batch
+// counters, the piece row and the audit entry, in one committed transaction. Only after Debit returns
+// may the print engine print; a print that then fails must be reported with MarkSpoiled.
+func (v *Vault) Debit(ctx context.Context, amount Amount, info PieceInfo) (Piece, error) {
+	if amount <= 0 {
+		return Piece{}, fmt.Errorf("debit %s: %w", amount.MillsString(), ErrInvalidAmount)
+	}
+	var piece Piece
+	err := v.writeTx(ctx, func(tx *sql.Tx) error {
+		regs, err := readRegisters(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("read registers: %w", err)
+		}
+		if amount > regs.Available {
+			return &InsufficientFundsError{Needed: amount, Available: regs.Available}
+		}
+		regs.Available -= amount
+		regs.Used += amount
+		regs.Pieces++
+		regs.BatchCount++
+		regs.BatchValue += amount
+		assertControlSum(regs)
+		if _, err := tx.ExecContext(ctx, `UPDATE registers SET available = ?, used = ?, pieces = ?, batch_count = ?,
+			batch_value = ? WHERE id = 1`, regs.Available, regs.Used, regs.Pieces, regs.BatchCount, regs.BatchValue); err != nil {
+			return fmt.Errorf("update registers: %w", err)
+		}
+		created := v.stamp()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pieces(seq, amount, state, mail_class, account_code, mailing_date,
+			actor, created) VALUES(?, ?, 'committed', ?, ?, ?, ?, ?)`, regs.Pieces, amount, info.MailClass,
+			info.AccountCode, info.MailingDate, info.Actor, created); err != nil {
+			return fmt.Errorf("insert piece %d: %w", regs.Pieces, err)
+		}
+		body := fmt.Sprintf("piece %d %s", regs.Pieces, amount.MillsString())
+		if err := v.appendAudit(ctx, tx, info.Actor, "debit", body, regs); err != nil {
+			return err
+		}
+		piece = Piece{Seq: regs.Pieces, Amount: amount, State: PieceCommitted, Info: info, Created: created, Registers: regs}
+		return nil
+	})
+	if err != nil {
+		return Piece{}, fmt.Errorf("debit %s: %w", amount.MillsString(), err)
+	}
+	return piece, nil
+}
+
+// assertControlSum panics if the in-memory registers break the PSD control sum: that is a bug in this
+// package, and carrying on would write it to disk (the CHECK constraint would refuse it anyway).
+func assertControlSum(r Registers) {
+	if r.Available < 0 || r.Available+r.Used != r.Control || r.BatchValue < 0 {
+		panic(fmt.Sprintf("funds: register invariant broken: %+v", r))
+	}
+}
+
+// MarkPrinted records that the print engine confirmed the piece's impression.
+func (v *Vault) MarkPrinted(ctx context.Context, seq int64) error {
+	return v.markPiece(ctx, seq, PiecePrinted, "", "system")
+}
+
+// MarkSpoiled records that the piece was debited but not printed; it stays in the used register and on
+// the spoiled list for a refund request, and is never reprinted.
+func (v *Vault) MarkSpoiled(ctx context.Context, seq int64, reason, actor string) error {
+	return v.markPiece(ctx, seq, PieceSpoiled, reason, actor)
+}
+
+func (v *Vault) markPiece(ctx context.Context, seq int64, state, note, actor string) error {
+	err := v.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE pieces SET state = ?, note = ? WHERE seq = ? AND state = 'committed'`,
+			state, note, seq)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			var cur string
+			if err := tx.QueryRowContext(ctx, `SELECT state FROM pieces WHERE seq = ?`, seq).Scan(&cur); err != nil {
+				return fmt.Errorf("no piece %d: %w", seq, err)
+			}
+			if cur == state {
+				return nil // already recorded; marking is idempotent
+			}
+			return fmt.Errorf("piece %d is %s, only a committed piece can become %s", seq, cur, state)
+		}
+		if state != PieceSpoiled {
+			return nil // printing changes no money; the debit entry already audits the piece
+		}
+		regs, err := readRegisters(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return v.appendAudit(ctx, tx, actor, "spoiled", fmt.Sprintf("piece %d: %s", seq, note), regs)
+	})
+	if err != nil {
+		return fmt.Errorf("mark piece %d %s: %w", seq, state, err)
+	}
+	return nil
+}
+
+// Pieces lists pieces in the given state (all states if empty), newest first, at most limit.
+func (v *Vault) Pieces(ctx context.Context, state string, limit int) ([]Piece, error) {
+	rows, err := v.db.QueryContext(ctx, `SELECT seq, amount, state, mail_class, account_code, mailing_date, actor,
+		created, note FROM pieces WHERE ? = '' OR state = ? ORDER BY seq DESC LIMIT ?`, state, state, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list pieces: %w", err)
+	}
+	defer rows.Close()
+	var out []Piece
+	for rows.Next() {
+		var p Piece
+		if err := rows.Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass, &p.Info.AccountCode, &p.Info.MailingDate,
+			&p.Info.Actor, &p.Created, &p.Note); err != nil {
+			return nil, fmt.Errorf("list pieces: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SpoiledTotal is the count and value of spoiled pieces, for the funds report and refund requests.
+func (v *Vault) SpoiledTotal(ctx context.Context) (count int64, value Amount, err error) {
+	err = v.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM pieces WHERE state = 'spoiled'`).
+		Scan(&count, &value)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sum spoiled pieces: %w", err)
+	}
+	return count, value, nil
+}

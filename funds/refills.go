@@ -1,0 +1,224 @@
+package funds
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Meter-side refill states (DESIGN.md, Refill protocol). The only transitions are
+// requested → applied → confirmed and requested → abandoned → closed; the database refuses any other.
+const (
+	RefillRequested = "requested" // intent stored, not yet answered by the Data Center
+	RefillApplied   = "applied"   // credited to the registers, not yet posted at the Data Center
+	RefillConfirmed = "confirmed" // credited and posted: final
+	RefillAbandoned = "abandoned" // never to be applied; the Data Center must still void its hold
+	RefillClosed    = "closed"    // abandoned and voided: final
+)
+
+// Refill is one refill as the meter records it.
+type Refill struct {
+	ID             string
+	Amount         Amount
+	State          string
+	Actor          string
+	Created        string
+	Updated        string
+	DeclineCode    string
+	DeclineMessage string
+}
+
+// Open reports whether the refill still needs the Data Center to reach a final state.
+func (r Refill) Open() bool {
+	return r.State == RefillRequested || r.State == RefillApplied || r.State == RefillAbandoned
+}
+
+// ErrRefillPending is returned when a new refill is asked for while another is requested or applied.
+var ErrRefillPending = errors.New("a refill is already pending")
+
+// ErrUnknownRefill is returned for a refill id the vault has never stored.
+var ErrUnknownRefill = errors.New("no such refill")
+
+// CreateRefill stores the intent to refill (state requested) and commits it before anything is sent.
+// It refuses while another refill is requested or applied, so at most one can be in flight.
+func (v *Vault) CreateRefill(ctx context.Context, id string, amount Amount, actor string) error {
+	if amount <= 0 {
+		return fmt.Errorf("create refill %s of %s: %w", id, amount.MillsString(), ErrInvalidAmount)
+	}
+	err := v.writeTx(ctx, func(tx *sql.Tx) error {
+		var pending string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM refills WHERE state IN ('requested', 'applied') LIMIT 1`).Scan(&pending)
+		if err == nil {
+			return fmt.Errorf("%w (%s)", ErrRefillPending, pending)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now := v.stamp()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refills(id, amount, state, actor, created, updated)
+			VALUES(?, ?, 'requested', ?, ?, ?)`, id, amount, actor, now, now); err != nil {
+			return fmt.Errorf("insert: %w", err)
+		}
+		regs, err := readRegisters(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return v.appendAudit(ctx, tx, actor, "refill-requested", fmt.Sprintf("%s %s", id, amount.MillsString()), regs)
+	})
+	if err != nil {
+		return fmt.Errorf("create refill %s: %w", id, err)
+	}
+	return nil
+}
+
+// ApplyRefill credits a requested refill to the registers and moves it to applied, in one transaction.
+// It applies only from requested: for any other state it changes nothing and reports applied=false,
+// which makes a replayed grant harmless.
+func (v *Vault) ApplyRefill(ctx context.Context, id string) (applied bool, err error) {
+	if plantedBug == BugSplitApply {
+		return v.applyRefillSplit(ctx, id)
+	}
+	err = v.writeTx(ctx, func(tx *sql.Tx) error {
+		r, err := readRefill(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if r.State != RefillRequested {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refills SET state = 'applied', updated = ? WHERE id = ? AND state = 'requested'`,
+			v.stamp(), id); err != nil {
+			return fmt.Errorf("mark applied: %w", err)
+		}
+		if err := v.credit(ctx, tx, r); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("apply refill %s: %w", id, err)
+	}
+	return applied, nil
+}
+
+func (v *Vault) credit(ctx context.Context, tx *sql.Tx, r Refill) error {
+	regs, err := readRegisters(ctx, tx)
+	if err != nil {
+		return err
+	}
+	regs.Available += r.Amount
+	regs.Control += r.Amount
+	assertControlSum(regs)
+	if _, err := tx.ExecContext(ctx, `UPDATE registers SET available = ?, control = ? WHERE id = 1`,
+		regs.Available, regs.Control); err != nil {
+		return fmt.Errorf("credit registers: %w", err)
+	}
+	return v.appendAudit(ctx, tx, r.Actor, "refill-applied", fmt.Sprintf("%s %s", r.ID, r.Amount.MillsString()), regs)
+}
+
+// ConfirmRefill marks an applied refill confirmed once the Data Center has posted it.
+func (v *Vault) ConfirmRefill(ctx context.Context, id string) error {
+	return v.moveRefill(ctx, id, RefillApplied, RefillConfirmed, "", "")
+}
+
+// AbandonRefill marks a requested refill as never to be applied (declined, or cancelled by the user).
+// It must commit before the void is sent, so a late grant can never be applied.
+func (v *Vault) AbandonRefill(ctx context.Context, id, declineCode, declineMessage string) error {
+	return v.moveRefill(ctx, id, RefillRequested, RefillAbandoned, declineCode, declineMessage)
+}
+
+// CloseRefill marks an abandoned refill closed once the Data Center has voided (or declined) it.
+func (v *Vault) CloseRefill(ctx context.Context, id string) error {
+	return v.moveRefill(ctx, id, RefillAbandoned, RefillClosed, "", "")
+}
+
+// moveRefill makes a state change that moves no money; repeating a done change is a no-op.
+func (v *Vault) moveRefill(ctx context.Context, id, from, to, declineCode, declineMessage string) error {
+	err := v.writeTx(ctx, func(tx *sql.Tx) error {
+		r, err := readRefill(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if r.State == to {
+			return nil
+		}
+		if r.State != from {
+			return fmt.Errorf("refill is %s, only a %s refill can become %s", r.State, from, to)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refills SET state = ?, updated = ?,
+			decline_code = CASE WHEN ? = '' THEN decline_code ELSE ? END,
+			decline_message = CASE WHEN ? = '' THEN decline_message ELSE ? END WHERE id = ?`,
+			to, v.stamp(), declineCode, declineCode, declineMessage, declineMessage, id); err != nil {
+			return err
+		}
+		regs, err := readRegisters(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return v.appendAudit(ctx, tx, r.Actor, "refill-"+to, id, regs)
+	})
+	if err != nil {
+		return fmt.Errorf("refill %s %s: %w", id, to, err)
+	}
+	return nil
+}
+
+// Refill reads one refill.
+func (v *Vault) Refill(ctx context.Context, id string) (Refill, error) {
+	r, err := readRefill(ctx, v.db, id)
+	if err != nil {
+		return Refill{}, fmt.Errorf("read refill %s: %w", id, err)
+	}
+	return r, nil
+}
+
+func readRefill(ctx context.Context, q queryer, id string) (Refill, error) {
+	var r Refill
+	err := q.QueryRowContext(ctx, `SELECT id, amount, state, actor, created, updated, decline_code, decline_message
+		FROM refills WHERE id = ?`, id).Scan(&r.ID, &r.Amount, &r.State, &r.Actor, &r.Created, &r.Updated,
+		&r.DeclineCode, &r.DeclineMessage)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrUnknownRefill
+	}
+	return r, err
+}
+
+// OpenRefills lists refills that are not final yet, oldest first.
+func (v *Vault) OpenRefills(ctx context.Context) ([]Refill, error) {
+	return v.listRefills(ctx, `WHERE state IN ('requested', 'applied', 'abandoned') ORDER BY created, id`, -1)
+}
+
+// Refills lists all refills, newest first, at most limit (all if limit < 0).
+func (v *Vault) Refills(ctx context.Context, limit int) ([]Refill, error) {
+	return v.listRefills(ctx, `ORDER BY created DESC, id DESC`, limit)
+}
+
+// LastAppliedRefill returns the newest refill that reached the registers, or ok=false before the first.
+func (v *Vault) LastAppliedRefill(ctx context.Context) (r Refill, ok bool, err error) {
+	list, err := v.listRefills(ctx, `WHERE state IN ('applied', 'confirmed') ORDER BY created DESC, id DESC`, 1)
+	if err != nil || len(list) == 0 {
+		return Refill{}, false, err
+	}
+	return list[0], true, nil
+}
+
+func (v *Vault) listRefills(ctx context.Context, where string, limit int) ([]Refill, error) {
+	rows, err := v.db.QueryContext(ctx, `SELECT id, amount, state, actor, created, updated, decline_code,
+		decline_message FROM refills `+where+` LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list refills: %w", err)
+	}
+	defer rows.Close()
+	var out []Refill
+	for rows.Next() {
+		var r Refill
+		if err := rows.Scan(&r.ID, &r.Amount, &r.State, &r.Actor, &r.Created, &r.Updated, &r.DeclineCode,
+			&r.DeclineMessage); err != nil {
+			return nil, fmt.Errorf("list refills: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

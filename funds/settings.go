@@ -1,0 +1,54 @@
+package funds
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Setting reads a meter setting stored beside the registers; ok is false if it was never set.
+func (v *Vault) Setting(ctx context.Context, key string) (value string, ok bool, err error) {
+	err = v.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read setting %s: %w", key, err)
+	}
+	return value, true, nil
+}
+
+// SetSetting stores a meter setting and audits who changed it.
+func (v *Vault) SetSetting(ctx context.Context, key, value, actor string) error {
+	err := v.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES(?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+			return err
+		}
+		regs, err := readRegisters(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return v.appendAudit(ctx, tx, actor, "setting", key+"="+value, regs)
+	})
+	if err != nil {
+		return fmt.Errorf("set setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// SpoilUnconfirmedPieces marks every piece still committed (debited, print never confirmed, e.g. after
+// a power cut) as spoiled. Called at start-up: such pieces are never reprinted automatically.
+func (v *Vault) SpoilUnconfirmedPieces(ctx context.Context, reason string) (int, error) {
+	list, err := v.Pieces(ctx, PieceCommitted, -1)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range list {
+		if err := v.MarkSpoiled(ctx, p.Seq, reason, "system"); err != nil {
+			return 0, err
+		}
+	}
+	return len(list), nil
+}

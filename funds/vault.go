@@ -1,0 +1,259 @@
+package funds
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Vault is the meter's postal security device: the registers, the pieces printed, the refills and an
+// append-only, hash-chained audit log, all in one SQLite file. Every change of registers is one
+// immediate transaction on the single writer connection, committed (fsynced) before the caller is told.
+type Vault struct {
+	db  *sql.DB
+	now func() time.Time
+
+	// mu serialises writers in-process so the cached audit head always matches the database.
+	mu       sync.Mutex
+	lastHash []byte
+	lastSeq  int64
+}
+
+// VaultOptions tunes a vault; the zero value is right for production.
+type VaultOptions struct {
+	Now func() time.Time // the clock stamped on rows; time.Now if nil
+}
+
+// Registers are the PSD registers. Available is the descending register, Used the ascending one,
+// Control their sum (equal to all credit ever received). Batch counters are resettable.
+type Registers struct {
+	Available  Amount
+	Used       Amount
+	Control    Amount
+	Pieces     int64
+	BatchCount int64
+	BatchValue Amount
+}
+
+// Readings converts registers to the form reported to the Data Center.
+func (r Registers) Readings() RegisterReadings {
+	return RegisterReadings{AvailableMills: r.Available.Mills(), UsedMills: r.Used.Mills(),
+		ControlMills: r.Control.Mills(), Pieces: r.Pieces}
+}
+
+// VaultDSN is the connection string every vault uses: WAL, synchronous=FULL, immediate transactions.
+// It is built from the path only, never from other input, because modernc runs _pragma values as SQL.
+func VaultDSN(path string) string {
+	u := url.URL{Scheme: "file", Opaque: path}
+	return u.String() + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=foreign_keys(1)&_txlock=immediate"
+}
+
+// OpenVault opens or creates the vault at path. It refuses to open if SQLite did not take the durability
+// pragmas, and it runs Verify so a vault whose registers disagree with its history is never used.
+func OpenVault(ctx context.Context, path string, opts VaultOptions) (*Vault, error) {
+	db, err := sql.Open("sqlite", VaultDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open vault %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // the single writer; reads share it, SQLite allows one writer anyway
+	db.SetConnMaxLifetime(0)
+	v := &Vault{db: db, now: opts.Now}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if err := v.init(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open vault %s: %w", path, err)
+	}
+	return v, nil
+}
+
+func (v *Vault) init(ctx context.Context) error {
+	if err := CheckDurablePragmas(ctx, v.db); err != nil {
+		return err
+	}
+	if _, err := v.db.ExecContext(ctx, vaultSchema); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	if err := v.loadAuditHead(ctx); err != nil {
+		return err
+	}
+	if v.lastSeq == 0 {
+		if err := v.writeTx(ctx, func(tx *sql.Tx) error {
+			regs, err := readRegisters(ctx, tx)
+			if err != nil {
+				return err
+			}
+			return v.appendAudit(ctx, tx, "system", "vault-created", "", regs)
+		}); err != nil {
+			return fmt.Errorf("first audit entry: %w", err)
+		}
+	}
+	if err := v.Verify(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// CheckDurablePragmas fails unless the connection runs WAL with synchronous=FULL and foreign keys on.
+func CheckDurablePragmas(ctx context.Context, db *sql.DB) error {
+	var mode string
+	var sync, fk int
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("read journal_mode: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return fmt.Errorf("read synchronous: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return fmt.Errorf("read foreign_keys: %w", err)
+	}
+	if mode != "wal" || sync != 2 || fk != 1 {
+		return fmt.Errorf("%w: journal_mode=%s synchronous=%d foreign_keys=%d, want wal, 2 (FULL), 1",
+			ErrNotDurable, mode, sync, fk)
+	}
+	return nil
+}
+
+// ErrNotDurable means SQLite did not accept the settings that make a commit survive a power cut.
+var ErrNotDurable = errors.New("database is not configured for durable commits")
+
+// Close closes the database.
+func (v *Vault) Close() error { return v.db.Close() }
+
+// Registers reads the current registers.
+func (v *Vault) Registers(ctx context.Context) (Registers, error) {
+	regs, err := readRegisters(ctx, v.db)
+	if err != nil {
+		return Registers{}, fmt.Errorf("read registers: %w", err)
+	}
+	return regs, nil
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func readRegisters(ctx context.Context, q queryer) (Registers, error) {
+	var r Registers
+	err := q.QueryRowContext(ctx, `SELECT available, used, control, pieces, batch_count, batch_value
+		FROM registers WHERE id = 1`).Scan(&r.Available, &r.Used, &r.Control, &r.Pieces, &r.BatchCount, &r.BatchValue)
+	return r, err
+}
+
+// writeTx runs fn in one immediate transaction and commits it. On any error the transaction is rolled
+// back and the cached audit head is reloaded, so memory never runs ahead of the file.
+func (v *Vault) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	savedHash, savedSeq := v.lastHash, v.lastSeq
+	tx, err := v.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		v.lastHash, v.lastSeq = savedHash, savedSeq
+		if rbErr := tx.Rollback(); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		v.lastHash, v.lastSeq = savedHash, savedSeq
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ResetBatch zeroes the batch counters (the clerk starts a new batch). Totals are untouched.
+func (v *Vault) ResetBatch(ctx context.Context, actor string) error {
+	return v.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE registers SET batch_count = 0, batch_value = 0 WHERE id = 1`); err != nil {
+			return fmt.Errorf("reset batch: %w", err)
+		}
+		regs, err := readRegisters(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("reset batch: %w", err)
+		}
+		return v.appendAudit(ctx, tx, actor, "batch-reset", "", regs)
+	})
+}
+
+func (v *Vault) stamp() string { return v.now().UTC().Format(time.RFC3339Nano) }
+
+const vaultSchema = `
+CREATE TABLE IF NOT EXISTS registers(
+	id          INTEGER PRIMARY KEY CHECK(id = 1),
+	available   INTEGER NOT NULL CHECK(available >= 0),
+	used        INTEGER NOT NULL CHECK(used >= 0),
+	control     INTEGER NOT NULL,
+	pieces      INTEGER NOT NULL CHECK(pieces >= 0),
+	batch_count INTEGER NOT NULL CHECK(batch_count >= 0),
+	batch_value INTEGER NOT NULL CHECK(batch_value >= 0),
+	CHECK(available + used = control));
+INSERT OR IGNORE INTO registers VALUES(1, 0, 0, 0, 0, 0, 0);
+CREATE TRIGGER IF NOT EXISTS registers_ascend BEFORE UPDATE ON registers
+	WHEN NEW.used < OLD.used OR NEW.pieces < OLD.pieces OR NEW.control < OLD.control
+	BEGIN SELECT RAISE(ABORT, 'used, pieces and control never decrease'); END;
+CREATE TRIGGER IF NOT EXISTS registers_keep BEFORE DELETE ON registers
+	BEGIN SELECT RAISE(ABORT, 'registers are never deleted'); END;
+
+CREATE TABLE IF NOT EXISTS pieces(
+	seq          INTEGER PRIMARY KEY,
+	amount       INTEGER NOT NULL CHECK(amount > 0),
+	state        TEXT NOT NULL CHECK(state IN ('committed', 'printed', 'spoiled')),
+	mail_class   TEXT NOT NULL,
+	account_code TEXT NOT NULL,
+	mailing_date TEXT NOT NULL,
+	actor        TEXT NOT NULL,
+	created      TEXT NOT NULL,
+	note         TEXT NOT NULL DEFAULT '');
+CREATE TRIGGER IF NOT EXISTS pieces_keep BEFORE DELETE ON pieces
+	BEGIN SELECT RAISE(ABORT, 'pieces are never deleted'); END;
+
+CREATE TABLE IF NOT EXISTS refills(
+	id              TEXT PRIMARY KEY,
+	amount          INTEGER NOT NULL CHECK(amount > 0),
+	state           TEXT NOT NULL CHECK(state IN ('requested', 'applied', 'confirmed', 'abandoned', 'closed')),
+	actor           TEXT NOT NULL,
+	created         TEXT NOT NULL,
+	updated         TEXT NOT NULL,
+	decline_code    TEXT NOT NULL DEFAULT '',
+	decline_message TEXT NOT NULL DEFAULT '');
+CREATE TRIGGER IF NOT EXISTS refills_keep BEFORE DELETE ON refills
+	BEGIN SELECT RAISE(ABORT, 'refills are never deleted'); END;
+CREATE TRIGGER IF NOT EXISTS refills_transitions BEFORE UPDATE OF state ON refills
+	WHEN NEW.state <> OLD.state AND NOT (
+		(OLD.state = 'requested' AND NEW.state IN ('applied', 'abandoned')) OR
+		(OLD.state = 'applied'   AND NEW.state = 'confirmed') OR
+		(OLD.state = 'abandoned' AND NEW.state = 'closed'))
+	BEGIN SELECT RAISE(ABORT, 'refill state change not allowed'); END;
+
+CREATE TABLE IF NOT EXISTS audit(
+	seq       INTEGER PRIMARY KEY,
+	at        TEXT NOT NULL,
+	actor     TEXT NOT NULL,
+	kind      TEXT NOT NULL,
+	body      TEXT NOT NULL,
+	available INTEGER NOT NULL,
+	used      INTEGER NOT NULL,
+	control   INTEGER NOT NULL,
+	pieces    INTEGER NOT NULL,
+	prev_hash BLOB NOT NULL,
+	hash      BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+	BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+	BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+
+CREATE TABLE IF NOT EXISTS settings(
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL);
+`
