@@ -1,0 +1,247 @@
+package datacenter_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+	"postmeter/funds/datacenter"
+)
+
+// tb is what both *testing.T and *rapid.T offer.
+type tb interface {
+	require.TestingT
+	Helper()
+}
+
+// clock is the server's injectable clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Standard fixture: account A (prepaid $1,000.00, credit line $500.00) with meters M1 ($10–$5,000) and
+// M2 ($1–$200); account B (prepaid $100.00, no credit) with meter M3 ($10–$1,000).
+const (
+	acctA = "12345678"
+	acctB = "87654321"
+	m1    = "PM000001"
+	m2    = "PM000002"
+	m3    = "PM000003"
+)
+
+type harness struct {
+	t      tb
+	ctx    context.Context
+	store  *datacenter.SQLiteStore
+	srv    *httptest.Server
+	clock  *clock
+	path   string
+	meters map[string]*meter
+}
+
+// meter signs requests the way a meter does (a tiny stand-in for the real refill client in funds).
+type meter struct {
+	h      *harness
+	serial string
+	secret []byte
+}
+
+func newHarness(t *testing.T) *harness {
+	h := openHarness(t, filepath.Join(t.TempDir(), "dc.db"))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func openHarness(t tb, path string) *harness {
+	t.Helper()
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
+	log := slog.New(slog.DiscardHandler)
+	st, err := datacenter.OpenSQLite(ctx, path, datacenter.SQLiteOptions{Now: clk.Now, Logger: log})
+	require.NoError(t, err)
+	h := &harness{t: t, ctx: ctx, store: st, clock: clk, path: path, meters: map[string]*meter{}}
+	h.srv = httptest.NewServer(datacenter.NewServer(st, datacenter.Options{Now: clk.Now, Logger: log}))
+	require.NoError(t, st.CreateAccount(ctx, acctA, 500*funds.Dollar))
+	require.NoError(t, st.Deposit(ctx, acctA, 1000*funds.Dollar))
+	require.NoError(t, st.CreateAccount(ctx, acctB, 0))
+	require.NoError(t, st.Deposit(ctx, acctB, 100*funds.Dollar))
+	h.register(m1, acctA, 10*funds.Dollar, 5000*funds.Dollar)
+	h.register(m2, acctA, 1*funds.Dollar, 200*funds.Dollar)
+	h.register(m3, acctB, 10*funds.Dollar, 1000*funds.Dollar)
+	return h
+}
+
+func (h *harness) Close() {
+	h.srv.Close()
+	require.NoError(h.t, h.store.Close())
+}
+
+func (h *harness) register(serial, account string, minRefill, maxRefill funds.Amount) {
+	h.t.Helper()
+	secret, err := h.store.RegisterMeter(h.ctx, serial, account, minRefill, maxRefill)
+	require.NoError(h.t, err)
+	require.Len(h.t, secret, datacenter.SecretLen)
+	h.meters[serial] = &meter{h: h, serial: serial, secret: secret}
+}
+
+func (h *harness) meter(serial string) *meter { return h.meters[serial] }
+
+// account returns the stored account with its refills.
+func (h *harness) account(number string) datacenter.Account {
+	h.t.Helper()
+	a, err := h.store.Account(h.ctx, number)
+	require.NoError(h.t, err)
+	return a
+}
+
+func (h *harness) checkInvariants() {
+	h.t.Helper()
+	require.NoError(h.t, h.store.CheckInvariants(h.ctx))
+}
+
+// request is one signed HTTP request; zero fields are filled in by send.
+type request struct {
+	method, path string
+	body         []byte
+	serial       string    // X-Meter-Serial; the meter's serial if empty
+	secret       []byte    // signing key; the meter's secret if nil
+	at           time.Time // signing time; the server's clock if zero
+	noAuth       bool      // send no auth headers at all
+}
+
+type response struct {
+	status int
+	body   []byte
+}
+
+func (m *meter) send(r request) response {
+	t := m.h.t
+	t.Helper()
+	if r.serial == "" {
+		r.serial = m.serial
+	}
+	if r.secret == nil {
+		r.secret = m.secret
+	}
+	if r.at.IsZero() {
+		r.at = m.h.clock.Now()
+	}
+	req, err := http.NewRequest(r.method, m.h.srv.URL+r.path, bytes.NewReader(r.body))
+	require.NoError(t, err)
+	if !r.noAuth {
+		req.Header.Set(funds.HeaderSerial, r.serial)
+		req.Header.Set(funds.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))
+		req.Header.Set(funds.HeaderSignature, funds.Sign(r.secret, r.method, r.path, r.at, r.body))
+	}
+	res, err := m.h.srv.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.Equal(t, "application/json", res.Header.Get("Content-Type"), "every response is JSON: %s", body)
+	return response{status: res.StatusCode, body: body}
+}
+
+func refillPath(serial, id string) string { return "/v1/meters/" + serial + "/refills/" + id }
+
+func reserveBody(amount int64) []byte {
+	b, _ := json.Marshal(funds.ReserveRequest{AmountMills: amount,
+		Registers: funds.RegisterReadings{AvailableMills: 5000, UsedMills: 15000, ControlMills: 20000, Pieces: 31}})
+	return b
+}
+
+func (m *meter) reserve(id string, amount int64) response {
+	m.h.t.Helper()
+	return m.send(request{method: http.MethodPut, path: refillPath(m.serial, id), body: reserveBody(amount)})
+}
+
+func (m *meter) post(id string) response {
+	m.h.t.Helper()
+	return m.send(request{method: http.MethodPost, path: refillPath(m.serial, id) + "/post"})
+}
+
+func (m *meter) void(id string) response {
+	m.h.t.Helper()
+	return m.send(request{method: http.MethodPost, path: refillPath(m.serial, id) + "/void"})
+}
+
+func (m *meter) get(id string) response {
+	m.h.t.Helper()
+	return m.send(request{method: http.MethodGet, path: refillPath(m.serial, id)})
+}
+
+func (m *meter) balance() response {
+	m.h.t.Helper()
+	return m.send(request{method: http.MethodGet, path: "/v1/meters/" + m.serial + "/account"})
+}
+
+// answer decodes a 200 RefillAnswer.
+func (r response) answer(t tb) funds.RefillAnswer {
+	t.Helper()
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	var a funds.RefillAnswer
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&a))
+	require.NotNil(t, a.Account, "every answer carries the account balance")
+	return a
+}
+
+// errorBody decodes an error response and checks its status and code.
+func (r response) errorBody(t tb, status int, code string) funds.ErrorBody {
+	t.Helper()
+	require.Equal(t, status, r.status, "body: %s", r.body)
+	var e funds.ErrorBody
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&e), "error body %s", r.body)
+	require.Equal(t, code, e.Error.Code, "message: %s", e.Error.Message)
+	require.NotEmpty(t, e.Error.Message)
+	return e
+}
+
+func newID(t tb) string {
+	t.Helper()
+	u, err := uuid.NewV7()
+	require.NoError(t, err)
+	return u.String()
+}
+
+// figures are an account's money, for before/after comparisons.
+type figures struct {
+	Deposits, Prepaid, CreditLimit, CreditUsed, Reserved, Posted funds.Amount
+	Locked                                                       bool
+	Refills                                                      int
+}
+
+func (h *harness) figures(number string) figures {
+	h.t.Helper()
+	a := h.account(number)
+	return figures{a.Deposits, a.Prepaid, a.CreditLimit, a.CreditUsed, a.Reserved, a.Posted, a.Locked, len(a.Refills)}
+}

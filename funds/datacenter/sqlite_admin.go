@@ -1,0 +1,281 @@
+package datacenter
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"postmeter/funds"
+)
+
+// Administrative operations, used by the datacenter CLI, the trainer and tests.
+
+// CreateAccount implements Store.CreateAccount.
+func (s *SQLiteStore) CreateAccount(ctx context.Context, number string, creditLimit funds.Amount) error {
+	err := ValidateAccountNumber(number)
+	if err == nil && creditLimit < 0 {
+		err = invalidf("credit limit %s is negative; use 0 for no credit line", creditLimit)
+	}
+	if err == nil {
+		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			if _, err := getAccount(ctx, tx, number); err == nil {
+				return fmt.Errorf("account %s %w", number, ErrExists)
+			} else if !errors.Is(err, ErrUnknownAccount) {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO account(`+accountCols+`) VALUES(?, 0, 0, ?, 0, 0, 0, 0, ?)`,
+				number, creditLimit, fmtTime(now))
+			if err != nil {
+				return fmt.Errorf("insert account: %w", err)
+			}
+			return assertAccount(ctx, tx, number)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("create account %s: %w", number, err)
+	}
+	s.log.Info("account created", "account", number, "credit_limit", creditLimit.MillsString())
+	return nil
+}
+
+// Deposit implements Store.Deposit. A deposit adds to the prepaid balance only; credit used is settled
+// outside the Data Center, so a void can always release exactly what a refill drew from credit.
+func (s *SQLiteStore) Deposit(ctx context.Context, number string, amount funds.Amount) error {
+	var after Account
+	err := error(nil)
+	if amount <= 0 {
+		err = invalidf("deposit amount %s is not positive; deposit a positive amount such as 1000.00", amount)
+	}
+	if err == nil {
+		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			a, err := getAccount(ctx, tx, number)
+			if err != nil {
+				return err
+			}
+			if a.Deposits, err = a.Deposits.Add(amount); err != nil {
+				return err
+			}
+			if a.Prepaid, err = a.Prepaid.Add(amount); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO deposit(account_number, amount, at) VALUES(?, ?, ?)`,
+				number, amount, fmtTime(now)); err != nil {
+				return fmt.Errorf("insert deposit: %w", err)
+			}
+			if err := putAccount(ctx, tx, a); err != nil {
+				return err
+			}
+			after = a
+			return assertAccount(ctx, tx, number)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("deposit %s to account %s: %w", amount.MillsString(), number, err)
+	}
+	s.log.Info("deposit", "account", number, "amount", amount.MillsString(), "prepaid", after.Prepaid.MillsString())
+	return nil
+}
+
+// SetCreditLimit implements Store.SetCreditLimit.
+func (s *SQLiteStore) SetCreditLimit(ctx context.Context, number string, limit funds.Amount) error {
+	err := error(nil)
+	if limit < 0 {
+		err = invalidf("credit limit %s is negative; use 0 for no credit line", limit)
+	}
+	if err == nil {
+		err = s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+			a, err := getAccount(ctx, tx, number)
+			if err != nil {
+				return err
+			}
+			if limit < a.CreditUsed {
+				return invalidf("credit limit %s is below the %s of credit already used; the limit can go no lower",
+					limit, a.CreditUsed)
+			}
+			a.CreditLimit = limit
+			if err := putAccount(ctx, tx, a); err != nil {
+				return err
+			}
+			return assertAccount(ctx, tx, number)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("set credit limit of account %s to %s: %w", number, limit.MillsString(), err)
+	}
+	s.log.Info("credit limit set", "account", number, "credit_limit", limit.MillsString())
+	return nil
+}
+
+// SetLocked implements Store.SetLocked.
+func (s *SQLiteStore) SetLocked(ctx context.Context, number string, locked bool) error {
+	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		a, err := getAccount(ctx, tx, number)
+		if err != nil {
+			return err
+		}
+		a.Locked = locked
+		return putAccount(ctx, tx, a)
+	})
+	if err != nil {
+		return fmt.Errorf("set lock of account %s to %v: %w", number, locked, err)
+	}
+	s.log.Info("account lock set", "account", number, "locked", locked)
+	return nil
+}
+
+// SecretLen is the length of a meter's signing secret in bytes.
+const SecretLen = 32
+
+// RegisterMeter implements Store.RegisterMeter.
+func (s *SQLiteStore) RegisterMeter(ctx context.Context, serial, account string, minRefill, maxRefill funds.Amount) ([]byte, error) {
+	err := ValidateSerial(serial)
+	if err == nil {
+		err = ValidateAccountNumber(account)
+	}
+	if err == nil && minRefill <= 0 {
+		err = invalidf("minimum refill %s is not positive; use an amount such as 10.00", minRefill)
+	}
+	if err == nil && maxRefill < minRefill {
+		err = invalidf("maximum refill %s is below the minimum %s", maxRefill, minRefill)
+	}
+	secret := make([]byte, SecretLen)
+	if err == nil {
+		if _, rerr := rand.Read(secret); rerr != nil {
+			err = fmt.Errorf("generate secret: %w", rerr)
+		}
+	}
+	if err == nil {
+		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			if _, err := getAccount(ctx, tx, account); err != nil {
+				return err
+			}
+			if _, err := getMeter(ctx, tx, serial); err == nil {
+				return fmt.Errorf("meter %s %w", serial, ErrExists)
+			} else if !errors.Is(err, ErrUnknownMeter) {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO meter(serial, account_number, secret, min_refill, max_refill, created)
+				VALUES(?, ?, ?, ?, ?, ?)`, serial, account, secret, minRefill, maxRefill, fmtTime(now))
+			if err != nil {
+				return fmt.Errorf("insert meter: %w", err)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("register meter %s on account %s: %w", serial, account, err)
+	}
+	s.log.Info("meter registered", "meter", serial, "account", account,
+		"min_refill", minRefill.MillsString(), "max_refill", maxRefill.MillsString())
+	return secret, nil
+}
+
+// Account implements Store.Account.
+func (s *SQLiteStore) Account(ctx context.Context, number string) (Account, error) {
+	var a Account
+	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		var err error
+		if a, err = getAccount(ctx, tx, number); err != nil {
+			return err
+		}
+		a.Refills, err = listRefills(ctx, tx, `WHERE account_number = ?`, number)
+		return err
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("read account %s: %w", number, err)
+	}
+	return a, nil
+}
+
+// Accounts implements Store.Accounts.
+func (s *SQLiteStore) Accounts(ctx context.Context) ([]Account, error) {
+	var out []Account
+	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		var err error
+		out, err = listAccounts(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, nil
+}
+
+func listAccounts(ctx context.Context, q queryer) ([]Account, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+accountCols+` FROM account ORDER BY number`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Meter implements Store.Meter.
+func (s *SQLiteStore) Meter(ctx context.Context, serial string) (Meter, error) {
+	m, err := getMeter(ctx, s.db, serial)
+	if err != nil {
+		return Meter{}, fmt.Errorf("read meter %s: %w", serial, err)
+	}
+	return m.Meter, nil
+}
+
+// Refills implements Store.Refills.
+func (s *SQLiteStore) Refills(ctx context.Context) ([]Refill, error) {
+	var out []Refill
+	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		var err error
+		out, err = listRefills(ctx, tx, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CheckInvariants implements Store.CheckInvariants: every account's figures against themselves and its
+// rows, and every refill on the account of its meter.
+func (s *SQLiteStore) CheckInvariants(ctx context.Context) error {
+	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		accounts, err := listAccounts(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("list accounts: %w", err)
+		}
+		for _, a := range accounts {
+			sums, err := sumsOf(ctx, tx, a.Number)
+			if err != nil {
+				return err
+			}
+			if err := checkAccount(a, sums); err != nil {
+				return err
+			}
+		}
+		var id, meterAcct, refillAcct string
+		err = tx.QueryRowContext(ctx, `SELECT r.id, m.account_number, r.account_number FROM refill r
+			JOIN meter m ON m.serial = r.meter_serial WHERE m.account_number <> r.account_number LIMIT 1`).
+			Scan(&id, &meterAcct, &refillAcct)
+		if err == nil {
+			return fmt.Errorf("account %s: %w: refill %s is booked on it but its meter draws on account %s",
+				refillAcct, ErrInvariant, id, meterAcct)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("check refill accounts: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check data center invariants: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package datacenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"postmeter/funds"
+)
+
+// Store keeps accounts, meters and refills. A PostgreSQL store could implement it as well as SQLiteStore.
+//
+// Every method that changes money runs as one transaction, checks the changed account's invariant before it
+// commits, and leaves nothing changed when it returns an error. Errors wrap the sentinel errors below so
+// that callers (the HTTP server, the CLI) can tell a refused request from a failure.
+type Store interface {
+	// MeterSecret returns the meter's signing secret, or an error wrapping ErrUnknownMeter.
+	MeterSecret(ctx context.Context, serial string) ([]byte, error)
+
+	// Reserve holds amount on the meter's account, or records a decline, under the refill id; the same id
+	// again returns the stored answer (ErrAmountConflict if the amount differs, ErrRefillIDTaken if another
+	// meter owns the id). A voided tombstone answers voided.
+	Reserve(ctx context.Context, serial, id string, amount funds.Amount, regs funds.RegisterReadings) (funds.RefillAnswer, error)
+	// Post moves a reserved refill to posted; posted answers again. ErrRefillVoided, ErrRefillDeclined,
+	// ErrUnknownRefill otherwise.
+	Post(ctx context.Context, serial, id string) (funds.RefillAnswer, error)
+	// Void releases a reserved refill exactly as drawn; voided and declined answer again; an unknown id
+	// becomes a voided tombstone. ErrRefillPosted for a posted refill.
+	Void(ctx context.Context, serial, id string) (funds.RefillAnswer, error)
+	// Refill returns the stored answer for the id, or ErrUnknownRefill. It changes nothing.
+	Refill(ctx context.Context, serial, id string) (funds.RefillAnswer, error)
+	// Balance returns the meter's account as the meter may see it and records the contact.
+	Balance(ctx context.Context, serial string) (funds.AccountBalance, error)
+	// UploadPostalInfo stores the meter's registers and audit head and records the contact.
+	UploadPostalInfo(ctx context.Context, serial string, info funds.PostalInfo) (funds.PostalInfoReceipt, error)
+
+	// CreateAccount opens an empty account (ErrExists if the number is taken).
+	CreateAccount(ctx context.Context, number string, creditLimit funds.Amount) error
+	// Deposit adds a payment to the account's prepaid balance and deposits total.
+	Deposit(ctx context.Context, number string, amount funds.Amount) error
+	// SetCreditLimit changes the credit line; it cannot go below the credit already used.
+	SetCreditLimit(ctx context.Context, number string, limit funds.Amount) error
+	// SetLocked locks (no refills) or unlocks the account.
+	SetLocked(ctx context.Context, number string, locked bool) error
+	// RegisterMeter registers a meter drawing on the account and returns its new 32-byte secret, which is
+	// never shown again.
+	RegisterMeter(ctx context.Context, serial, account string, minRefill, maxRefill funds.Amount) (secret []byte, err error)
+	// Account returns the account's figures and all its refills (oldest first).
+	Account(ctx context.Context, number string) (Account, error)
+	// Accounts returns every account's figures (Refills left nil), ordered by number.
+	Accounts(ctx context.Context) ([]Account, error)
+	// Meter returns a registered meter (without its secret).
+	Meter(ctx context.Context, serial string) (Meter, error)
+	// Refills returns every refill of every account (oldest first), for cross-database checks.
+	Refills(ctx context.Context) ([]Refill, error)
+	// CheckInvariants verifies every account against its refill and deposit rows and returns the first
+	// violation, wrapping ErrInvariant and naming the account and the figures.
+	CheckInvariants(ctx context.Context) error
+
+	Close() error
+}
+
+// Account is a customer's postage account.
+//
+// Invariant: Deposits + CreditUsed == Prepaid + Reserved + Posted, Prepaid >= 0,
+// 0 <= CreditUsed <= CreditLimit.
+type Account struct {
+	Number      string
+	Deposits    funds.Amount // all payments ever received
+	Prepaid     funds.Amount // prepaid balance not yet drawn
+	CreditLimit funds.Amount
+	CreditUsed  funds.Amount
+	Reserved    funds.Amount // Σ amount of refills in state reserved
+	Posted      funds.Amount // Σ amount of refills in state posted
+	Locked      bool
+	Created     time.Time
+	Refills     []Refill // only filled by Store.Account
+}
+
+// CreditAvailable is the unused part of the credit line.
+func (a Account) CreditAvailable() funds.Amount { return a.CreditLimit - a.CreditUsed }
+
+// Meter is a registered postage meter. Its secret is never returned after registration.
+type Meter struct {
+	Serial       string
+	Account      string
+	MinRefill    funds.Amount
+	MaxRefill    funds.Amount
+	Created      time.Time
+	LastContact  time.Time         // zero if the meter never connected
+	PostalInfo   *funds.PostalInfo // the last upload, nil if none
+	PostalInfoAt time.Time
+}
+
+// Refill is one stored refill row. Rows are permanent; only reserved ones ever change, once.
+type Refill struct {
+	ID          string
+	Meter       string
+	Account     string
+	Amount      funds.Amount // 0 only for a tombstone
+	State       string       // funds.DCReserved, DCDeclined, DCPosted or DCVoided
+	Tombstone   bool         // voided before any reserve arrived
+	FromPrepaid funds.Amount // how much of Amount was drawn from prepaid (0 for declines and tombstones)
+	FromCredit  funds.Amount // how much from the credit line
+	Decline     *funds.Decline
+	Registers   *funds.RegisterReadings // as reported with the reserve; nil for tombstones
+	Created     time.Time
+	Resolved    time.Time // zero while reserved
+}
+
+// Errors wrapped by Store methods. The HTTP server maps each to a status and a funds.Code*.
+var (
+	ErrUnknownMeter   = errors.New("unknown meter")
+	ErrUnknownAccount = errors.New("unknown account")
+	ErrUnknownRefill  = errors.New("unknown refill id")
+	ErrAmountConflict = errors.New("refill id already used with another amount")
+	ErrRefillIDTaken  = errors.New("refill id already used by another meter")
+	ErrRefillVoided   = errors.New("refill was voided and can never be posted")
+	ErrRefillPosted   = errors.New("refill was posted and can no longer be voided")
+	ErrRefillDeclined = errors.New("refill was declined; nothing was reserved to post")
+	ErrInvalid        = errors.New("invalid input")
+	ErrExists         = errors.New("already exists")
+	ErrInvariant      = errors.New("data center invariant violated")
+)
+
+// CodeRefillIDTaken is the 409 error code when a refill id belongs to another meter. funds/protocol.go has
+// no code for it, so the Data Center adds this one.
+const CodeRefillIDTaken = "refill_id_taken"
+
+// invalidf returns an error wrapping ErrInvalid whose text says what was wrong and what is expected.
+func invalidf(format string, args ...any) error {
+	return &inputError{msg: fmt.Sprintf(format, args...)}
+}
+
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+func (e *inputError) Unwrap() error { return ErrInvalid }
