@@ -38,8 +38,7 @@ func (v *Vault) appendAudit(ctx context.Context, tx *sql.Tx, actor, kind, body s
 	seq := v.lastSeq + 1
 	at := v.stamp()
 	hash := auditHash(v.lastHash, seq, at, actor, kind, body, r)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit(seq, at, actor, kind, body, available, used, control,
-		pieces, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.StmtContext(ctx, v.stmts.insertAudit).ExecContext(ctx,
 		seq, at, actor, kind, body, r.Available, r.Used, r.Control, r.Pieces, v.lastHash, hash); err != nil {
 		return fmt.Errorf("append audit %s #%d: %w", kind, seq, err)
 	}

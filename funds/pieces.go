@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Piece states: committed (debited, not yet known printed), printed, spoiled (debited but not printed,
@@ -57,30 +58,27 @@ func (v *Vault) Debit(ctx context.Context, amount Amount, info PieceInfo) (Piece
 	}
 	var piece Piece
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		regs, err := readRegisters(ctx, tx)
+		// One statement checks and moves the registers; no row back means the meter holds too little.
+		var regs Registers
+		err := tx.StmtContext(ctx, v.stmts.debit).QueryRowContext(ctx, amount, amount, amount, amount).Scan(
+			&regs.Available, &regs.Used, &regs.Control, &regs.Pieces, &regs.BatchCount, &regs.BatchValue)
+		if errors.Is(err, sql.ErrNoRows) {
+			avail, rerr := readRegisters(ctx, tx)
+			if rerr != nil {
+				return fmt.Errorf("read registers: %w", rerr)
+			}
+			return &InsufficientFundsError{Needed: amount, Available: avail.Available}
+		}
 		if err != nil {
-			return fmt.Errorf("read registers: %w", err)
-		}
-		if amount > regs.Available {
-			return &InsufficientFundsError{Needed: amount, Available: regs.Available}
-		}
-		regs.Available -= amount
-		regs.Used += amount
-		regs.Pieces++
-		regs.BatchCount++
-		regs.BatchValue += amount
-		assertControlSum(regs)
-		if _, err := tx.ExecContext(ctx, `UPDATE registers SET available = ?, used = ?, pieces = ?, batch_count = ?,
-			batch_value = ? WHERE id = 1`, regs.Available, regs.Used, regs.Pieces, regs.BatchCount, regs.BatchValue); err != nil {
 			return fmt.Errorf("update registers: %w", err)
 		}
+		assertControlSum(regs)
 		created := v.stamp()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO pieces(seq, amount, state, mail_class, account_code, mailing_date,
-			actor, created) VALUES(?, ?, 'committed', ?, ?, ?, ?, ?)`, regs.Pieces, amount, info.MailClass,
+		if _, err := tx.StmtContext(ctx, v.stmts.insertPiece).ExecContext(ctx, regs.Pieces, amount, info.MailClass,
 			info.AccountCode, info.MailingDate, info.Actor, created); err != nil {
 			return fmt.Errorf("insert piece %d: %w", regs.Pieces, err)
 		}
-		body := fmt.Sprintf("piece %d %s", regs.Pieces, amount.MillsString())
+		body := "piece " + strconv.FormatInt(regs.Pieces, 10) + " " + amount.MillsString()
 		if err := v.appendAudit(ctx, tx, info.Actor, "debit", body, regs); err != nil {
 			return err
 		}

@@ -23,6 +23,35 @@ type Vault struct {
 	mu       sync.Mutex
 	lastHash []byte
 	lastSeq  int64
+
+	stmts vaultStmts
+}
+
+// vaultStmts are prepared once: the hot path (a debit) then parses no SQL.
+type vaultStmts struct {
+	debit, insertPiece, insertAudit *sql.Stmt
+}
+
+func (v *Vault) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&v.stmts.debit, `UPDATE registers SET available = available - ?, used = used + ?, pieces = pieces + 1,
+			batch_count = batch_count + 1, batch_value = batch_value + ? WHERE id = 1 AND available >= ?
+			RETURNING available, used, control, pieces, batch_count, batch_value`},
+		{&v.stmts.insertPiece, `INSERT INTO pieces(seq, amount, state, mail_class, account_code, mailing_date,
+			actor, created) VALUES(?, ?, 'committed', ?, ?, ?, ?, ?)`},
+		{&v.stmts.insertAudit, `INSERT INTO audit(seq, at, actor, kind, body, available, used, control,
+			pieces, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	} {
+		stmt, err := v.db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = stmt
+	}
+	return nil
 }
 
 // VaultOptions tunes a vault; the zero value is right for production.
@@ -81,6 +110,9 @@ func (v *Vault) init(ctx context.Context) error {
 	}
 	if _, err := v.db.ExecContext(ctx, vaultSchema); err != nil {
 		return fmt.Errorf("create schema: %w", err)
+	}
+	if err := v.prepare(ctx); err != nil {
+		return err
 	}
 	if err := v.loadAuditHead(ctx); err != nil {
 		return err

@@ -245,3 +245,26 @@ func (h *harness) figures(number string) figures {
 	a := h.account(number)
 	return figures{a.Deposits, a.Prepaid, a.CreditLimit, a.CreditUsed, a.Reserved, a.Posted, a.Locked, len(a.Refills)}
 }
+
+func (h *harness) meterAccount(serial string) string {
+	h.t.Helper()
+	m, err := h.store.Meter(h.ctx, serial)
+	require.NoError(h.t, err)
+	return m.Account
+}
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// do sends a hand-built request.
+func do(t tb, h *harness, req *http.Request) response {
+	t.Helper()
+	res, err := h.srv.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.Equal(t, "application/json", res.Header.Get("Content-Type"), "every response is JSON: %s", body)
+	return response{status: res.StatusCode, body: body}
+}

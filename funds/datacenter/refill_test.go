@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -235,7 +236,7 @@ func TestRefillProtocol(t *testing.T) {
 					assert.Nil(t, a.Decline, "step %d", i)
 				}
 				// The answer's balance is the account now.
-				acct := h.account(m.h.store.MustAccountOf(t, m.serial))
+				acct := h.account(h.meterAccount(m.serial))
 				assert.Equal(t, acct.Prepaid.Mills(), a.Account.PrepaidMills, "step %d", i)
 				assert.Equal(t, acct.CreditUsed.Mills(), a.Account.CreditUsedMills, "step %d", i)
 				h.checkInvariants()
@@ -246,4 +247,205 @@ func TestRefillProtocol(t *testing.T) {
 			h.checkInvariants()
 		})
 	}
+}
+
+func TestPrepaidThenCreditAndExactReleaseOnVoid(t *testing.T) {
+	h := newHarness(t)
+	first, second, third := newID(t), newID(t), newID(t)
+	require.Equal(t, funds.DCReserved, h.meter(m1).reserve(first, 800*dollar).answer(t).State)
+	a := h.meter(m1).reserve(second, 400*dollar).answer(t) // 200 prepaid + 200 credit
+	require.Equal(t, funds.DCReserved, a.State)
+	assert.Equal(t, int64(0), a.Account.PrepaidMills)
+	assert.Equal(t, 200*dollar, a.Account.CreditUsedMills)
+	assert.Equal(t, 300*dollar, a.Account.CreditAvailableMills)
+	require.Equal(t, funds.DCReserved, h.meter(m2).reserve(third, 150*dollar).answer(t).State) // all credit
+
+	byID := func() map[string]datacenter.Refill {
+		out := map[string]datacenter.Refill{}
+		for _, r := range h.account(acctA).Refills {
+			out[r.ID] = r
+		}
+		return out
+	}
+	rs := byID()
+	assert.Equal(t, [2]funds.Amount{800 * funds.Dollar, 0}, [2]funds.Amount{rs[first].FromPrepaid, rs[first].FromCredit})
+	assert.Equal(t, [2]funds.Amount{200 * funds.Dollar, 200 * funds.Dollar}, [2]funds.Amount{rs[second].FromPrepaid, rs[second].FromCredit})
+	assert.Equal(t, [2]funds.Amount{0, 150 * funds.Dollar}, [2]funds.Amount{rs[third].FromPrepaid, rs[third].FromCredit})
+	assert.Equal(t, m2, rs[third].Meter)
+
+	// A deposit goes to prepaid; it does not change what the holds drew.
+	require.NoError(t, h.store.Deposit(h.ctx, acctA, 100*funds.Dollar))
+	// Voiding the second returns exactly $200 to prepaid and $200 to the credit line.
+	require.Equal(t, funds.DCVoided, h.meter(m1).void(second).answer(t).State)
+	acct := h.account(acctA)
+	assert.Equal(t, 300*funds.Dollar, acct.Prepaid)
+	assert.Equal(t, 150*funds.Dollar, acct.CreditUsed)
+	require.Equal(t, funds.DCPosted, h.meter(m1).post(first).answer(t).State)
+	require.Equal(t, funds.DCVoided, h.meter(m2).void(third).answer(t).State)
+	acct = h.account(acctA)
+	assert.Equal(t, figures{Deposits: 1100 * funds.Dollar, Prepaid: 300 * funds.Dollar, CreditLimit: 500 * funds.Dollar,
+		Posted: 800 * funds.Dollar, Refills: 3}, h.figures(acctA))
+	rs = byID()
+	assert.False(t, rs[first].Resolved.IsZero())
+	assert.Equal(t, funds.DCVoided, rs[second].State)
+	h.checkInvariants()
+}
+
+func TestDeclineMessages(t *testing.T) {
+	h := newHarness(t)
+	d := h.meter(m1).reserve(newID(t), 5*dollar).answer(t).Decline
+	require.NotNil(t, d)
+	assert.Contains(t, d.Message, "$10.00")
+	assert.Contains(t, d.Message, "$5,000.00")
+	assert.Contains(t, d.Message, "minimum")
+
+	d = h.meter(m1).reserve(newID(t), 1600*dollar).answer(t).Decline
+	require.NotNil(t, d)
+	assert.Contains(t, d.Message, "you can add up to $1,500.00")
+
+	// Account B: $100 prepaid, no credit; after a $95 hold only $5 is left, below M3's $10 minimum.
+	require.Equal(t, funds.DCReserved, h.meter(m3).reserve(newID(t), 95*dollar).answer(t).State)
+	d = h.meter(m3).reserve(newID(t), 20*dollar).answer(t).Decline
+	require.NotNil(t, d)
+	assert.Equal(t, funds.CodeShortOfFunds, d.Code)
+	assert.Equal(t, 5*dollar, d.MaxMills)
+	assert.Contains(t, d.Message, "deposit funds")
+
+	require.NoError(t, h.store.SetLocked(h.ctx, acctB, true))
+	d = h.meter(m3).reserve(newID(t), 20*dollar).answer(t).Decline
+	require.NotNil(t, d)
+	assert.Equal(t, funds.CodeAccountLocked, d.Code)
+	assert.Contains(t, d.Message, acctB)
+}
+
+func TestStoredAnswerSurvivesAccountChanges(t *testing.T) {
+	h := newHarness(t)
+	m := h.meter(m1)
+	reserved, short, locked := newID(t), newID(t), newID(t)
+
+	first := m.reserve(reserved, 300*dollar).answer(t)
+	require.Equal(t, funds.DCReserved, first.State)
+	shortAns := m.reserve(short, 2000*dollar).answer(t)
+	require.Equal(t, funds.DCDeclined, shortAns.State)
+
+	require.NoError(t, h.store.SetLocked(h.ctx, acctA, true))
+	lockedAns := m.reserve(locked, 20*dollar).answer(t)
+	require.Equal(t, funds.CodeAccountLocked, lockedAns.Decline.Code)
+	// Locked now, yet the reserved id still answers reserved.
+	again := m.reserve(reserved, 300*dollar).answer(t)
+	assert.Equal(t, funds.DCReserved, again.State)
+	assert.True(t, again.Account.Locked)
+
+	require.NoError(t, h.store.SetLocked(h.ctx, acctA, false))
+	require.NoError(t, h.store.Deposit(h.ctx, acctA, 5000*funds.Dollar))
+	require.NoError(t, h.store.SetCreditLimit(h.ctx, acctA, 0))
+	// Enough money and unlocked now, yet the declines stand exactly as stored.
+	shortAgain := m.reserve(short, 2000*dollar).answer(t)
+	assert.Equal(t, shortAns.Decline, shortAgain.Decline)
+	assert.Equal(t, funds.DCDeclined, shortAgain.State)
+	lockedAgain := m.reserve(locked, 20*dollar).answer(t)
+	assert.Equal(t, lockedAns.Decline, lockedAgain.Decline)
+	// Only the first hold exists.
+	assert.Equal(t, 300*funds.Dollar, h.account(acctA).Reserved)
+	h.checkInvariants()
+}
+
+func TestCreditLimitCannotGoBelowUsed(t *testing.T) {
+	h := newHarness(t)
+	require.Equal(t, funds.DCReserved, h.meter(m1).reserve(newID(t), 1100*dollar).answer(t).State)
+	err := h.store.SetCreditLimit(h.ctx, acctA, 50*funds.Dollar)
+	require.ErrorIs(t, err, datacenter.ErrInvalid)
+	assert.Contains(t, err.Error(), "$100.00")
+	require.NoError(t, h.store.SetCreditLimit(h.ctx, acctA, 100*funds.Dollar))
+	assert.Equal(t, funds.Amount(0), h.account(acctA).CreditAvailable())
+}
+
+func TestBalanceInquiryRecordsContact(t *testing.T) {
+	h := newHarness(t)
+	m, err := h.store.Meter(h.ctx, m1)
+	require.NoError(t, err)
+	assert.True(t, m.LastContact.IsZero())
+
+	h.clock.Advance(90 * time.Minute)
+	res := h.meter(m1).balance()
+	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
+	var bal funds.AccountBalance
+	require.NoError(t, json.Unmarshal(res.body, &bal))
+	assert.Equal(t, funds.AccountBalance{AccountNumber: acctA, PrepaidMills: 1000 * dollar, CreditLimitMills: 500 * dollar,
+		CreditAvailableMills: 500 * dollar, MinRefillMills: 10 * dollar, MaxRefillMills: 5000 * dollar}, bal)
+	m, err = h.store.Meter(h.ctx, m1)
+	require.NoError(t, err)
+	assert.True(t, h.clock.Now().Equal(m.LastContact), "last contact %v, want %v", m.LastContact, h.clock.Now())
+
+	// A reserve (even a declined one) also counts as a contact.
+	h.clock.Advance(time.Hour)
+	h.meter(m1).reserve(newID(t), 1*dollar).answer(t)
+	m, err = h.store.Meter(h.ctx, m1)
+	require.NoError(t, err)
+	assert.True(t, h.clock.Now().Equal(m.LastContact))
+}
+
+func TestPostalInfoUpload(t *testing.T) {
+	h := newHarness(t)
+	info := funds.PostalInfo{
+		Registers: funds.RegisterReadings{AvailableMills: 464270, UsedMills: 535730, ControlMills: 1000000, Pieces: 812},
+		AuditHead: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		AuditSeq:  1234,
+	}
+	body, err := json.Marshal(info)
+	require.NoError(t, err)
+	h.clock.Advance(42 * time.Second)
+	res := h.meter(m2).send(request{method: http.MethodPost, path: "/v1/meters/" + m2 + "/postal-info", body: body})
+	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
+	var rec funds.PostalInfoReceipt
+	require.NoError(t, json.Unmarshal(res.body, &rec))
+	assert.True(t, h.clock.Now().Equal(rec.ReceivedAt), "received %v", rec.ReceivedAt)
+
+	m, err := h.store.Meter(h.ctx, m2)
+	require.NoError(t, err)
+	require.NotNil(t, m.PostalInfo)
+	assert.Equal(t, info, *m.PostalInfo)
+	assert.True(t, h.clock.Now().Equal(m.LastContact))
+	assert.True(t, h.clock.Now().Equal(m.PostalInfoAt))
+
+	bad := []byte(`{"registers":{"available_mills":-1},"audit_head":"x","audit_seq":1}`)
+	res = h.meter(m2).send(request{method: http.MethodPost, path: "/v1/meters/" + m2 + "/postal-info", body: bad})
+	e := res.errorBody(t, http.StatusBadRequest, funds.CodeBadRequest)
+	assert.Contains(t, e.Error.Message, "available_mills")
+	m, err = h.store.Meter(h.ctx, m2)
+	require.NoError(t, err)
+	assert.Equal(t, info, *m.PostalInfo, "a refused upload changes nothing")
+}
+
+// Many retries of one id at once: one hold, one answer.
+func TestConcurrentRetriesOfOneID(t *testing.T) {
+	h := newHarness(t)
+	id := newID(t)
+	const n = 12
+	answers := make([]response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { answers[i] = h.meter(m1).reserve(id, 700*dollar) })
+	}
+	wg.Wait()
+	for i := range n {
+		a := answers[i].answer(t)
+		assert.Equal(t, funds.DCReserved, a.State)
+		assert.Equal(t, 700*dollar, a.AmountMills)
+	}
+	assert.Equal(t, 700*funds.Dollar, h.account(acctA).Reserved)
+
+	// Different ids at once never overdraw: $1,500 covers exactly two $700 holds.
+	for i := range n {
+		wg.Go(func() { answers[i] = h.meter(m1).reserve(newID(t), 700*dollar) })
+	}
+	wg.Wait()
+	reserved := 0
+	for i := range n {
+		if answers[i].answer(t).State == funds.DCReserved {
+			reserved++
+		}
+	}
+	assert.Equal(t, 1, reserved, fmt.Sprintf("only $800 was left after the first hold; %d more were reserved", reserved))
+	h.checkInvariants()
 }

@@ -1,0 +1,466 @@
+package funds_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"postmeter/funds"
+	"postmeter/funds/datacenter"
+)
+
+// The crash harness runs the real Data Center (SQLite + HTTP) and a real meter (vault + refill client) in
+// two child processes of this test binary, kills them with SIGKILL at random moments, loses requests and
+// answers on the wire, then settles everything and checks both databases against each other.
+
+const (
+	envRole   = "REFILL_CRASH_ROLE"   // "dc" or "meter" in a child process
+	envDB     = "REFILL_CRASH_DB"     // the child's database file
+	envAddr   = "REFILL_CRASH_ADDR"   // the Data Center's address
+	envSecret = "REFILL_CRASH_SECRET" // the meter's secret, hex
+	envSeed   = "REFILL_CRASH_SEED"   // the meter's random seed
+	envBug    = "REFILL_CRASH_BUG"    // a planted bug (funds.Bug*) the harness must catch
+	envRounds = "REFILL_CRASH_ROUNDS" // raises the number of rounds
+
+	crashSerial        = "PM000001"
+	crashAccount       = "12345678"
+	defaultCrashRounds = 300
+)
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(envRole) {
+	case "dc":
+		os.Exit(runCrashDC())
+	case "meter":
+		os.Exit(runCrashMeter())
+	}
+	os.Exit(m.Run())
+}
+
+func TestRefillCrashHarness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the crash harness takes about a minute; run without -short")
+	}
+	rounds := defaultCrashRounds
+	if s := os.Getenv(envRounds); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a positive number of rounds", envRounds, s)
+		}
+		rounds = n
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("REFILL_CRASH_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	h := newCrashHarness(t, seed, os.Getenv(envBug))
+	res := h.run(rounds)
+	for _, v := range res.violations {
+		t.Errorf("violation: %s", v)
+	}
+	t.Log(res.line())
+}
+
+// TestRefillCrashHarnessCatchesPlantedBugs proves the harness is not blind: with each planted bug it
+// must report a violation within a few dozen rounds.
+func TestRefillCrashHarnessCatchesPlantedBugs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the crash harness twice")
+	}
+	for _, bug := range []string{funds.BugNewIDRetry, funds.BugSplitApply} {
+		t.Run(bug, func(t *testing.T) {
+			h := newCrashHarness(t, 1, bug)
+			res := h.run(40)
+			if len(res.violations) == 0 {
+				t.Fatalf("planted bug %s went unnoticed: %s", bug, res.line())
+			}
+			t.Logf("planted bug %s caught: %s (%s)", bug, res.violations[0], res.line())
+		})
+	}
+}
+
+type crashHarness struct {
+	t        *testing.T
+	dir      string
+	rng      *rand.Rand
+	bug      string
+	addr     string
+	secret   string
+	dc       *exec.Cmd
+	dcKills  int
+	mtrKills int
+}
+
+type crashResult struct {
+	rounds, meterKills, dcKills int
+	refills, pieces             int64
+	lostMills, createdMills     int64
+	violations                  []string
+}
+
+func (r crashResult) line() string {
+	return fmt.Sprintf("refill-crash: rounds=%d meter_kills=%d dc_kills=%d refills=%d pieces=%d lost_mills=%d created_mills=%d",
+		r.rounds, r.meterKills, r.dcKills, r.refills, r.pieces, r.lostMills, r.createdMills)
+}
+
+func newCrashHarness(t *testing.T, seed uint64, bug string) *crashHarness {
+	t.Helper()
+	dir := t.TempDir()
+	h := &crashHarness{t: t, dir: dir, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), bug: bug}
+	t.Logf("seed %d, data in %s", seed, dir)
+
+	// Provision the Data Center database in-process: one account, one meter.
+	ctx := context.Background()
+	store, err := datacenter.OpenSQLite(ctx, h.dcPath(), datacenter.SQLiteOptions{Logger: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, store.CreateAccount(ctx, crashAccount, 10_000*funds.Dollar))
+	must(t, store.Deposit(ctx, crashAccount, 1_000_000*funds.Dollar))
+	secret, err := store.RegisterMeter(ctx, crashSerial, crashAccount, funds.Dollar, 5000*funds.Dollar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, store.Close())
+	h.secret = fmt.Sprintf("%x", secret)
+	h.startDC()
+	t.Cleanup(h.stopDC)
+	return h
+}
+
+func (h *crashHarness) dcPath() string    { return filepath.Join(h.dir, "datacenter.db") }
+func (h *crashHarness) meterPath() string { return filepath.Join(h.dir, "meter.db") }
+
+// child starts this test binary in a role; only TestMain looks at the role, so no test runs in it.
+func (h *crashHarness) child(role string, extra ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envRole+"="+role, envAddr+"="+h.addr, envSecret+"="+h.secret, envBug+"="+h.bug)
+	cmd.Env = append(cmd.Env, extra...)
+	cmd.Stderr = io.Discard
+	return cmd
+}
+
+// startDC starts the Data Center and waits for the line that says it listens (on the same address as
+// before after a restart, so a running meter reconnects).
+func (h *crashHarness) startDC() {
+	cmd := h.child("dc", envDB+"="+h.dcPath())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		h.t.Fatalf("data center did not start: %v", err)
+	}
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if !ok {
+		h.t.Fatalf("data center said %q", line)
+	}
+	h.addr, h.dc = addr, cmd
+}
+
+func (h *crashHarness) killDC() {
+	if h.dc == nil {
+		return
+	}
+	_ = h.dc.Process.Signal(syscall.SIGKILL)
+	_ = h.dc.Wait()
+	h.dc = nil
+	h.dcKills++
+}
+
+func (h *crashHarness) stopDC() {
+	if h.dc != nil {
+		_ = h.dc.Process.Signal(syscall.SIGKILL)
+		_ = h.dc.Wait()
+		h.dc = nil
+	}
+}
+
+// run plays the rounds, settles, and checks.
+func (h *crashHarness) run(rounds int) crashResult {
+	for round := 0; round < rounds; round++ {
+		meter := h.child("meter", envDB+"="+h.meterPath(), envSeed+"="+strconv.FormatUint(h.rng.Uint64(), 10))
+		if err := meter.Start(); err != nil {
+			h.t.Fatal(err)
+		}
+		// The kill points are random on purpose: the meter and the Data Center die mid-work.
+		life := time.Duration(20+h.rng.IntN(200)) * time.Millisecond
+		killDC := h.rng.IntN(4) == 0
+		if killDC {
+			time.Sleep(time.Duration(h.rng.Int64N(int64(life))))
+			h.killDC()
+			if h.rng.IntN(2) == 0 {
+				h.startDC() // back while the meter still runs
+			}
+		} else {
+			time.Sleep(life)
+		}
+		_ = meter.Process.Signal(syscall.SIGKILL)
+		_ = meter.Wait()
+		h.mtrKills++
+		if h.dc == nil {
+			h.startDC()
+		}
+	}
+	res := crashResult{rounds: rounds, meterKills: h.mtrKills}
+	res.violations = h.settle()
+	h.stopDC()
+	res.dcKills = h.dcKills
+	h.check(&res)
+	return res
+}
+
+// settle runs a fault-free meter in this process until every refill is final.
+func (h *crashHarness) settle() []string {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	v, err := funds.OpenVault(ctx, h.meterPath(), funds.VaultOptions{})
+	if err != nil {
+		return []string{fmt.Sprintf("meter vault does not open after the crashes: %v", err)}
+	}
+	defer v.Close()
+	r := &funds.Refiller{Vault: v, DC: h.client(http.DefaultTransport), Log: quietLog(),
+		Retry: funds.RetryPolicy{Attempts: 20, Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond}}
+	if err := r.Reconcile(ctx); err != nil {
+		return []string{fmt.Sprintf("fault-free reconcile failed: %v", err)}
+	}
+	return nil
+}
+
+func (h *crashHarness) client(rt http.RoundTripper) *funds.DataCenterClient {
+	var secret []byte
+	fmt.Sscanf(h.secret, "%x", &secret)
+	c := funds.NewDataCenterClient("http://"+h.addr, crashSerial, secret)
+	c.HTTP = &http.Client{Transport: rt, Timeout: 2 * time.Second}
+	return c
+}
+
+// check reads both databases at rest and compares them refill by refill.
+func (h *crashHarness) check(res *crashResult) {
+	ctx := context.Background()
+	fail := func(format string, args ...any) {
+		res.violations = append(res.violations, fmt.Sprintf(format, args...))
+	}
+
+	// The meter, read raw so a vault that refuses to open still yields its figures.
+	mdb, err := sql.Open("sqlite", "file:"+h.meterPath()+"?mode=ro")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer mdb.Close()
+	var control, pieces int64
+	if err := mdb.QueryRowContext(ctx, `SELECT control, pieces FROM registers`).Scan(&control, &pieces); err != nil {
+		h.t.Fatal(err)
+	}
+	res.pieces = pieces
+	applied := map[string]int64{}
+	rows, err := mdb.QueryContext(ctx, `SELECT id, amount, state FROM refills`)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, state string
+		var amount int64
+		must(h.t, rows.Scan(&id, &amount, &state))
+		switch state {
+		case funds.RefillApplied, funds.RefillConfirmed:
+			applied[id] = amount
+		case funds.RefillRequested, funds.RefillAbandoned:
+			fail("meter refill %s still %s after settling", id, state)
+		}
+	}
+	must(h.t, rows.Err())
+	rows.Close()
+	if v, err := funds.OpenVault(ctx, h.meterPath(), funds.VaultOptions{}); err != nil {
+		fail("meter vault: %v", err)
+	} else {
+		v.Close()
+	}
+
+	// The Data Center.
+	store, err := datacenter.OpenSQLite(ctx, h.dcPath(), datacenter.SQLiteOptions{Logger: quietLog()})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.CheckInvariants(ctx); err != nil {
+		fail("data center: %v", err)
+	}
+	dcRefills, err := store.Refills(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var posted, reserved int64
+	for _, r := range dcRefills {
+		switch r.State {
+		case funds.DCPosted:
+			posted += r.Amount.Mills()
+			if applied[r.ID] != r.Amount.Mills() {
+				fail("refill %s posted at the Data Center (%s) but the meter applied %d mills", r.ID, r.Amount, applied[r.ID])
+			}
+			delete(applied, r.ID)
+		case funds.DCReserved:
+			reserved += r.Amount.Mills()
+			fail("refill %s still holds %s at the Data Center", r.ID, r.Amount)
+		}
+	}
+	for id, amount := range applied {
+		fail("refill %s applied on the meter (%d mills) but not posted at the Data Center", id, amount)
+	}
+	acct, err := store.Account(ctx, crashAccount)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	// Conservation across both databases: what the customer paid in equals what is still on the account
+	// plus what reached the meter.
+	paidIn := acct.Deposits.Mills() + acct.CreditUsed.Mills()
+	onAccount := acct.Prepaid.Mills()
+	res.createdMills = max(0, control-posted)
+	res.lostMills = max(0, paidIn-onAccount-control)
+	if control != posted {
+		fail("meter control %d mills, Data Center posted %d mills", control, posted)
+	}
+	if paidIn != onAccount+reserved+posted {
+		fail("account: paid in %d mills != prepaid %d + reserved %d + posted %d", paidIn, onAccount, reserved, posted)
+	}
+	for _, r := range dcRefills {
+		if r.State == funds.DCPosted {
+			res.refills++
+		}
+	}
+}
+
+// runCrashDC is the Data Center child: the real store and HTTP server on loopback.
+func runCrashDC() int {
+	ctx := context.Background()
+	store, err := datacenter.OpenSQLite(ctx, os.Getenv(envDB), datacenter.SQLiteOptions{Logger: quietLog()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	addr := os.Getenv(envAddr)
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var ln net.Listener
+	for attempt := 0; ; attempt++ { // a killed predecessor's socket may linger for a moment
+		ln, err = net.Listen("tcp", addr)
+		if err == nil || attempt == 100 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("listening %s\n", ln.Addr())
+	srv := datacenter.NewServer(store, datacenter.Options{Logger: quietLog()})
+	if err := datacenter.Serve(ctx, ln, srv, datacenter.ServeConfig{Logger: quietLog()}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// runCrashMeter is the meter child: it refills and prints until it is killed, through a network that
+// loses requests and answers.
+func runCrashMeter() int {
+	ctx := context.Background()
+	seed, _ := strconv.ParseUint(os.Getenv(envSeed), 10, 64)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	switch bug := os.Getenv(envBug); bug {
+	case funds.BugSplitApply:
+		funds.SetPlantedBug(bug, func() { time.Sleep(5 * time.Millisecond) })
+	default:
+		funds.SetPlantedBug(bug, nil)
+	}
+	v, err := funds.OpenVault(ctx, os.Getenv(envDB), funds.VaultOptions{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	var secret []byte
+	fmt.Sscanf(os.Getenv(envSecret), "%x", &secret)
+	client := funds.NewDataCenterClient("http://"+os.Getenv(envAddr), crashSerial, secret)
+	client.HTTP = &http.Client{Timeout: 2 * time.Second,
+		Transport: &lossyTransport{base: http.DefaultTransport, rng: rand.New(rand.NewPCG(seed, 2)), p: 0.1}}
+	r := &funds.Refiller{Vault: v, DC: client, Log: quietLog(),
+		Retry: funds.RetryPolicy{Attempts: 4, Initial: 2 * time.Millisecond, Max: 20 * time.Millisecond}}
+	if _, err := v.SpoilUnconfirmedPieces(ctx, "meter restarted before the print was confirmed"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for {
+		if err := r.Reconcile(ctx); err != nil {
+			continue
+		}
+		if rng.IntN(3) == 0 {
+			amount := funds.Amount(1+rng.IntN(500)) * funds.Dollar
+			_, err := r.Refill(ctx, amount, "harness", nil)
+			var pending *funds.PendingRefillError
+			if errors.As(err, &pending) && rng.IntN(2) == 0 {
+				_ = r.Abandon(ctx, pending.Refill.ID) // the clerk gives up; otherwise Reconcile resumes it
+			}
+			continue
+		}
+		for i := 0; i < 1+rng.IntN(5); i++ {
+			p, err := v.Debit(ctx, funds.Amount(1+rng.IntN(20_000)), funds.PieceInfo{Actor: "harness"})
+			if err != nil {
+				break
+			}
+			_ = v.MarkPrinted(ctx, p.Seq)
+		}
+	}
+}
+
+// lossyTransport loses a request before it is sent, or the answer after the server processed it.
+type lossyTransport struct {
+	base http.RoundTripper
+	rng  *rand.Rand
+	p    float64
+}
+
+func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	x := l.rng.Float64()
+	if x < l.p {
+		return nil, errors.New("injected: request lost")
+	}
+	res, err := l.base.RoundTrip(r)
+	if err == nil && x < 2*l.p {
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return nil, errors.New("injected: answer lost after the Data Center processed the request")
+	}
+	return res, err
+}
+
+func quietLog() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
