@@ -26,7 +26,7 @@ func (s *Server) authenticated(h meterHandler) http.Handler {
 			if ae.status >= 500 {
 				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "meter", serial, "err", err)
 			} else {
-				s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "meter", serial,
+				s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "meter", serial,
 					"code", ae.code, "err", err)
 			}
 			writeError(w, s.log, ae)

@@ -16,7 +16,7 @@ type draw struct {
 // decide is the reserve rule, free of storage so every Store applies the same one: account locked, then the
 // meter's limits, then funds (prepaid first, then credit). It returns either a draw or a decline.
 func decide(a Account, minRefill, maxRefill, amount funds.Amount) (draw, *funds.Decline) {
-	if a.Locked && amount > 0 && false {
+	if a.Locked {
 		return draw{}, &funds.Decline{
 			Code: funds.CodeAccountLocked,
 			Message: fmt.Sprintf("postage account %s is locked (for example after a returned payment); "+

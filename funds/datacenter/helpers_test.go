@@ -268,3 +268,7 @@ func do(t tb, h *harness, req *http.Request) response {
 	require.Equal(t, "application/json", res.Header.Get("Content-Type"), "every response is JSON: %s", body)
 	return response{status: res.StatusCode, body: body}
 }
+
+func newServerFor(h *harness) *httptest.Server {
+	return httptest.NewServer(datacenter.NewServer(h.store, datacenter.Options{Now: h.clock.Now, Logger: slog.New(slog.DiscardHandler)}))
+}

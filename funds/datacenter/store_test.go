@@ -1,0 +1,137 @@
+package datacenter_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+	"postmeter/funds/datacenter"
+)
+
+// rawDB opens a second connection to the harness's database, to tamper with it as a bug or an operator
+// editing the file by hand would.
+func rawDB(t *testing.T, h *harness) *sql.DB {
+	db, err := sql.Open("sqlite", datacenter.DSN(h.path))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	return db
+}
+
+func TestCheckInvariantsFindsTampering(t *testing.T) {
+	cases := []struct {
+		name string
+		sql  string
+		says []string
+	}{
+		{"a deposit row without its account update", `INSERT INTO deposit(account_number, amount, at) VALUES('12345678', 5000, 'x')`,
+			[]string{"account 12345678", "deposits $1,000.000", "Σ deposit rows $1,005.000"}},
+		{"a hold moved between figures", `UPDATE account SET reserved = reserved - 1000, posted = posted + 1000 WHERE number = '12345678'`,
+			[]string{"account 12345678", "reserved $199.000 != Σ reserved refills $200.000"}},
+		{"credit taken from prepaid", `UPDATE account SET prepaid = prepaid + 1000, credit_used = credit_used + 1000 WHERE number = '12345678'`,
+			[]string{"account 12345678", "credit used $1.000 != Σ credit drawn"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.meter(m1).reserve(newID(t), 200*dollar).answer(t)
+			h.checkInvariants()
+			_, err := rawDB(t, h).ExecContext(context.Background(), tc.sql)
+			require.NoError(t, err)
+			err = h.store.CheckInvariants(h.ctx)
+			require.ErrorIs(t, err, datacenter.ErrInvariant)
+			for _, s := range tc.says {
+				assert.Contains(t, err.Error(), s)
+			}
+		})
+	}
+}
+
+// The schema itself refuses what would break the ledger, even for a writer that bypasses the code.
+func TestSchemaRefusesBrokenLedger(t *testing.T) {
+	h := newHarness(t)
+	posted, reserved := newID(t), newID(t)
+	h.meter(m1).reserve(posted, 100*dollar).answer(t)
+	h.meter(m1).post(posted).answer(t)
+	h.meter(m1).reserve(reserved, 50*dollar).answer(t)
+	db := rawDB(t, h)
+	ctx := context.Background()
+	for name, stmt := range map[string]string{
+		"invariant equation":         `UPDATE account SET prepaid = prepaid + 1 WHERE number = '12345678'`,
+		"negative prepaid":           `UPDATE account SET prepaid = -1, deposits = deposits - prepaid - 1 WHERE number = '12345678'`,
+		"credit over limit":          `UPDATE account SET credit_limit = 0, credit_used = 1, prepaid = prepaid + 1 WHERE number = '12345678'`,
+		"money as a float":           `UPDATE account SET prepaid = 850000.5 WHERE number = '12345678'`,
+		"bad account number":         `INSERT INTO account VALUES('1234567x', 0, 0, 0, 0, 0, 0, 0, 'x')`,
+		"posted refill changed":      `UPDATE refill SET state = 'voided', resolved = 'x' WHERE id = '` + posted + `'`,
+		"reserved back to declined":  `UPDATE refill SET state = 'declined', decline_code = 'x', resolved = 'x' WHERE id = '` + reserved + `'`,
+		"amount of a hold changed":   `UPDATE refill SET amount = 1, from_prepaid = 1 WHERE id = '` + reserved + `'`,
+		"refill deleted":             `DELETE FROM refill WHERE id = '` + reserved + `'`,
+		"zero amount, not tombstone": `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 0, 'voided', 0, 0, 0, 'x', 'x')`,
+		"tombstone with an amount":   `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 5, 'voided', 1, 0, 0, 'x', 'x')`,
+		"draw not equal to amount":   `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 5, 'posted', 0, 4, 0, 'x', 'x')`,
+		"deposit deleted":            `DELETE FROM deposit`,
+	} {
+		_, err := db.ExecContext(ctx, stmt)
+		assert.Error(t, err, name)
+	}
+	h.checkInvariants()
+	assert.Equal(t, figures{Deposits: 1000 * funds.Dollar, Prepaid: 850 * funds.Dollar, CreditLimit: 500 * funds.Dollar,
+		Reserved: 50 * funds.Dollar, Posted: 100 * funds.Dollar, Refills: 2}, h.figures(acctA))
+}
+
+func TestReopenKeepsEverything(t *testing.T) {
+	h := newHarness(t)
+	id := newID(t)
+	h.meter(m1).reserve(id, 100*dollar).answer(t)
+	before := h.figures(acctA)
+	h.srv.Close()
+	require.NoError(t, h.store.Close())
+
+	st, err := datacenter.OpenSQLite(h.ctx, h.path, datacenter.SQLiteOptions{})
+	require.NoError(t, err)
+	h.store = st
+	h.srv = newServerFor(h)
+	assert.Equal(t, before, h.figures(acctA))
+	a := h.meter(m1).reserve(id, 100*dollar).answer(t)
+	assert.Equal(t, funds.DCReserved, a.State, "the stored answer survives a restart")
+	h.checkInvariants()
+}
+
+func TestAdminInputIsValidated(t *testing.T) {
+	h := newHarness(t)
+	ctx := h.ctx
+	for name, err := range map[string]error{
+		"short account number":  h.store.CreateAccount(ctx, "1234567", 0),
+		"letters in number":     h.store.CreateAccount(ctx, "1234567a", 0),
+		"negative credit limit": h.store.CreateAccount(ctx, "11112222", -1),
+		"zero deposit":          h.store.Deposit(ctx, acctA, 0),
+		"negative deposit":      h.store.Deposit(ctx, acctA, -funds.Dollar),
+		"negative limit":        h.store.SetCreditLimit(ctx, acctA, -1),
+		"serial with a space":   registerErr(h, "PM 1", acctA, funds.Dollar, 2*funds.Dollar),
+		"empty serial":          registerErr(h, "", acctA, funds.Dollar, 2*funds.Dollar),
+		"zero minimum":          registerErr(h, "PM7", acctA, 0, 2*funds.Dollar),
+		"max below min":         registerErr(h, "PM7", acctA, 3*funds.Dollar, 2*funds.Dollar),
+	} {
+		assert.ErrorIs(t, err, datacenter.ErrInvalid, name)
+	}
+	assert.ErrorIs(t, h.store.CreateAccount(ctx, acctA, 0), datacenter.ErrExists)
+	assert.ErrorIs(t, registerErr(h, m1, acctA, funds.Dollar, 2*funds.Dollar), datacenter.ErrExists)
+	assert.ErrorIs(t, registerErr(h, "PM7", "11112222", funds.Dollar, 2*funds.Dollar), datacenter.ErrUnknownAccount)
+	assert.ErrorIs(t, h.store.Deposit(ctx, "11112222", funds.Dollar), datacenter.ErrUnknownAccount)
+	assert.ErrorIs(t, h.store.SetLocked(ctx, "11112222", true), datacenter.ErrUnknownAccount)
+	_, err := h.store.Meter(ctx, "PM7")
+	assert.ErrorIs(t, err, datacenter.ErrUnknownMeter)
+	_, err = datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db?mode=ro"), datacenter.SQLiteOptions{})
+	assert.ErrorIs(t, err, datacenter.ErrInvalid)
+	assert.Equal(t, figures{Deposits: 1000 * funds.Dollar, Prepaid: 1000 * funds.Dollar, CreditLimit: 500 * funds.Dollar}, h.figures(acctA))
+	h.checkInvariants()
+}
+
+func registerErr(h *harness, serial, account string, minRefill, maxRefill funds.Amount) error {
+	_, err := h.store.RegisterMeter(h.ctx, serial, account, minRefill, maxRefill)
+	return err
+}

@@ -1,0 +1,59 @@
+package funds_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"postmeter/funds"
+	"postmeter/funds/datacenter"
+)
+
+// BenchmarkRefillLoopback measures a whole refill (store intent, reserve, apply, post, confirm) against
+// the real Data Center over HTTP on loopback, both sides on SQLite with durable commits. It reports the
+// median and the 99th percentile of one refill.
+func BenchmarkRefillLoopback(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	store, err := datacenter.OpenSQLite(ctx, filepath.Join(dir, "dc.db"), datacenter.SQLiteOptions{Logger: quietLog()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	must(b, store.CreateAccount(ctx, crashAccount, 0))
+	must(b, store.Deposit(ctx, crashAccount, 1_000_000_000*funds.Dollar))
+	secret, err := store.RegisterMeter(ctx, crashSerial, crashAccount, funds.Mill, 5000*funds.Dollar)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quietLog()}))
+	defer srv.Close()
+	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	r := &funds.Refiller{Vault: v, DC: funds.NewDataCenterClient(srv.URL, crashSerial, secret), Log: quietLog()}
+
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		res, err := r.Refill(ctx, funds.Dollar, "bench", nil)
+		if err != nil || !res.Confirmed {
+			b.Fatalf("refill %d: %v (confirmed %v)", i, err, res.Confirmed)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	if err := v.Verify(ctx); err != nil {
+		b.Fatal(err)
+	}
+	must(b, store.CheckInvariants(ctx))
+}
