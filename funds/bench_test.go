@@ -30,7 +30,7 @@ func BenchmarkVaultDebit(b *testing.B) {
 // synchronous=FULL, immediate transactions) on the same file system: what any durable commit costs.
 func BenchmarkSQLiteCommitBaseline(b *testing.B) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", VaultDSN(filepath.Join(b.TempDir(), "baseline.db")))
+	db, err := sql.Open("sqlite", DurableDSN(filepath.Join(b.TempDir(), "baseline.db")))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -76,9 +76,9 @@ func (r Registers) Readings() RegisterReadings {
 		ControlMills: r.Control.Mills(), Pieces: r.Pieces}
 }
 
-// VaultDSN is the connection string every vault uses: WAL, synchronous=FULL, immediate transactions.
-// It is built from the path only, never from other input, because modernc runs _pragma values as SQL.
-func VaultDSN(path string) string {
+// DurableDSN is the connection string of every money database (the vault and the Data Center): WAL,
+// synchronous=FULL, immediate transactions. It is built from the path only, never from other input, because modernc runs _pragma values as SQL.
+func DurableDSN(path string) string {
 	u := url.URL{Scheme: "file", Opaque: path}
 	return u.String() + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 		"&_pragma=foreign_keys(1)&_txlock=immediate"
@@ -87,7 +87,7 @@ func VaultDSN(path string) string {
 // OpenVault opens or creates the vault at path. It refuses to open if SQLite did not take the durability
 // pragmas, and it runs Verify so a vault whose registers disagree with its history is never used.
 func OpenVault(ctx context.Context, path string, opts VaultOptions) (*Vault, error) {
-	db, err := sql.Open("sqlite", VaultDSN(path))
+	db, err := sql.Open("sqlite", DurableDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open vault %s: %w", path, err)
 	}

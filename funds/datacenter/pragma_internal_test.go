@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
 )
 
 // The start-up guard must refuse a connection that is not WAL + synchronous=FULL + foreign keys.
@@ -24,13 +26,13 @@ func TestCheckPragmasRefusesNonDurableSettings(t *testing.T) {
 			db, err := sql.Open("sqlite", dsn)
 			require.NoError(t, err)
 			defer db.Close()
-			err = checkPragmas(ctx, db)
+			err = funds.CheckDurablePragmas(ctx, db)
 			require.Error(t, err)
-			require.Contains(t, err.Error(), "refusing")
+			require.ErrorIs(t, err, funds.ErrNotDurable)
 		})
 	}
 	db, err := sql.Open("sqlite", DSN(filepath.Join(dir, "ok.db")))
 	require.NoError(t, err)
 	defer db.Close()
-	require.NoError(t, checkPragmas(ctx, db))
+	require.NoError(t, funds.CheckDurablePragmas(ctx, db))
 }

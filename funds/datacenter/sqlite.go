@@ -10,6 +10,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"postmeter/funds"
 )
 
 // schemaVersion is stored in PRAGMA user_version.
@@ -117,8 +119,7 @@ var _ Store = (*SQLiteStore)(nil)
 
 // DSN returns the data source name OpenSQLite uses for path.
 func DSN(path string) string {
-	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	return funds.DurableDSN(path)
 }
 
 // OpenSQLite opens (creating if needed) the Data Center database at path. It refuses to open unless the
@@ -143,7 +144,7 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLiteSt
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if err := checkPragmas(ctx, db); err != nil {
+	if err := funds.CheckDurablePragmas(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("open data center database %s: %w", path, err), db.Close())
 	}
 	if err := migrate(ctx, db); err != nil {
@@ -156,27 +157,6 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLiteSt
 func (s *SQLiteStore) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close data center database: %w", err)
-	}
-	return nil
-}
-
-// checkPragmas fails closed unless the connection is durable: journal_mode=wal, synchronous=2 (FULL),
-// foreign_keys=1.
-func checkPragmas(ctx context.Context, db *sql.DB) error {
-	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return fmt.Errorf("read journal_mode: %w", err)
-	}
-	var syncMode, fk int
-	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil {
-		return fmt.Errorf("read synchronous: %w", err)
-	}
-	if err := db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
-		return fmt.Errorf("read foreign_keys: %w", err)
-	}
-	if mode != "wal" || syncMode != 2 || fk != 1 {
-		return fmt.Errorf("refusing to run without durable settings: journal_mode=%s synchronous=%d foreign_keys=%d, "+
-			"want journal_mode=wal synchronous=2 (FULL) foreign_keys=1", mode, syncMode, fk)
 	}
 	return nil
 }
