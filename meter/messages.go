@@ -1,0 +1,102 @@
+package meter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"postmeter/funds"
+)
+
+// Message is a failure told to the clerk: what happened, what to do, and the buttons that do it.
+type Message struct {
+	Title   string
+	Text    string
+	Actions []string // e.g. "Try again", "Cancel", "Refill My Meter", "OK"
+}
+
+// Button labels offered by messages.
+const (
+	ActionTryAgain = "Try again"
+	ActionCancel   = "Cancel"
+	ActionOK       = "OK"
+	ActionSignIn   = "Sign in"
+)
+
+// Explain turns any error from the core into the message a clerk reads. Every typed failure has its
+// own words; anything else is reported as it is, never hidden.
+func Explain(err error) Message {
+	var (
+		noRights     *NoRightsError
+		declined     *funds.DeclinedError
+		pending      *funds.PendingRefillError
+		insufficient *funds.InsufficientFundsError
+		limits       *OutOfLimitsError
+		lock         *InspectionLockError
+		device       *DeviceError
+		printFailed  *PrintFailedError
+		overweight   *OverweightError
+	)
+	switch {
+	case err == nil:
+		return Message{}
+	case errors.As(err, &noRights):
+		return Message{Title: "No rights", Text: noRights.Error(), Actions: []string{ActionSignIn, ActionOK}}
+	case errors.Is(err, ErrSessionExpired):
+		return Message{Title: "Signed out", Text: err.Error(), Actions: []string{ActionSignIn}}
+	case errors.As(err, &insufficient):
+		return Message{Title: "Insufficient funds",
+			Text: fmt.Sprintf("This piece needs %s of postage but the meter holds %s. Refill the meter to print it.",
+				insufficient.Needed, insufficient.Available),
+			Actions: []string{ActionRefillMyMeter, ActionCancel}}
+	case errors.As(err, &limits):
+		return Message{Title: "Amount out of limits", Text: limits.Error(), Actions: []string{ActionOK}}
+	case errors.As(err, &declined):
+		return explainDecline(declined)
+	case errors.As(err, &pending):
+		return Message{Title: "No connection to the Data Center",
+			Text: fmt.Sprintf("The meter could not reach the Data Center, so the refill of %s is not finished and nothing "+
+				"was added. Check the network connection, then try again, or cancel the refill.", pending.Refill.Amount),
+			Actions: []string{ActionTryAgain, ActionCancel}}
+	case errors.Is(err, funds.ErrNoConnection):
+		return Message{Title: "No connection to the Data Center",
+			Text:    "The meter could not reach the Data Center. Check the network connection and try again.",
+			Actions: []string{ActionTryAgain, ActionCancel}}
+	case errors.Is(err, funds.ErrRefillPending):
+		return Message{Title: "Refill pending",
+			Text:    "An earlier refill is still waiting for the Data Center. Try it again or cancel it before starting another.",
+			Actions: []string{ActionTryAgain, ActionCancel}}
+	case errors.As(err, &lock):
+		return Message{Title: "Postal inspection required", Text: lock.Error(), Actions: []string{ActionOK}}
+	case errors.As(err, &printFailed):
+		return Message{Title: "Print failed", Text: printFailed.Error(), Actions: []string{ActionOK}}
+	case errors.As(err, &device):
+		return Message{Title: "Check the " + device.Device, Text: device.Error(), Actions: []string{ActionOK}}
+	case errors.As(err, &overweight):
+		return Message{Title: "Too heavy for this class", Text: overweight.Error(), Actions: []string{ActionOK}}
+	case errors.Is(err, context.Canceled):
+		return Message{Title: "Cancelled", Text: "The operation was cancelled; nothing was changed.", Actions: []string{ActionOK}}
+	}
+	return Message{Title: "Something went wrong", Text: err.Error() + ". Try again; if it happens again, call for service.",
+		Actions: []string{ActionOK}}
+}
+
+func explainDecline(d *funds.DeclinedError) Message {
+	switch d.Decline.Code {
+	case funds.CodeShortOfFunds:
+		text := "Your postage account does not have enough funds for this refill."
+		if d.Decline.MaxMills > 0 {
+			text += fmt.Sprintf(" You can add up to %s now; choose Other amount to refill less,", funds.Amount(d.Decline.MaxMills))
+		} else {
+			text += " Nothing can be added now;"
+		}
+		return Message{Title: "Account short of funds", Text: text + " or add funds to your account.", Actions: []string{ActionOK}}
+	case funds.CodeOutOfLimits:
+		return Message{Title: "Amount out of limits", Text: fmt.Sprintf("The Data Center accepts refills from %s to %s for this meter. Enter an amount in that range.",
+			funds.Amount(d.Decline.MinMills), funds.Amount(d.Decline.MaxMills)), Actions: []string{ActionOK}}
+	case funds.CodeAccountLocked:
+		return Message{Title: "Account locked", Text: "Your postage account is locked, so no postage can be added. " +
+			"Contact your account administrator (this usually follows a returned payment).", Actions: []string{ActionOK}}
+	}
+	return Message{Title: "Refill declined", Text: d.Decline.Message, Actions: []string{ActionOK}}
+}

@@ -1,0 +1,346 @@
+package meter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"postmeter/funds"
+)
+
+// MaxDateAdvanceDays is how far ahead a mailing date may be set (inferred; real meters allow a few
+// days to a month). It never passes the inspection lock date either.
+const MaxDateAdvanceDays = 7
+
+// Job is one Run Mail job: what every piece of the batch is printed with.
+type Job struct {
+	Class        MailClass
+	Weight       Weight
+	KeyedPostage funds.Amount // "Key in Postage": when set, printed instead of the rate table's price
+	AccountCode  string       // cost centre charged, "" if none
+	DateAdvance  int          // days after today; 0 is today, never negative
+}
+
+// Date errors.
+var (
+	ErrBackdated       = errors.New("a mailing date cannot be in the past")
+	ErrDateTooFar      = fmt.Errorf("a mailing date can be advanced at most %d days", MaxDateAdvanceDays)
+	ErrUnknownAccount  = errors.New("unknown account code")
+	ErrNoPostage       = errors.New("no postage: choose a class and weight, or key in postage")
+	ErrPostageTooLarge = errors.New("keyed-in postage is above the $99.99 a piece may carry")
+)
+
+// maxPiecePostage bounds Key in Postage; a meter refuses absurd values (inferred limit).
+const maxPiecePostage = 99_990 * funds.Mill
+
+// MailingDate is the date printed for the job.
+func (m *Meter) MailingDate(ctx context.Context, job Job) (time.Time, error) {
+	if job.DateAdvance < 0 {
+		return time.Time{}, ErrBackdated
+	}
+	if job.DateAdvance > MaxDateAdvanceDays {
+		return time.Time{}, ErrDateTooFar
+	}
+	now := m.Now()
+	date := time.Date(now.Year(), now.Month(), now.Day()+job.DateAdvance, 0, 0, 0, 0, now.Location())
+	insp, err := m.Inspection(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if job.DateAdvance > 0 && !date.Before(insp.LockAt) {
+		return time.Time{}, fmt.Errorf("%w: the date cannot pass the inspection deadline %s; connect to the Data Center first",
+			ErrDateTooFar, insp.LockAt.Format("January 2"))
+	}
+	return date, nil
+}
+
+// Postage is what one piece of the job costs, from the rate table in force on its mailing date.
+func (m *Meter) Postage(ctx context.Context, job Job) (funds.Amount, error) {
+	if job.KeyedPostage < 0 {
+		return 0, ErrNoPostage
+	}
+	if job.KeyedPostage > 0 {
+		if job.KeyedPostage > maxPiecePostage {
+			return 0, ErrPostageTooLarge
+		}
+		return job.KeyedPostage, nil
+	}
+	if job.Class == "" || job.Weight <= 0 {
+		return 0, ErrNoPostage
+	}
+	date, err := m.MailingDate(ctx, job)
+	if err != nil {
+		return 0, err
+	}
+	table, err := RateTableFor(m.cfg.Rates, date)
+	if err != nil {
+		return 0, err
+	}
+	return table.Postage(job.Class, job.Weight)
+}
+
+// AccountCodes are the cost centres a job may be charged to.
+func (m *Meter) AccountCodes(ctx context.Context) ([]string, error) {
+	var codes []string
+	if _, err := m.jsonSetting(ctx, keyAccountCodes, &codes); err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// SetAccountCodes replaces the cost centres (a supervisor task).
+func (m *Meter) SetAccountCodes(ctx context.Context, s *Session, codes []string) error {
+	if err := m.require(s, RightManageUsers); err != nil {
+		return err
+	}
+	return m.setJSON(ctx, keyAccountCodes, codes, s.User().Name)
+}
+
+func (m *Meter) checkAccountCode(ctx context.Context, code string) error {
+	if code == "" {
+		return nil
+	}
+	codes, err := m.AccountCodes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range codes {
+		if c == code {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w %q: choose one of the account codes on the list", ErrUnknownAccount, code)
+}
+
+// Weigh reads the attached scale.
+func (m *Meter) Weigh(ctx context.Context) (Weight, error) {
+	if m.cfg.Scale == nil {
+		return 0, errors.New("this meter has no scale: key in the weight")
+	}
+	return m.cfg.Scale.Weight(ctx)
+}
+
+// WarningKind names a warning.
+type WarningKind string
+
+// Warnings a screen shows.
+const (
+	WarnLowFunds      WarningKind = "low-funds"
+	WarnInspection    WarningKind = "inspection"
+	WarnInkLow        WarningKind = "ink-low"
+	WarnRefillPending WarningKind = "refill-pending"
+)
+
+// Warning is something the clerk should know, and the way to act on it.
+type Warning struct {
+	Kind    WarningKind
+	Title   string
+	Message string
+	Action  string // a button leading to the fix, "" if none ("Add Postage to Meter" leads to Funds)
+}
+
+// ActionAddPostage is the low-funds warning's way to the refill.
+const ActionAddPostage = "Add Postage to Meter"
+
+// ActionRefillMyMeter is the insufficient-funds error's way to the refill.
+const ActionRefillMyMeter = "Refill My Meter"
+
+// Settings are the refill settings a supervisor can change.
+type Settings struct {
+	LowFundsWarning funds.Amount
+	DefaultRefill   funds.Amount
+}
+
+// Settings reads the refill settings.
+func (m *Meter) Settings(ctx context.Context) (Settings, error) {
+	low, err := m.amountSetting(ctx, keyLowFunds, DefaultLowFundsWarning)
+	if err != nil {
+		return Settings{}, err
+	}
+	def, err := m.amountSetting(ctx, keyDefaultRefill, DefaultRefillAmount)
+	return Settings{LowFundsWarning: low, DefaultRefill: def}, err
+}
+
+// SetLowFundsWarning sets "Warn when postage in meter is below".
+func (m *Meter) SetLowFundsWarning(ctx context.Context, s *Session, a funds.Amount) error {
+	if err := m.require(s, RightRefillSettings); err != nil {
+		return err
+	}
+	if a < 0 {
+		return errors.New("the low funds warning cannot be negative")
+	}
+	return m.setAmount(ctx, keyLowFunds, a, s.User().Name)
+}
+
+// SetDefaultRefill sets the default refill amount, which must be within the refill limits when known.
+func (m *Meter) SetDefaultRefill(ctx context.Context, s *Session, a funds.Amount) error {
+	if err := m.require(s, RightRefillSettings); err != nil {
+		return err
+	}
+	if err := m.CheckRefillAmount(ctx, a); err != nil {
+		return err
+	}
+	return m.setAmount(ctx, keyDefaultRefill, a, s.User().Name)
+}
+
+func (m *Meter) lowFundsWarning(available, threshold funds.Amount) Warning {
+	return Warning{Kind: WarnLowFunds, Title: "Low funds",
+		Message: fmt.Sprintf("Postage in meter is %s, below the warning value of %s. Add postage to keep printing.", available, threshold),
+		Action:  ActionAddPostage}
+}
+
+// Warnings lists what the clerk should see now: low funds, inspection, ink, a pending refill.
+func (m *Meter) Warnings(ctx context.Context) ([]Warning, error) {
+	var out []Warning
+	regs, err := m.Registers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set, err := m.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if regs.Available < set.LowFundsWarning {
+		out = append(out, m.lowFundsWarning(regs.Available, set.LowFundsWarning))
+	}
+	insp, err := m.Inspection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if insp.ShowWarning {
+		out = append(out, Warning{Kind: WarnInspection, Title: "Postal inspection required", Message: insp.Message()})
+	}
+	if m.cfg.Engine.Status().Ink == InkLow {
+		out = append(out, Warning{Kind: WarnInkLow, Title: "Low postal ink",
+			Message: "The postal ink is low. You can keep printing; have a new cartridge ready."})
+	}
+	pending, err := m.PendingRefill(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if pending != nil {
+		out = append(out, Warning{Kind: WarnRefillPending, Title: "Refill pending",
+			Message: fmt.Sprintf("A refill of %s is waiting for the Data Center. Open Funds to try again or cancel it.", pending.Amount),
+			Action:  ActionAddPostage})
+	}
+	return out, nil
+}
+
+// RunMailView is the Run Mail screen's data.
+type RunMailView struct {
+	PostageInMeter funds.Amount // the "Postage in meter" button, which opens Funds
+	BatchCount     int64
+	BatchValue     funds.Amount
+	Warnings       []Warning // shown on entering: low funds among them
+}
+
+// EnterRunMail opens Run Mail: it returns the screen's figures and the warnings shown on entry.
+func (m *Meter) EnterRunMail(ctx context.Context, s *Session) (RunMailView, error) {
+	if err := m.active(s); err != nil {
+		return RunMailView{}, err
+	}
+	regs, err := m.Registers(ctx)
+	if err != nil {
+		return RunMailView{}, err
+	}
+	warns, err := m.Warnings(ctx)
+	if err != nil {
+		return RunMailView{}, err
+	}
+	return RunMailView{PostageInMeter: regs.Available, BatchCount: regs.BatchCount, BatchValue: regs.BatchValue, Warnings: warns}, nil
+}
+
+// PrintResult is one printed piece and what the clerk should now be told.
+type PrintResult struct {
+	Piece    funds.Piece
+	Warnings []Warning // low funds if this print crossed the warning value; low ink
+}
+
+// PrintFailedError is a piece whose postage was debited but whose print failed: it is spoiled (kept
+// for a refund request) and never reprinted automatically.
+type PrintFailedError struct {
+	Piece funds.Piece
+	Err   error
+}
+
+func (e *PrintFailedError) Error() string {
+	return fmt.Sprintf("piece %d (%s) did not print: %v. Its postage is recorded as spoiled for a refund request.",
+		e.Piece.Seq, e.Piece.Amount, e.Err)
+}
+func (e *PrintFailedError) Unwrap() error { return e.Err }
+
+// PrintPiece prints postage for one piece of the job on an envelope or tape: the engine must be ready
+// and the inspection clock unlocked; the vault debits and commits; then the engine prints. Errors:
+// *InspectionLockError, *DeviceError (nothing debited), *funds.InsufficientFundsError (nothing debited),
+// *PrintFailedError (debited, spoiled).
+func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medium) (PrintResult, error) {
+	if err := m.active(s); err != nil {
+		return PrintResult{}, err
+	}
+	insp, err := m.Inspection(ctx)
+	if err != nil {
+		return PrintResult{}, err
+	}
+	if insp.State == InspectionRequired {
+		return PrintResult{}, &InspectionLockError{Status: insp}
+	}
+	if err := engineReady(m.cfg.Engine.Status(), medium); err != nil {
+		return PrintResult{}, err
+	}
+	if err := m.checkAccountCode(ctx, job.AccountCode); err != nil {
+		return PrintResult{}, err
+	}
+	postage, err := m.Postage(ctx, job)
+	if err != nil {
+		return PrintResult{}, err
+	}
+	date, err := m.MailingDate(ctx, job)
+	if err != nil {
+		return PrintResult{}, err
+	}
+	set, err := m.Settings(ctx)
+	if err != nil {
+		return PrintResult{}, err
+	}
+	class := string(job.Class)
+	if job.KeyedPostage > 0 {
+		class = "key-in"
+	}
+	piece, err := m.cfg.Vault.Debit(ctx, postage, funds.PieceInfo{MailClass: class, AccountCode: job.AccountCode,
+		MailingDate: date.Format(time.DateOnly), Actor: s.User().Name})
+	if err != nil {
+		return PrintResult{}, err
+	}
+	ind := Indicium{MailingDate: date, Postage: postage, MailClass: class, MeterSerial: m.cfg.Identity.Serial,
+		IndiciaNumber: m.cfg.Identity.IndiciaNumber, OriginZIP: m.cfg.Identity.OriginZIP, Piece: piece.Seq,
+		Registers: piece.Registers, Simulation: true}
+	if perr := m.cfg.Engine.PrintIndicium(ctx, ind, medium); perr != nil {
+		// Use a context that outlives a cancelled request: the spoil must be recorded.
+		if serr := m.cfg.Vault.MarkSpoiled(context.WithoutCancel(ctx), piece.Seq, perr.Error(), s.User().Name); serr != nil {
+			return PrintResult{}, errors.Join(&PrintFailedError{Piece: piece, Err: perr}, serr)
+		}
+		return PrintResult{}, &PrintFailedError{Piece: piece, Err: perr}
+	}
+	if err := m.cfg.Vault.MarkPrinted(ctx, piece.Seq); err != nil {
+		return PrintResult{}, err
+	}
+	res := PrintResult{Piece: piece}
+	before := piece.Registers.Available + postage
+	if before >= set.LowFundsWarning && piece.Registers.Available < set.LowFundsWarning {
+		res.Warnings = append(res.Warnings, m.lowFundsWarning(piece.Registers.Available, set.LowFundsWarning))
+	}
+	if m.cfg.Engine.Status().Ink == InkLow {
+		res.Warnings = append(res.Warnings, Warning{Kind: WarnInkLow, Title: "Low postal ink",
+			Message: "The postal ink is low. You can keep printing; have a new cartridge ready."})
+	}
+	return res, nil
+}
+
+// ResetBatch starts a new batch count.
+func (m *Meter) ResetBatch(ctx context.Context, s *Session) error {
+	if err := m.active(s); err != nil {
+		return err
+	}
+	return m.cfg.Vault.ResetBatch(ctx, s.User().Name)
+}
