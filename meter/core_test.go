@@ -134,10 +134,11 @@ func TestPendingRefillIsCompletedOrAbandonedByChoice(t *testing.T) {
 			warns, err := r.m.Warnings(r.ctx)
 			require.NoError(t, err)
 			assert.Contains(t, kinds(warns), WarnRefillPending)
-			_, err = r.m.Refill(r.ctx, r.super, dollars(20), nil)
-			assert.Error(t, err, "no second refill while one is pending and the Data Center is out of reach")
-
 			r.link.SetUp(true)
+			_, err = r.m.Refill(r.ctx, r.super, dollars(20), nil)
+			assert.ErrorIs(t, err, funds.ErrRefillPending, "no second refill until the clerk chose for the first")
+			assert.Equal(t, "Refill pending", Explain(err).Title)
+
 			if choice == ActionTryAgain {
 				c, err := r.m.CompletePending(r.ctx, r.super, nil)
 				require.NoError(t, err)

@@ -150,6 +150,13 @@ func (m *Meter) Refill(ctx context.Context, s *Session, amount funds.Amount, pro
 	if err := m.CheckRefillAmount(ctx, amount); err != nil {
 		return Completion{}, err
 	}
+	// A refill waiting for the Data Center is the clerk's to finish or cancel; a new one never
+	// silently completes it.
+	if p, err := m.PendingRefill(ctx); err != nil {
+		return Completion{}, err
+	} else if p != nil {
+		return Completion{}, fmt.Errorf("refill of %s: %w (%s, %s)", amount, funds.ErrRefillPending, p.ID, p.Amount)
+	}
 	res, err := m.refiller.Refill(ctx, amount, s.User().Name, progress)
 	return m.finishRefill(ctx, s, res, err)
 }
