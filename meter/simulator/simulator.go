@@ -1,0 +1,279 @@
+// Package simulator assembles a whole meter on simulated devices with an embedded Data Center: the
+// trainer's desktop simulator, the UI tests and the screen gallery all run on it. The Data Center is the
+// real one (SQLite and the signed HTTP protocol) listening on loopback, so nothing here is a mock of the
+// refill path.
+package simulator
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"postmeter/funds"
+	"postmeter/funds/datacenter"
+	"postmeter/meter"
+)
+
+// Demo data created on first start.
+const (
+	DemoAccount       = "12345678"
+	DemoSerial        = "PM123456"
+	DemoIndicia       = "PB0012345"
+	DemoZIP           = "06926"
+	DemoSupervisor    = "Sue"
+	DemoSupervisorPIN = "2468"
+	DemoOperator      = "Oscar"
+	DemoOperatorPIN   = "1357"
+)
+
+// Demo figures: the account has funds and a credit line; the meter starts with a first refill.
+var (
+	DemoPrepaid      = 1000 * funds.Dollar
+	DemoCreditLimit  = 500 * funds.Dollar
+	DemoMinRefill    = 10 * funds.Dollar
+	DemoMaxRefill    = 5000 * funds.Dollar
+	DemoFirstRefill  = 60 * funds.Dollar
+	DemoAccountCodes = []string{"Sales", "Legal", "Accounts", "Marketing"}
+)
+
+// Options configures a simulator.
+type Options struct {
+	Dir     string          // data folder; created if missing
+	Model   string          // model name or alias; meter.DefaultModel if empty
+	Clock   *meter.SimClock // nil: the real time, movable by the trainer
+	Printer bool            // attach a simulated office printer ("Print on document")
+	Log     *slog.Logger    // nil: discard
+	// FirstRefill is the refill made when the demo data is created; DemoFirstRefill if zero, none if < 0.
+	FirstRefill funds.Amount
+}
+
+// Simulator is a running simulated meter and its Data Center.
+type Simulator struct {
+	Dir     string
+	Clock   *meter.SimClock
+	Store   *datacenter.SQLiteStore
+	DCURL   string
+	Faults  *Faults
+	Link    *meter.SimLink
+	Engine  *meter.SimPrintEngine
+	Printer *meter.SimPrinter // nil without Options.Printer
+	Scale   *meter.SimScale
+	Vault   *funds.Vault
+	Users   *meter.Users
+	Meter   *meter.Meter
+
+	stopDC context.CancelFunc
+	dcDone chan error
+}
+
+// credentials are the meter's Data Center credentials, kept in the data folder.
+type credentials struct {
+	Serial string `json:"serial"`
+	Secret string `json:"secret"`
+}
+
+// Start opens (or creates, with demo data) the simulator in opts.Dir.
+func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
+	if opts.Dir == "" {
+		return nil, errors.New("start simulator: no data folder")
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = meter.NewSimClock(nil)
+	}
+	s := &Simulator{Dir: opts.Dir, Clock: clock, Faults: &Faults{}}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.Store, err = datacenter.OpenSQLite(ctx, filepath.Join(opts.Dir, "datacenter.db"), datacenter.SQLiteOptions{Logger: log}); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	creds, fresh, err := s.provision(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: demo data: %w", err)
+	}
+	if err := s.serveDC(log); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	secret, err := hex.DecodeString(creds.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: meter secret: %w", err)
+	}
+	s.Link = &meter.SimLink{}
+	client := funds.NewDataCenterClient(s.DCURL, creds.Serial, secret)
+	client.HTTP = &http.Client{Transport: s.Link, Timeout: 10 * time.Second}
+
+	if s.Vault, err = funds.OpenVault(ctx, filepath.Join(opts.Dir, "meter.db"), funds.VaultOptions{Now: clock.Now}); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	if s.Users, err = meter.OpenUsers(ctx, s.Vault, meter.UsersOptions{Now: clock.Now}); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	if err := s.Users.Seed(ctx, []meter.NewUser{
+		{Name: DemoSupervisor, Role: meter.RoleSupervisor, PIN: DemoSupervisorPIN},
+		{Name: DemoOperator, Role: meter.RoleOperator, PIN: DemoOperatorPIN},
+	}, []meter.Right{meter.RightBalanceInquiry, meter.RightRefillReceipts}); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	rates, err := meter.LoadRateTables()
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	models, err := meter.LoadModels()
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	name := opts.Model
+	if name == "" {
+		name = meter.DefaultModel
+	}
+	model, err := meter.ModelByName(models, name)
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	s.Engine = meter.NewSimPrintEngine(clock)
+	s.Scale = meter.NewSimScale()
+	var printer meter.AttachedPrinter
+	if opts.Printer {
+		s.Printer = meter.NewSimPrinter("Office printer")
+		printer = s.Printer
+	}
+	var scale meter.Scale
+	if model.Has(meter.FeatureAttachedScale) {
+		scale = s.Scale
+	}
+	s.Meter, err = meter.Open(ctx, meter.Config{
+		Identity: meter.Identity{Serial: creds.Serial, IndiciaNumber: DemoIndicia, AccountNumber: DemoAccount, OriginZIP: DemoZIP},
+		Vault:    s.Vault, DataCenter: client, Users: s.Users, Clock: clock, Model: model, Rates: rates,
+		Engine: s.Engine, Printer: printer, Scale: scale, Log: log,
+		Retry: funds.RetryPolicy{Attempts: 2, Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	if fresh {
+		if err := s.demoMeterData(ctx, opts.FirstRefill); err != nil {
+			return nil, fmt.Errorf("start simulator: demo data: %w", err)
+		}
+	}
+	if err := s.Meter.Reconcile(ctx); err != nil {
+		log.Warn("open refills not settled at start-up", "err", err)
+	}
+	return s, nil
+}
+
+// provision creates the demo account and meter at the Data Center on first start and keeps the meter's
+// credentials in the data folder.
+func (s *Simulator) provision(ctx context.Context) (credentials, bool, error) {
+	path := filepath.Join(s.Dir, "meter-credentials.json")
+	var c credentials
+	data, err := os.ReadFile(path)
+	if err == nil {
+		if err := json.Unmarshal(data, &c); err != nil {
+			return c, false, fmt.Errorf("%s: %w", path, err)
+		}
+		return c, false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return c, false, err
+	}
+	if err := s.Store.CreateAccount(ctx, DemoAccount, DemoCreditLimit); err != nil && !errors.Is(err, datacenter.ErrExists) {
+		return c, false, err
+	}
+	if err := s.Store.Deposit(ctx, DemoAccount, DemoPrepaid); err != nil {
+		return c, false, err
+	}
+	secret, err := s.Store.RegisterMeter(ctx, DemoSerial, DemoAccount, DemoMinRefill, DemoMaxRefill)
+	if err != nil {
+		return c, false, err
+	}
+	c = credentials{Serial: DemoSerial, Secret: hex.EncodeToString(secret)}
+	out, err := json.Marshal(c)
+	if err != nil {
+		return c, false, err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, out, 0o600); err != nil {
+		return c, false, err
+	}
+	return c, true, os.Rename(tmp, path)
+}
+
+// demoMeterData fills the new meter the way a clerk would: a first refill, account codes.
+func (s *Simulator) demoMeterData(ctx context.Context, first funds.Amount) error {
+	sup, err := s.Users.SignIn(ctx, DemoSupervisor, DemoSupervisorPIN)
+	if err != nil {
+		return err
+	}
+	defer sup.SignOut()
+	if err := s.Meter.SetAccountCodes(ctx, sup, DemoAccountCodes); err != nil {
+		return err
+	}
+	if first == 0 {
+		first = DemoFirstRefill
+	}
+	if first > 0 {
+		if _, err := s.Meter.Refill(ctx, sup, first, nil); err != nil {
+			return fmt.Errorf("first refill: %w", err)
+		}
+	}
+	return nil
+}
+
+// serveDC starts the embedded Data Center on a loopback port, behind the trainer's fault switch.
+func (s *Simulator) serveDC(log *slog.Logger) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("embedded data center: %w", err)
+	}
+	s.DCURL = "http://" + ln.Addr().String()
+	handler := s.Faults.Wrap(datacenter.NewServer(s.Store, datacenter.Options{Logger: log}))
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopDC = cancel
+	s.dcDone = make(chan error, 1)
+	go func() {
+		s.dcDone <- datacenter.Serve(ctx, ln, handler, datacenter.ServeConfig{Logger: log, ShutdownTimeout: 2 * time.Second})
+	}()
+	return nil
+}
+
+// SignIn signs a demo user in.
+func (s *Simulator) SignIn(ctx context.Context, name string) (*meter.Session, error) {
+	pin := map[string]string{DemoSupervisor: DemoSupervisorPIN, DemoOperator: DemoOperatorPIN}[name]
+	return s.Users.SignIn(ctx, name, pin)
+}
+
+// Close stops the Data Center and closes both databases.
+func (s *Simulator) Close() error {
+	var errs []error
+	if s.stopDC != nil {
+		s.stopDC()
+		errs = append(errs, <-s.dcDone)
+		s.stopDC = nil
+	}
+	if s.Vault != nil {
+		errs = append(errs, s.Vault.Close())
+	}
+	if s.Store != nil {
+		errs = append(errs, s.Store.Close())
+	}
+	return errors.Join(errs...)
+}
