@@ -42,6 +42,9 @@ func Explain(err error) Message {
 		return Message{}
 	case errors.As(err, &noRights):
 		return Message{Title: "No rights", Text: noRights.Error(), Actions: []string{ActionSignIn, ActionOK}}
+	case errors.Is(err, ErrWrongPIN), errors.Is(err, ErrLockedOut), errors.Is(err, ErrInvalidPIN),
+		errors.Is(err, ErrUnknownUser), errors.Is(err, ErrNotSignedIn):
+		return Message{Title: "Sign-in failed", Text: capitalize(err.Error()), Actions: []string{ActionOK}}
 	case errors.Is(err, ErrSessionExpired):
 		return Message{Title: "Signed out", Text: err.Error(), Actions: []string{ActionSignIn}}
 	case errors.As(err, &insufficient):
@@ -99,4 +102,11 @@ func explainDecline(d *funds.DeclinedError) Message {
 			"Contact your account administrator (this usually follows a returned payment).", Actions: []string{ActionOK}}
 	}
 	return Message{Title: "Refill declined", Text: d.Decline.Message, Actions: []string{ActionOK}}
+}
+
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }

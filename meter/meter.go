@@ -49,6 +49,30 @@ type Meter struct {
 	warningCleared bool                  // the inspection warning was cleared since power-up
 	balance        *funds.AccountBalance // the last Get Balance answer, nil before
 	balanceAt      time.Time
+	conn           Connection
+}
+
+// Connection is what the meter knows of its link to the Data Center, for the status bar.
+type Connection struct {
+	Known bool      // false until the first contact was tried since start-up
+	OK    bool      // the last contact got an answer
+	At    time.Time // when
+}
+
+// Connection reports the outcome of the last Data Center contact.
+func (m *Meter) Connection() Connection {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.conn
+}
+
+// noteFailure records a contact that got no answer; other errors say nothing about the link.
+func (m *Meter) noteFailure(err error) {
+	if errors.Is(err, funds.ErrNoConnection) {
+		m.mu.Lock()
+		m.conn = Connection{Known: true, OK: false, At: m.Now()}
+		m.mu.Unlock()
+	}
 }
 
 // Settings keys in the vault.
@@ -193,6 +217,7 @@ func (m *Meter) setJSON(ctx context.Context, key string, v any, actor string) er
 func (m *Meter) recordContact(ctx context.Context) error {
 	m.mu.Lock()
 	m.warningCleared = false
+	m.conn = Connection{Known: true, OK: true, At: m.Now()}
 	m.mu.Unlock()
 	return m.cfg.Vault.SetSetting(ctx, keyLastContact, m.Now().UTC().Format(time.RFC3339Nano), "system")
 }

@@ -218,6 +218,7 @@ func (m *Meter) finishRefill(ctx context.Context, s *Session, res funds.RefillRe
 		}
 		return Completion{}, err
 	default:
+		m.noteFailure(err)
 		return Completion{}, err
 	}
 	if err := m.recordContact(ctx); err != nil {
@@ -250,6 +251,7 @@ func (m *Meter) GetBalance(ctx context.Context, s *Session) (funds.AccountBalanc
 	}
 	bal, err := m.cfg.DataCenter.Account(ctx)
 	if err != nil {
+		m.noteFailure(err)
 		return funds.AccountBalance{}, fmt.Errorf("balance inquiry: %w", err)
 	}
 	if err := m.recordContact(ctx); err != nil {
@@ -279,6 +281,7 @@ func (m *Meter) UploadPostalInfo(ctx context.Context, s *Session) error {
 		return err
 	}
 	if _, err := m.cfg.DataCenter.UploadPostalInfo(ctx, funds.PostalInfo{Registers: regs.Readings(), AuditHead: head, AuditSeq: seq}); err != nil {
+		m.noteFailure(err)
 		return fmt.Errorf("upload postal information: %w", err)
 	}
 	if err := m.recordContact(ctx); err != nil {

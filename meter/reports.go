@@ -177,3 +177,12 @@ func (m *Meter) printDocument(ctx context.Context, doc Document, dest Destinatio
 	}
 	return fmt.Errorf("print %s: unknown destination %q", doc.Title, dest)
 }
+
+// PrintLastRefills prints the summary of the last five refills.
+func (m *Meter) PrintLastRefills(ctx context.Context, s *Session, dest Destination) error {
+	doc, err := m.LastRefillsReport(ctx, s)
+	if err != nil {
+		return err
+	}
+	return m.printDocument(ctx, doc, dest)
+}

@@ -344,3 +344,33 @@ func (m *Meter) ResetBatch(ctx context.Context, s *Session) error {
 	}
 	return m.cfg.Vault.ResetBatch(ctx, s.User().Name)
 }
+
+// Classes are the mail classes of the rate table in force today.
+func (m *Meter) Classes() []MailClass {
+	t, err := RateTableFor(m.cfg.Rates, m.Now())
+	if err != nil {
+		return nil
+	}
+	return t.Classes()
+}
+
+// WeightFromTenths reads keypad digits as tenths of an ounce: "13" is 1.3 oz.
+func WeightFromTenths(digits string) (Weight, error) {
+	if digits == "" {
+		return 0, fmt.Errorf("%w: enter the weight", ErrInvalidWeight)
+	}
+	var w Weight
+	for _, r := range digits {
+		if r < '0' || r > '9' {
+			return 0, fmt.Errorf("%w %q: digits only", ErrInvalidWeight, digits)
+		}
+		w = w*10 + Weight(r-'0')
+		if w > MaxMailWeight {
+			return 0, fmt.Errorf("%w: at most %s", ErrInvalidWeight, MaxMailWeight)
+		}
+	}
+	if w == 0 {
+		return 0, fmt.Errorf("%w: the weight must be more than 0 oz", ErrInvalidWeight)
+	}
+	return w, nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+
+	"fyne.io/fyne/v2/test"
+
+	"postmeter/ui"
+)
+
+// runGallery renders every scene to DIR/<scene>.png with the software renderer: no display needed.
+func runGallery(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gallery", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "gallery", "folder for the PNG files")
+	only := fs.String("scene", "", "render only this scene")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintln(stderr, "gallery:", err)
+		return 1
+	}
+	app := test.NewApp()
+	defer app.Quit()
+	app.Settings().SetTheme(ui.KioskTheme{})
+	failed := 0
+	for _, sc := range ui.Scenes {
+		if *only != "" && sc.Name != *only {
+			continue
+		}
+		if err := renderScene(sc, *out); err != nil {
+			fmt.Fprintln(stderr, "gallery:", err)
+			failed++
+			continue
+		}
+		fmt.Fprintln(stdout, filepath.Join(*out, sc.Name+".png"))
+	}
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func renderScene(sc ui.Scene, out string) error {
+	dir, err := os.MkdirTemp("", "postmeter-gallery-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	a, sim, w, err := ui.PlayScene(sc, dir)
+	if a != nil {
+		defer a.Close()
+	}
+	if w != nil {
+		defer w.Close()
+	}
+	if sim != nil {
+		defer sim.Close()
+	}
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(out, sc.Name+".png"))
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, w.Canvas().Capture()); err != nil {
+		f.Close()
+		return fmt.Errorf("scene %s: %w", sc.Name, err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,256 @@
+package ui
+
+import (
+	"context"
+	"image/color"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/funds"
+	"postmeter/meter"
+)
+
+// Options configures the touchscreen.
+type Options struct {
+	// IdleCheck is how often the idle sign-out is checked; 0 disables the check (tests drive it).
+	IdleCheck time.Duration
+	// Side, if set, is shown beside the meter screen (the trainer panel); the kiosk has none.
+	Side fyne.CanvasObject
+	Log  *slog.Logger
+}
+
+// App is the meter's touchscreen in one window.
+type App struct {
+	win  fyne.Window
+	m    *meter.Meter
+	opts Options
+	log  *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // background work in flight; Settle waits for it
+	// uiMu serialises results coming back from background work. In the app they all run on the main
+	// thread anyway; Fyne's test driver runs fyne.Do on the calling goroutine, so there it matters.
+	uiMu sync.Mutex
+
+	session *meter.Session
+	screen  string // the name of the screen shown: tests, lessons and the gallery read it
+	body    *fyne.Container
+	status  *statusBar
+	modal   *widget.PopUp
+	modalID string
+
+	flow     refillFlow
+	job      runMailJob
+	pinPad   *keypad // the keypad on screen, for tests and scenes
+	pinPadOK func()  // its OK
+
+	// OnScreen, if set, hears every screen change (guided lessons).
+	OnScreen func(name string)
+}
+
+// New builds the touchscreen in win and shows the first screen: sign-in when users are enabled,
+// otherwise Home.
+func New(win fyne.Window, m *meter.Meter, opts Options) *App {
+	a := &App{win: win, m: m, opts: opts, log: opts.Log}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.status = newStatusBar(a)
+	a.body = container.NewStack()
+	meterScreen := container.NewBorder(a.status.object(), nil, nil, nil, container.NewPadded(a.body))
+	if opts.Side != nil {
+		win.SetContent(container.NewBorder(nil, nil, nil, opts.Side, meterScreen))
+	} else {
+		win.SetContent(meterScreen)
+	}
+	a.job = newRunMailJob()
+	if m.Users().Enabled() {
+		a.showSignIn("")
+	} else {
+		a.session = m.Users().Anonymous()
+		a.showHome()
+	}
+	if opts.IdleCheck > 0 {
+		a.watchIdle(opts.IdleCheck)
+	}
+	return a
+}
+
+// Screen names the screen shown.
+func (a *App) Screen() string { return a.screen }
+
+// Modal names the dialog shown over the screen, "" if none.
+func (a *App) Modal() string { return a.modalID }
+
+// Session is the signed-in user's session.
+func (a *App) Session() *meter.Session { return a.session }
+
+// Meter is the core the screens show.
+func (a *App) Meter() *meter.Meter { return a.m }
+
+// Window is the window the screens are drawn in.
+func (a *App) Window() fyne.Window { return a.win }
+
+// Settle waits until all background work has finished and its results are on screen.
+func (a *App) Settle() { a.wg.Wait() }
+
+// Close stops background work.
+func (a *App) Close() {
+	a.cancel()
+	a.wg.Wait()
+}
+
+// touch counts a tap as activity, so the idle sign-out does not strike a busy clerk.
+func (a *App) touch() {
+	if a.session != nil {
+		a.session.Touch()
+	}
+}
+
+// setScreen replaces the screen and refreshes the status bar.
+func (a *App) setScreen(name string, content fyne.CanvasObject) {
+	a.closeModal()
+	a.screen = name
+	a.body.Objects = []fyne.CanvasObject{content}
+	a.body.Refresh()
+	a.status.refresh()
+	if a.OnScreen != nil {
+		a.OnScreen(name)
+	}
+}
+
+// background runs work off the UI goroutine and then done on it.
+func (a *App) background(work func(ctx context.Context) error, done func(err error)) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		err := work(a.ctx)
+		a.onUI(func() { done(err) })
+	}()
+}
+
+// onUI runs f on the UI goroutine, one result at a time.
+func (a *App) onUI(f func()) {
+	fyne.Do(func() {
+		a.uiMu.Lock()
+		defer a.uiMu.Unlock()
+		f()
+	})
+}
+
+// load runs a read off the UI goroutine; a failure is shown as a message, success goes to show.
+func load[T any](a *App, read func(ctx context.Context) (T, error), show func(T)) {
+	var v T
+	a.background(func(ctx context.Context) error {
+		var err error
+		v, err = read(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.fail(err, nil)
+			return
+		}
+		show(v)
+	})
+}
+
+// watchIdle signs the clerk out after the meter's idle time.
+func (a *App) watchIdle(every time.Duration) {
+	t := time.NewTicker(every)
+	go func() {
+		defer t.Stop()
+		for {
+			select {
+			case <-a.ctx.Done():
+				return
+			case <-t.C:
+				a.onUI(a.CheckIdle)
+			}
+		}
+	}()
+}
+
+// CheckIdle signs out an expired session and shows sign-in.
+func (a *App) CheckIdle() {
+	if a.session == nil || !a.m.Users().Enabled() || !a.session.Expired() {
+		return
+	}
+	a.session.SignOut()
+	a.session = nil
+	a.showSignIn("Signed out after a while without activity. Sign in again.")
+}
+
+// statusBar is the strip across the top: user, Data Center, date, postage in meter.
+type statusBar struct {
+	a       *App
+	user    *canvas.Text
+	dc      *canvas.Text
+	date    *canvas.Text
+	postage *canvas.Text
+	box     fyne.CanvasObject
+}
+
+var statusBarColour = color.NRGBA{0x1f, 0x3b, 0x5c, 0xff}
+
+func newStatusBar(a *App) *statusBar {
+	mk := func(s string, align fyne.TextAlign) *canvas.Text {
+		t := canvas.NewText(s, color.White)
+		t.TextSize = 20
+		t.Alignment = align
+		return t
+	}
+	s := &statusBar{a: a, user: mk("", fyne.TextAlignLeading), dc: mk("", fyne.TextAlignCenter),
+		date: mk("", fyne.TextAlignCenter), postage: mk("", fyne.TextAlignTrailing)}
+	s.postage.TextStyle = fyne.TextStyle{Bold: true}
+	bg := canvas.NewRectangle(statusBarColour)
+	bg.SetMinSize(fyne.NewSize(0, 52))
+	row := container.New(layout.NewGridLayoutWithColumns(4), s.user, s.dc, s.date, s.postage)
+	s.box = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, 16, 16), row))
+	return s
+}
+
+func (s *statusBar) object() fyne.CanvasObject { return s.box }
+
+// refresh redraws what is known at once and reads the registers off the UI goroutine.
+func (s *statusBar) refresh() {
+	a := s.a
+	if a.session == nil || a.session.Anonymous() && a.m.Users().Enabled() {
+		s.user.Text = "Not signed in"
+	} else if a.session.Anonymous() {
+		s.user.Text = "Supervisor access"
+	} else {
+		u := a.session.User()
+		s.user.Text = u.Name + " (" + u.Role.Label() + ")"
+	}
+	switch c := a.m.Connection(); {
+	case !c.Known:
+		s.dc.Text = "Data Center: ready"
+	case c.OK:
+		s.dc.Text = "Data Center: connected"
+	default:
+		s.dc.Text = "Data Center: offline"
+	}
+	s.date.Text = a.m.Now().Format("Mon Jan 2, 2006")
+	for _, t := range []*canvas.Text{s.user, s.dc, s.date} {
+		t.Refresh()
+	}
+	load(a, a.m.Registers, func(regs funds.Registers) {
+		s.postage.Text = "Postage in meter: " + regs.Available.String()
+		s.postage.Refresh()
+	})
+}
+
+// SignInAs makes s the signed-in session and shows Home (the trainer's "sign in as", scenes).
+func (a *App) SignInAs(s *meter.Session) {
+	a.session = s
+	a.showHome()
+}

@@ -1,0 +1,108 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/meter"
+)
+
+// dialogWidth keeps dialogs readable on the 1280-wide meter screen.
+const dialogWidth = 720
+
+// showDialog puts a modal message over the screen with one button per action. A handler missing from
+// handlers just closes the dialog.
+func (a *App) showDialog(id string, msg meter.Message, handlers map[string]func()) {
+	a.closeModal()
+	var buttons []fyne.CanvasObject
+	for i, act := range msg.Actions {
+		act := act
+		tapped := func() {
+			a.closeModal()
+			if h := handlers[act]; h != nil {
+				h()
+			}
+		}
+		var b *widget.Button
+		if i == 0 {
+			b = a.primary(act, nil, tapped)
+		} else {
+			b = a.button(act, nil, tapped)
+		}
+		buttons = append(buttons, b)
+	}
+	body := text(msg.Text)
+	content := container.NewVBox(title(msg.Title), minSize(body, dialogWidth, 0), widget.NewSeparator(), actions(buttons...))
+	a.popUp(id, content)
+}
+
+// popUp shows content as a modal dialog. Its size is set after it is shown, once wrapped text knows
+// its width, so the buttons never hang outside the box.
+func (a *App) popUp(id string, content fyne.CanvasObject) {
+	a.modal = widget.NewModalPopUp(container.NewPadded(content), a.win.Canvas())
+	a.modalID = id
+	a.modal.Show()
+	a.modal.Resize(a.modal.Content.MinSize())
+}
+
+// closeModal removes the dialog, if any.
+func (a *App) closeModal() {
+	if a.modal != nil {
+		a.modal.Hide()
+		a.modal = nil
+		a.modalID = ""
+	}
+}
+
+// fail shows an error from the core as the message a clerk reads, with its ways out. Handlers not
+// given get sensible defaults: Refill My Meter and Add Postage to Meter open the refill, Sign in signs
+// out, Try again and Cancel act on a pending refill.
+func (a *App) fail(err error, handlers map[string]func()) {
+	a.log.Info("shown to the clerk", "err", err)
+	a.status.refresh()
+	msg := meter.Explain(err)
+	h := map[string]func(){
+		meter.ActionRefillMyMeter: a.startRefill,
+		meter.ActionAddPostage:    a.startRefill,
+		meter.ActionSignIn:        func() { a.signOut("Sign in as a user who has the right.") },
+		meter.ActionTryAgain:      a.retryPending,
+		meter.ActionCancel:        a.cancelPending,
+	}
+	for k, v := range handlers {
+		h[k] = v
+	}
+	a.showDialog(dialogID(msg.Title), msg, h)
+}
+
+// dialogID turns a dialog title into a stable name: "No connection to the Data Center" → "no-connection-to-the-data-center".
+func dialogID(title string) string {
+	out := make([]rune, 0, len(title))
+	for _, r := range title {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			out = append(out, r+'a'-'A')
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			out = append(out, r)
+		case len(out) > 0 && out[len(out)-1] != '-':
+			out = append(out, '-')
+		}
+	}
+	for len(out) > 0 && out[len(out)-1] == '-' {
+		out = out[:len(out)-1]
+	}
+	return string(out)
+}
+
+// showWarning shows a warning from the core as a dialog with its action and Continue.
+func (a *App) showWarning(w meter.Warning) {
+	msg := meter.Message{Title: w.Title, Text: w.Message}
+	if w.Action != "" {
+		msg.Actions = append(msg.Actions, w.Action)
+	}
+	msg.Actions = append(msg.Actions, "Continue")
+	a.showDialog(string(w.Kind)+"-warning", msg, map[string]func(){
+		meter.ActionAddPostage:    a.startRefill,
+		meter.ActionRefillMyMeter: a.startRefill,
+	})
+}

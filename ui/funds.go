@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/assets"
+	"postmeter/funds"
+	"postmeter/meter"
+)
+
+// Funds tabs, as on the meter.
+const (
+	tabMeterFunds = iota
+	tabRefillSettings
+	tabLastRefills
+	tabMeterInfo
+)
+
+var tabNames = []string{"Meter Funds", "Refill Settings", "Last 5 Refills", "Meter Information"}
+var tabScreens = []string{"funds-meter-funds", "funds-refill-settings", "funds-last-refills", "funds-meter-information"}
+
+// guarded is a button for an action that needs a right. Without the right it carries the lock symbol,
+// and tapping it explains why and offers sign-in as someone who has it; the core refuses either way.
+func (a *App) guarded(label string, right meter.Right, tapped func()) *widget.Button {
+	if err := a.m.Users().Require(a.session, right); err != nil {
+		b := a.button(label, assets.Lock, func() { a.fail(err, nil) })
+		return b
+	}
+	return a.button(label, nil, tapped)
+}
+
+// showFunds shows the Funds screen on a tab.
+func (a *App) showFunds(tab int) {
+	bar := container.NewGridWithColumns(len(tabNames))
+	for i, n := range tabNames {
+		i := i
+		b := a.button(n, nil, func() { a.showFunds(i) })
+		if i == tab {
+			b.Importance = widget.HighImportance
+		}
+		bar.Add(minSize(b, 0, 64))
+	}
+	content := container.NewStack()
+	a.setScreen(tabScreens[tab], screen("Funds", a.homeButton(),
+		container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, content), nil))
+	set := func(o fyne.CanvasObject) {
+		content.Objects = []fyne.CanvasObject{o}
+		content.Refresh()
+	}
+	switch tab {
+	case tabMeterFunds:
+		load(a, func(ctx context.Context) (meter.FundsView, error) { return a.m.Funds(ctx, a.session) },
+			func(v meter.FundsView) { set(a.meterFundsTab(v)) })
+	case tabRefillSettings:
+		load(a, a.m.Settings, func(s meter.Settings) { set(a.refillSettingsTab(s)) })
+	case tabLastRefills:
+		load(a, func(ctx context.Context) ([]meter.RefillLine, error) { return a.m.LastRefills(ctx, 5) },
+			func(l []meter.RefillLine) { set(lastRefillsTab(l)) })
+	case tabMeterInfo:
+		load(a, a.m.Info, func(i meter.MeterInfo) { set(a.meterInfoTab(i)) })
+	}
+}
+
+func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
+	r := v.Registers
+	inMeter := container.NewVBox(subtitle("In the meter"), rows(
+		[2]string{"Postage in meter", r.Available.String()},
+		[2]string{"Postage used", r.Used.String()},
+		[2]string{"Control sum", r.Control.String()},
+		[2]string{"Pieces", strconv.FormatInt(r.Pieces, 10)}))
+	account := container.NewVBox(subtitle("Postage account " + a.m.Identity().AccountNumber))
+	if v.Account != nil {
+		account.Add(rows(
+			[2]string{"Prepaid balance", funds.Amount(v.Account.PrepaidMills).String()},
+			[2]string{"Credit available", funds.Amount(v.Account.CreditAvailableMills).String()}))
+		account.Add(caption("As of " + v.AccountAt.Format("Jan 2, 3:04 PM")))
+	} else {
+		account.Add(text("Select Get Balance to see the prepaid balance and the credit available."))
+	}
+	body := container.NewVBox(container.NewGridWithColumns(2, inMeter, account))
+	if v.Pending != nil {
+		body.Add(banner(bannerInfo, fmt.Sprintf("A refill of %s is waiting for the Data Center.", v.Pending.Amount),
+			container.NewHBox(a.primary(meter.ActionTryAgain, nil, a.retryPending), a.button("Cancel refill", nil, a.cancelPending))))
+	}
+	buttons := actions(
+		minSize(a.guarded(meter.ActionAddPostage, meter.RightRefill, a.startRefill), 0, 72),
+		minSize(a.guarded("Get Balance", meter.RightBalanceInquiry, a.getBalance), 0, 72),
+		minSize(a.guarded("Print funds report", meter.RightFundsReport, func() {
+			a.showPrint("funds-report-print", "Print funds report", func(ctx context.Context, d meter.Destination) error {
+				return a.m.PrintFundsReport(ctx, a.session, d)
+			}, func() { a.showFunds(tabMeterFunds) })
+		}), 0, 72))
+	return container.NewBorder(nil, buttons, nil, nil, body)
+}
+
+func (a *App) refillSettingsTab(s meter.Settings) fyne.CanvasObject {
+	change := func(label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error) fyne.CanvasObject {
+		b := a.guarded("Change", meter.RightRefillSettings, func() {
+			a.showAmountKeypad("refill-settings-keypad", label, current, save, func() { a.showFunds(tabRefillSettings) })
+		})
+		v := amountLabel(current.String())
+		return container.NewBorder(nil, nil, nil, minSize(b, 180, 72), container.NewVBox(widget.NewLabel(label), v))
+	}
+	return container.NewVBox(
+		change("Warn when postage in meter is below", s.LowFundsWarning, func(ctx context.Context, v funds.Amount) error {
+			return a.m.SetLowFundsWarning(ctx, a.session, v)
+		}),
+		widget.NewSeparator(),
+		change("Default refill amount", s.DefaultRefill, func(ctx context.Context, v funds.Amount) error {
+			return a.m.SetDefaultRefill(ctx, a.session, v)
+		}))
+}
+
+func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
+	if len(lines) == 0 {
+		return text("No refills yet.")
+	}
+	grid := container.New(layout.NewGridLayoutWithColumns(4))
+	for _, h := range []string{"Date", "Time", "Amount", "User"} {
+		l := widget.NewLabel(h)
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		grid.Add(l)
+	}
+	for _, l := range lines {
+		grid.Add(widget.NewLabel(l.At.Format("01/02/2006")))
+		grid.Add(widget.NewLabel(l.At.Format("3:04 PM")))
+		grid.Add(widget.NewLabel(l.Amount.String()))
+		grid.Add(widget.NewLabel(l.User))
+	}
+	return grid
+}
+
+func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
+	limits := "known after the first Data Center contact"
+	if i.Limits.Known {
+		limits = i.Limits.Min.String() + " to " + i.Limits.Max.String()
+	}
+	info := rows(
+		[2]string{"Meter number", i.Identity.Serial},
+		[2]string{"Indicia number", i.Identity.IndiciaNumber},
+		[2]string{"Account number", i.Identity.AccountNumber},
+		[2]string{"Model", i.Model.Name},
+		[2]string{"Refill limits", limits})
+	upload := a.button("Upload postal information now", theme.UploadIcon(), func() {
+		a.background(func(ctx context.Context) error { return a.m.UploadPostalInfo(ctx, a.session) }, func(err error) {
+			if err != nil {
+				a.fail(err, nil)
+				return
+			}
+			a.showDialog("upload-complete", meter.Message{Title: "Upload complete",
+				Text: "The postal information was uploaded to the Data Center.", Actions: []string{meter.ActionOK}}, nil)
+		})
+	})
+	return container.NewBorder(nil, minSize(upload, 0, 72), nil, nil, info)
+}

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+
+	"postmeter/assets"
+	"postmeter/meter"
+)
+
+// showHome shows the Home screen: Run Mail, Funds, Reports, Settings, and a banner per warning.
+func (a *App) showHome() {
+	a.flow = refillFlow{}
+	banners := container.NewVBox()
+	tiles := container.NewGridWithColumns(2,
+		a.tile("Run Mail", assets.Envelope, a.showRunMail),
+		a.tile("Funds", assets.Funds, func() { a.showFunds(tabMeterFunds) }),
+		a.tile("Reports", theme.DocumentPrintIcon(), a.showReports),
+		a.tile("Settings", theme.SettingsIcon(), a.showSettings))
+	var corner fyne.CanvasObject
+	if a.m.Users().Enabled() {
+		corner = minSize(a.button("Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 200, 64)
+	}
+	a.setScreen("home", screen("Home", corner, container.NewBorder(banners, nil, nil, nil, container.NewCenter(tiles)), nil))
+	load(a, a.m.Warnings, func(ws []meter.Warning) {
+		for _, w := range ws {
+			banners.Add(a.warningBanner(w))
+		}
+		banners.Refresh()
+	})
+}
+
+// warningBanner turns a warning from the core into a Home-screen banner with its action.
+func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
+	kind := bannerWarning
+	var action fyne.CanvasObject
+	switch w.Kind {
+	case meter.WarnLowFunds:
+		action = minSize(a.primary(meter.ActionAddPostage, nil, a.startRefill), 0, MinTarget)
+	case meter.WarnRefillPending:
+		kind = bannerInfo
+		action = a.primary("Open Funds", nil, func() { a.showFunds(tabMeterFunds) })
+	case meter.WarnInspection:
+		kind = bannerError
+		action = a.button("Get Balance", nil, a.getBalance)
+	}
+	return banner(kind, w.Title+": "+w.Message, action)
+}
+
+// getBalance asks the Data Center for the account (an inspection) and shows Meter Funds with it.
+func (a *App) getBalance() {
+	a.background(func(ctx context.Context) error {
+		_, err := a.m.GetBalance(ctx, a.session)
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.fail(err, nil)
+			return
+		}
+		a.showFunds(tabMeterFunds)
+	})
+}

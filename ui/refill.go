@@ -1,0 +1,283 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/funds"
+	"postmeter/meter"
+)
+
+// refillFlow is where the clerk is in a refill.
+type refillFlow struct {
+	amount     funds.Amount
+	completion meter.Completion
+	cancel     context.CancelFunc // cancels the refill in progress
+	progress   *widget.ProgressBar
+	stage      *widget.Label
+}
+
+// startRefill opens the refill options (from Meter Funds, a warning or an error).
+func (a *App) startRefill() {
+	load(a, func(ctx context.Context) (meter.RefillOptions, error) { return a.m.RefillOptions(ctx, a.session) },
+		a.showRefillOptions)
+}
+
+// showRefillOptions offers Last refill amount, Default refill amount and Other amount.
+func (a *App) showRefillOptions(o meter.RefillOptions) {
+	a.flow = refillFlow{}
+	option := func(label string, amount funds.Amount, ok bool) fyne.CanvasObject {
+		caption := label + "\n" + amount.String()
+		if !ok {
+			caption = label + "\nnone yet"
+		}
+		b := a.button(caption, nil, func() { a.confirmRefill(amount) })
+		if !ok {
+			b.Disable()
+		}
+		return minSize(b, 0, 110)
+	}
+	other := minSize(a.button("Other amount\nenter on the keypad", nil, func() {
+		a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, func() { a.startRefill() })
+	}), 0, 110)
+	limits := "The refill limits are shown after the first connection to the Data Center."
+	if o.Limits.Known {
+		limits = "This meter accepts refills from " + o.Limits.Min.String() + " to " + o.Limits.Max.String() + "."
+	}
+	body := container.NewVBox(text("Select a refill option."),
+		container.NewGridWithColumns(3, option("Last refill amount", o.Last, o.HasLast),
+			option("Default refill amount", o.Default, true), other),
+		text(limits))
+	if o.Pending != nil {
+		body.Add(banner(bannerInfo, "A refill of "+o.Pending.Amount.String()+" is waiting for the Data Center; finish or cancel it first.",
+			container.NewHBox(a.primary(meter.ActionTryAgain, nil, a.retryPending), a.button("Cancel refill", nil, a.cancelPending))))
+	}
+	cancel := minSize(a.button("Cancel", theme.CancelIcon(), func() { a.showFunds(tabMeterFunds) }), 220, 0)
+	a.setScreen("refill-options", screen("Add Postage to Meter", nil, body, container.NewHBox(cancel)))
+}
+
+// showAmountKeypad asks for an amount ATM-style. With save nil it is the refill's Other amount and OK
+// goes on to Confirm; otherwise OK saves through the core and returns with back.
+func (a *App) showAmountKeypad(name, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error, back func()) {
+	k := a.newKeypad(current.KeypadDigits(), funds.MaxKeypadDigits, func(d string) string {
+		v, err := funds.ParseKeypad(d)
+		if err != nil {
+			return d
+		}
+		return v.String()
+	})
+	var ok func()
+	ok = func() {
+		v, err := funds.ParseKeypad(k.digits)
+		if err != nil {
+			k.say(err.Error())
+			return
+		}
+		a.background(func(ctx context.Context) error {
+			if save == nil {
+				_, err := a.m.ConfirmRefill(ctx, a.session, v)
+				return err
+			}
+			return save(ctx, v)
+		}, func(err error) {
+			var nr *meter.NoRightsError
+			switch {
+			case errors.As(err, &nr), errors.Is(err, meter.ErrSessionExpired):
+				a.fail(err, nil)
+			case err != nil:
+				k.say(meter.Explain(err).Text) // out of limits and the like: fix the entry
+			case save == nil:
+				a.confirmRefill(v)
+			default:
+				back()
+			}
+		})
+	}
+	hint := ""
+	if save == nil {
+		hint = "Enter the amount to transfer from your postage account, then select OK."
+		load(a, a.m.Limits, func(l meter.Limits) {
+			if l.Known && k.note.Text == "" {
+				k.note.Importance = widget.MediumImportance
+				k.say("Refill limits: " + l.Min.String() + " to " + l.Max.String())
+				k.note.Importance = widget.DangerImportance
+			}
+		})
+	} else {
+		hint = "Enter the new amount, then select OK."
+	}
+	side := container.NewVBox(
+		minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
+		minSize(a.button("Cancel", theme.CancelIcon(), back), 240, 72))
+	body := container.NewVBox(text(hint), k.display, k.note, container.NewCenter(container.NewHBox(k.grid(), side)))
+	a.setScreen(name, screen(label, nil, body, nil))
+	a.pinPad = k
+	a.pinPadOK = ok
+}
+
+// confirmRefill shows amount, account, before and after, as the core computes them.
+func (a *App) confirmRefill(amount funds.Amount) {
+	load(a, func(ctx context.Context) (meter.Confirmation, error) {
+		return a.m.ConfirmRefill(ctx, a.session, amount)
+	},
+		func(c meter.Confirmation) {
+			a.flow.amount = c.Amount
+			body := container.NewVBox(text("Select Confirm to add this postage to the meter."),
+				rows([2]string{"Refill amount", c.Amount.String()},
+					[2]string{"From postage account", c.AccountNumber},
+					[2]string{"Postage in meter now", c.Before.String()},
+					[2]string{"Postage in meter after", c.After.String()}))
+			bottom := actions(minSize(a.primary("Confirm", theme.ConfirmIcon(), a.runRefill), 0, 72),
+				minSize(a.button("Cancel", theme.CancelIcon(), a.startRefill), 0, 72))
+			a.setScreen("refill-confirm", screen("Confirm refill", nil, body, bottom))
+		})
+}
+
+// runRefill shows the progress screen at once, then runs the refill in the background.
+func (a *App) runRefill() {
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.flow.cancel = cancel
+	a.showProgress()
+	amount := a.flow.amount
+	var c meter.Completion
+	a.background(func(context.Context) error {
+		var err error
+		c, err = a.m.Refill(ctx, a.session, amount, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
+		return err
+	}, func(err error) { a.refillDone(ctx, c, err) })
+}
+
+// retryPending drives the pending refill on (the clerk chose Try again).
+func (a *App) retryPending() {
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.flow.cancel = cancel
+	a.showProgress()
+	var c meter.Completion
+	a.background(func(context.Context) error {
+		var err error
+		c, err = a.m.CompletePending(ctx, a.session, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
+		return err
+	}, func(err error) { a.refillDone(ctx, c, err) })
+}
+
+// cancelPending abandons the pending refill: nothing is added; the hold is released now or later.
+func (a *App) cancelPending() {
+	a.background(func(ctx context.Context) error { return a.m.AbandonPending(ctx, a.session) }, func(err error) {
+		if err != nil {
+			a.fail(err, nil)
+			return
+		}
+		a.showDialog("refill-cancelled", meter.Message{Title: "Refill cancelled",
+			Text: "The refill was cancelled and no postage was added.", Actions: []string{meter.ActionOK}},
+			map[string]func(){meter.ActionOK: a.showHome})
+	})
+}
+
+var stageText = map[funds.Stage]string{
+	funds.StageConnecting: "Connecting to the Data Center…",
+	funds.StageReserving:  "The Data Center is checking your account…",
+	funds.StageAdding:     "Adding postage to the meter…",
+	funds.StageConfirming: "Confirming with the Data Center…",
+}
+
+func (a *App) showProgress() {
+	a.flow.progress = widget.NewProgressBar()
+	a.flow.stage = widget.NewLabel(stageText[funds.StageConnecting])
+	a.flow.stage.Alignment = fyne.TextAlignCenter
+	cancel := minSize(a.button("Cancel", theme.CancelIcon(), func() {
+		if a.flow.cancel != nil {
+			a.flow.cancel()
+		}
+	}), 220, 72)
+	body := container.NewVBox(layoutGap(), a.flow.stage, a.flow.progress, layoutGap(),
+		text("Please wait. If the connection fails, nothing is added and you can try again."))
+	a.setScreen("refill-progress", screen("Adding postage", nil, body, container.NewHBox(cancel)))
+}
+
+func (a *App) setStage(s funds.Stage) {
+	if a.screen != "refill-progress" {
+		return
+	}
+	a.flow.stage.SetText(stageText[s])
+	a.flow.progress.SetValue(float64(s+1) / 4)
+}
+
+// refillDone shows the completion, or the failure with its ways out. A refill cancelled by the clerk
+// is abandoned, so nothing is left half-done.
+func (a *App) refillDone(ctx context.Context, c meter.Completion, err error) {
+	if a.flow.cancel != nil {
+		a.flow.cancel()
+	}
+	switch {
+	case err == nil:
+		a.showComplete(c)
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		a.cancelPending()
+	default:
+		// Meter Funds underneath shows a pending refill; the dialog says what happened and what to do.
+		a.showFunds(tabMeterFunds)
+		a.fail(err, nil)
+	}
+}
+
+// showComplete is the completion notice: before, added, after.
+func (a *App) showComplete(c meter.Completion) {
+	a.flow.completion = c
+	note := "The postage was added to your meter."
+	if !c.Confirmed {
+		note += " The Data Center will be told at the next connection."
+	}
+	body := container.NewVBox(text(note), rows(
+		[2]string{"Postage in meter before", c.Before.String()},
+		[2]string{"Added", c.Added.String()},
+		[2]string{"Postage in meter now", c.After.String()}))
+	bottom := actions(
+		minSize(a.guarded("Print receipt", meter.RightRefillReceipts, a.showPrintReceipt), 0, 72),
+		minSize(a.primary("Done", theme.HomeIcon(), a.showHome), 0, 72))
+	a.setScreen("refill-complete", screen("Refill complete", nil, body, bottom))
+}
+
+func (a *App) showPrintReceipt() {
+	a.showPrint("refill-print-receipt", "Print receipt", func(ctx context.Context, d meter.Destination) error {
+		return a.m.PrintRefillReceipt(ctx, a.session, d)
+	}, a.showHome)
+}
+
+// showPrint offers the places to print a document: an envelope on the feed deck (then Start), tape,
+// and the attached printer when there is one. done is the Done button.
+func (a *App) showPrint(name, heading string, print func(ctx context.Context, d meter.Destination) error, done func()) {
+	status := text("")
+	do := func(d meter.Destination, what string) func() {
+		return func() {
+			status.SetText("Printing…")
+			a.background(func(ctx context.Context) error { return print(ctx, d) }, func(err error) {
+				if err != nil {
+					status.SetText("")
+					a.fail(err, nil)
+					return
+				}
+				status.SetText("Printed " + what + ".")
+			})
+		}
+	}
+	envelope := container.NewBorder(nil, nil, nil, minSize(a.primary("Start", theme.MediaPlayIcon(), do(meter.OnEnvelope, "on the envelope")), 200, 72),
+		text("Envelope: place an envelope on the feed deck and select Start."))
+	choices := container.NewVBox(envelope, widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, minSize(a.button("Tape", nil, do(meter.OnTape, "on tape")), 200, 72),
+			text("Tape: print on a strip of tape.")))
+	if a.m.HasAttachedPrinter() {
+		choices.Add(widget.NewSeparator())
+		choices.Add(container.NewBorder(nil, nil, nil, minSize(a.button("Print on document", theme.DocumentPrintIcon(),
+			do(meter.OnDocument, "on the attached printer")), 300, 72), text("Attached printer: print on a sheet.")))
+	}
+	choices.Add(status)
+	bottom := container.NewHBox(minSize(a.primary("Done", theme.HomeIcon(), done), 220, 72))
+	a.setScreen(name, screen(heading, nil, choices, bottom))
+}
+
+func layoutGap() fyne.CanvasObject { return minSize(widget.NewLabel(""), 0, 24) }

@@ -1,0 +1,44 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+
+	"postmeter/meter"
+)
+
+// showReports lists what can be printed; each report needs its right.
+func (a *App) showReports() {
+	printer := func(name, heading string, print func(ctx context.Context, d meter.Destination) error) func() {
+		return func() { a.showPrint(name, heading, print, a.showReports) }
+	}
+	body := container.NewGridWithColumns(1,
+		minSize(a.guarded("Funds report", meter.RightFundsReport, printer("reports-funds", "Print funds report",
+			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, a.session, d) })), 0, 80),
+		minSize(a.guarded("Refill receipt (last refill)", meter.RightRefillReceipts, printer("reports-receipt", "Print refill receipt",
+			func(ctx context.Context, d meter.Destination) error { return a.m.PrintRefillReceipt(ctx, a.session, d) })), 0, 80),
+		minSize(a.guarded("Last 5 refills", meter.RightRefillReceipts, printer("reports-last-refills", "Print last 5 refills",
+			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, a.session, d) })), 0, 80))
+	a.setScreen("reports", screen("Reports", a.homeButton(), container.NewVBox(body), nil))
+}
+
+// showSettings gathers the settings a clerk or supervisor reaches from Home.
+func (a *App) showSettings() {
+	body := container.NewGridWithColumns(2,
+		minSize(a.button("Refill settings", nil, func() { a.showFunds(tabRefillSettings) }), 0, 80),
+		minSize(a.button("Meter information", nil, func() { a.showFunds(tabMeterInfo) }), 0, 80),
+		minSize(a.button("Reset batch counter", nil, func() {
+			a.background(func(ctx context.Context) error { return a.m.ResetBatch(ctx, a.session) }, func(err error) {
+				if err != nil {
+					a.fail(err, nil)
+					return
+				}
+				a.showDialog("batch-reset", meter.Message{Title: "Batch counter reset",
+					Text: "The batch count and value start again from zero.", Actions: []string{meter.ActionOK}}, nil)
+			})
+		}), 0, 80),
+		minSize(a.button("Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
+	a.setScreen("settings", screen("Settings", a.homeButton(), container.NewVBox(body), nil))
+}

@@ -1,0 +1,228 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/assets"
+	"postmeter/funds"
+	"postmeter/meter"
+)
+
+// runMailJob is the job being set up on the Run Mail screen; the core prices and prints it.
+type runMailJob struct {
+	meter.Job
+}
+
+func newRunMailJob() runMailJob {
+	return runMailJob{Job: meter.Job{Class: meter.ClassLetter, Weight: meter.Ounce}}
+}
+
+// runMailData is what the Run Mail screen shows, read off the UI goroutine.
+type runMailData struct {
+	view     meter.RunMailView
+	postage  funds.Amount
+	priceErr error
+	date     string
+	codes    []string
+	classes  []meter.MailClass
+}
+
+// showRunMail opens Run Mail; the warnings of entering (low funds) come up as dialogs.
+func (a *App) showRunMail() { a.runMail(true) }
+
+func (a *App) runMail(entering bool) {
+	job := a.job.Job
+	load(a, func(ctx context.Context) (runMailData, error) {
+		var d runMailData
+		var err error
+		if d.view, err = a.m.EnterRunMail(ctx, a.session); err != nil {
+			return d, err
+		}
+		d.postage, d.priceErr = a.m.Postage(ctx, job)
+		date, err := a.m.MailingDate(ctx, job)
+		if err != nil {
+			return d, err
+		}
+		d.date = date.Format("Jan 2, 2006")
+		if d.codes, err = a.m.AccountCodes(ctx); err != nil {
+			return d, err
+		}
+		d.classes = a.m.Classes()
+		return d, nil
+	}, func(d runMailData) {
+		a.drawRunMail(d)
+		if entering {
+			for _, w := range d.view.Warnings {
+				if w.Kind == meter.WarnLowFunds || w.Kind == meter.WarnInspection {
+					a.showWarning(w)
+					break
+				}
+			}
+		}
+	})
+}
+
+func (a *App) drawRunMail(d runMailData) {
+	job := &a.job
+	classes := container.NewGridWithColumns(len(d.classes))
+	for _, c := range d.classes {
+		c := c
+		b := a.button(c.Label(), nil, func() { job.Class, job.KeyedPostage = c, 0; a.runMail(false) })
+		if job.KeyedPostage == 0 && job.Class == c {
+			b.Importance = widget.HighImportance
+		}
+		classes.Add(minSize(b, 0, 64))
+	}
+	weightButtons := container.NewHBox(minSize(a.button("Key in weight", nil, a.keyInWeight), 0, 64))
+	if a.m.HasScale() {
+		weightButtons.Add(minSize(a.button("Weigh", nil, a.weigh), 0, 64))
+	}
+	postage := d.postage.String()
+	if d.priceErr != nil {
+		postage = "—"
+	}
+	code := job.AccountCode
+	if code == "" {
+		code = "none"
+	}
+	left := container.NewVBox(
+		widget.NewLabel("Class"), classes,
+		container.NewBorder(nil, nil, nil, weightButtons, widget.NewLabel("Weight: "+job.Weight.String())),
+		container.NewBorder(nil, nil, nil, minSize(a.button("Key in Postage", nil, a.keyInPostage), 0, 64),
+			container.NewHBox(widget.NewLabel("Postage:"), amountLabel(postage))),
+		container.NewBorder(nil, nil, nil, minSize(a.button("Account", nil, func() { a.chooseAccount(d.codes) }), 180, 64),
+			widget.NewLabel("Account code: "+code)),
+		container.NewBorder(nil, nil, nil, container.NewHBox(
+			minSize(a.button("", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }), 64, 64),
+			minSize(a.button("", theme.ContentAddIcon(), func() { a.advanceDate(+1) }), 64, 64)),
+			widget.NewLabel("Date: "+d.date)),
+		widget.NewLabel(fmt.Sprintf("Batch: %d pieces, %s", d.view.BatchCount, d.view.BatchValue)))
+	if d.priceErr != nil {
+		e := text(meter.Explain(d.priceErr).Text)
+		e.Importance = widget.DangerImportance
+		left.Add(e)
+	}
+	start := minSize(a.primary("Start", assets.Envelope, func() { a.print(meter.MediumEnvelope) }), 220, 110)
+	tape := minSize(a.button("Tape", nil, func() { a.print(meter.MediumTape) }), 220, 110)
+	right := container.NewVBox(start, tape)
+	inMeter := a.button("Postage in meter: "+d.view.PostageInMeter.String(), assets.Funds, func() { a.showFunds(tabMeterFunds) })
+	bottom := container.NewBorder(nil, nil, minSize(a.button("Home", theme.HomeIcon(), a.showHome), 200, 64), nil,
+		minSize(inMeter, 0, 64))
+	a.setScreen("run-mail", screen("Run Mail", nil, container.NewBorder(nil, nil, nil, right, left), bottom))
+}
+
+// print prints one piece of the job; the core checks everything and debits before the engine prints.
+func (a *App) print(m meter.Medium) {
+	job := a.job.Job
+	var res meter.PrintResult
+	a.background(func(ctx context.Context) error {
+		var err error
+		res, err = a.m.PrintPiece(ctx, a.session, job, m)
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.runMail(false)
+			a.fail(err, nil)
+			return
+		}
+		a.runMail(false)
+		if len(res.Warnings) > 0 {
+			a.showWarning(res.Warnings[0])
+		}
+	})
+}
+
+func (a *App) advanceDate(delta int) {
+	next := a.job.DateAdvance + delta
+	if next < 0 {
+		return // the core refuses backdating too; the button simply does nothing
+	}
+	job := a.job.Job
+	job.DateAdvance = next
+	a.background(func(ctx context.Context) error { _, err := a.m.MailingDate(ctx, job); return err }, func(err error) {
+		if err != nil {
+			a.fail(err, nil)
+			return
+		}
+		a.job.DateAdvance = next
+		a.runMail(false)
+	})
+}
+
+func (a *App) keyInPostage() {
+	a.showAmountKeypad("run-mail-key-in-postage", "Key in Postage", a.job.KeyedPostage,
+		func(ctx context.Context, v funds.Amount) error {
+			job := a.job.Job
+			job.KeyedPostage = v
+			_, err := a.m.Postage(ctx, job)
+			if err == nil {
+				a.job.KeyedPostage = v
+			}
+			return err
+		}, func() { a.runMail(false) })
+}
+
+func (a *App) keyInWeight() {
+	k := a.newKeypad("", 4, func(d string) string {
+		w, err := meter.WeightFromTenths(d)
+		if err != nil {
+			return d
+		}
+		return w.String()
+	})
+	ok := func() {
+		w, err := meter.WeightFromTenths(k.digits)
+		if err != nil {
+			k.say(err.Error())
+			return
+		}
+		a.job.Weight, a.job.KeyedPostage = w, 0
+		a.runMail(false)
+	}
+	side := container.NewVBox(minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
+		minSize(a.button("Cancel", theme.CancelIcon(), func() { a.runMail(false) }), 240, 72))
+	body := container.NewVBox(text("Enter the weight in ounces; the last digit is tenths (1 3 is 1.3 oz)."), k.display, k.note,
+		container.NewCenter(container.NewHBox(k.grid(), side)))
+	a.setScreen("run-mail-key-in-weight", screen("Key in weight", nil, body, nil))
+	a.pinPad = k
+}
+
+func (a *App) weigh() {
+	var w meter.Weight
+	a.background(func(ctx context.Context) error {
+		var err error
+		w, err = a.m.Weigh(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.fail(err, nil)
+			return
+		}
+		a.job.Weight, a.job.KeyedPostage = w, 0
+		a.runMail(false)
+	})
+}
+
+func (a *App) chooseAccount(codes []string) {
+	var buttons []fyne.CanvasObject
+	pick := func(c string) func() {
+		return func() {
+			a.closeModal()
+			a.job.AccountCode = c
+			a.runMail(false)
+		}
+	}
+	buttons = append(buttons, minSize(a.button("No account code", nil, pick("")), 0, 64))
+	for _, c := range codes {
+		buttons = append(buttons, minSize(a.button(c, nil, pick(c)), 0, 64))
+	}
+	a.closeModal()
+	content := container.NewVBox(title("Account code"), container.NewGridWithColumns(2, buttons...))
+	a.popUp("account-codes", minSize(content, dialogWidth, 0))
+}
