@@ -138,6 +138,14 @@ func (a *App) background(work func(ctx context.Context) error, done func(err err
 	}()
 }
 
+// act runs f as a tap would: taking its turn with background results. Scenes and the trainer use it to
+// drive the screens from outside.
+func (a *App) act(f func()) {
+	a.uiMu.Lock()
+	defer a.uiMu.Unlock()
+	f()
+}
+
 // onUI runs f on the UI goroutine, one result at a time.
 func (a *App) onUI(f func()) {
 	fyne.Do(func() {

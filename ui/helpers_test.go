@@ -69,7 +69,11 @@ func writeGolden(t *testing.T, name string, data []byte) {
 
 // visible lists every object drawn on the canvas, overlays (dialogs) included.
 func visible(c fyne.Canvas) []fyne.CanvasObject {
-	roots := append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...)
+	return visibleUnder(append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...)...)
+}
+
+// visibleUnder lists the visible objects in the trees of roots.
+func visibleUnder(roots ...fyne.CanvasObject) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
@@ -94,11 +98,16 @@ func visible(c fyne.Canvas) []fyne.CanvasObject {
 	return out
 }
 
-// button finds the visible button labelled text; it fails the test if there is none or more than one.
+// button finds the visible button labelled text on top: in the dialog if one is open, else on the
+// screen. It fails the test if there is none or more than one.
 func button(t *testing.T, a *App, text string) *widget.Button {
 	t.Helper()
 	var found []*widget.Button
-	for _, o := range visible(a.win.Canvas()) {
+	objs := visible(a.win.Canvas())
+	if top := a.win.Canvas().Overlays().Top(); top != nil {
+		objs = visibleUnder(top)
+	}
+	for _, o := range objs {
 		if b, ok := o.(*widget.Button); ok && b.Text == text {
 			found = append(found, b)
 		}

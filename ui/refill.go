@@ -98,18 +98,9 @@ func (a *App) showAmountKeypad(name, label string, current funds.Amount, save fu
 			}
 		})
 	}
-	hint := ""
+	hint := "Enter the new amount, then select OK."
 	if save == nil {
 		hint = "Enter the amount to transfer from your postage account, then select OK."
-		load(a, a.m.Limits, func(l meter.Limits) {
-			if l.Known && k.note.Text == "" {
-				k.note.Importance = widget.MediumImportance
-				k.say("Refill limits: " + l.Min.String() + " to " + l.Max.String())
-				k.note.Importance = widget.DangerImportance
-			}
-		})
-	} else {
-		hint = "Enter the new amount, then select OK."
 	}
 	side := container.NewVBox(
 		minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
@@ -118,6 +109,15 @@ func (a *App) showAmountKeypad(name, label string, current funds.Amount, save fu
 	a.setScreen(name, screen(label, nil, body, nil))
 	a.pinPad = k
 	a.pinPadOK = ok
+	if save == nil {
+		load(a, a.m.Limits, func(l meter.Limits) {
+			if l.Known && k.note.Text == "" {
+				k.note.Importance = widget.MediumImportance
+				k.say("Refill limits: " + l.Min.String() + " to " + l.Max.String())
+				k.note.Importance = widget.DangerImportance
+			}
+		})
+	}
 }
 
 // confirmRefill shows amount, account, before and after, as the core computes them.

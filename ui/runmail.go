@@ -34,9 +34,10 @@ type runMailData struct {
 }
 
 // showRunMail opens Run Mail; the warnings of entering (low funds) come up as dialogs.
-func (a *App) showRunMail() { a.runMail(true) }
+func (a *App) showRunMail() { a.runMail(true, nil) }
 
-func (a *App) runMail(entering bool) {
+// runMail draws Run Mail with fresh figures, then runs after (a dialog to show over it), if any.
+func (a *App) runMail(entering bool, after func()) {
 	job := a.job.Job
 	load(a, func(ctx context.Context) (runMailData, error) {
 		var d runMailData
@@ -57,6 +58,10 @@ func (a *App) runMail(entering bool) {
 		return d, nil
 	}, func(d runMailData) {
 		a.drawRunMail(d)
+		if after != nil {
+			after()
+			return
+		}
 		if entering {
 			for _, w := range d.view.Warnings {
 				if w.Kind == meter.WarnLowFunds || w.Kind == meter.WarnInspection {
@@ -73,7 +78,7 @@ func (a *App) drawRunMail(d runMailData) {
 	classes := container.NewGridWithColumns(len(d.classes))
 	for _, c := range d.classes {
 		c := c
-		b := a.button(c.Label(), nil, func() { job.Class, job.KeyedPostage = c, 0; a.runMail(false) })
+		b := a.button(c.Label(), nil, func() { job.Class, job.KeyedPostage = c, 0; a.runMail(false, nil) })
 		if job.KeyedPostage == 0 && job.Class == c {
 			b.Importance = widget.HighImportance
 		}
@@ -126,15 +131,14 @@ func (a *App) print(m meter.Medium) {
 		res, err = a.m.PrintPiece(ctx, a.session, job, m)
 		return err
 	}, func(err error) {
-		if err != nil {
-			a.runMail(false)
-			a.fail(err, nil)
-			return
-		}
-		a.runMail(false)
-		if len(res.Warnings) > 0 {
-			a.showWarning(res.Warnings[0])
-		}
+		a.runMail(false, func() {
+			switch {
+			case err != nil:
+				a.fail(err, nil)
+			case len(res.Warnings) > 0:
+				a.showWarning(res.Warnings[0])
+			}
+		})
 	})
 }
 
@@ -151,7 +155,7 @@ func (a *App) advanceDate(delta int) {
 			return
 		}
 		a.job.DateAdvance = next
-		a.runMail(false)
+		a.runMail(false, nil)
 	})
 }
 
@@ -165,7 +169,7 @@ func (a *App) keyInPostage() {
 				a.job.KeyedPostage = v
 			}
 			return err
-		}, func() { a.runMail(false) })
+		}, func() { a.runMail(false, nil) })
 }
 
 func (a *App) keyInWeight() {
@@ -183,10 +187,10 @@ func (a *App) keyInWeight() {
 			return
 		}
 		a.job.Weight, a.job.KeyedPostage = w, 0
-		a.runMail(false)
+		a.runMail(false, nil)
 	}
 	side := container.NewVBox(minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
-		minSize(a.button("Cancel", theme.CancelIcon(), func() { a.runMail(false) }), 240, 72))
+		minSize(a.button("Cancel", theme.CancelIcon(), func() { a.runMail(false, nil) }), 240, 72))
 	body := container.NewVBox(text("Enter the weight in ounces; the last digit is tenths (1 3 is 1.3 oz)."), k.display, k.note,
 		container.NewCenter(container.NewHBox(k.grid(), side)))
 	a.setScreen("run-mail-key-in-weight", screen("Key in weight", nil, body, nil))
@@ -205,7 +209,7 @@ func (a *App) weigh() {
 			return
 		}
 		a.job.Weight, a.job.KeyedPostage = w, 0
-		a.runMail(false)
+		a.runMail(false, nil)
 	})
 }
 
@@ -215,7 +219,7 @@ func (a *App) chooseAccount(codes []string) {
 		return func() {
 			a.closeModal()
 			a.job.AccountCode = c
-			a.runMail(false)
+			a.runMail(false, nil)
 		}
 	}
 	buttons = append(buttons, minSize(a.button("No account code", nil, pick("")), 0, 64))

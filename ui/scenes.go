@@ -24,131 +24,99 @@ type Scene struct {
 	Name string
 	// Options for the simulator; Dir and Clock are filled in by PlayScene.
 	Sim simulator.Options
-	// User signs in before Drive; "" leaves the sign-in screen up.
-	User  string
-	Drive func(a *App, sim *simulator.Simulator) error
+	// User signs in before the steps; "" leaves the sign-in screen up.
+	User string
+	// Steps run one after the other, each as a tap would, with background work settled in between.
+	Steps []Step
 }
+
+// Step is one thing done to the touchscreen or the simulator.
+type Step func(a *App, sim *simulator.Simulator) error
 
 func operator() string   { return simulator.DemoOperator }
 func supervisor() string { return simulator.DemoSupervisor }
 
+// do makes a step of a plain action on the touchscreen.
+func do(f func(a *App)) Step { return func(a *App, _ *simulator.Simulator) error { f(a); return nil } }
+
+// later moves the simulator's clock on by days and signs the supervisor in again (sessions idle that
+// long have ended).
+func later(days int) Step {
+	return func(a *App, sim *simulator.Simulator) error {
+		sim.Clock.Advance(time.Duration(days) * 24 * time.Hour)
+		s, err := sim.SignIn(context.Background(), supervisor())
+		if err == nil {
+			a.SignInAs(s)
+		}
+		return err
+	}
+}
+
+func linkDown(_ *App, sim *simulator.Simulator) error { sim.Link.SetUp(false); return nil }
+
+func keys(digits string) Step {
+	return do(func(a *App) {
+		for _, d := range digits {
+			a.pinPad.press(string(d))
+		}
+	})
+}
+
+func refill125(a *App) {
+	a.flow.amount = 125 * funds.Dollar
+	a.runRefill()
+}
+
+// completed checks the refill reached its completion screen.
+func completed(a *App, _ *simulator.Simulator) error {
+	if a.screen != "refill-complete" {
+		return fmt.Errorf("refill ended on %s (dialog %q)", a.screen, a.modalID)
+	}
+	return nil
+}
+
+func tab(t int) Step { return do(func(a *App) { a.showFunds(t) }) }
+
 // Scenes lists every screen and state the gallery and the golden tests cover.
 var Scenes = []Scene{
 	{Name: "sign-in"},
-	{Name: "sign-in-pin", Drive: func(a *App, _ *simulator.Simulator) error {
-		a.showPIN(supervisor(), "")
-		a.pinPad.press("2")
-		a.pinPad.press("4")
-		return nil
-	}},
+	{Name: "sign-in-pin", Steps: []Step{do(func(a *App) { a.showPIN(supervisor(), "") }), keys("24")}},
 	{Name: "home", User: supervisor()},
-	{Name: "home-warnings", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar},
-		Drive: func(a *App, sim *simulator.Simulator) error {
-			sim.Clock.Advance(22 * 24 * time.Hour)
-			s, err := sim.SignIn(context.Background(), supervisor())
-			a.SignInAs(s)
-			return err
-		}},
-	{Name: "run-mail", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error { a.showRunMail(); return nil }},
-	{Name: "funds-meter-funds", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error {
-		a.getBalance()
-		return nil
-	}},
-	{Name: "funds-meter-funds-locked", User: operator(), Drive: tab(tabMeterFunds)},
-	{Name: "funds-lock-explained", User: operator(), Drive: func(a *App, _ *simulator.Simulator) error {
-		a.showFunds(tabMeterFunds)
-		a.Settle()
-		a.fail(a.m.Users().Require(a.session, meter.RightRefill), nil)
-		return nil
-	}},
-	{Name: "funds-refill-settings", User: supervisor(), Drive: tab(tabRefillSettings)},
-	{Name: "funds-last-refills", User: supervisor(), Drive: tab(tabLastRefills)},
-	{Name: "funds-meter-information", User: supervisor(), Drive: tab(tabMeterInfo)},
-	{Name: "refill-options", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error { a.startRefill(); return nil }},
-	{Name: "refill-keypad", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error {
-		a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, a.startRefill)
-		for _, d := range "12500" {
-			a.pinPad.press(string(d))
-		}
-		return nil
-	}},
-	{Name: "refill-keypad-out-of-limits", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error {
-		a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, a.startRefill)
-		for _, d := range "600000" {
-			a.pinPad.press(string(d))
-		}
-		a.Settle()
-		a.pinPadOK()
-		return nil
-	}},
-	{Name: "refill-confirm", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error {
-		a.confirmRefill(125 * funds.Dollar)
-		return nil
-	}},
-	{Name: "refill-progress", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error {
+	{Name: "home-warnings", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}, Steps: []Step{later(22)}},
+	{Name: "run-mail", User: supervisor(), Steps: []Step{do((*App).showRunMail)}},
+	{Name: "funds-meter-funds", User: supervisor(), Steps: []Step{do((*App).getBalance)}},
+	{Name: "funds-meter-funds-locked", User: operator(), Steps: []Step{tab(tabMeterFunds)}},
+	{Name: "funds-lock-explained", User: operator(), Steps: []Step{tab(tabMeterFunds),
+		do(func(a *App) { a.fail(a.m.Users().Require(a.session, meter.RightRefill), nil) })}},
+	{Name: "funds-refill-settings", User: supervisor(), Steps: []Step{tab(tabRefillSettings)}},
+	{Name: "funds-last-refills", User: supervisor(), Steps: []Step{tab(tabLastRefills)}},
+	{Name: "funds-meter-information", User: supervisor(), Steps: []Step{tab(tabMeterInfo)}},
+	{Name: "refill-options", User: supervisor(), Steps: []Step{do((*App).startRefill)}},
+	{Name: "refill-keypad", User: supervisor(), Steps: []Step{
+		do(func(a *App) { a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, a.startRefill) }), keys("12500")}},
+	{Name: "refill-keypad-out-of-limits", User: supervisor(), Steps: []Step{
+		do(func(a *App) { a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, a.startRefill) }), keys("600000"),
+		do(func(a *App) { a.pinPadOK() })}},
+	{Name: "refill-confirm", User: supervisor(), Steps: []Step{do(func(a *App) { a.confirmRefill(125 * funds.Dollar) })}},
+	{Name: "refill-progress", User: supervisor(), Steps: []Step{do(func(a *App) {
 		a.flow.amount = 125 * funds.Dollar
 		a.showProgress()
 		a.setStage(funds.StageReserving)
-		return nil
-	}},
-	{Name: "refill-complete", User: supervisor(), Drive: refillThen(nil)},
-	{Name: "refill-print-receipt", User: supervisor(), Drive: refillThen(func(a *App) { a.showPrintReceipt() })},
+	})}},
+	{Name: "refill-complete", User: supervisor(), Steps: []Step{do(refill125), completed}},
+	{Name: "refill-print-receipt", User: supervisor(), Steps: []Step{do(refill125), completed, do((*App).showPrintReceipt)}},
 	{Name: "refill-print-receipt-document", User: supervisor(), Sim: simulator.Options{Printer: true},
-		Drive: refillThen(func(a *App) { a.showPrintReceipt() })},
+		Steps: []Step{do(refill125), completed, do((*App).showPrintReceipt)}},
 	{Name: "low-funds-warning", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar},
-		Drive: func(a *App, _ *simulator.Simulator) error { a.showRunMail(); return nil }},
+		Steps: []Step{do((*App).showRunMail)}},
 	{Name: "insufficient-funds-error", User: supervisor(), Sim: simulator.Options{FirstRefill: -1},
-		Drive: func(a *App, _ *simulator.Simulator) error {
-			a.runMail(false)
-			a.Settle()
-			a.print(meter.MediumEnvelope)
-			return nil
-		}},
-	{Name: "no-connection-error", User: supervisor(), Drive: func(a *App, sim *simulator.Simulator) error {
-		sim.Link.SetUp(false)
-		a.flow.amount = 125 * funds.Dollar
-		a.runRefill()
-		return nil
-	}},
-	{Name: "refill-pending", User: supervisor(), Drive: func(a *App, sim *simulator.Simulator) error {
-		sim.Link.SetUp(false)
-		a.flow.amount = 125 * funds.Dollar
-		a.runRefill()
-		a.Settle()
-		a.closeModal()
-		return nil
-	}},
-	{Name: "inspection-required", User: supervisor(), Drive: func(a *App, sim *simulator.Simulator) error {
-		sim.Clock.Advance(29 * 24 * time.Hour)
-		s, err := sim.SignIn(context.Background(), supervisor())
-		a.SignInAs(s)
-		a.runMail(false)
-		a.Settle()
-		a.print(meter.MediumEnvelope)
-		return err
-	}},
-	{Name: "reports", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error { a.showReports(); return nil }},
-	{Name: "settings", User: supervisor(), Drive: func(a *App, _ *simulator.Simulator) error { a.showSettings(); return nil }},
-}
-
-func tab(t int) func(a *App, _ *simulator.Simulator) error {
-	return func(a *App, _ *simulator.Simulator) error { a.showFunds(t); return nil }
-}
-
-// refillThen refills $125 through the real flow, then runs next on the completion screen.
-func refillThen(next func(a *App)) func(a *App, _ *simulator.Simulator) error {
-	return func(a *App, _ *simulator.Simulator) error {
-		a.flow.amount = 125 * funds.Dollar
-		a.runRefill()
-		a.Settle()
-		if a.screen != "refill-complete" {
-			return fmt.Errorf("refill ended on %s (dialog %q)", a.screen, a.modalID)
-		}
-		if next != nil {
-			next(a)
-		}
-		return nil
-	}
+		Steps: []Step{do(func(a *App) { a.runMail(false, nil) }), do(func(a *App) { a.print(meter.MediumEnvelope) })}},
+	{Name: "no-connection-error", User: supervisor(), Steps: []Step{linkDown, do(refill125)}},
+	{Name: "refill-pending", User: supervisor(), Steps: []Step{linkDown, do(refill125), do((*App).closeModal)}},
+	{Name: "inspection-required", User: supervisor(), Steps: []Step{later(29),
+		do(func(a *App) { a.runMail(false, nil) }), do(func(a *App) { a.print(meter.MediumEnvelope) })}},
+	{Name: "reports", User: supervisor(), Steps: []Step{do((*App).showReports)}},
+	{Name: "settings", User: supervisor(), Steps: []Step{do((*App).showSettings)}},
 }
 
 // PlayScene starts a fresh simulator in dir, opens the touchscreen in a new window of the current Fyne
@@ -171,14 +139,16 @@ func PlayScene(sc Scene, dir string) (*App, *simulator.Simulator, fyne.Window, e
 		if err != nil {
 			return a, sim, w, fmt.Errorf("scene %s: %w", sc.Name, err)
 		}
-		a.SignInAs(s)
+		a.act(func() { a.SignInAs(s) })
 		a.Settle()
 	}
-	if sc.Drive != nil {
-		if err := sc.Drive(a, sim); err != nil {
-			return a, sim, w, fmt.Errorf("scene %s: %w", sc.Name, err)
+	for i, step := range sc.Steps {
+		var err error
+		a.act(func() { err = step(a, sim) })
+		if err != nil {
+			return a, sim, w, fmt.Errorf("scene %s step %d: %w", sc.Name, i+1, err)
 		}
+		a.Settle()
 	}
-	a.Settle()
 	return a, sim, w, nil
 }

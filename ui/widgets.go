@@ -21,6 +21,9 @@ func minSize(obj fyne.CanvasObject, w, h float32) fyne.CanvasObject {
 // button is a touch-sized button; every tap also counts as activity for the idle sign-out.
 func (a *App) button(label string, icon fyne.Resource, tapped func()) *widget.Button {
 	b := widget.NewButtonWithIcon(label, icon, func() {
+		// Taps and background results take turns (see App.uiMu).
+		a.uiMu.Lock()
+		defer a.uiMu.Unlock()
 		a.touch()
 		tapped()
 	})

@@ -1,0 +1,203 @@
+package ui
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+	"postmeter/meter"
+	"postmeter/meter/simulator"
+)
+
+// checkRefilled asserts the meter and the account both moved by exactly amount from their start.
+func checkRefilled(t *testing.T, sim *simulator.Simulator, start funds.Registers, prepaid, amount funds.Amount) {
+	t.Helper()
+	ctx := context.Background()
+	regs, err := sim.Meter.Registers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, start.Available+amount, regs.Available)
+	assert.Equal(t, start.Control+amount, regs.Control)
+	acct, err := sim.Store.Account(ctx, simulator.DemoAccount)
+	require.NoError(t, err)
+	assert.Equal(t, prepaid-amount, acct.Prepaid)
+	assert.Equal(t, funds.Amount(0), acct.Reserved, "no hold left at the Data Center")
+	require.NoError(t, sim.Vault.Verify(ctx))
+	require.NoError(t, sim.Store.CheckInvariants(ctx))
+}
+
+func startFigures(t *testing.T, sim *simulator.Simulator) (funds.Registers, funds.Amount) {
+	t.Helper()
+	regs, err := sim.Meter.Registers(context.Background())
+	require.NoError(t, err)
+	acct, err := sim.Store.Account(context.Background(), simulator.DemoAccount)
+	require.NoError(t, err)
+	return regs, acct.Prepaid
+}
+
+// finishSeedArticle is steps 4–7 of the article from the refill options: Other amount $125.00 on the
+// keypad, OK, Confirm, the receipt on tape and on an envelope, Done.
+func finishSeedArticle(t *testing.T, a *App, sim *simulator.Simulator) {
+	t.Helper()
+	require.Equal(t, "refill-options", a.Screen())
+	tap(t, a, "Other amount\nenter on the keypad")
+	require.Equal(t, "refill-keypad", a.Screen())
+	tapDigits(t, a, "12500")
+	assert.Equal(t, "$125.00", a.pinPad.display.Text)
+	tap(t, a, "OK")
+	require.Equal(t, "refill-confirm", a.Screen())
+	tap(t, a, "Confirm")
+	require.Equal(t, "refill-complete", a.Screen(), "dialog %q", a.Modal())
+	tap(t, a, "Print receipt")
+	require.Equal(t, "refill-print-receipt", a.Screen())
+	tap(t, a, "Tape")
+	tap(t, a, "Start")
+	imps := sim.Engine.Impressions()
+	require.Len(t, imps, 2)
+	assert.Equal(t, meter.MediumTape, imps[0].Medium)
+	assert.Equal(t, meter.MediumEnvelope, imps[1].Medium)
+	assert.Equal(t, "Refill Receipt", imps[1].Document.Title)
+	tap(t, a, "Done")
+	assert.Equal(t, "home", a.Screen())
+}
+
+func TestSeedArticleFromHome(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor()})
+	start, prepaid := startFigures(t, sim)
+	tap(t, a, "Funds")
+	require.Equal(t, "funds-meter-funds", a.Screen())
+	tap(t, a, meter.ActionAddPostage)
+	finishSeedArticle(t, a, sim)
+	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
+}
+
+func TestSeedArticleFromRunMail(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor()})
+	start, prepaid := startFigures(t, sim)
+	tap(t, a, "Run Mail")
+	require.Equal(t, "run-mail", a.Screen())
+	tap(t, a, "Postage in meter: "+start.Available.String())
+	require.Equal(t, "funds-meter-funds", a.Screen())
+	tap(t, a, meter.ActionAddPostage)
+	finishSeedArticle(t, a, sim)
+	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
+}
+
+func TestSeedArticleFromLowFundsWarning(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}})
+	start, prepaid := startFigures(t, sim)
+	tap(t, a, "Run Mail")
+	require.Equal(t, "low-funds-warning", a.Modal())
+	tap(t, a, meter.ActionAddPostage)
+	finishSeedArticle(t, a, sim)
+	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
+}
+
+func TestSeedArticleFromInsufficientFundsError(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{FirstRefill: -1}})
+	start, prepaid := startFigures(t, sim)
+	tap(t, a, "Run Mail")
+	tap(t, a, "Continue") // the low funds warning comes first on entering
+	tap(t, a, "Start")
+	require.Equal(t, "insufficient-funds", a.Modal())
+	tap(t, a, meter.ActionRefillMyMeter)
+	finishSeedArticle(t, a, sim)
+	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
+}
+
+func TestOperatorMeetsTheLock(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: operator()})
+	start, prepaid := startFigures(t, sim)
+	tap(t, a, "Funds")
+	add := button(t, a, meter.ActionAddPostage)
+	assert.Equal(t, "lock.svg", add.Icon.Name(), "the lock symbol is next to Add Postage to Meter")
+	tap(t, a, meter.ActionAddPostage)
+	require.Equal(t, "no-rights", a.Modal())
+	assert.Equal(t, "funds-meter-funds", a.Screen(), "no refill screen opened")
+	tap(t, a, meter.ActionSignIn)
+	require.Equal(t, "sign-in", a.Screen())
+
+	// A supervisor signs in and refills.
+	tap(t, a, simulator.DemoSupervisor+"  (Supervisor)")
+	tapDigits(t, a, simulator.DemoSupervisorPIN)
+	tap(t, a, "Sign in")
+	require.Equal(t, "home", a.Screen())
+	tap(t, a, "Funds")
+	assert.Nil(t, button(t, a, meter.ActionAddPostage).Icon, "no lock for the supervisor")
+	tap(t, a, meter.ActionAddPostage)
+	finishSeedArticle(t, a, sim)
+	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
+}
+
+func TestWrongPINIsExplained(t *testing.T) {
+	a, _ := play(t, Scene{Name: "flow"})
+	tap(t, a, simulator.DemoSupervisor+"  (Supervisor)")
+	tapDigits(t, a, "9999")
+	tap(t, a, "Sign in")
+	assert.Equal(t, "sign-in-pin", a.Screen())
+	assert.Contains(t, a.pinPad.note.Text, "4 attempts left")
+}
+
+func TestFailedConnectionThenRetry(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor()})
+	start, prepaid := startFigures(t, sim)
+	sim.Link.SetUp(false)
+	tap(t, a, "Funds")
+	tap(t, a, meter.ActionAddPostage)
+	tap(t, a, "Default refill amount\n$100.00")
+	tap(t, a, "Confirm")
+	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+	checkRefilled(t, sim, start, prepaid, 0)
+
+	sim.Link.SetUp(true)
+	tap(t, a, meter.ActionTryAgain)
+	require.Equal(t, "refill-complete", a.Screen(), "dialog %q", a.Modal())
+	tap(t, a, "Done")
+	checkRefilled(t, sim, start, prepaid, 100*funds.Dollar)
+}
+
+func TestFailedConnectionThenCancel(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor()})
+	start, prepaid := startFigures(t, sim)
+	sim.Faults.Set(simulator.DCDropResponse, 0) // the Data Center holds the money, the answer is lost
+	tap(t, a, "Funds")
+	tap(t, a, meter.ActionAddPostage)
+	tap(t, a, "Default refill amount\n$100.00")
+	tap(t, a, "Confirm")
+	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+	sim.Faults.Set(simulator.DCNormal, 0)
+	tap(t, a, meter.ActionCancel)
+	require.Equal(t, "refill-cancelled", a.Modal())
+	tap(t, a, meter.ActionOK)
+	assert.Equal(t, "home", a.Screen())
+	checkRefilled(t, sim, start, prepaid, 0)
+}
+
+func TestCancelDuringProgressLeavesNothingHalfDone(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor()})
+	start, prepaid := startFigures(t, sim)
+	tap(t, a, "Funds")
+	tap(t, a, meter.ActionAddPostage)
+	tap(t, a, "Default refill amount\n$100.00")
+	require.Equal(t, "refill-confirm", a.Screen())
+
+	sim.Faults.Hold()
+	b := button(t, a, "Confirm")
+	b.OnTapped() // not tap(): Settle would wait for the held request
+	require.Equal(t, "refill-progress", a.Screen(), "progress shows at once, before any answer")
+	<-sim.Faults.Waiting() // the reserve is at the Data Center's door
+	cancel := button(t, a, "Cancel")
+	cancel.OnTapped()
+	sim.Faults.Release()
+	a.Settle()
+	require.Equal(t, "refill-cancelled", a.Modal())
+	pending, err := sim.Meter.PendingRefill(context.Background())
+	require.NoError(t, err)
+	assert.Nil(t, pending)
+	open, err := sim.Vault.OpenRefills(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, open, "the cancelled refill is closed, its void delivered")
+	checkRefilled(t, sim, start, prepaid, 0)
+}
