@@ -3,7 +3,6 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -74,6 +73,6 @@ func (k *keypad) grid() fyne.CanvasObject {
 	cells = append(cells,
 		key("Clear", nil, k.clear),
 		key("0", nil, func() { k.press("0") }),
-		key("Back", theme.NavigateBackIcon(), k.backspace))
+		key("Delete", nil, k.backspace))
 	return container.NewGridWithColumns(3, cells...)
 }

@@ -105,16 +105,16 @@ func (a *App) showAmountKeypad(name, label string, current funds.Amount, save fu
 	side := container.NewVBox(
 		minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
 		minSize(a.button("Cancel", theme.CancelIcon(), back), 240, 72))
-	body := container.NewVBox(text(hint), k.display, k.note, container.NewCenter(container.NewHBox(k.grid(), side)))
+	limits := widget.NewLabel("")
+	body := container.NewVBox(text(hint), container.NewBorder(nil, nil, limits, nil, k.display), k.note,
+		container.NewCenter(container.NewHBox(k.grid(), side)))
 	a.setScreen(name, screen(label, nil, body, nil))
 	a.pinPad = k
 	a.pinPadOK = ok
 	if save == nil {
 		load(a, a.m.Limits, func(l meter.Limits) {
-			if l.Known && k.note.Text == "" {
-				k.note.Importance = widget.MediumImportance
-				k.say("Refill limits: " + l.Min.String() + " to " + l.Max.String())
-				k.note.Importance = widget.DangerImportance
+			if l.Known {
+				limits.SetText("Refill limits: " + l.Min.String() + " to " + l.Max.String())
 			}
 		})
 	}
