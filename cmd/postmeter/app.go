@@ -27,6 +27,8 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	screenSize := fs.String("screen", "1280x800", "window size WIDTHxHEIGHT of the meter's screen")
 	model := fs.String("model", "", "meter model, e.g. \"SendPro P3000\" or P3000")
 	printer := fs.Bool("printer", true, "simulate an attached office printer (Print on document)")
+	kioskMode := fs.Bool("kiosk", false, "run full screen on the meter, with the devices and Data Center of -config")
+	configPath := fs.String("config", "/etc/postmeter/kiosk.json", "the kiosk's configuration file (with -kiosk)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -37,6 +39,9 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
+	if *kioskMode {
+		return runKiosk(*configPath, log, stderr)
+	}
 
 	sim, err := simulator.Start(context.Background(), simulator.Options{Dir: *dataDir, Model: *model, Printer: *printer, Log: log})
 	if err != nil {
@@ -81,4 +86,35 @@ func parseSize(s string) (fyne.Size, error) {
 		return fyne.Size{}, fmt.Errorf("-screen %q: want WIDTHxHEIGHT, at least 320x240, e.g. 1280x800", s)
 	}
 	return fyne.NewSize(float32(wi), float32(hi)), nil
+}
+
+// runKiosk runs the touchscreen full screen on a real meter: no window chrome, no trainer features, a
+// close button that does nothing, and the Data Center from the configuration.
+func runKiosk(configPath string, log *slog.Logger, stderr io.Writer) int {
+	cfg, err := loadKioskConfig(configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "postmeter:", err)
+		return 2
+	}
+	k, err := buildKiosk(context.Background(), cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "postmeter:", err)
+		return 1
+	}
+	defer k.Close()
+	a := app.NewWithID("com.postmeter.kiosk")
+	a.Settings().SetTheme(ui.KioskTheme{})
+	w := a.NewWindow("postmeter")
+	w.SetFullScreen(true)
+	w.SetCloseIntercept(func() {}) // a clerk cannot close the meter's screen
+	touch := ui.New(w, k.meter, ui.Options{IdleCheck: 5 * time.Second, Log: log})
+	defer touch.Close()
+	go func() {
+		// Settle refills left open by a power cut, once the network is there.
+		if err := k.meter.Reconcile(context.Background()); err != nil {
+			log.Warn("open refills not settled at start-up", "err", err)
+		}
+	}()
+	w.ShowAndRun()
+	return 0
 }
