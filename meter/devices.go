@@ -104,13 +104,14 @@ type Scale interface {
 
 // Device errors. Each says what happened; DeviceError adds what to do.
 var (
-	ErrNoEnvelope      = errors.New("no envelope on the feed deck")
-	ErrTapeOut         = errors.New("tape is out")
-	ErrInkOut          = errors.New("postal ink is out")
-	ErrJam             = errors.New("the print engine is jammed")
-	ErrPrinterStopped  = errors.New("the attached printer is not accepting jobs")
-	ErrNoPrinter       = errors.New("no attached printer is configured")
-	ErrScaleUnreadable = errors.New("the scale gave no stable weight")
+	ErrNoEnvelope         = errors.New("no envelope on the feed deck")
+	ErrTapeOut            = errors.New("tape is out")
+	ErrInkOut             = errors.New("postal ink is out")
+	ErrJam                = errors.New("the print engine is jammed")
+	ErrPrinterStopped     = errors.New("the attached printer is not accepting jobs")
+	ErrPrinterUnreachable = errors.New("the attached printer does not answer")
+	ErrNoPrinter          = errors.New("no attached printer is configured")
+	ErrScaleUnreadable    = errors.New("the scale gave no stable weight")
 )
 
 // DeviceError is a device refusing or failing, with the clerk's next step.

@@ -15,6 +15,7 @@ import (
 
 	"postmeter/funds"
 	"postmeter/meter"
+	"postmeter/printer"
 )
 
 // kioskConfig is the meter's configuration file for -kiosk: where its data lives, how it reaches the
@@ -28,6 +29,10 @@ type kioskConfig struct {
 	IndiciaNumber string `json:"indicia_number"`
 	OriginZIP     string `json:"origin_zip"`
 	Model         string `json:"model"`
+	// OutputTray is where the print engine's impressions go as images (data_dir/output-tray if empty);
+	// PrinterURI is the attached printer for "Print on document" (ipp://host:631/printers/NAME), if any.
+	OutputTray string `json:"output_tray,omitempty"`
+	PrinterURI string `json:"printer_uri,omitempty"`
 	// Supervisor is created on first start, so someone can manage users; without it users stay
 	// disabled and everyone has supervisor access, as on a meter fresh from the factory.
 	Supervisor *struct {
@@ -122,10 +127,20 @@ func buildKiosk(ctx context.Context, c kioskConfig, log *slog.Logger) (*kiosk, e
 	if err != nil {
 		return fail(err)
 	}
+	trayDir := c.OutputTray
+	if trayDir == "" {
+		trayDir = filepath.Join(c.DataDir, "output-tray")
+	}
+	engine := meter.NewSimPrintEngine(meter.SystemClock{})
+	engine.OnPrint = meter.TrayOutput(printer.Tray{Dir: trayDir})
+	var attached meter.AttachedPrinter
+	if c.PrinterURI != "" {
+		attached = meter.IPPPrinter{P: &printer.IPPPrinter{URI: c.PrinterURI, Logger: log}}
+	}
 	m, err := meter.Open(ctx, meter.Config{
 		Identity: meter.Identity{Serial: c.Serial, IndiciaNumber: c.IndiciaNumber, AccountNumber: c.AccountNumber, OriginZIP: c.OriginZIP},
 		Vault:    v, DataCenter: client, Users: users, Model: model, Rates: rates,
-		Engine: meter.NewSimPrintEngine(meter.SystemClock{}), Log: log,
+		Engine: engine, Printer: attached, Log: log,
 		Retry: funds.RetryPolicy{Attempts: 3, Initial: 500 * time.Millisecond, Max: 4 * time.Second},
 	})
 	if err != nil {

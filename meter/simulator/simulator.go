@@ -21,6 +21,7 @@ import (
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
 	"postmeter/meter"
+	"postmeter/printer"
 )
 
 // Demo data created on first start.
@@ -67,6 +68,7 @@ type Simulator struct {
 	Engine  *meter.SimPrintEngine
 	Printer *meter.SimPrinter // nil without Options.Printer
 	Scale   *meter.SimScale
+	Tray    printer.Tray // everything printed, as images
 	Vault   *funds.Vault
 	Users   *meter.Users
 	Meter   *meter.Meter
@@ -149,12 +151,15 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
+	s.Tray = printer.Tray{Dir: filepath.Join(opts.Dir, "output-tray")}
 	s.Engine = meter.NewSimPrintEngine(clock)
+	s.Engine.OnPrint = meter.TrayOutput(s.Tray)
 	s.Scale = meter.NewSimScale()
-	var printer meter.AttachedPrinter
+	var attached meter.AttachedPrinter
 	if opts.Printer {
 		s.Printer = meter.NewSimPrinter("Office printer")
-		printer = s.Printer
+		s.Printer.OnPrint = meter.TrayOutput(s.Tray)
+		attached = s.Printer
 	}
 	var scale meter.Scale
 	if model.Has(meter.FeatureAttachedScale) {
@@ -163,7 +168,7 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 	s.Meter, err = meter.Open(ctx, meter.Config{
 		Identity: meter.Identity{Serial: creds.Serial, IndiciaNumber: DemoIndicia, AccountNumber: DemoAccount, OriginZIP: DemoZIP},
 		Vault:    s.Vault, DataCenter: client, Users: s.Users, Clock: clock, Model: model, Rates: rates,
-		Engine: s.Engine, Printer: printer, Scale: scale, Log: log,
+		Engine: s.Engine, Printer: attached, Scale: scale, Log: log,
 		Retry: funds.RetryPolicy{Attempts: 2, Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond},
 	})
 	if err != nil {

@@ -1,0 +1,60 @@
+package meter
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+	"postmeter/printer"
+)
+
+func TestTrayOutputRendersEveryImpression(t *testing.T) {
+	tray := printer.Tray{Dir: t.TempDir()}
+	out := TrayOutput(tray)
+	ind := Indicium{MailingDate: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), Postage: 780, MailClass: "letter",
+		MeterSerial: "PM123456", IndiciaNumber: "PB1", OriginZIP: "06926", Piece: 3,
+		Registers: funds.Registers{Available: 10 * funds.Dollar, Used: 2340}, Simulation: true}
+	receipt := Document{Title: "Refill Receipt", Fields: []Field{{"Refill amount", "$125.00"}}}
+	require.NoError(t, out(Impression{Medium: MediumEnvelope, Indicium: &ind}))
+	require.NoError(t, out(Impression{Medium: MediumTape, Document: &receipt}))
+	require.NoError(t, out(Impression{Medium: MediumDocument, Document: &Document{Title: "Funds Report"}}))
+	items, err := tray.List()
+	require.NoError(t, err)
+	var kinds []string
+	for _, it := range items {
+		kinds = append(kinds, it.Kind)
+	}
+	assert.Equal(t, []string{"document-funds-report", "tape-receipt", "envelope-indicium"}, kinds, "newest first")
+	assert.Error(t, out(Impression{Medium: MediumTape}))
+}
+
+func TestPrintFailureInTheTraySpoilsThePiece(t *testing.T) {
+	r := newRig(t)
+	r.fund(dollars(20))
+	r.engine.OnPrint = TrayOutput(printer.Tray{Dir: t.TempDir()})
+	_, err := r.m.PrintPiece(r.ctx, r.super, Job{Class: ClassLetter, Weight: 10}, MediumEnvelope)
+	require.NoError(t, err)
+	// An indicium the engine cannot render (no origin ZIP) fails after the debit: spoiled, not lost.
+	r.m.cfg.Identity.OriginZIP = ""
+	_, err = r.m.PrintPiece(r.ctx, r.super, Job{Class: ClassLetter, Weight: 10}, MediumEnvelope)
+	var pf *PrintFailedError
+	require.ErrorAs(t, err, &pf)
+	n, v, err := r.vault.SpoiledTotal(r.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n)
+	assert.Equal(t, funds.Amount(780), v)
+	r.consistent()
+}
+
+func TestIPPPrinterUnreachableIsAClearDeviceError(t *testing.T) {
+	p := IPPPrinter{P: &printer.IPPPrinter{URI: "ipp://127.0.0.1:1/printers/office", Timeout: 2 * time.Second}}
+	err := p.PrintDocument(context.Background(), Document{Title: "Refill Receipt"})
+	var de *DeviceError
+	require.ErrorAs(t, err, &de)
+	assert.ErrorIs(t, err, ErrPrinterUnreachable)
+	assert.Contains(t, Explain(err).Text, "print on tape")
+}
