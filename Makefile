@@ -11,8 +11,10 @@ DATA ?= $(HOME)/.local/share/postmeter
 #   build (Fyne's GL driver):  gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 #                              libxinerama-dev libxi-dev libxxf86vm-dev
 #   real-window tests:         xvfb xauth xdotool imagemagick libgl1-mesa-dri
+#   the attached printer test: a private cupsd with a PDF queue, and pdftotext to read what arrived
 APT_PACKAGES := ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-	libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool imagemagick libgl1-mesa-dri
+	libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool imagemagick libgl1-mesa-dri \
+	cups-daemon cups-client printer-driver-cups-pdf poppler-utils ghostscript cups-filters
 # migrated_fynedo: every widget update from a goroutine goes through fyne.Do, so Fyne's runtime thread
 # checks can be off in the binaries (tests keep them on).
 TAGS := migrated_fynedo
@@ -26,7 +28,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v $(GO) >/dev/null || { echo "Go 1.26 is needed: see https://go.dev/doc/install"; exit 1; }
 
