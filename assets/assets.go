@@ -3,7 +3,7 @@
 package assets
 
 import (
-	_ "embed"
+	"embed"
 
 	"fyne.io/fyne/v2"
 )
@@ -23,3 +23,8 @@ var (
 	Envelope = fyne.NewStaticResource("envelope.svg", envelopeSVG)
 	Funds    = fyne.NewStaticResource("funds.svg", fundsSVG)
 )
+
+// Lessons holds the trainer's guided lessons, one JSON file each, taken in file-name order.
+//
+//go:embed lessons/*.json
+var Lessons embed.FS

@@ -37,6 +37,9 @@ func FixedClock(t time.Time) *SimClock {
 	return NewSimClock(func() time.Time { return t })
 }
 
+// Fresh returns a clock on the same base with no offset: time as it was before any Advance.
+func (c *SimClock) Fresh() *SimClock { return NewSimClock(c.base) }
+
 // Now returns the base time plus the offset.
 func (c *SimClock) Now() time.Time {
 	c.mu.Lock()

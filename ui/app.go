@@ -44,16 +44,24 @@ type App struct {
 	screen  string // the name of the screen shown: tests, lessons and the gallery read it
 	body    *fyne.Container
 	status  *statusBar
-	modal   *widget.PopUp
-	modalID string
+	// meterScreen is the meter's screen: the status bar and the body, without the trainer panel.
+	meterScreen fyne.CanvasObject
+	modal       *widget.PopUp
+	modalID     string
 
 	flow     refillFlow
 	job      runMailJob
 	pinPad   *keypad // the keypad on screen, for tests and scenes
 	pinPadOK func()  // its OK
 
-	// OnScreen, if set, hears every screen change (guided lessons).
+	// OnScreen, if set, hears every screen change.
 	OnScreen func(name string)
+
+	// tapGuard, if set, sees every tap first and may refuse it (a guided lesson's wrong touch).
+	tapGuard func(label string) bool
+	// onChange, if set, hears that what is drawn changed (the trainer re-highlights a lesson's target).
+	onChange func()
+	trainer  *Trainer
 }
 
 // New builds the touchscreen in win and shows the first screen: sign-in when users are enabled,
@@ -66,11 +74,11 @@ func New(win fyne.Window, m *meter.Meter, opts Options) *App {
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.status = newStatusBar(a)
 	a.body = container.NewStack()
-	meterScreen := container.NewBorder(a.status.object(), nil, nil, nil, container.NewPadded(a.body))
+	a.meterScreen = container.NewBorder(a.status.object(), nil, nil, nil, container.NewPadded(a.body))
 	if opts.Side != nil {
-		win.SetContent(container.NewBorder(nil, nil, nil, opts.Side, meterScreen))
+		win.SetContent(container.NewBorder(nil, nil, nil, opts.Side, a.meterScreen))
 	} else {
-		win.SetContent(meterScreen)
+		win.SetContent(a.meterScreen)
 	}
 	a.job = newRunMailJob()
 	if m.Users().Enabled() {
@@ -103,10 +111,15 @@ func (a *App) Window() fyne.Window { return a.win }
 // Settle waits until all background work has finished and its results are on screen.
 func (a *App) Settle() { a.wg.Wait() }
 
-// Close stops background work.
+// Close stops background work, and the trainer's simulator if there is one.
 func (a *App) Close() {
 	a.cancel()
 	a.wg.Wait()
+	if a.trainer != nil {
+		if err := a.trainer.sim.Close(); err != nil {
+			a.log.Warn("close simulator", "err", err)
+		}
+	}
 }
 
 // touch counts a tap as activity, so the idle sign-out does not strike a busy clerk.
@@ -126,6 +139,28 @@ func (a *App) setScreen(name string, content fyne.CanvasObject) {
 	if a.OnScreen != nil {
 		a.OnScreen(name)
 	}
+	a.changed()
+}
+
+func (a *App) changed() {
+	if a.onChange != nil {
+		a.onChange()
+	}
+}
+
+// Rebind shows another meter (the trainer's reset to fresh demo data) on the same screen.
+func (a *App) Rebind(m *meter.Meter) {
+	a.closeModal()
+	a.m = m
+	a.session = nil
+	a.flow = refillFlow{}
+	a.job = newRunMailJob()
+	if m.Users().Enabled() {
+		a.showSignIn("")
+	} else {
+		a.session = m.Users().Anonymous()
+		a.showHome()
+	}
 }
 
 // background runs work off the UI goroutine and then done on it.
@@ -134,7 +169,10 @@ func (a *App) background(work func(ctx context.Context) error, done func(err err
 	go func() {
 		defer a.wg.Done()
 		err := work(a.ctx)
-		a.onUI(func() { done(err) })
+		a.onUI(func() {
+			done(err)
+			a.changed()
+		})
 	}()
 }
 

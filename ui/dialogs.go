@@ -44,6 +44,7 @@ func (a *App) popUp(id string, content fyne.CanvasObject) {
 	a.modalID = id
 	a.modal.Show()
 	a.modal.Resize(a.modal.Content.MinSize())
+	a.changed()
 }
 
 // closeModal removes the dialog, if any.

@@ -242,6 +242,15 @@ func (a *App) showComplete(c meter.Completion) {
 	a.setScreen("refill-complete", screen("Refill complete", nil, body, bottom))
 }
 
+// printReceiptOn prints the last refill's receipt at d, as the print screen's buttons do.
+func (a *App) printReceiptOn(d meter.Destination) {
+	a.background(func(ctx context.Context) error { return a.m.PrintRefillReceipt(ctx, a.session, d) }, func(err error) {
+		if err != nil {
+			a.fail(err, nil)
+		}
+	})
+}
+
 func (a *App) showPrintReceipt() {
 	a.showPrint("refill-print-receipt", "Print receipt", func(ctx context.Context, d meter.Destination) error {
 		return a.m.PrintRefillReceipt(ctx, a.session, d)

@@ -28,6 +28,8 @@ type Scene struct {
 	User string
 	// Steps run one after the other, each as a tap would, with background work settled in between.
 	Steps []Step
+	// Trainer shows the trainer panel beside the meter screen (the desktop simulator).
+	Trainer bool
 }
 
 // Step is one thing done to the touchscreen or the simulator.
@@ -36,8 +38,10 @@ type Step func(a *App, sim *simulator.Simulator) error
 func operator() string   { return simulator.DemoOperator }
 func supervisor() string { return simulator.DemoSupervisor }
 
-// do makes a step of a plain action on the touchscreen.
-func do(f func(a *App)) Step { return func(a *App, _ *simulator.Simulator) error { f(a); return nil } }
+// do makes a step of an action on the touchscreen, taken in turn with background results as a tap is.
+func do(f func(a *App)) Step {
+	return func(a *App, _ *simulator.Simulator) error { a.act(func() { f(a) }); return nil }
+}
 
 // later moves the simulator's clock on by days and signs the supervisor in again (sessions idle that
 // long have ended).
@@ -46,7 +50,7 @@ func later(days int) Step {
 		sim.Clock.Advance(time.Duration(days) * 24 * time.Hour)
 		s, err := sim.SignIn(context.Background(), supervisor())
 		if err == nil {
-			a.SignInAs(s)
+			a.act(func() { a.SignInAs(s) })
 		}
 		return err
 	}
@@ -116,6 +120,16 @@ var Scenes = []Scene{
 	{Name: "inspection-required", User: supervisor(), Steps: []Step{later(29),
 		do(func(a *App) { a.runMail(false, nil) }), do(func(a *App) { a.print(meter.MediumEnvelope) })}},
 	{Name: "reports", User: supervisor(), Steps: []Step{do((*App).showReports)}},
+	{Name: "trainer-panel", User: supervisor(), Trainer: true},
+	{Name: "output-tray", User: supervisor(), Trainer: true, Steps: []Step{do(refill125), completed,
+		do((*App).showPrintReceipt), do(func(a *App) { a.printReceiptOn(meter.OnTape) }),
+		do(func(a *App) { a.printReceiptOn(meter.OnEnvelope) }),
+		do(func(a *App) { a.showRunMail() }), do(func(a *App) { a.print(meter.MediumEnvelope) }),
+		func(a *App, _ *simulator.Simulator) error { a.trainer.showTab("tray"); return nil }}},
+	{Name: "lesson-step", Trainer: true, Steps: []Step{
+		func(a *App, _ *simulator.Simulator) error { return a.trainer.StartLesson("refill-from-home") },
+		do(func(a *App) { a.trainer.lessonTap("Funds"); a.showFunds(tabMeterFunds) }),
+		do(func(a *App) { a.trainer.lessonTap("Reports") })}},
 	{Name: "settings", User: supervisor(), Steps: []Step{do((*App).showSettings)}},
 }
 
@@ -123,16 +137,27 @@ var Scenes = []Scene{
 // app (the test app for goldens and the gallery) and brings it to the scene's state. The caller closes
 // the window, the App and the simulator.
 func PlayScene(sc Scene, dir string) (*App, *simulator.Simulator, fyne.Window, error) {
-	opts := sc.Sim
-	opts.Dir = dir
-	opts.Clock = meter.FixedClock(SceneClock)
-	sim, err := simulator.Start(context.Background(), opts)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("scene %s: %w", sc.Name, err)
-	}
+	clock := meter.FixedClock(SceneClock)
 	w := fyne.CurrentApp().NewWindow("postmeter")
-	w.Resize(ScreenSize)
-	a := New(w, sim.Meter, Options{})
+	var a *App
+	var sim *simulator.Simulator
+	if sc.Trainer {
+		w.Resize(TrainerSize)
+		t, err := NewTrainer(w, TrainerOptions{Dir: dir, Clock: clock})
+		if err != nil {
+			return nil, nil, w, fmt.Errorf("scene %s: %w", sc.Name, err)
+		}
+		a, sim = t.App(), t.Sim()
+	} else {
+		opts := sc.Sim
+		opts.Dir, opts.Clock = dir, clock
+		var err error
+		if sim, err = simulator.Start(context.Background(), opts); err != nil {
+			return nil, nil, w, fmt.Errorf("scene %s: %w", sc.Name, err)
+		}
+		w.Resize(ScreenSize)
+		a = New(w, sim.Meter, Options{})
+	}
 	a.Settle()
 	if sc.User != "" {
 		s, err := sim.SignIn(context.Background(), sc.User)
@@ -143,9 +168,10 @@ func PlayScene(sc Scene, dir string) (*App, *simulator.Simulator, fyne.Window, e
 		a.Settle()
 	}
 	for i, step := range sc.Steps {
-		var err error
-		a.act(func() { err = step(a, sim) })
-		if err != nil {
+		if a.trainer != nil {
+			sim = a.trainer.sim // a lesson or a reset starts a new simulator
+		}
+		if err := step(a, sim); err != nil {
 			return a, sim, w, fmt.Errorf("scene %s step %d: %w", sc.Name, i+1, err)
 		}
 		a.Settle()

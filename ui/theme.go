@@ -86,3 +86,25 @@ func (KioskTheme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return theme.DefaultTheme().Size(n)
 }
+
+// panelTheme is the trainer panel's: the desktop trainer uses a mouse, so its text is smaller and more
+// controls fit beside the meter screen; buttons still keep MinTarget.
+type panelTheme struct{ KioskTheme }
+
+var panelSizes = map[fyne.ThemeSizeName]float32{
+	theme.SizeNameText:           16,
+	theme.SizeNameCaptionText:    14,
+	theme.SizeNameSubHeadingText: 19,
+	theme.SizeNamePadding:        4,
+	theme.SizeNameInnerPadding:   8,
+	theme.SizeNameLineSpacing:    4,
+	theme.SizeNameInlineIcon:     20,
+}
+
+// Size returns the panel's smaller sizes.
+func (t panelTheme) Size(n fyne.ThemeSizeName) float32 {
+	if s, ok := panelSizes[n]; ok {
+		return s
+	}
+	return t.KioskTheme.Size(n)
+}

@@ -24,8 +24,12 @@ func (a *App) button(label string, icon fyne.Resource, tapped func()) *widget.Bu
 		// Taps and background results take turns (see App.uiMu).
 		a.uiMu.Lock()
 		defer a.uiMu.Unlock()
+		if a.tapGuard != nil && !a.tapGuard(label) {
+			return
+		}
 		a.touch()
 		tapped()
+		a.changed()
 	})
 	return b
 }

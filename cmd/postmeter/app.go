@@ -26,7 +26,6 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data", defaultDataDir(), "data folder of the simulator (meter and Data Center databases)")
 	screenSize := fs.String("screen", "1280x800", "window size WIDTHxHEIGHT of the meter's screen")
 	model := fs.String("model", "", "meter model, e.g. \"SendPro P3000\" or P3000")
-	printer := fs.Bool("printer", true, "simulate an attached office printer (Print on document)")
 	kioskMode := fs.Bool("kiosk", false, "run full screen on the meter, with the devices and Data Center of -config")
 	configPath := fs.String("config", "/etc/postmeter/kiosk.json", "the kiosk's configuration file (with -kiosk)")
 	if err := fs.Parse(args); err != nil {
@@ -43,23 +42,20 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 		return runKiosk(*configPath, log, stderr)
 	}
 
-	sim, err := simulator.Start(context.Background(), simulator.Options{Dir: *dataDir, Model: *model, Printer: *printer, Log: log})
+	a := app.NewWithID("com.postmeter.trainer")
+	a.Settings().SetTheme(ui.KioskTheme{})
+	w := a.NewWindow("postmeter — trainer simulator")
+	w.Resize(fyne.NewSize(size.Width+ui.PanelWidth, size.Height))
+	w.SetFixedSize(true)
+	trainer, err := ui.NewTrainer(w, ui.TrainerOptions{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
 	if err != nil {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 1
 	}
-	defer sim.Close()
-	log.Info("trainer simulator started", "data", *dataDir, "data_center", sim.DCURL,
+	defer trainer.Close()
+	log.Info("trainer simulator started", "data", *dataDir, "data_center", trainer.Sim().DCURL,
 		"supervisor", simulator.DemoSupervisor+" PIN "+simulator.DemoSupervisorPIN,
 		"operator", simulator.DemoOperator+" PIN "+simulator.DemoOperatorPIN)
-
-	a := app.NewWithID("com.postmeter.trainer")
-	a.Settings().SetTheme(ui.KioskTheme{})
-	w := a.NewWindow("postmeter — trainer simulator")
-	w.Resize(size)
-	w.SetFixedSize(true)
-	touch := ui.New(w, sim.Meter, ui.Options{IdleCheck: 5 * time.Second, Log: log})
-	defer touch.Close()
 	if os.Getenv("POSTMETER_QUIT_AFTER") != "" {
 		d, err := time.ParseDuration(os.Getenv("POSTMETER_QUIT_AFTER"))
 		if err == nil {

@@ -75,6 +75,7 @@ type Simulator struct {
 
 	stopDC context.CancelFunc
 	dcDone chan error
+	closed bool
 }
 
 // credentials are the meter's Data Center credentials, kept in the data folder.
@@ -266,8 +267,12 @@ func (s *Simulator) SignIn(ctx context.Context, name string) (*meter.Session, er
 	return s.Users.SignIn(ctx, name, pin)
 }
 
-// Close stops the Data Center and closes both databases.
+// Close stops the Data Center and closes both databases. Closing twice is harmless.
 func (s *Simulator) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	var errs []error
 	if s.stopDC != nil {
 		s.stopDC()

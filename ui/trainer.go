@@ -1,0 +1,328 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/funds"
+	"postmeter/meter"
+	"postmeter/meter/simulator"
+)
+
+// PanelWidth is the trainer panel's width beside the meter screen.
+const PanelWidth = 440
+
+// TrainerSize is the trainer's window: the meter screen and the panel beside it.
+var TrainerSize = fyne.NewSize(ScreenSize.Width+PanelWidth, ScreenSize.Height)
+
+// TrainerOptions configures the trainer simulator.
+type TrainerOptions struct {
+	Dir   string          // data folder; Reset empties it
+	Model string          // meter model
+	Clock *meter.SimClock // nil: real time, movable from the panel
+	Log   *slog.Logger
+	// IdleCheck is passed to the meter screen (Options.IdleCheck).
+	IdleCheck time.Duration
+}
+
+// Trainer is the desktop simulator: the meter screen, and beside it a panel that makes things go wrong
+// on purpose, shows what was printed and runs guided lessons. Every control acts through the same
+// device and Data Center interfaces the kiosk uses.
+type Trainer struct {
+	opts    TrainerOptions
+	sim     *simulator.Simulator
+	app     *App
+	lessons []Lesson
+	run     *lessonRun
+	last    *LessonSummary
+
+	tab      string // "controls", "tray", "lessons"
+	panel    *fyne.Container
+	content  *fyne.Container
+	override *container.ThemeOverride
+	tray     *trayView
+	printed  atomic.Bool // something was printed since the tray was last read
+}
+
+// NewTrainer starts the simulator in opts.Dir and shows the meter screen with the trainer panel in win.
+func NewTrainer(win fyne.Window, opts TrainerOptions) (*Trainer, error) {
+	lessons, err := LoadLessons()
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{opts: opts, lessons: lessons, tab: "controls"}
+	if t.sim, err = t.startSim(simulator.Options{Printer: true}); err != nil {
+		return nil, err
+	}
+	t.content = container.NewStack()
+	t.panel = container.NewStack()
+	bg := canvas.NewRectangle(panelColour)
+	t.override = container.NewThemeOverride(container.NewPadded(t.content), panelTheme{})
+	t.panel.Objects = []fyne.CanvasObject{bg, t.override}
+	side := minSize(t.panel, PanelWidth, 0)
+	t.app = New(win, t.sim.Meter, Options{Side: side, IdleCheck: opts.IdleCheck, Log: opts.Log})
+	t.app.trainer = t
+	t.app.onChange = t.changed
+	t.showTab(t.tab)
+	return t, nil
+}
+
+func (t *Trainer) startSim(o simulator.Options) (*simulator.Simulator, error) {
+	o.Dir, o.Model, o.Log, o.Printer = t.opts.Dir, t.opts.Model, t.opts.Log, true
+	o.Clock = t.opts.Clock
+	if o.Clock == nil {
+		o.Clock = meter.NewSimClock(nil)
+		t.opts.Clock = o.Clock
+	}
+	sim, err := simulator.Start(context.Background(), o)
+	if err != nil {
+		return nil, err
+	}
+	// Note each print, so the output tray reloads only when there is something new to show.
+	for _, onPrint := range []*func(meter.Impression) error{&sim.Engine.OnPrint, &sim.Printer.OnPrint} {
+		next := *onPrint
+		*onPrint = func(imp meter.Impression) error {
+			err := next(imp)
+			t.printed.Store(true)
+			return err
+		}
+	}
+	return sim, nil
+}
+
+// App is the meter screen.
+func (t *Trainer) App() *App { return t.app }
+
+// Sim is the simulated meter and Data Center behind it.
+func (t *Trainer) Sim() *simulator.Simulator { return t.sim }
+
+// Close stops the screen and the simulator.
+func (t *Trainer) Close() { t.app.Close() }
+
+var (
+	panelColour          = color.NRGBA{0xe6, 0xea, 0xf0, 0xff}
+	panelThumbBackground = color.NRGBA{0xff, 0xff, 0xff, 0xff}
+)
+
+// Reset replaces everything with fresh demo data set up as o says, and signs user in ("" for none).
+func (t *Trainer) Reset(o simulator.Options, user string) error {
+	t.app.Settle()
+	if err := t.sim.Close(); err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	entries, err := os.ReadDir(t.opts.Dir)
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(t.opts.Dir, e.Name())); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	t.opts.Clock = t.opts.Clock.Fresh()
+	if t.sim, err = t.startSim(o); err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	t.app.Rebind(t.sim.Meter)
+	if user != "" {
+		s, err := t.sim.SignIn(context.Background(), user)
+		if err != nil {
+			return fmt.Errorf("reset: sign in %s: %w", user, err)
+		}
+		t.app.SignInAs(s)
+	}
+	t.showTab(t.tab)
+	return nil
+}
+
+// changed follows the meter screen: the lesson's target is lit again, the panel's figures refreshed.
+func (t *Trainer) changed() {
+	if t.run != nil {
+		t.highlight()
+	}
+	if t.tab == "tray" && t.printed.Swap(false) {
+		t.tray.reload()
+	}
+}
+
+// showTab shows one of the panel's tabs.
+func (t *Trainer) showTab(tab string) {
+	t.tab = tab
+	bar := container.NewGridWithColumns(3)
+	for _, x := range []struct{ id, label string }{{"controls", "Controls"}, {"tray", "Output tray"}, {"lessons", "Lessons"}} {
+		x := x
+		b := widget.NewButton(x.label, func() { t.showTab(x.id) })
+		if x.id == tab {
+			b.Importance = widget.HighImportance
+		}
+		bar.Add(minSize(b, 0, MinTarget))
+	}
+	var body fyne.CanvasObject
+	switch tab {
+	case "tray":
+		t.tray = newTrayView(t)
+		body = t.tray.object()
+	case "lessons":
+		body = t.lessonsTab()
+	default:
+		body = t.controlsTab()
+	}
+	heading := widget.NewLabel("Trainer")
+	heading.TextStyle = fyne.TextStyle{Bold: true}
+	t.content.Objects = []fyne.CanvasObject{container.NewBorder(container.NewVBox(heading, bar), nil, nil, nil, body)}
+	t.override.Refresh() // applies the panel theme to the new widgets too
+}
+
+// control runs a panel action against the simulator, then refreshes the panel and the meter screen.
+func (t *Trainer) control(f func(ctx context.Context) error) func() {
+	return func() {
+		if err := f(context.Background()); err != nil {
+			t.app.act(func() { t.app.fail(err, nil) })
+		}
+		t.app.act(func() {
+			t.app.status.refresh()
+			if t.app.screen == "home" {
+				t.app.showHome()
+			}
+		})
+		t.showTab(t.tab)
+	}
+}
+
+// toggle is a panel button lit while on is true.
+func toggle(label string, on bool, tapped func()) fyne.CanvasObject {
+	b := widget.NewButton(label, tapped)
+	if on {
+		b.Importance = widget.HighImportance
+	}
+	return minSize(b, 0, MinTarget)
+}
+
+// row is a named group of panel buttons on one line.
+func row(label string, objs ...fyne.CanvasObject) fyne.CanvasObject {
+	l := widget.NewLabel(label)
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.SizeName = theme.SizeNameCaptionText
+	return container.NewBorder(nil, nil, minSize(l, 96, 0), nil, container.NewGridWithColumns(len(objs), objs...))
+}
+
+func (t *Trainer) controlsTab() fyne.CanvasObject {
+	sim := t.sim
+	ctx := context.Background()
+	mode, _ := sim.Faults.Mode()
+	st := sim.Engine.Status()
+	acct, err := sim.Store.Account(ctx, simulator.DemoAccount)
+	if err != nil {
+		return text("Cannot read the account: " + err.Error())
+	}
+	insp, _ := sim.Meter.Inspection(ctx)
+	weight, _ := sim.Scale.Weight(ctx)
+	dc := func(label string, m simulator.DCMode, d time.Duration) fyne.CanvasObject {
+		return toggle(label, mode == m, t.control(func(context.Context) error { sim.Faults.Set(m, d); return nil }))
+	}
+	ink := func(label string, l meter.InkLevel) fyne.CanvasObject {
+		return toggle(label, st.Ink == l, t.control(func(context.Context) error {
+			sim.Engine.Update(func(s *meter.EngineStatus) { s.Ink = l })
+			return nil
+		}))
+	}
+	lock := "Lock"
+	if acct.Locked {
+		lock = "Unlock"
+	}
+	credit := map[funds.Amount]funds.Amount{0: 500 * funds.Dollar, 500 * funds.Dollar: 1000 * funds.Dollar}[acct.CreditLimit]
+	return container.NewVBox(
+		row("Network",
+			toggle("Up", sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(true); return nil })),
+			toggle("Down", !sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(false); return nil }))),
+		row("Data Center", dc("Normal", simulator.DCNormal, 0), dc("Slow", simulator.DCSlow, 3*time.Second)),
+		row("", dc("Down", simulator.DCDown, 0), dc("Lose answer", simulator.DCDropResponse, 0)),
+		caption(fmt.Sprintf("Account %s: prepaid %s, credit %s of %s", simulator.DemoAccount, acct.Prepaid,
+			acct.CreditAvailable(), acct.CreditLimit)),
+		row("Account",
+			toggle("+$100", false, t.control(func(ctx context.Context) error {
+				return sim.Store.Deposit(ctx, simulator.DemoAccount, 100*funds.Dollar)
+			})),
+			toggle("Credit "+strings.TrimSuffix(credit.String(), ".00"), false, t.control(func(ctx context.Context) error {
+				return sim.Store.SetCreditLimit(ctx, simulator.DemoAccount, credit)
+			})),
+			toggle(lock, acct.Locked, t.control(func(ctx context.Context) error {
+				return sim.Store.SetLocked(ctx, simulator.DemoAccount, !acct.Locked)
+			}))),
+		row("Print engine",
+			toggle("Envelope", st.EnvelopeOnFeedDeck, t.control(func(context.Context) error {
+				sim.Engine.Update(func(s *meter.EngineStatus) { s.EnvelopeOnFeedDeck = !s.EnvelopeOnFeedDeck })
+				return nil
+			})),
+			toggle("Tape", st.TapeLoaded, t.control(func(context.Context) error {
+				sim.Engine.Update(func(s *meter.EngineStatus) { s.TapeLoaded = !s.TapeLoaded })
+				return nil
+			})),
+			toggle("Jam", st.Jammed, t.control(func(context.Context) error {
+				sim.Engine.Update(func(s *meter.EngineStatus) { s.Jammed = !s.Jammed })
+				return nil
+			}))),
+		row("Ink", ink("OK", meter.InkOK), ink("Low", meter.InkLow), ink("Out", meter.InkOut)),
+		row("Scale "+weight.String(),
+			toggle("− 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
+			toggle("+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),
+		caption(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", sim.Clock.Now().Format("Jan 2"), insp.Days)),
+		row("Clock",
+			toggle("+1 day", false, t.control(t.advance(24*time.Hour))),
+			toggle("Day 21", insp.State == meter.InspectionDue, t.control(t.toDay(21))),
+			toggle("Day 28", insp.State == meter.InspectionRequired, t.control(t.toDay(28)))),
+		row("Sign in",
+			toggle(simulator.DemoSupervisor, false, t.control(t.signInAs(simulator.DemoSupervisor))),
+			toggle(simulator.DemoOperator, false, t.control(t.signInAs(simulator.DemoOperator))),
+			toggle("Reset", false, func() {
+				if err := t.Reset(simulator.Options{}, ""); err != nil {
+					t.app.act(func() { t.app.fail(err, nil) })
+				}
+			})),
+	)
+}
+
+func (t *Trainer) advance(d time.Duration) func(context.Context) error {
+	return func(context.Context) error { t.sim.Clock.Advance(d); return nil }
+}
+
+// toDay moves the clock to n days after the last Data Center contact.
+func (t *Trainer) toDay(n int) func(context.Context) error {
+	return func(ctx context.Context) error {
+		st, err := t.sim.Meter.Inspection(ctx)
+		if err != nil {
+			return err
+		}
+		if d := st.LastContact.Add(time.Duration(n) * 24 * time.Hour).Sub(t.sim.Clock.Now()); d > 0 {
+			t.sim.Clock.Advance(d)
+		}
+		return nil
+	}
+}
+
+func (t *Trainer) signInAs(name string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		s, err := t.sim.SignIn(ctx, name)
+		if err != nil {
+			return err
+		}
+		t.app.act(func() { t.app.SignInAs(s) })
+		return nil
+	}
+}
+
+var errNoLesson = errors.New("no such lesson")

@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Lessons lists the guided lessons.
+func (t *Trainer) Lessons() []Lesson { return t.lessons }
+
+// LastSummary is the summary of the last finished lesson, if any.
+func (t *Trainer) LastSummary() (LessonSummary, bool) {
+	if t.last == nil {
+		return LessonSummary{}, false
+	}
+	return *t.last, true
+}
+
+// CurrentStep is the step the trainee is on, ok false when no lesson runs.
+func (t *Trainer) CurrentStep() (step LessonStep, index int, ok bool) {
+	if t.run == nil {
+		return LessonStep{}, 0, false
+	}
+	return t.run.lesson.Steps[t.run.step], t.run.step, true
+}
+
+// StartLesson sets up the lesson's scenario on fresh demo data and lights its first target.
+func (t *Trainer) StartLesson(id string) error {
+	var lesson *Lesson
+	for i := range t.lessons {
+		if t.lessons[i].ID == id {
+			lesson = &t.lessons[i]
+		}
+	}
+	if lesson == nil {
+		return fmt.Errorf("%w %q", errNoLesson, id)
+	}
+	t.stopLesson()
+	opts, err := lesson.Setup.options()
+	if err != nil {
+		return err
+	}
+	if err := t.Reset(opts, lesson.Setup.User); err != nil {
+		return err
+	}
+	if lesson.Setup.LinkDown {
+		t.sim.Link.SetUp(false)
+	}
+	t.run = &lessonRun{lesson: *lesson, started: time.Now()}
+	t.app.tapGuard = t.lessonTap
+	t.beginStep()
+	t.app.act(t.highlight)
+	t.showTab("lessons")
+	return nil
+}
+
+// stopLesson ends the lesson without a summary.
+func (t *Trainer) stopLesson() {
+	if t.run == nil {
+		return
+	}
+	t.unlight()
+	t.run = nil
+	t.app.tapGuard = nil
+}
+
+func (t *Trainer) beginStep() {
+	if t.run.lesson.Steps[t.run.step].Do == "link-up" {
+		t.sim.Link.SetUp(true)
+	}
+}
+
+// lessonTap sees every tap on the meter screen during a lesson: the right one moves the lesson on,
+// any other is counted, refused and answered with the step's instruction.
+func (t *Trainer) lessonTap(label string) bool {
+	r := t.run
+	step := r.lesson.Steps[r.step]
+	if label != step.Target {
+		r.wrong++
+		r.note = "Not quite. " + step.Text
+		t.showTab("lessons")
+		return false
+	}
+	t.unlight()
+	r.note = ""
+	r.step++
+	if r.step == len(r.lesson.Steps) {
+		t.last = &LessonSummary{Lesson: r.lesson.Title, Steps: len(r.lesson.Steps), Wrong: r.wrong, Took: time.Since(r.started)}
+		t.run = nil
+		t.app.tapGuard = nil
+	} else {
+		t.beginStep()
+	}
+	t.showTab("lessons")
+	return true
+}
+
+// highlight lights the current step's target, wherever it is drawn now.
+func (t *Trainer) highlight() {
+	r := t.run
+	if r == nil {
+		return
+	}
+	b := t.app.findButton(r.lesson.Steps[r.step].Target)
+	if b == r.lit {
+		return
+	}
+	t.unlight()
+	if b == nil {
+		return
+	}
+	r.lit, r.litWas = b, b.Importance
+	b.Importance = widget.SuccessImportance
+	b.Refresh()
+}
+
+func (t *Trainer) unlight() {
+	if t.run == nil || t.run.lit == nil {
+		return
+	}
+	t.run.lit.Importance = t.run.litWas
+	t.run.lit.Refresh()
+	t.run.lit = nil
+}
+
+func (t *Trainer) lessonsTab() fyne.CanvasObject {
+	box := container.NewVBox()
+	if r := t.run; r != nil {
+		step := r.lesson.Steps[r.step]
+		box.Add(subtitle(r.lesson.Title))
+		box.Add(caption(fmt.Sprintf("Step %d of %d · %d wrong touches", r.step+1, len(r.lesson.Steps), r.wrong)))
+		box.Add(text(step.Text))
+		if r.note != "" {
+			n := text(r.note)
+			n.Importance = widget.WarningImportance
+			box.Add(n)
+		}
+		box.Add(minSize(widget.NewButton("Stop lesson", func() { t.app.act(t.stopLesson); t.showTab("lessons") }), 0, MinTarget))
+		return box
+	}
+	if t.last != nil {
+		box.Add(subtitle("Lesson complete"))
+		box.Add(text(t.last.String()))
+		box.Add(widget.NewSeparator())
+	}
+	for _, l := range t.lessons {
+		l := l
+		b := widget.NewButton(l.Title, func() {
+			if err := t.StartLesson(l.ID); err != nil {
+				t.app.act(func() { t.app.fail(err, nil) })
+			}
+		})
+		box.Add(minSize(b, 0, MinTarget))
+	}
+	return box
+}

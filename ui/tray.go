@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/printer"
+)
+
+// trayPage is how many thumbnails the output tray shows at once (paged with buttons, never scrolled).
+const trayPage = 6
+
+// trayView is the output tray: thumbnails of everything printed, newest first; tap one to see it large.
+type trayView struct {
+	t        *Trainer
+	page     int
+	items    []trayPicture
+	selected *trayPicture
+	box      *fyne.Container
+	err      error
+}
+
+// trayPicture is one printed item with its image, read off the UI goroutine.
+type trayPicture struct {
+	printer.TrayItem
+	image fyne.Resource // named by the file, so golden markup does not depend on the folder
+}
+
+func newTrayView(t *Trainer) *trayView {
+	v := &trayView{t: t, box: container.NewStack()}
+	v.reload()
+	return v
+}
+
+func (v *trayView) object() fyne.CanvasObject { return v.box }
+
+func (v *trayView) reload() {
+	tray := v.t.sim.Tray
+	var pics []trayPicture
+	v.t.app.background(func(context.Context) error {
+		items, err := tray.List()
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			data, err := os.ReadFile(it.Path)
+			if err != nil {
+				return err
+			}
+			pics = append(pics, trayPicture{TrayItem: it, image: fyne.NewStaticResource(filepath.Base(it.Path), data)})
+		}
+		return nil
+	}, func(err error) {
+		v.items, v.err = pics, err
+		v.draw()
+	})
+}
+
+func (v *trayView) draw() {
+	var body fyne.CanvasObject
+	switch {
+	case v.err != nil:
+		body = text("Cannot read the output tray: " + v.err.Error())
+	case v.selected != nil:
+		img := canvas.NewImageFromResource(v.selected.image)
+		img.FillMode = canvas.ImageFillContain
+		img.SetMinSize(fyne.NewSize(PanelWidth-32, 420))
+		back := minSize(widget.NewButton("Back to the tray", func() { v.selected = nil; v.draw() }), 0, MinTarget)
+		body = container.NewBorder(caption(fmt.Sprintf("#%d %s", v.selected.Seq, v.selected.Kind)), back, nil, nil, img)
+	case len(v.items) == 0:
+		body = text("Nothing printed yet. Envelopes, tapes and documents appear here, newest first.")
+	default:
+		grid := container.NewGridWithColumns(2)
+		end := min(len(v.items), (v.page+1)*trayPage)
+		for i := v.page * trayPage; i < end; i++ {
+			it := v.items[i]
+			grid.Add(newThumbnail(it, func() { v.selected = &it; v.draw() }))
+		}
+		newer := widget.NewButton("Newer", func() { v.page--; v.draw() })
+		older := widget.NewButton("Older", func() { v.page++; v.draw() })
+		if v.page == 0 {
+			newer.Disable()
+		}
+		if end == len(v.items) {
+			older.Disable()
+		}
+		pages := container.NewGridWithColumns(2, minSize(newer, 0, MinTarget), minSize(older, 0, MinTarget))
+		body = container.NewBorder(caption(fmt.Sprintf("%d printed", len(v.items))), pages, nil, nil, grid)
+	}
+	v.box.Objects = []fyne.CanvasObject{body}
+	v.box.Refresh()
+}
+
+// thumbnail is a small picture of one printed item; tapping it opens it large.
+type thumbnail struct {
+	widget.BaseWidget
+	item   trayPicture
+	tapped func()
+}
+
+func newThumbnail(it trayPicture, tapped func()) *thumbnail {
+	th := &thumbnail{item: it, tapped: tapped}
+	th.ExtendBaseWidget(th)
+	return th
+}
+
+// Tapped opens the item.
+func (th *thumbnail) Tapped(*fyne.PointEvent) { th.tapped() }
+
+// CreateRenderer draws the picture with its number and kind under it.
+func (th *thumbnail) CreateRenderer() fyne.WidgetRenderer {
+	img := canvas.NewImageFromResource(th.item.image)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(190, 90))
+	bg := canvas.NewRectangle(panelThumbBackground)
+	label := caption(fmt.Sprintf("#%d %s", th.item.Seq, th.item.Kind))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, label, nil, nil, container.NewStack(bg, img)))
+}
