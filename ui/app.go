@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/widget"
 
 	"postmeter/funds"
 	"postmeter/meter"
@@ -46,8 +45,11 @@ type App struct {
 	status  *statusBar
 	// meterScreen is the meter's screen: the status bar and the body, without the trainer panel.
 	meterScreen fyne.CanvasObject
-	modal       *widget.PopUp
-	modalID     string
+	// dialogs is the layer over the meter's screen where a dialog sits: it covers the screen, not the
+	// trainer panel beside it. modal is the dialog shown, nil if none.
+	dialogs *fyne.Container
+	modal   *fyne.Container
+	modalID string
 
 	flow     refillFlow
 	job      runMailJob
@@ -74,7 +76,9 @@ func New(win fyne.Window, m *meter.Meter, opts Options) *App {
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.status = newStatusBar(a)
 	a.body = container.NewStack()
-	a.meterScreen = container.NewBorder(a.status.object(), nil, nil, nil, container.NewPadded(a.body))
+	a.dialogs = container.NewStack()
+	a.meterScreen = container.NewStack(
+		container.NewBorder(a.status.object(), nil, nil, nil, container.NewPadded(a.body)), a.dialogs)
 	if opts.Side != nil {
 		win.SetContent(container.NewBorder(nil, nil, nil, opts.Side, a.meterScreen))
 	} else {

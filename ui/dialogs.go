@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"postmeter/meter"
@@ -37,23 +39,46 @@ func (a *App) showDialog(id string, msg meter.Message, handlers map[string]func(
 	a.popUp(id, content)
 }
 
-// popUp shows content as a modal dialog. Its size is set after it is shown, once wrapped text knows
-// its width, so the buttons never hang outside the box.
+// popUp shows content as a dialog over the meter's screen. A blocker under it takes every tap that
+// misses the dialog, so the screen behind cannot be used until the dialog is answered.
 func (a *App) popUp(id string, content fyne.CanvasObject) {
-	a.modal = widget.NewModalPopUp(container.NewPadded(content), a.win.Canvas())
+	a.closeModal()
+	box := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
+	box.CornerRadius = 8
+	box.StrokeColor = theme.Color(theme.ColorNameSeparator)
+	box.StrokeWidth = 1
+	a.modal = container.NewStack(box, container.NewPadded(container.NewPadded(content)))
 	a.modalID = id
-	a.modal.Show()
-	a.modal.Resize(a.modal.Content.MinSize())
+	a.dialogs.Objects = []fyne.CanvasObject{newBlocker(), container.NewCenter(a.modal)}
+	a.dialogs.Refresh()
 	a.changed()
 }
 
 // closeModal removes the dialog, if any.
 func (a *App) closeModal() {
 	if a.modal != nil {
-		a.modal.Hide()
 		a.modal = nil
 		a.modalID = ""
+		a.dialogs.Objects = nil
+		a.dialogs.Refresh()
 	}
+}
+
+// blocker dims the screen behind a dialog and swallows taps on it.
+type blocker struct{ widget.BaseWidget }
+
+func newBlocker() *blocker {
+	b := &blocker{}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// Tapped does nothing: a tap beside the dialog must not reach the screen behind it.
+func (b *blocker) Tapped(*fyne.PointEvent) {}
+
+// CreateRenderer draws the dimming.
+func (b *blocker) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(canvas.NewRectangle(theme.Color(theme.ColorNameShadow)))
 }
 
 // fail shows an error from the core as the message a clerk reads, with its ways out. Handlers not

@@ -103,9 +103,9 @@ func visibleUnder(roots ...fyne.CanvasObject) []fyne.CanvasObject {
 func button(t *testing.T, a *App, text string) *widget.Button {
 	t.Helper()
 	var found []*widget.Button
-	objs := visible(a.win.Canvas())
-	if top := a.win.Canvas().Overlays().Top(); top != nil {
-		objs = visibleUnder(top)
+	objs := visibleUnder(a.meterScreen) // the meter's screen, not the trainer panel beside it
+	if a.modal != nil {
+		objs = visibleUnder(a.modal)
 	}
 	for _, o := range objs {
 		if b, ok := o.(*widget.Button); ok && b.Text == text {

@@ -131,6 +131,7 @@ type lessonRun struct {
 	wrong   int
 	started time.Time
 	note    string // the gentle correction after a wrong touch
+	did     bool   // the current step's Do was done
 	lit     *widget.Button
 	litWas  widget.Importance
 }

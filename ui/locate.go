@@ -33,12 +33,12 @@ func (a *App) ButtonCentre(label string) (fyne.Position, bool) {
 
 // findButton walks what is drawn on top of the meter's screen — the dialog if one is open, else the
 // screen's body — for the one visible button labelled label. The trainer panel beside the screen is not
-// searched. The screens are built of containers, leaf widgets and a modal pop-up only, so the walk needs
-// no widget renderer.
+// searched. The screens and dialogs are built of containers and leaf widgets only, so the walk needs no
+// widget renderer.
 func (a *App) findButton(label string) *widget.Button {
 	var root fyne.CanvasObject = a.body
 	if a.modal != nil {
-		root = a.modal.Content
+		root = a.modal
 	}
 	var found []*widget.Button
 	var walk func(o fyne.CanvasObject)

@@ -247,8 +247,8 @@ func (t *Trainer) controlsTab() fyne.CanvasObject {
 	credit := map[funds.Amount]funds.Amount{0: 500 * funds.Dollar, 500 * funds.Dollar: 1000 * funds.Dollar}[acct.CreditLimit]
 	return container.NewVBox(
 		row("Network",
-			toggle("Up", sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(true); return nil })),
-			toggle("Down", !sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(false); return nil }))),
+			toggle("Link up", sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(true); return nil })),
+			toggle("Link down", !sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(false); return nil }))),
 		row("Data Center", dc("Normal", simulator.DCNormal, 0), dc("Slow", simulator.DCSlow, 3*time.Second)),
 		row("", dc("Down", simulator.DCDown, 0), dc("Lose answer", simulator.DCDropResponse, 0)),
 		caption(fmt.Sprintf("Account %s: prepaid %s, credit %s of %s", simulator.DemoAccount, acct.Prepaid,

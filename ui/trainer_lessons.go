@@ -52,7 +52,6 @@ func (t *Trainer) StartLesson(id string) error {
 	}
 	t.run = &lessonRun{lesson: *lesson, started: time.Now()}
 	t.app.tapGuard = t.lessonTap
-	t.beginStep()
 	t.app.act(t.highlight)
 	t.showTab("lessons")
 	return nil
@@ -68,8 +67,15 @@ func (t *Trainer) stopLesson() {
 	t.app.tapGuard = nil
 }
 
-func (t *Trainer) beginStep() {
-	if t.run.lesson.Steps[t.run.step].Do == "link-up" {
+// stepAppears does the current step's action once its target is on screen: the trainee first sees
+// the failure, then the trainer fixes its cause.
+func (t *Trainer) stepAppears() {
+	r := t.run
+	if r.did {
+		return
+	}
+	r.did = true
+	if r.lesson.Steps[r.step].Do == "link-up" {
 		t.sim.Link.SetUp(true)
 	}
 }
@@ -93,7 +99,7 @@ func (t *Trainer) lessonTap(label string) bool {
 		t.run = nil
 		t.app.tapGuard = nil
 	} else {
-		t.beginStep()
+		r.did = false
 	}
 	t.showTab("lessons")
 	return true
@@ -113,6 +119,7 @@ func (t *Trainer) highlight() {
 	if b == nil {
 		return
 	}
+	t.stepAppears()
 	r.lit, r.litWas = b, b.Importance
 	b.Importance = widget.SuccessImportance
 	b.Refresh()

@@ -1,0 +1,223 @@
+package ui
+
+import (
+	"context"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+	"postmeter/meter"
+	"postmeter/meter/simulator"
+)
+
+// trainer starts the desktop simulator with its panel, Sue signed in.
+func trainer(t *testing.T) (*App, *Trainer) {
+	t.Helper()
+	a, _ := play(t, Scene{Name: "trainer", User: supervisor(), Trainer: true})
+	return a, a.trainer
+}
+
+// tapPanel taps the trainer panel's button labelled text, as the trainer's mouse would.
+func tapPanel(t *testing.T, tr *Trainer, text string) {
+	t.Helper()
+	var found []*widget.Button
+	for _, o := range visibleUnder(tr.panel) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			found = append(found, b)
+		}
+	}
+	require.Len(t, found, 1, "panel buttons labelled %q", text)
+	b := found[0]
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+	test.TapCanvas(tr.app.win.Canvas(), pos.Add(fyne.NewPos(b.Size().Width/2, b.Size().Height/2)))
+	tr.app.Settle()
+}
+
+// consistent checks the meter and the Data Center agree and hold no open refill.
+func consistent(t *testing.T, sim *simulator.Simulator) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, sim.Vault.Verify(ctx))
+	require.NoError(t, sim.Store.CheckInvariants(ctx))
+	regs, err := sim.Meter.Registers(ctx)
+	require.NoError(t, err)
+	acct, err := sim.Store.Account(ctx, simulator.DemoAccount)
+	require.NoError(t, err)
+	assert.Equal(t, funds.Amount(0), acct.Reserved, "no hold left")
+	assert.Equal(t, acct.Posted, regs.Control, "every posted refill is in the meter, and only those")
+	open, err := sim.Vault.OpenRefills(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, open)
+}
+
+func TestLessonsRunToCompletion(t *testing.T) {
+	lessons, err := LoadLessons()
+	require.NoError(t, err)
+	require.Len(t, lessons, 5)
+	for _, l := range lessons {
+		t.Run("Lesson "+l.ID, func(t *testing.T) {
+			a, tr := trainer(t)
+			require.NoError(t, tr.StartLesson(l.ID))
+			a.Settle()
+			for i, step := range l.Steps {
+				cur, idx, ok := tr.CurrentStep()
+				require.True(t, ok, "lesson ended early at step %d", i+1)
+				require.Equal(t, i, idx)
+				b := button(t, a, cur.Target)
+				assert.Equal(t, widget.SuccessImportance, b.Importance, "step %d: %q is highlighted", i+1, step.Target)
+				tap(t, a, cur.Target)
+			}
+			_, _, running := tr.CurrentStep()
+			assert.False(t, running)
+			sum, ok := tr.LastSummary()
+			require.True(t, ok)
+			assert.Equal(t, len(l.Steps), sum.Steps)
+			assert.Zero(t, sum.Wrong)
+			assert.Equal(t, l.Title, sum.Lesson)
+			consistent(t, tr.Sim())
+		})
+	}
+}
+
+func TestLessonCountsAndCorrectsWrongTouches(t *testing.T) {
+	a, tr := trainer(t)
+	require.NoError(t, tr.StartLesson("refill-from-home"))
+	a.Settle()
+	tap(t, a, "Reports") // the lesson wants Funds
+	assert.Equal(t, "home", a.Screen(), "a wrong touch does nothing")
+	tap(t, a, "Run Mail")
+	assert.Equal(t, "home", a.Screen())
+	assert.Equal(t, 2, tr.run.wrong)
+	assert.Contains(t, tr.run.note, "Select Funds on the Home screen.")
+	assertMarkup(t, "trainer/lesson-wrong-touch.xml", a.win.Canvas())
+
+	for {
+		cur, _, ok := tr.CurrentStep()
+		if !ok {
+			break
+		}
+		tap(t, a, cur.Target)
+	}
+	sum, ok := tr.LastSummary()
+	require.True(t, ok)
+	assert.Equal(t, 2, sum.Wrong)
+	assert.Contains(t, sum.String(), "2 wrong touches")
+}
+
+// TestTrainerFaults sets each fault from the panel, checks the screen a clerk then sees, clears the
+// fault from the panel and checks the meter recovers with both sides consistent.
+func TestTrainerFaults(t *testing.T) {
+	refill := func(t *testing.T, a *App) {
+		tap(t, a, "Funds")
+		tap(t, a, meter.ActionAddPostage)
+		tap(t, a, "Default refill amount\n$100.00")
+		tap(t, a, "Confirm")
+	}
+	print := func(label string) func(t *testing.T, a *App) {
+		return func(t *testing.T, a *App) {
+			tap(t, a, "Run Mail")
+			if a.Modal() != "" {
+				tap(t, a, "Continue") // a warning on entering
+			}
+			tap(t, a, label)
+		}
+	}
+	tests := []struct {
+		name       string
+		set, clear []string // panel buttons
+		act        func(t *testing.T, a *App)
+		dialog     string
+		retry      string // the clerk's button once the fault is cleared
+		after      string // the screen then
+	}{
+		{"network-down", []string{"Link down"}, []string{"Link up"}, refill, "no-connection-to-the-data-center", meter.ActionTryAgain, "refill-complete"},
+		{"data-center-down", []string{"Down"}, []string{"Normal"}, refill, "no-connection-to-the-data-center", meter.ActionTryAgain, "refill-complete"},
+		{"answer-lost", []string{"Lose answer"}, []string{"Normal"}, refill, "no-connection-to-the-data-center", meter.ActionTryAgain, "refill-complete"},
+		{"account-locked", []string{"Lock"}, []string{"Unlock"}, refill, "account-locked", "", ""},
+		{"no-envelope", []string{"Envelope"}, []string{"Envelope"}, print("Start"), "check-the-print-engine", "Start", "run-mail"},
+		{"tape-out", []string{"Tape"}, []string{"Tape"}, print("Tape"), "check-the-print-engine", "Tape", "run-mail"},
+		{"ink-out", []string{"Out"}, []string{"OK"}, print("Start"), "check-the-print-engine", "Start", "run-mail"},
+		{"jam", []string{"Jam"}, []string{"Jam"}, print("Start"), "check-the-print-engine", "Start", "run-mail"},
+		{"inspection-lock", []string{"Day 28"}, nil, print("Start"), "postal-inspection-required", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, tr := trainer(t)
+			sim := tr.Sim()
+			ctx := context.Background()
+			start, err := sim.Meter.Registers(ctx)
+			require.NoError(t, err)
+			for _, b := range tt.set {
+				tapPanel(t, tr, b)
+			}
+			if tt.name == "inspection-lock" {
+				s, err := sim.SignIn(ctx, supervisor()) // the clock moved weeks on: sign in again
+				require.NoError(t, err)
+				a.act(func() { a.SignInAs(s) })
+				a.Settle()
+			}
+			tt.act(t, a)
+			require.Equal(t, tt.dialog, a.Modal(), "on %s", a.Screen())
+			assertMarkup(t, "trainer/fault-"+tt.name+".xml", a.win.Canvas())
+			regs, err := sim.Meter.Registers(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, start.Control, regs.Control, "a fault adds no postage")
+
+			for _, b := range tt.clear {
+				tapPanel(t, tr, b)
+			}
+			switch tt.name {
+			case "account-locked":
+				tap(t, a, meter.ActionOK)
+				tap(t, a, "Home")
+				refill(t, a)
+				assert.Equal(t, "refill-complete", a.Screen(), "dialog %q", a.Modal())
+			case "inspection-lock":
+				tap(t, a, meter.ActionOK)
+				tap(t, a, "Home")
+				tap(t, a, "Get Balance") // the banner on Home: a balance inquiry is an inspection
+				require.Equal(t, "funds-meter-funds", a.Screen(), "dialog %q", a.Modal())
+				tap(t, a, "Home")
+				print("Start")(t, a)
+				assert.Empty(t, a.Modal())
+			default:
+				if tt.after == "run-mail" {
+					tap(t, a, meter.ActionOK)
+				}
+				tap(t, a, tt.retry)
+				assert.Equal(t, tt.after, a.Screen())
+				assert.Empty(t, a.Modal(), "the fault is gone")
+			}
+			consistent(t, sim)
+		})
+	}
+}
+
+func TestOutputTrayShowsWhatWasPrinted(t *testing.T) {
+	a, tr := trainer(t)
+	tap(t, a, "Run Mail")
+	tap(t, a, "Start")
+	tap(t, a, "Tape")
+	tapPanel(t, tr, "Output tray")
+	require.Len(t, tr.tray.items, 2)
+	assert.Equal(t, "tape-indicium", tr.tray.items[0].Kind, "newest first")
+	assert.Equal(t, "envelope-indicium", tr.tray.items[1].Kind)
+	var thumbs []*thumbnail
+	for _, o := range visibleUnder(tr.panel) {
+		if th, ok := o.(*thumbnail); ok {
+			thumbs = append(thumbs, th)
+		}
+	}
+	require.Len(t, thumbs, 2)
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(thumbs[1])
+	test.TapCanvas(a.win.Canvas(), pos.Add(fyne.NewPos(20, 20)))
+	require.NotNil(t, tr.tray.selected)
+	assert.Equal(t, "envelope-indicium", tr.tray.selected.Kind)
+	tapPanel(t, tr, "Back to the tray")
+	assert.Nil(t, tr.tray.selected)
+}
