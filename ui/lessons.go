@@ -145,5 +145,12 @@ type LessonSummary struct {
 }
 
 func (s LessonSummary) String() string {
-	return fmt.Sprintf("%s: %d steps in %s, %d wrong touches", s.Lesson, s.Steps, s.Took.Round(time.Second), s.Wrong)
+	return fmt.Sprintf("%s: %d steps in %s, %s", s.Lesson, s.Steps, s.Took.Round(time.Second), wrongTouches(s.Wrong))
+}
+
+func wrongTouches(n int) string {
+	if n == 1 {
+		return "1 wrong touch"
+	}
+	return fmt.Sprintf("%d wrong touches", n)
 }

@@ -139,7 +139,7 @@ func (t *Trainer) lessonsTab() fyne.CanvasObject {
 	if r := t.run; r != nil {
 		step := r.lesson.Steps[r.step]
 		box.Add(subtitle(r.lesson.Title))
-		box.Add(caption(fmt.Sprintf("Step %d of %d · %d wrong touches", r.step+1, len(r.lesson.Steps), r.wrong)))
+		box.Add(caption(fmt.Sprintf("Step %d of %d · %s", r.step+1, len(r.lesson.Steps), wrongTouches(r.wrong))))
 		box.Add(text(step.Text))
 		if r.note != "" {
 			n := text(r.note)
