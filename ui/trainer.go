@@ -24,7 +24,7 @@ import (
 )
 
 // PanelWidth is the trainer panel's width beside the meter screen.
-const PanelWidth = 440
+const PanelWidth = 480
 
 // TrainerSize is the trainer's window: the meter screen and the panel beside it.
 var TrainerSize = fyne.NewSize(ScreenSize.Width+PanelWidth, ScreenSize.Height)
@@ -75,9 +75,11 @@ func NewTrainer(win fyne.Window, opts TrainerOptions) (*Trainer, error) {
 	t.panel.Objects = []fyne.CanvasObject{bg, t.override}
 	side := minSize(t.panel, PanelWidth, 0)
 	t.app = New(win, t.sim.Meter, Options{Side: side, IdleCheck: opts.IdleCheck, Log: opts.Log})
-	t.app.trainer = t
-	t.app.onChange = t.changed
-	t.showTab(t.tab)
+	t.app.act(func() {
+		t.app.trainer = t
+		t.app.onChange = t.changed
+		t.showTab(t.tab)
+	})
 	return t, nil
 }
 
@@ -137,15 +139,19 @@ func (t *Trainer) Reset(o simulator.Options, user string) error {
 	if t.sim, err = t.startSim(o); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
-	t.app.Rebind(t.sim.Meter)
+	var s *meter.Session
 	if user != "" {
-		s, err := t.sim.SignIn(context.Background(), user)
-		if err != nil {
+		if s, err = t.sim.SignIn(context.Background(), user); err != nil {
 			return fmt.Errorf("reset: sign in %s: %w", user, err)
 		}
-		t.app.SignInAs(s)
 	}
-	t.showTab(t.tab)
+	t.app.act(func() {
+		t.app.Rebind(t.sim.Meter)
+		if s != nil {
+			t.app.SignInAs(s)
+		}
+		t.showTab(t.tab)
+	})
 	return nil
 }
 
@@ -165,7 +171,7 @@ func (t *Trainer) showTab(tab string) {
 	bar := container.NewGridWithColumns(3)
 	for _, x := range []struct{ id, label string }{{"controls", "Controls"}, {"tray", "Output tray"}, {"lessons", "Lessons"}} {
 		x := x
-		b := widget.NewButton(x.label, func() { t.showTab(x.id) })
+		b := widget.NewButton(x.label, func() { t.app.act(func() { t.showTab(x.id) }) })
 		if x.id == tab {
 			b.Importance = widget.HighImportance
 		}
@@ -198,8 +204,8 @@ func (t *Trainer) control(f func(ctx context.Context) error) func() {
 			if t.app.screen == "home" {
 				t.app.showHome()
 			}
+			t.showTab(t.tab)
 		})
-		t.showTab(t.tab)
 	}
 }
 

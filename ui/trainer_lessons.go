@@ -39,7 +39,7 @@ func (t *Trainer) StartLesson(id string) error {
 	if lesson == nil {
 		return fmt.Errorf("%w %q", errNoLesson, id)
 	}
-	t.stopLesson()
+	t.app.act(t.stopLesson)
 	opts, err := lesson.Setup.options()
 	if err != nil {
 		return err
@@ -50,10 +50,12 @@ func (t *Trainer) StartLesson(id string) error {
 	if lesson.Setup.LinkDown {
 		t.sim.Link.SetUp(false)
 	}
-	t.run = &lessonRun{lesson: *lesson, started: time.Now()}
-	t.app.tapGuard = t.lessonTap
-	t.app.act(t.highlight)
-	t.showTab("lessons")
+	t.app.act(func() {
+		t.run = &lessonRun{lesson: *lesson, started: time.Now()}
+		t.app.tapGuard = t.lessonTap
+		t.highlight()
+		t.showTab("lessons")
+	})
 	return nil
 }
 
@@ -146,7 +148,12 @@ func (t *Trainer) lessonsTab() fyne.CanvasObject {
 			n.Importance = widget.WarningImportance
 			box.Add(n)
 		}
-		box.Add(minSize(widget.NewButton("Stop lesson", func() { t.app.act(t.stopLesson); t.showTab("lessons") }), 0, MinTarget))
+		box.Add(minSize(widget.NewButton("Stop lesson", func() {
+			t.app.act(func() {
+				t.stopLesson()
+				t.showTab("lessons")
+			})
+		}), 0, MinTarget))
 		return box
 	}
 	if t.last != nil {

@@ -72,7 +72,7 @@ func (v *trayView) draw() {
 		img := canvas.NewImageFromResource(v.selected.image)
 		img.FillMode = canvas.ImageFillContain
 		img.SetMinSize(fyne.NewSize(PanelWidth-32, 420))
-		back := minSize(widget.NewButton("Back to the tray", func() { v.selected = nil; v.draw() }), 0, MinTarget)
+		back := minSize(widget.NewButton("Back to the tray", v.act(func() { v.selected = nil })), 0, MinTarget)
 		body = container.NewBorder(caption(fmt.Sprintf("#%d %s", v.selected.Seq, v.selected.Kind)), back, nil, nil, img)
 	case len(v.items) == 0:
 		body = text("Nothing printed yet. Envelopes, tapes and documents appear here, newest first.")
@@ -81,10 +81,10 @@ func (v *trayView) draw() {
 		end := min(len(v.items), (v.page+1)*trayPage)
 		for i := v.page * trayPage; i < end; i++ {
 			it := v.items[i]
-			grid.Add(newThumbnail(it, func() { v.selected = &it; v.draw() }))
+			grid.Add(newThumbnail(it, v.act(func() { v.selected = &it })))
 		}
-		newer := widget.NewButton("Newer", func() { v.page--; v.draw() })
-		older := widget.NewButton("Older", func() { v.page++; v.draw() })
+		newer := widget.NewButton("Newer", v.act(func() { v.page-- }))
+		older := widget.NewButton("Older", v.act(func() { v.page++ }))
 		if v.page == 0 {
 			newer.Disable()
 		}
@@ -122,4 +122,14 @@ func (th *thumbnail) CreateRenderer() fyne.WidgetRenderer {
 	bg := canvas.NewRectangle(panelThumbBackground)
 	label := caption(fmt.Sprintf("#%d %s", th.item.Seq, th.item.Kind))
 	return widget.NewSimpleRenderer(container.NewBorder(nil, label, nil, nil, container.NewStack(bg, img)))
+}
+
+// act makes a tray button's handler: change the view, then redraw, in turn with background results.
+func (v *trayView) act(change func()) func() {
+	return func() {
+		v.t.app.act(func() {
+			change()
+			v.draw()
+		})
+	}
 }
