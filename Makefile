@@ -51,8 +51,11 @@ vet:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+# One table of figures, each against a baseline measured in the same run (cmd/benchtable): durable
+# debit vs a bare commit, pieces per minute, refill round trip, 50 concurrent meters, cold start and
+# memory of the real binary under Xvfb vs a bare Fyne window, tap to next screen. About two minutes.
 bench: deps
-	$(GO) test -run XXX -bench . -benchtime 2000x -count 3 ./funds/...
+	$(GO) run ./cmd/benchtable
 
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseAmount -fuzztime 60s ./funds

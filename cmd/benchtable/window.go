@@ -1,0 +1,350 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/meter/simulator"
+	"postmeter/ui"
+)
+
+// refillTaps is the help article's refill from Home, as in cmd/postmeter's TestEndToEndRefill.
+var refillTaps = []string{
+	simulator.DemoSupervisor + "  (Supervisor)", "2", "4", "6", "8", "Sign in",
+	"Funds", "Add Postage to Meter", "Other amount\nenter on the keypad", "1", "2", "5", "0", "0", "OK",
+	"Confirm", "Print receipt", "Tape", "Done",
+}
+
+const (
+	screenTolerance = 0.01 // fraction of the meter's screen that may differ from the test driver's rendering
+	changeTolerance = 0.05 // the same inside the box a tap changed
+	stepTimeout     = 15 * time.Second
+)
+
+type plannedStep struct {
+	x, y int
+	want *image.RGBA
+}
+
+// trainerPlan is the trainer window as the test driver draws it: its size, where the meter's screen is,
+// the first screen, and the refill flow's taps with the picture after each.
+type trainerPlan struct {
+	window  image.Point
+	meter   image.Rectangle
+	initial *image.RGBA
+	steps   []plannedStep
+}
+
+func planTrainer(dir string) (trainerPlan, error) {
+	var p trainerPlan
+	fyne.CurrentApp().Settings().SetTheme(ui.KioskTheme{})
+	a, sim, w, err := ui.PlayScene(ui.Scene{Name: "bench", Trainer: true}, dir)
+	defer func() {
+		if a != nil {
+			a.Close()
+		}
+		if w != nil {
+			w.Close()
+		}
+		if sim != nil {
+			sim.Close()
+		}
+	}()
+	if err != nil {
+		return p, err
+	}
+	a.Relayout()
+	size := w.Canvas().Size()
+	p.window = image.Pt(int(size.Width), int(size.Height))
+	pos, msize := a.MeterScreenRect()
+	p.meter = image.Rect(int(pos.X), int(pos.Y), int(pos.X+msize.Width), int(pos.Y+msize.Height))
+	p.initial = toRGBA(w.Canvas().Capture())
+	_, err = a.TapThrough(refillTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
+		p.steps = append(p.steps, plannedStep{x: int(math.Round(float64(st.Centre.X))), y: int(math.Round(float64(st.Centre.Y))),
+			want: toRGBA(w.Canvas().Capture())})
+		return nil
+	})
+	if err == nil && a.ScreenState() != "home" {
+		err = fmt.Errorf("the refill flow ended on %s in the test driver", a.ScreenState())
+	}
+	return p, err
+}
+
+// bareLabel and bareTheme mirror cmd/benchtable/barewindow.
+const bareLabel = "postmeter bare window"
+
+// planBare is the bare window as the test driver draws it.
+func planBare() *image.RGBA {
+	fyne.CurrentApp().Settings().SetTheme(bareTheme{})
+	defer fyne.CurrentApp().Settings().SetTheme(ui.KioskTheme{})
+	w := fyne.CurrentApp().NewWindow("barewindow")
+	defer w.Close()
+	w.SetContent(widget.NewLabel(bareLabel))
+	w.Resize(fyne.NewSize(1280, 800))
+	return toRGBA(w.Canvas().Capture())
+}
+
+// proc is a program started under the X server.
+type proc struct {
+	cmd    *exec.Cmd
+	start  time.Time
+	exited chan struct{}
+	err    error
+}
+
+func launch(x *xServer, bin string, args ...string) (*proc, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = x.env("POSTMETER_QUIT_AFTER=120s") // a safety net; benchtable stops it itself
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	p.start = time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { p.err = cmd.Wait(); close(p.exited) }()
+	return p, nil
+}
+
+func (p *proc) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// waitDrawn polls screenshots until the window shows want (within region, and inside changed if not
+// empty) and returns when, since the program started: the midpoint between the last screenshot that
+// did not show it and the first that did.
+func waitDrawn(x *xServer, p *proc, want *image.RGBA, region, changed image.Rectangle, poll time.Duration) (time.Duration, error) {
+	prev := p.start
+	deadline := time.Now().Add(stepTimeout)
+	var whole, inChange float64
+	for {
+		select {
+		case <-p.exited:
+			return 0, fmt.Errorf("%s exited: %v", filepath.Base(p.cmd.Path), p.err)
+		default:
+		}
+		shot, err := x.screenshot()
+		now := time.Now()
+		if err == nil {
+			got := toRGBA(shot.SubImage(want.Rect))
+			whole = diffFraction(got, want, region)
+			inChange = diffFraction(got, want, changed)
+			if whole <= screenTolerance && inChange <= changeTolerance {
+				return prev.Add(now.Sub(prev) / 2).Sub(p.start), nil
+			}
+		}
+		prev = now
+		if now.After(deadline) {
+			return 0, fmt.Errorf("%s: the window did not show the expected screen within %s (%.2f%% differ, %.2f%% of the changed box; %v)",
+				filepath.Base(p.cmd.Path), stepTimeout, whole*100, inChange*100, err)
+		}
+		time.Sleep(poll)
+	}
+}
+
+// copyDir copies the regular files of a folder tree.
+func copyDir(from, to string) error {
+	return filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o600)
+	})
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("benchtable must run inside the postmeter module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+func buildGL(root, pkg, out string) error {
+	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", out, pkg)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s (the GL build needs the packages of `make deps`): %w\n%s", pkg, err, b)
+	}
+	return nil
+}
+
+// benchWindow measures the real binary under Xvfb against the bare window: cold start to the first
+// drawn screen (median of starts, alternating the two) and VmRSS, postmeter's after a refill flow.
+func benchWindow(dir string, starts int, progress func(string, ...any)) ([]row, error) {
+	startFigure := fmt.Sprintf("cold start to the first drawn sign-in screen under Xvfb, median of %d", starts)
+	memFigure := "resident memory (VmRSS) after a refill flow under Xvfb"
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		return []row{
+			{figure: startFigure, value: "skipped: no X server", baseline: "bare Fyne window", ratio: "target ≤ 1.5×", result: "skipped"},
+			{figure: memFigure, value: "skipped: no X server", baseline: "bare Fyne window", ratio: "target ≤ 1.3×", result: "skipped"},
+		}, nil
+	}
+	for _, tool := range []string{"xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return nil, fmt.Errorf("%s is missing: `make deps` installs xdotool and imagemagick", tool)
+		}
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(dir, "bin")
+	postmeter, bare := filepath.Join(bin, "postmeter"), filepath.Join(bin, "barewindow")
+	progress("building postmeter and barewindow with the GL driver")
+	if err := errors.Join(buildGL(root, "./cmd/postmeter", postmeter), buildGL(root, "./cmd/benchtable/barewindow", bare)); err != nil {
+		return nil, err
+	}
+
+	plan, err := planTrainer(filepath.Join(dir, "plan"))
+	if err != nil {
+		return nil, fmt.Errorf("plan in the test driver: %w", err)
+	}
+	bareWant := planBare()
+	// Every start of postmeter opens a copy of the same demo data, as a meter opens its own.
+	pristine := filepath.Join(dir, "pristine")
+	sim, err := simulator.Start(context.Background(), simulator.Options{Dir: pristine, Printer: true,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, err
+	}
+	if err := sim.Close(); err != nil {
+		return nil, err
+	}
+
+	x, err := startXvfb(xvfb, plan.window.X, plan.window.Y)
+	if err != nil {
+		return nil, err
+	}
+	defer x.Close()
+
+	runPostmeter := func(n int) (*proc, time.Duration, error) {
+		data := filepath.Join(dir, fmt.Sprintf("run%d", n))
+		if err := copyDir(pristine, data); err != nil {
+			return nil, 0, err
+		}
+		p, err := launch(x, postmeter, "-data", data, "-screen", "1280x800")
+		if err != nil {
+			return nil, 0, err
+		}
+		d, err := waitDrawn(x, p, plan.initial, plan.meter, image.Rectangle{}, 10*time.Millisecond)
+		if err != nil {
+			p.stop()
+		}
+		return p, d, err
+	}
+	runBare := func() (*proc, time.Duration, error) {
+		p, err := launch(x, bare)
+		if err != nil {
+			return nil, 0, err
+		}
+		d, err := waitDrawn(x, p, bareWant, bareWant.Rect, image.Rectangle{}, 10*time.Millisecond)
+		if err != nil {
+			p.stop()
+		}
+		return p, d, err
+	}
+	var pmStarts, bareStarts []time.Duration
+	for i := range starts {
+		for _, first := range []bool{i%2 == 0, i%2 != 0} {
+			if first {
+				p, d, err := runPostmeter(i)
+				if err != nil {
+					return nil, err
+				}
+				p.stop()
+				pmStarts = append(pmStarts, d)
+			} else {
+				p, d, err := runBare()
+				if err != nil {
+					return nil, err
+				}
+				p.stop()
+				bareStarts = append(bareStarts, d)
+			}
+		}
+	}
+
+	progress("refill flow in the real window for its memory")
+	p, _, err := runPostmeter(starts)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	prev := plan.initial
+	for i, st := range plan.steps {
+		if err := x.click(st.x, st.y); err != nil {
+			return nil, err
+		}
+		changed := changedRect(prev, st.want).Intersect(plan.meter)
+		if _, err := waitDrawn(x, p, st.want, plan.meter, changed, 50*time.Millisecond); err != nil {
+			return nil, fmt.Errorf("refill flow step %d (%q): %w", i+1, refillTaps[i], err)
+		}
+		prev = st.want
+	}
+	pmRSS, err := vmRSS(p.cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
+	p.stop()
+	bp, _, err := runBare()
+	if err != nil {
+		return nil, err
+	}
+	bareRSS, err := vmRSS(bp.cmd.Process.Pid)
+	bp.stop()
+	if err != nil {
+		return nil, err
+	}
+
+	ps, bs := median(pmStarts), median(bareStarts)
+	startRatio := float64(ps) / float64(bs)
+	memRatio := float64(pmRSS) / float64(bareRSS)
+	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+	return []row{
+		{figure: startFigure + " (postmeter: trainer window, demo data)", value: fmt.Sprintf("%.0f ms", float64(ps.Microseconds())/1000),
+			baseline: fmt.Sprintf("bare Fyne window (one label): %.0f ms", float64(bs.Microseconds())/1000),
+			ratio:    fmt.Sprintf("%.2f× (target ≤ 1.5×)", startRatio), result: passFail(startRatio <= 1.5)},
+		{figure: memFigure + " (bare window: once drawn)", value: mib(pmRSS), baseline: "bare Fyne window: " + mib(bareRSS),
+			ratio: fmt.Sprintf("%.2f× (target ≤ 1.3×)", memRatio), result: passFail(memRatio <= 1.3)},
+	}, nil
+}
