@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"postmeter/cmd/internal/xwin"
 	"postmeter/meter/simulator"
 	"postmeter/ui"
 )
@@ -73,10 +74,10 @@ func planTrainer(dir string) (trainerPlan, error) {
 	p.window = image.Pt(int(size.Width), int(size.Height))
 	pos, msize := a.MeterScreenRect()
 	p.meter = image.Rect(int(pos.X), int(pos.Y), int(pos.X+msize.Width), int(pos.Y+msize.Height))
-	p.initial = toRGBA(w.Canvas().Capture())
+	p.initial = xwin.ToRGBA(w.Canvas().Capture())
 	_, err = a.TapThrough(refillTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
 		p.steps = append(p.steps, plannedStep{x: int(math.Round(float64(st.Centre.X))), y: int(math.Round(float64(st.Centre.Y))),
-			want: toRGBA(w.Canvas().Capture())})
+			want: xwin.ToRGBA(w.Canvas().Capture())})
 		return nil
 	})
 	if err == nil && a.ScreenState() != "home" {
@@ -96,7 +97,7 @@ func planBare() *image.RGBA {
 	defer w.Close()
 	w.SetContent(widget.NewLabel(bareLabel))
 	w.Resize(fyne.NewSize(1280, 800))
-	return toRGBA(w.Canvas().Capture())
+	return xwin.ToRGBA(w.Canvas().Capture())
 }
 
 // proc is a program started under the X server.
@@ -107,9 +108,9 @@ type proc struct {
 	err    error
 }
 
-func launch(x *xServer, bin string, args ...string) (*proc, error) {
+func launch(x *xwin.Server, bin string, args ...string) (*proc, error) {
 	cmd := exec.Command(bin, args...)
-	cmd.Env = x.env("POSTMETER_QUIT_AFTER=120s") // a safety net; benchtable stops it itself
+	cmd.Env = x.Env("POSTMETER_QUIT_AFTER=120s") // a safety net; benchtable stops it itself
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	p := &proc{cmd: cmd, exited: make(chan struct{})}
 	p.start = time.Now()
@@ -138,7 +139,7 @@ func (p *proc) stop() {
 // waitDrawn polls screenshots until the window shows want (within region, and inside changed if not
 // empty) and returns when, since the program started: the midpoint between the last screenshot that
 // did not show it and the first that did.
-func waitDrawn(x *xServer, p *proc, want *image.RGBA, region, changed image.Rectangle, poll time.Duration) (time.Duration, error) {
+func waitDrawn(x *xwin.Server, p *proc, want *image.RGBA, region, changed image.Rectangle, poll time.Duration) (time.Duration, error) {
 	prev := p.start
 	deadline := time.Now().Add(stepTimeout)
 	var whole, inChange float64
@@ -148,12 +149,12 @@ func waitDrawn(x *xServer, p *proc, want *image.RGBA, region, changed image.Rect
 			return 0, fmt.Errorf("%s exited: %v", filepath.Base(p.cmd.Path), p.err)
 		default:
 		}
-		shot, err := x.screenshot()
+		shot, err := x.Screenshot()
 		now := time.Now()
 		if err == nil {
-			got := toRGBA(shot.SubImage(want.Rect))
-			whole = diffFraction(got, want, region)
-			inChange = diffFraction(got, want, changed)
+			got := xwin.ToRGBA(shot.SubImage(want.Rect))
+			whole = xwin.DiffFraction(got, want, region)
+			inChange = xwin.DiffFraction(got, want, changed)
 			if whole <= screenTolerance && inChange <= changeTolerance {
 				return prev.Add(now.Sub(prev) / 2).Sub(p.start), nil
 			}
@@ -251,7 +252,7 @@ func benchWindow(dir string, starts int, progress func(string, ...any)) ([]row, 
 		return nil, err
 	}
 
-	x, err := startXvfb(xvfb, plan.window.X, plan.window.Y)
+	x, err := xwin.Start(xvfb, plan.window.X, plan.window.Y)
 	if err != nil {
 		return nil, err
 	}
@@ -312,16 +313,16 @@ func benchWindow(dir string, starts int, progress func(string, ...any)) ([]row, 
 	defer p.stop()
 	prev := plan.initial
 	for i, st := range plan.steps {
-		if err := x.click(st.x, st.y); err != nil {
+		if err := x.Click(st.x, st.y); err != nil {
 			return nil, err
 		}
-		changed := changedRect(prev, st.want).Intersect(plan.meter)
+		changed := xwin.ChangedRect(prev, st.want).Intersect(plan.meter)
 		if _, err := waitDrawn(x, p, st.want, plan.meter, changed, 50*time.Millisecond); err != nil {
 			return nil, fmt.Errorf("refill flow step %d (%q): %w", i+1, refillTaps[i], err)
 		}
 		prev = st.want
 	}
-	pmRSS, err := vmRSS(p.cmd.Process.Pid)
+	pmRSS, err := xwin.VMRSS(p.cmd.Process.Pid)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +331,7 @@ func benchWindow(dir string, starts int, progress func(string, ...any)) ([]row, 
 	if err != nil {
 		return nil, err
 	}
-	bareRSS, err := vmRSS(bp.cmd.Process.Pid)
+	bareRSS, err := xwin.VMRSS(bp.cmd.Process.Pid)
 	bp.stop()
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"postmeter/cmd/internal/xwin"
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
 	"postmeter/meter"
@@ -44,8 +45,8 @@ var refillScreens = []string{
 
 const (
 	// screenTolerance bounds the fraction of the meter screen's pixels that differ from the test driver's
-	// rendering (pixelDiffers: beyond antialiasing). A run differs in about 0.01–0.1 %; the date in the
-	// status bar (the binary runs on the real clock, the test driver on ui.SceneClock) is about 0.3 %.
+	// rendering (xwin.PixelDiffers: beyond antialiasing). A run differs in about 0.01–0.1 %; the date in
+	// the status bar (the binary runs on the real clock, the test driver on ui.SceneClock) is about 0.3 %.
 	screenTolerance = 0.01
 	// changeTolerance bounds the same fraction inside the box where the expected screen changed from the
 	// previous step: a screen counts as drawn only when what the tap changed is there.
@@ -96,12 +97,12 @@ func planRefill(t *testing.T) (p refillPlan) {
 	p.window = image.Pt(int(size.Width), int(size.Height))
 	pos, msize := a.MeterScreenRect()
 	p.meter = image.Rect(int(pos.X), int(pos.Y), int(pos.X+msize.Width), int(pos.Y+msize.Height))
-	p.initial = toRGBA(w.Canvas().Capture())
+	p.initial = xwin.ToRGBA(w.Canvas().Capture())
 	require.Equal(t, p.window, p.initial.Rect.Size(), "the test driver's capture must be the window at scale 1")
 	t.Logf("test driver: window %v, meter's screen at %v", p.window, p.meter)
 	played, err := a.TapThrough(refillTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
 		p.steps = append(p.steps, plannedStep{label: st.Label, x: int(math.Round(float64(st.Centre.X))),
-			y: int(math.Round(float64(st.Centre.Y))), screen: st.After, want: toRGBA(w.Canvas().Capture())})
+			y: int(math.Round(float64(st.Centre.Y))), screen: st.After, want: xwin.ToRGBA(w.Canvas().Capture())})
 		return nil
 	})
 	require.NoError(t, err)
@@ -132,15 +133,17 @@ func TestEndToEndRefill(t *testing.T) {
 
 	// The X screen is the window's size as the test driver lays it out: the trainer's window, the
 	// meter's screen (-screen 1280x800) with the trainer panel beside it.
-	x := startXvfb(t, xvfb, plan.window.X, plan.window.Y)
+	x, err := xwin.Start(xvfb, plan.window.X, plan.window.Y)
+	require.NoError(t, err)
+	t.Cleanup(x.Close)
 	shots := shotsDir(t)
-	t.Logf("screenshots in %s; X display %s", shots, x.display)
+	t.Logf("screenshots in %s; X display %s", shots, x.Display())
 	logFile, err := os.Create(filepath.Join(shots, "postmeter.log"))
 	require.NoError(t, err)
 	defer logFile.Close()
 	data := t.TempDir()
 	app := exec.Command(bin, "-data", data, "-screen", fmt.Sprintf("%dx%d", int(ui.ScreenSize.Width), int(ui.ScreenSize.Height)))
-	app.Env = append(x.env(), "POSTMETER_QUIT_AFTER=120s") // a safety net; the test stops it itself
+	app.Env = x.Env("POSTMETER_QUIT_AFTER=120s") // a safety net; the test stops it itself
 	app.Stdout, app.Stderr = logFile, logFile
 	require.NoError(t, app.Start())
 	exited := make(chan struct{})
@@ -163,7 +166,7 @@ func TestEndToEndRefill(t *testing.T) {
 	t.Cleanup(stop)
 
 	// With no window manager the window sits at 0,0; wherever it is, clicks are offset by its position.
-	win, err := x.windowGeometry("postmeter", plan.window, stepTimeout)
+	win, err := x.WindowGeometry("postmeter", plan.window, stepTimeout)
 	require.NoError(t, err, "the window must be laid out as in the test driver")
 	t.Logf("window at %v (xdotool getwindowgeometry)", win)
 
@@ -171,7 +174,7 @@ func TestEndToEndRefill(t *testing.T) {
 	d.await(0, "start", nil, plan.initial)
 	prev := plan.initial
 	for i, st := range plan.steps {
-		require.NoError(t, x.click(win.Min.X+st.x, win.Min.Y+st.y), "step %d: click %q", i+1, st.label)
+		require.NoError(t, x.Click(win.Min.X+st.x, win.Min.Y+st.y), "step %d: click %q", i+1, st.label)
 		d.await(i+1, st.label+" → "+st.screen, prev, st.want)
 		prev = st.want
 	}
@@ -185,7 +188,7 @@ func TestEndToEndRefill(t *testing.T) {
 // e2eDriver waits for the real window to show what the test driver drew.
 type e2eDriver struct {
 	t       *testing.T
-	x       *xServer
+	x       *xwin.Server
 	win     image.Rectangle // the window on the X screen
 	meter   image.Rectangle // the meter's screen in the window: what is compared
 	shots   string
@@ -204,7 +207,7 @@ func (d *e2eDriver) await(n int, what string, prev, want *image.RGBA) {
 	t.Helper()
 	var changed image.Rectangle
 	if prev != nil {
-		changed = changedRect(prev, want).Intersect(d.meter)
+		changed = xwin.ChangedRect(prev, want).Intersect(d.meter)
 	}
 	start := time.Now()
 	var got *image.RGBA
@@ -216,11 +219,11 @@ func (d *e2eDriver) await(n int, what string, prev, want *image.RGBA) {
 			t.Fatalf("step %d (%s): postmeter exited: %v (log in %s)", n, what, *d.exitErr, d.shots)
 		default:
 		}
-		shot, err := d.x.screenshot()
+		shot, err := d.x.Screenshot()
 		if err == nil {
-			got = toRGBA(shot.SubImage(d.win))
-			whole = diffFraction(got, want, d.meter)
-			inChange = diffFraction(got, want, changed)
+			got = xwin.ToRGBA(shot.SubImage(d.win))
+			whole = xwin.DiffFraction(got, want, d.meter)
+			inChange = xwin.DiffFraction(got, want, changed)
 			if whole <= screenTolerance && inChange <= changeTolerance {
 				break
 			}
@@ -229,9 +232,9 @@ func (d *e2eDriver) await(n int, what string, prev, want *image.RGBA) {
 		if time.Since(start) > stepTimeout {
 			base := filepath.Join(d.shots, fmt.Sprintf("%02d-%s", n, fileName(what)))
 			if got != nil {
-				_ = writePNG(base+".png", got)
-				_ = writePNG(base+".expected.png", want)
-				_ = writePNG(base+".diff.png", diffImage(got, want))
+				_ = xwin.WritePNG(base+".png", got)
+				_ = xwin.WritePNG(base+".expected.png", want)
+				_ = xwin.WritePNG(base+".diff.png", xwin.DiffImage(got, want))
 			}
 			t.Fatalf("step %d (%s): the meter's screen did not match the test driver's rendering within %s: %.2f%% of the meter's screen "+
 				"and %.2f%% of the changed box %v differ (screenshot error: %v); see %s.{png,expected.png,diff.png}",
@@ -243,9 +246,9 @@ func (d *e2eDriver) await(n int, what string, prev, want *image.RGBA) {
 	d.slowest = max(d.slowest, took)
 	d.worst = max(d.worst, whole)
 	base := filepath.Join(d.shots, fmt.Sprintf("%02d-%s", n, fileName(what)))
-	require.NoError(t, writePNG(base+".png", got))
+	require.NoError(t, xwin.WritePNG(base+".png", got))
 	if os.Getenv("E2E_EXPECTED") != "" { // the test driver's rendering too, for a look side by side
-		require.NoError(t, writePNG(base+".expected.png", want))
+		require.NoError(t, xwin.WritePNG(base+".expected.png", want))
 	}
 	t.Logf("step %2d %-40q drawn after %4.0f ms; differs from the test driver in %.2f%% of the meter's screen, %.2f%% of the changed box %v",
 		n, what, took.Seconds()*1000, whole*100, inChange*100, changed)
