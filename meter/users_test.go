@@ -680,7 +680,7 @@ func TestSeedUsersFirstStartOnly(t *testing.T) {
 }
 
 func TestPINHashDefaultParams(t *testing.T) {
-	assert.Equal(t, pinParams{memory: 19 * 1024, time: 2, threads: 1, keyLen: 32, saltLen: 16}, defaultPINParams)
+	assert.Equal(t, pinParams{memory: 7 * 1024, time: 5, threads: 1, keyLen: 32, saltLen: 16}, defaultPINParams)
 	f := newUsersFixture(t, UsersOptions{})
 	u, err := OpenUsers(f.ctx, f.store, UsersOptions{Now: f.clock.Now})
 	require.NoError(t, err)
@@ -688,7 +688,7 @@ func TestPINHashDefaultParams(t *testing.T) {
 
 	h, err := hashPIN("4711", defaultPINParams) // one real-cost hash (~25 ms)
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$"), h)
+	assert.True(t, strings.HasPrefix(h, "$argon2id$v=19$m=7168,t=5,p=1$"), h)
 	parts := strings.Split(h, "$")
 	require.Len(t, parts, 6)
 	assert.Len(t, parts[4], 22) // 16-byte salt

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -89,14 +90,14 @@ func planTrainer(dir string) (trainerPlan, error) {
 // bareLabel and bareTheme mirror cmd/benchtable/barewindow.
 const bareLabel = "postmeter bare window"
 
-// planBare is the bare window as the test driver draws it.
-func planBare() *image.RGBA {
+// planBare is the bare window, as large as postmeter's, as the test driver draws it.
+func planBare(size image.Point) *image.RGBA {
 	fyne.CurrentApp().Settings().SetTheme(bareTheme{})
 	defer fyne.CurrentApp().Settings().SetTheme(ui.KioskTheme{})
 	w := fyne.CurrentApp().NewWindow("barewindow")
 	defer w.Close()
 	w.SetContent(widget.NewLabel(bareLabel))
-	w.Resize(fyne.NewSize(1280, 800))
+	w.Resize(fyne.NewSize(float32(size.X), float32(size.Y)))
 	return xwin.ToRGBA(w.Canvas().Capture())
 }
 
@@ -240,7 +241,7 @@ func benchWindow(dir string, starts int, progress func(string, ...any)) ([]row, 
 	if err != nil {
 		return nil, fmt.Errorf("plan in the test driver: %w", err)
 	}
-	bareWant := planBare()
+	bareWant := planBare(plan.window)
 	// Every start of postmeter opens a copy of the same demo data, as a meter opens its own.
 	pristine := filepath.Join(dir, "pristine")
 	sim, err := simulator.Start(context.Background(), simulator.Options{Dir: pristine, Printer: true,
@@ -274,7 +275,7 @@ func benchWindow(dir string, starts int, progress func(string, ...any)) ([]row, 
 		return p, d, err
 	}
 	runBare := func() (*proc, time.Duration, error) {
-		p, err := launch(x, bare)
+		p, err := launch(x, bare, "-width", strconv.Itoa(plan.window.X), "-height", strconv.Itoa(plan.window.Y))
 		if err != nil {
 			return nil, 0, err
 		}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -62,9 +63,21 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 			go func() { time.Sleep(d); fyne.Do(a.Quit) }()
 		}
 	}
+	limitMemoryOnceDrawn()
 	w.ShowAndRun()
 	fmt.Fprintln(stdout, "postmeter: stopped")
 	return 0
+}
+
+// limitMemoryOnceDrawn sets a soft limit on the Go heap once the first screens are drawn (start-up
+// needs more for a moment, and a limit then only slows it). A meter has little memory: PIN hashing and
+// rendering impressions at print resolution need large buffers only briefly, and under the limit the
+// runtime hands them back to the system soon after instead of keeping them. GOMEMLIMIT overrides it.
+func limitMemoryOnceDrawn() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	time.AfterFunc(2*time.Second, func() { debug.SetMemoryLimit(40 << 20) })
 }
 
 func defaultDataDir() string {
@@ -111,6 +124,7 @@ func runKiosk(configPath string, log *slog.Logger, stderr io.Writer) int {
 			log.Warn("open refills not settled at start-up", "err", err)
 		}
 	}()
+	limitMemoryOnceDrawn()
 	w.ShowAndRun()
 	return 0
 }

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"flag"
 	"image/color"
 	"os"
 	"time"
@@ -30,11 +31,16 @@ func (lightTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.Defaul
 func (lightTheme) Size(n fyne.ThemeSizeName) float32       { return theme.DefaultTheme().Size(n) }
 
 func main() {
+	// The window is as large as postmeter's, so both pay for the same framebuffer.
+	var width, height int
+	flag.IntVar(&width, "width", 1280, "window width")
+	flag.IntVar(&height, "height", 800, "window height")
+	flag.Parse()
 	a := app.NewWithID("com.postmeter.barewindow")
 	a.Settings().SetTheme(lightTheme{})
 	w := a.NewWindow("barewindow")
 	w.SetContent(widget.NewLabel(Label))
-	w.Resize(fyne.NewSize(1280, 800))
+	w.Resize(fyne.NewSize(float32(width), float32(height)))
 	w.SetFixedSize(true)
 	if d, err := time.ParseDuration(os.Getenv("POSTMETER_QUIT_AFTER")); err == nil {
 		go func() { time.Sleep(d); fyne.Do(a.Quit) }()
