@@ -370,8 +370,9 @@ func benchDataCenter(dir string, meters int, window time.Duration, bare time.Dur
 		value:    fmt.Sprintf("%.0f /s", rate),
 		baseline: fmt.Sprintf("bare commit rate: %.0f /s", bareRate),
 		// A refill is two durable commits (reserve, post): 0.5× is the storage's ceiling.
-		ratio:  fmt.Sprintf("%.2f× (target ≥ 0.25×: half the 2-commit ceiling of 0.5×)", ratio),
-		result: passFail(ratio >= 0.25),
+		// The issue sets no target here: the ratio is reported against the ceiling of two commits per refill.
+		ratio:  fmt.Sprintf("%.2f× (ceiling 0.5×: two commits a refill)", ratio),
+		result: "no target",
 	}, nil
 }
 
