@@ -291,6 +291,8 @@ func (t *Trainer) controlsTab() fyne.CanvasObject {
 			toggle("+1 day", false, t.control(t.advance(24*time.Hour))),
 			toggle("Day 21", insp.State == meter.InspectionDue, t.control(t.toDay(21))),
 			toggle("Day 28", insp.State == meter.InspectionRequired, t.control(t.toDay(28)))),
+		caption(fmt.Sprintf("Demo users: %s (supervisor) PIN %s · %s (operator) PIN %s", simulator.DemoSupervisor,
+			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN)),
 		row("Sign in",
 			toggle(simulator.DemoSupervisor, false, t.control(t.signInAs(simulator.DemoSupervisor))),
 			toggle(simulator.DemoOperator, false, t.control(t.signInAs(simulator.DemoOperator))),
