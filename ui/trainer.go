@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postmeter/funds"
+	"postmeter/funds/datacenter"
 	"postmeter/meter"
 	"postmeter/meter/simulator"
 )
@@ -226,17 +227,40 @@ func row(label string, objs ...fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, minSize(l, 96, 0), nil, container.NewGridWithColumns(len(objs), objs...))
 }
 
+// panelFigures are what the controls show of the account and the meter, read off the UI goroutine.
+type panelFigures struct {
+	acct datacenter.Account
+	insp meter.InspectionStatus
+}
+
+// controlsTab draws the controls once their figures are read.
 func (t *Trainer) controlsTab() fyne.CanvasObject {
+	box := container.NewStack()
 	sim := t.sim
-	ctx := context.Background()
+	load(t.app, func(ctx context.Context) (panelFigures, error) {
+		var f panelFigures
+		var err error
+		if f.acct, err = sim.Store.Account(ctx, simulator.DemoAccount); err != nil {
+			return f, err
+		}
+		f.insp, err = sim.Meter.Inspection(ctx)
+		return f, err
+	}, func(f panelFigures) {
+		if sim != t.sim || t.tab != "controls" {
+			return // reset or another tab meanwhile
+		}
+		box.Objects = []fyne.CanvasObject{t.controls(f)}
+		t.override.Refresh()
+	})
+	return box
+}
+
+func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
+	sim := t.sim
 	mode, _ := sim.Faults.Mode()
 	st := sim.Engine.Status()
-	acct, err := sim.Store.Account(ctx, simulator.DemoAccount)
-	if err != nil {
-		return text("Cannot read the account: " + err.Error())
-	}
-	insp, _ := sim.Meter.Inspection(ctx)
-	weight, _ := sim.Scale.Weight(ctx)
+	acct, insp := f.acct, f.insp
+	weight, _ := sim.Scale.Weight(context.Background()) // the simulated scale: memory only
 	dc := func(label string, m simulator.DCMode, d time.Duration) fyne.CanvasObject {
 		return toggle(label, mode == m, t.control(func(context.Context) error { sim.Faults.Set(m, d); return nil }))
 	}
