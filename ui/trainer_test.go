@@ -221,3 +221,31 @@ func TestOutputTrayShowsWhatWasPrinted(t *testing.T) {
 	tapPanel(t, tr, "Back to the tray")
 	assert.Nil(t, tr.tray.selected)
 }
+
+func TestOutputTrayPages(t *testing.T) {
+	_, tr := trainer(t)
+	ctx := context.Background()
+	s, err := tr.Sim().SignIn(ctx, supervisor())
+	require.NoError(t, err)
+	for i := 0; i < trayPage+1; i++ {
+		_, err := tr.Sim().Meter.PrintPiece(ctx, s, meter.Job{KeyedPostage: 50 * funds.Cent}, meter.MediumTape)
+		require.NoError(t, err)
+	}
+	tr.printed.Store(true)
+	tapPanel(t, tr, "Output tray")
+	thumbs := func() int {
+		n := 0
+		for _, o := range visibleUnder(tr.panel) {
+			if _, ok := o.(*thumbnail); ok {
+				n++
+			}
+		}
+		return n
+	}
+	assert.Equal(t, trayPage, thumbs(), "one page of thumbnails")
+	tapPanel(t, tr, "Older")
+	assert.Equal(t, 1, thumbs(), "the oldest print on the second page")
+	assert.Equal(t, 1, tr.tray.items[trayPage].Seq)
+	tapPanel(t, tr, "Newer")
+	assert.Equal(t, trayPage, thumbs())
+}

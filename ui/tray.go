@@ -41,20 +41,26 @@ func newTrayView(t *Trainer) *trayView {
 
 func (v *trayView) object() fyne.CanvasObject { return v.box }
 
+// reload lists the tray and reads the pictures of the page shown (only those: a busy trainer's tray
+// holds thousands).
 func (v *trayView) reload() {
-	tray := v.t.sim.Tray
+	tray, page := v.t.sim.Tray, v.page
 	var pics []trayPicture
 	v.t.app.background(func(context.Context) error {
 		items, err := tray.List()
 		if err != nil {
 			return err
 		}
-		for _, it := range items {
-			data, err := os.ReadFile(it.Path)
-			if err != nil {
-				return err
+		for i, it := range items {
+			pic := trayPicture{TrayItem: it}
+			if i >= page*trayPage && i < (page+1)*trayPage {
+				data, err := os.ReadFile(it.Path)
+				if err != nil {
+					return err
+				}
+				pic.image = fyne.NewStaticResource(filepath.Base(it.Path), data)
 			}
-			pics = append(pics, trayPicture{TrayItem: it, image: fyne.NewStaticResource(filepath.Base(it.Path), data)})
+			pics = append(pics, pic)
 		}
 		return nil
 	}, func(err error) {
@@ -83,8 +89,8 @@ func (v *trayView) draw() {
 			it := v.items[i]
 			grid.Add(newThumbnail(it, v.act(func() { v.selected = &it })))
 		}
-		newer := widget.NewButton("Newer", v.act(func() { v.page-- }))
-		older := widget.NewButton("Older", v.act(func() { v.page++ }))
+		newer := widget.NewButton("Newer", func() { v.t.app.act(func() { v.page--; v.reload() }) })
+		older := widget.NewButton("Older", func() { v.t.app.act(func() { v.page++; v.reload() }) })
 		if v.page == 0 {
 			newer.Disable()
 		}
