@@ -51,12 +51,11 @@ type Trainer struct {
 	run     *lessonRun
 	last    *LessonSummary
 
-	tab      string // "controls", "tray", "lessons"
-	panel    *fyne.Container
-	content  *fyne.Container
-	override *container.ThemeOverride
-	tray     *trayView
-	printed  atomic.Bool // something was printed since the tray was last read
+	tab     string // "controls", "tray", "lessons"
+	panel   *fyne.Container
+	content *fyne.Container
+	tray    *trayView
+	printed atomic.Bool // something was printed since the tray was last read
 }
 
 // NewTrainer starts the simulator in opts.Dir and shows the meter screen with the trainer panel in win.
@@ -72,8 +71,7 @@ func NewTrainer(win fyne.Window, opts TrainerOptions) (*Trainer, error) {
 	t.content = container.NewStack()
 	t.panel = container.NewStack()
 	bg := canvas.NewRectangle(panelColour)
-	t.override = container.NewThemeOverride(container.NewPadded(t.content), panelTheme{})
-	t.panel.Objects = []fyne.CanvasObject{bg, t.override}
+	t.panel.Objects = []fyne.CanvasObject{bg, container.NewPadded(t.content)}
 	side := minSize(t.panel, PanelWidth, 0)
 	t.app = New(win, t.sim.Meter, Options{Side: side, IdleCheck: opts.IdleCheck, Log: opts.Log})
 	t.app.act(func() {
@@ -190,8 +188,8 @@ func (t *Trainer) showTab(tab string) {
 	}
 	heading := widget.NewLabel("Trainer")
 	heading.TextStyle = fyne.TextStyle{Bold: true}
-	t.content.Objects = []fyne.CanvasObject{container.NewBorder(container.NewVBox(heading, bar), nil, nil, nil, body)}
-	t.override.Refresh() // applies the panel theme to the new widgets too
+	t.content.Objects = []fyne.CanvasObject{panelThemed(container.NewBorder(container.NewVBox(heading, bar), nil, nil, nil, body))}
+	t.content.Refresh()
 }
 
 // control runs a panel action against the simulator, then refreshes the panel and the meter screen.
@@ -249,8 +247,8 @@ func (t *Trainer) controlsTab() fyne.CanvasObject {
 		if sim != t.sim || t.tab != "controls" {
 			return // reset or another tab meanwhile
 		}
-		box.Objects = []fyne.CanvasObject{t.controls(f)}
-		t.override.Refresh()
+		box.Objects = []fyne.CanvasObject{panelThemed(t.controls(f))}
+		box.Refresh()
 	})
 	return box
 }
@@ -358,3 +356,9 @@ func (t *Trainer) signInAs(name string) func(context.Context) error {
 }
 
 var errNoLesson = errors.New("no such lesson")
+
+// panelThemed gives new panel content the panel's theme. Each piece set into the panel is wrapped on
+// its own, so what is already drawn keeps its renderers.
+func panelThemed(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewThemeOverride(o, panelTheme{})
+}

@@ -100,7 +100,7 @@ func (v *trayView) draw() {
 		pages := container.NewGridWithColumns(2, minSize(newer, 0, MinTarget), minSize(older, 0, MinTarget))
 		body = container.NewBorder(caption(fmt.Sprintf("%d printed", len(v.items))), pages, nil, nil, grid)
 	}
-	v.box.Objects = []fyne.CanvasObject{body}
+	v.box.Objects = []fyne.CanvasObject{panelThemed(body)}
 	v.box.Refresh()
 }
 
