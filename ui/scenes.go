@@ -125,7 +125,7 @@ var Scenes = []Scene{
 		do((*App).showPrintReceipt), do(func(a *App) { a.printReceiptOn(meter.OnTape) }),
 		do(func(a *App) { a.printReceiptOn(meter.OnEnvelope) }),
 		do(func(a *App) { a.showRunMail() }), do(func(a *App) { a.print(meter.MediumEnvelope) }),
-		func(a *App, _ *simulator.Simulator) error { a.trainer.showTab("tray"); return nil }}},
+		do(func(a *App) { a.trainer.showTab("tray") })}},
 	{Name: "lesson-step", Trainer: true, Steps: []Step{
 		func(a *App, _ *simulator.Simulator) error { return a.trainer.StartLesson("refill-from-home") },
 		do(func(a *App) { a.trainer.lessonTap("Funds"); a.showFunds(tabMeterFunds) }),

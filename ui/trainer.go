@@ -55,7 +55,8 @@ type Trainer struct {
 	panel   *fyne.Container
 	content *fyne.Container
 	tray    *trayView
-	printed atomic.Bool // something was printed since the tray was last read
+	printed atomic.Bool  // something was printed since the tray was last read
+	figures panelFigures // the account and inspection figures the controls show
 }
 
 // NewTrainer starts the simulator in opts.Dir and shows the meter screen with the trainer panel in win.
@@ -66,6 +67,10 @@ func NewTrainer(win fyne.Window, opts TrainerOptions) (*Trainer, error) {
 	}
 	t := &Trainer{opts: opts, lessons: lessons, tab: "controls"}
 	if t.sim, err = t.startSim(simulator.Options{Printer: true}); err != nil {
+		return nil, err
+	}
+	// Read once before the window is up; afterwards refreshFigures reads them off the UI goroutine.
+	if t.figures, err = t.readFigures(context.Background()); err != nil {
 		return nil, err
 	}
 	t.content = container.NewStack()
@@ -150,6 +155,7 @@ func (t *Trainer) Reset(o simulator.Options, user string) error {
 			t.app.SignInAs(s)
 		}
 		t.showTab(t.tab)
+		t.refreshFigures()
 	})
 	return nil
 }
@@ -204,6 +210,7 @@ func (t *Trainer) control(f func(ctx context.Context) error) func() {
 				t.app.showHome()
 			}
 			t.showTab(t.tab)
+			t.refreshFigures()
 		})
 	}
 }
@@ -231,27 +238,30 @@ type panelFigures struct {
 	insp meter.InspectionStatus
 }
 
-// controlsTab draws the controls once their figures are read.
-func (t *Trainer) controlsTab() fyne.CanvasObject {
-	box := container.NewStack()
-	sim := t.sim
-	load(t.app, func(ctx context.Context) (panelFigures, error) {
-		var f panelFigures
-		var err error
-		if f.acct, err = sim.Store.Account(ctx, simulator.DemoAccount); err != nil {
-			return f, err
-		}
-		f.insp, err = sim.Meter.Inspection(ctx)
+// readFigures reads what the controls show; it touches the databases, so it never runs on the UI
+// goroutine once the window is up.
+func (t *Trainer) readFigures(ctx context.Context) (panelFigures, error) {
+	var f panelFigures
+	var err error
+	if f.acct, err = t.sim.Store.Account(ctx, simulator.DemoAccount); err != nil {
 		return f, err
-	}, func(f panelFigures) {
-		if sim != t.sim || t.tab != "controls" {
-			return // reset or another tab meanwhile
-		}
-		box.Objects = []fyne.CanvasObject{panelThemed(t.controls(f))}
-		box.Refresh()
-	})
-	return box
+	}
+	f.insp, err = t.sim.Meter.Inspection(ctx)
+	return f, err
 }
+
+// refreshFigures reads the figures in the background and redraws the controls with them.
+func (t *Trainer) refreshFigures() {
+	load(t.app, t.readFigures, func(f panelFigures) {
+		t.figures = f
+		if t.tab == "controls" {
+			t.showTab("controls")
+		}
+	})
+}
+
+// controlsTab draws the controls with the figures last read.
+func (t *Trainer) controlsTab() fyne.CanvasObject { return t.controls(t.figures) }
 
 func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 	sim := t.sim
