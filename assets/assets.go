@@ -1,5 +1,5 @@
-// Package assets holds postmeter's icons, embedded in the binary so the screens look the same on every
-// machine. Icons are single-colour SVGs that the UI tints with the theme.
+// Package assets holds postmeter's icons and the trainer's guided lessons, embedded in the binary so the
+// screens look the same on every machine. Icons are single-colour SVGs that the UI tints with the theme.
 package assets
 
 import (
