@@ -36,6 +36,15 @@ const maxPiecePostage = 99_990 * funds.Mill
 
 // MailingDate is the date printed for the job.
 func (m *Meter) MailingDate(ctx context.Context, job Job) (time.Time, error) {
+	insp, err := m.Inspection(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return m.mailingDate(job, insp)
+}
+
+// mailingDate is MailingDate with the inspection clock already read.
+func (m *Meter) mailingDate(job Job, insp InspectionStatus) (time.Time, error) {
 	if job.DateAdvance < 0 {
 		return time.Time{}, ErrBackdated
 	}
@@ -44,10 +53,6 @@ func (m *Meter) MailingDate(ctx context.Context, job Job) (time.Time, error) {
 	}
 	now := m.Now()
 	date := time.Date(now.Year(), now.Month(), now.Day()+job.DateAdvance, 0, 0, 0, 0, now.Location())
-	insp, err := m.Inspection(ctx)
-	if err != nil {
-		return time.Time{}, err
-	}
 	if job.DateAdvance > 0 && !date.Before(insp.LockAt) {
 		return time.Time{}, fmt.Errorf("%w: the date cannot pass the inspection deadline %s; connect to the Data Center first",
 			ErrDateTooFar, insp.LockAt.Format("January 2"))
@@ -57,6 +62,18 @@ func (m *Meter) MailingDate(ctx context.Context, job Job) (time.Time, error) {
 
 // Postage is what one piece of the job costs, from the rate table in force on its mailing date.
 func (m *Meter) Postage(ctx context.Context, job Job) (funds.Amount, error) {
+	var date time.Time
+	if job.KeyedPostage == 0 {
+		var err error
+		if date, err = m.MailingDate(ctx, job); err != nil {
+			return 0, err
+		}
+	}
+	return m.postageOn(job, date)
+}
+
+// postageOn prices one piece of the job mailed on date (unused for keyed-in postage).
+func (m *Meter) postageOn(job Job, date time.Time) (funds.Amount, error) {
 	if job.KeyedPostage < 0 {
 		return 0, ErrNoPostage
 	}
@@ -68,10 +85,6 @@ func (m *Meter) Postage(ctx context.Context, job Job) (funds.Amount, error) {
 	}
 	if job.Class == "" || job.Weight <= 0 {
 		return 0, ErrNoPostage
-	}
-	date, err := m.MailingDate(ctx, job)
-	if err != nil {
-		return 0, err
 	}
 	table, err := RateTableFor(m.cfg.Rates, date)
 	if err != nil {
@@ -291,11 +304,12 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	if err := m.checkAccountCode(ctx, job.AccountCode); err != nil {
 		return PrintResult{}, err
 	}
-	postage, err := m.Postage(ctx, job)
+	// The inspection clock, read once above, also bounds the date: one read per piece.
+	date, err := m.mailingDate(job, insp)
 	if err != nil {
 		return PrintResult{}, err
 	}
-	date, err := m.MailingDate(ctx, job)
+	postage, err := m.postageOn(job, date)
 	if err != nil {
 		return PrintResult{}, err
 	}
