@@ -5,6 +5,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
+
+	"postmeter/meter"
+	"postmeter/meter/simulator"
 )
 
 // This file lets tools outside the package find where things are drawn: the end-to-end test clicks a
@@ -129,4 +132,13 @@ func (a *App) TapThrough(labels []string, tap func(c fyne.Canvas, pos fyne.Posit
 		}
 	}
 	return steps, nil
+}
+
+// SeedArticleTaps is the help article's refill from the Home screen as a clerk taps it on a fresh
+// simulator: sign in as the supervisor, Funds, Add Postage to Meter, Other amount $125.00, Confirm, the
+// receipt on tape, Done. The end-to-end test and the benchmarks play it in a real window.
+var SeedArticleTaps = []string{
+	simulator.DemoSupervisor + "  (Supervisor)", "2", "4", "6", "8", "Sign in",
+	"Funds", meter.ActionAddPostage, "Other amount\nenter on the keypad", "1", "2", "5", "0", "0", "OK",
+	"Confirm", "Print receipt", "Tape", "Done",
 }

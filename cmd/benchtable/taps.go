@@ -34,7 +34,7 @@ var tourTaps = []string{"Run Mail", "Home", "Reports", "Home", "Settings", "Home
 // the window rendered by the software painter).
 func benchTaps(dir string, reps int) ([]row, error) {
 	fyne.CurrentApp().Settings().SetTheme(ui.KioskTheme{})
-	labels := append(slices.Clone(refillTaps), tourTaps...)
+	labels := append(slices.Clone(ui.SeedArticleTaps), tourTaps...)
 	type transition struct {
 		label, from, to string
 		d               []time.Duration // one per repetition

@@ -26,13 +26,6 @@ import (
 	"postmeter/ui"
 )
 
-// refillTaps is the help article's refill from Home, as in cmd/postmeter's TestEndToEndRefill.
-var refillTaps = []string{
-	simulator.DemoSupervisor + "  (Supervisor)", "2", "4", "6", "8", "Sign in",
-	"Funds", "Add Postage to Meter", "Other amount\nenter on the keypad", "1", "2", "5", "0", "0", "OK",
-	"Confirm", "Print receipt", "Tape", "Done",
-}
-
 const (
 	screenTolerance = 0.01 // fraction of the meter's screen that may differ from the test driver's rendering
 	changeTolerance = 0.05 // the same inside the box a tap changed
@@ -77,7 +70,7 @@ func planTrainer(dir string) (trainerPlan, error) {
 	pos, msize := a.MeterScreenRect()
 	p.meter = image.Rect(int(pos.X), int(pos.Y), int(pos.X+msize.Width), int(pos.Y+msize.Height))
 	p.initial = xwin.ToRGBA(w.Canvas().Capture())
-	_, err = a.TapThrough(refillTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
+	_, err = a.TapThrough(ui.SeedArticleTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
 		p.steps = append(p.steps, plannedStep{x: int(math.Round(float64(st.Centre.X))), y: int(math.Round(float64(st.Centre.Y))),
 			want: xwin.ToRGBA(w.Canvas().Capture())})
 		return nil
@@ -324,7 +317,7 @@ func benchWindow(dir string, starts int, progress func(string, ...any)) ([]row, 
 			}
 			changed := xwin.ChangedRect(prev, st.want).Intersect(plan.meter)
 			if _, err := waitDrawn(x, p, st.want, plan.meter, changed, 50*time.Millisecond); err != nil {
-				return 0, fmt.Errorf("refill flow step %d (%q): %w", i+1, refillTaps[i], err)
+				return 0, fmt.Errorf("refill flow step %d (%q): %w", i+1, ui.SeedArticleTaps[i], err)
 			}
 			prev = st.want
 		}

@@ -22,18 +22,9 @@ import (
 	"postmeter/cmd/internal/xwin"
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
-	"postmeter/meter"
 	"postmeter/meter/simulator"
 	"postmeter/ui"
 )
-
-// refillTaps is the help article's refill from the Home screen, signed in as the supervisor, with the
-// receipt printed on tape: every button a clerk taps, in order.
-var refillTaps = []string{
-	simulator.DemoSupervisor + "  (Supervisor)", "2", "4", "6", "8", "Sign in",
-	"Funds", meter.ActionAddPostage, "Other amount\nenter on the keypad", "1", "2", "5", "0", "0", "OK",
-	"Confirm", "Print receipt", "Tape", "Done",
-}
 
 // The screens the taps lead to, as the test driver plays them.
 var refillScreens = []string{
@@ -71,7 +62,7 @@ type refillPlan struct {
 	steps   []plannedStep
 }
 
-// planRefill plays refillTaps in Fyne's test driver, in the window the binary opens (the meter's screen
+// planRefill plays ui.SeedArticleTaps in Fyne's test driver, in the window the binary opens (the meter's screen
 // at 1280×800 with the trainer panel beside it, same theme and demo data), and records each button's
 // centre before its tap and the rendering after it.
 func planRefill(t *testing.T) (p refillPlan) {
@@ -100,7 +91,7 @@ func planRefill(t *testing.T) (p refillPlan) {
 	p.initial = xwin.ToRGBA(w.Canvas().Capture())
 	require.Equal(t, p.window, p.initial.Rect.Size(), "the test driver's capture must be the window at scale 1")
 	t.Logf("test driver: window %v, meter's screen at %v", p.window, p.meter)
-	played, err := a.TapThrough(refillTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
+	played, err := a.TapThrough(ui.SeedArticleTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
 		p.steps = append(p.steps, plannedStep{label: st.Label, x: int(math.Round(float64(st.Centre.X))),
 			y: int(math.Round(float64(st.Centre.Y))), screen: st.After, want: xwin.ToRGBA(w.Canvas().Capture())})
 		return nil
