@@ -51,12 +51,13 @@ type Trainer struct {
 	run     *lessonRun
 	last    *LessonSummary
 
-	tab     string // "controls", "tray", "lessons"
-	panel   *fyne.Container
-	content *fyne.Container
-	tray    *trayView
-	printed atomic.Bool  // something was printed since the tray was last read
-	figures panelFigures // the account and inspection figures the controls show
+	tab        string // "controls", "tray", "lessons"
+	panel      *fyne.Container
+	content    *fyne.Container
+	tray       *trayView
+	printed    atomic.Bool  // something was printed since the tray was last read
+	figures    panelFigures // the account and inspection figures the controls show
+	figuresFor string       // the screen shown when they were last read
 }
 
 // NewTrainer starts the simulator in opts.Dir and shows the meter screen with the trainer panel in win.
@@ -167,6 +168,12 @@ func (t *Trainer) changed() {
 	}
 	if t.tab == "tray" && t.printed.Swap(false) {
 		t.tray.reload()
+	}
+	// A new screen may follow a refill or a balance inquiry: the account figures are read again then,
+	// not on every redraw.
+	if t.tab == "controls" && t.app.screen != t.figuresFor {
+		t.figuresFor = t.app.screen
+		t.refreshFigures()
 	}
 }
 
