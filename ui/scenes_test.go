@@ -58,7 +58,10 @@ func TestTouchTargets(t *testing.T) {
 }
 
 func describe(o fyne.CanvasObject) string {
-	if b, ok := o.(*widget.Button); ok {
+	switch b := o.(type) {
+	case *widget.Button:
+		return fmt.Sprintf("%q", b.Text)
+	case *panelButton:
 		return fmt.Sprintf("%q", b.Text)
 	}
 	return ""

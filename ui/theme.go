@@ -77,6 +77,8 @@ var sizes = map[fyne.ThemeSizeName]float32{
 	theme.SizeNameSelectionRadius: 6,
 	SizeNameAmount:                44,
 	SizeNameTitle:                 32,
+	SizeNamePanelText:             panelTextSize,
+	SizeNamePanelHeading:          panelHeadingSize,
 }
 
 // Size returns the kiosk sizes: text 22, padding 8, inner padding 16, so a one-line button is 62 high.
@@ -85,26 +87,4 @@ func (KioskTheme) Size(n fyne.ThemeSizeName) float32 {
 		return s
 	}
 	return theme.DefaultTheme().Size(n)
-}
-
-// panelTheme is the trainer panel's: the desktop trainer uses a mouse, so its text is smaller and more
-// controls fit beside the meter screen; buttons still keep MinTarget.
-type panelTheme struct{ KioskTheme }
-
-var panelSizes = map[fyne.ThemeSizeName]float32{
-	theme.SizeNameText:           16,
-	theme.SizeNameCaptionText:    14,
-	theme.SizeNameSubHeadingText: 19,
-	theme.SizeNamePadding:        4,
-	theme.SizeNameInnerPadding:   8,
-	theme.SizeNameLineSpacing:    4,
-	theme.SizeNameInlineIcon:     20,
-}
-
-// Size returns the panel's smaller sizes.
-func (t panelTheme) Size(n fyne.ThemeSizeName) float32 {
-	if s, ok := panelSizes[n]; ok {
-		return s
-	}
-	return t.KioskTheme.Size(n)
 }

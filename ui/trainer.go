@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"postmeter/funds"
@@ -183,11 +183,7 @@ func (t *Trainer) showTab(tab string) {
 	bar := container.NewGridWithColumns(3)
 	for _, x := range []struct{ id, label string }{{"controls", "Controls"}, {"tray", "Output tray"}, {"lessons", "Lessons"}} {
 		x := x
-		b := widget.NewButton(x.label, func() { t.app.act(func() { t.showTab(x.id) }) })
-		if x.id == tab {
-			b.Importance = widget.HighImportance
-		}
-		bar.Add(minSize(b, 0, MinTarget))
+		bar.Add(toggle(x.label, x.id == tab, func() { t.app.act(func() { t.showTab(x.id) }) }))
 	}
 	var body fyne.CanvasObject
 	switch tab {
@@ -199,9 +195,8 @@ func (t *Trainer) showTab(tab string) {
 	default:
 		body = t.controlsTab()
 	}
-	heading := widget.NewLabel("Trainer")
-	heading.TextStyle = fyne.TextStyle{Bold: true}
-	t.content.Objects = []fyne.CanvasObject{panelThemed(container.NewBorder(container.NewVBox(heading, bar), nil, nil, nil, body))}
+	heading := panelText("Trainer", panelTextSize, true)
+	t.content.Objects = []fyne.CanvasObject{container.NewBorder(panelVBox(heading, bar), nil, nil, nil, body)}
 	t.content.Refresh()
 }
 
@@ -224,18 +219,16 @@ func (t *Trainer) control(f func(ctx context.Context) error) func() {
 
 // toggle is a panel button lit while on is true.
 func toggle(label string, on bool, tapped func()) fyne.CanvasObject {
-	b := widget.NewButton(label, tapped)
+	b := newPanelButton(label, tapped)
 	if on {
 		b.Importance = widget.HighImportance
 	}
-	return minSize(b, 0, MinTarget)
+	return b
 }
 
 // row is a named group of panel buttons on one line.
 func row(label string, objs ...fyne.CanvasObject) fyne.CanvasObject {
-	l := widget.NewLabel(label)
-	l.TextStyle = fyne.TextStyle{Bold: true}
-	l.SizeName = theme.SizeNameCaptionText
+	l := panelText(label, panelCaptionSize, true)
 	return container.NewBorder(nil, nil, minSize(l, 96, 0), nil, container.NewGridWithColumns(len(objs), objs...))
 }
 
@@ -290,14 +283,14 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 		lock = "Unlock"
 	}
 	credit := map[funds.Amount]funds.Amount{0: 500 * funds.Dollar, 500 * funds.Dollar: 1000 * funds.Dollar}[acct.CreditLimit]
-	return container.NewVBox(
+	return panelVBox(
 		row("Network",
 			toggle("Link up", sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(true); return nil })),
 			toggle("Link down", !sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(false); return nil }))),
 		row("Data Center", dc("Normal", simulator.DCNormal, 0), dc("Slow", simulator.DCSlow, 3*time.Second)),
 		row("", dc("Down", simulator.DCDown, 0), dc("Lose answer", simulator.DCDropResponse, 0)),
-		caption(fmt.Sprintf("Account %s: prepaid %s, credit %s of %s", simulator.DemoAccount, acct.Prepaid,
-			acct.CreditAvailable(), acct.CreditLimit)),
+		panelText(fmt.Sprintf("Account %s: prepaid %s, credit %s of %s", simulator.DemoAccount, acct.Prepaid,
+			acct.CreditAvailable(), acct.CreditLimit), panelCaptionSize, false),
 		row("Account",
 			toggle("+$100", false, t.control(func(ctx context.Context) error {
 				return sim.Store.Deposit(ctx, simulator.DemoAccount, 100*funds.Dollar)
@@ -325,13 +318,14 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 		row("Scale "+weight.String(),
 			toggle("− 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
 			toggle("+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),
-		caption(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", sim.Clock.Now().Format("Jan 2"), insp.Days)),
+		panelText(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", sim.Clock.Now().Format("Jan 2"), insp.Days),
+			panelCaptionSize, false),
 		row("Clock",
 			toggle("+1 day", false, t.control(t.advance(24*time.Hour))),
 			toggle("Day 21", insp.State == meter.InspectionDue, t.control(t.toDay(21))),
 			toggle("Day 28", insp.State == meter.InspectionRequired, t.control(t.toDay(28)))),
-		caption(fmt.Sprintf("Demo users: %s (supervisor) PIN %s · %s (operator) PIN %s", simulator.DemoSupervisor,
-			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN)),
+		panelText(fmt.Sprintf("Demo users: %s (supervisor) PIN %s · %s (operator) PIN %s", simulator.DemoSupervisor,
+			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN), panelCaptionSize, false),
 		row("Sign in",
 			toggle(simulator.DemoSupervisor, false, t.control(t.signInAs(simulator.DemoSupervisor))),
 			toggle(simulator.DemoOperator, false, t.control(t.signInAs(simulator.DemoOperator))),
@@ -374,8 +368,7 @@ func (t *Trainer) signInAs(name string) func(context.Context) error {
 
 var errNoLesson = errors.New("no such lesson")
 
-// panelThemed gives new panel content the panel's theme. Each piece set into the panel is wrapped on
-// its own, so what is already drawn keeps its renderers.
-func panelThemed(o fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewThemeOverride(o, panelTheme{})
+// panelVBox stacks panel rows with the panel's smaller gap.
+func panelVBox(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewCustomPaddedVBoxLayout(panelPadding), objs...)
 }

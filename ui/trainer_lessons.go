@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -137,38 +136,37 @@ func (t *Trainer) unlight() {
 }
 
 func (t *Trainer) lessonsTab() fyne.CanvasObject {
-	box := container.NewVBox()
+	box := panelVBox()
 	if r := t.run; r != nil {
 		step := r.lesson.Steps[r.step]
-		box.Add(subtitle(r.lesson.Title))
-		box.Add(caption(fmt.Sprintf("Step %d of %d · %s", r.step+1, len(r.lesson.Steps), wrongTouches(r.wrong))))
-		box.Add(text(step.Text))
+		box.Add(panelParagraph(r.lesson.Title, SizeNamePanelHeading, true))
+		box.Add(panelText(fmt.Sprintf("Step %d of %d · %s", r.step+1, len(r.lesson.Steps), wrongTouches(r.wrong)), panelCaptionSize, false))
+		box.Add(panelParagraph(step.Text, SizeNamePanelText, false))
 		if r.note != "" {
-			n := text(r.note)
+			n := panelParagraph(r.note, SizeNamePanelText, false)
 			n.Importance = widget.WarningImportance
 			box.Add(n)
 		}
-		box.Add(minSize(widget.NewButton("Stop lesson", func() {
+		box.Add(newPanelButton("Stop lesson", func() {
 			t.app.act(func() {
 				t.stopLesson()
 				t.showTab("lessons")
 			})
-		}), 0, MinTarget))
+		}))
 		return box
 	}
 	if t.last != nil {
-		box.Add(subtitle("Lesson complete"))
-		box.Add(text(t.last.String()))
+		box.Add(panelParagraph("Lesson complete", SizeNamePanelHeading, true))
+		box.Add(panelParagraph(t.last.String(), SizeNamePanelText, false))
 		box.Add(widget.NewSeparator())
 	}
 	for _, l := range t.lessons {
 		l := l
-		b := widget.NewButton(l.Title, func() {
+		box.Add(newPanelButton(l.Title, func() {
 			if err := t.StartLesson(l.ID); err != nil {
 				t.app.act(func() { t.app.fail(err, nil) })
 			}
-		})
-		box.Add(minSize(b, 0, MinTarget))
+		}))
 	}
 	return box
 }

@@ -25,9 +25,9 @@ func trainer(t *testing.T) (*App, *Trainer) {
 // tapPanel taps the trainer panel's button labelled text, as the trainer's mouse would.
 func tapPanel(t *testing.T, tr *Trainer, text string) {
 	t.Helper()
-	var found []*widget.Button
+	var found []*panelButton
 	for _, o := range visibleUnder(tr.panel) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b, ok := o.(*panelButton); ok && b.Text == text {
 			found = append(found, b)
 		}
 	}

@@ -73,15 +73,15 @@ func (v *trayView) draw() {
 	var body fyne.CanvasObject
 	switch {
 	case v.err != nil:
-		body = text("Cannot read the output tray: " + v.err.Error())
+		body = panelParagraph("Cannot read the output tray: "+v.err.Error(), SizeNamePanelText, false)
 	case v.selected != nil:
 		img := canvas.NewImageFromResource(v.selected.image)
 		img.FillMode = canvas.ImageFillContain
 		img.SetMinSize(fyne.NewSize(PanelWidth-32, 420))
-		back := minSize(widget.NewButton("Back to the tray", v.act(func() { v.selected = nil })), 0, MinTarget)
-		body = container.NewBorder(caption(fmt.Sprintf("#%d %s", v.selected.Seq, v.selected.Kind)), back, nil, nil, img)
+		back := newPanelButton("Back to the tray", v.act(func() { v.selected = nil }))
+		body = container.NewBorder(panelText(fmt.Sprintf("#%d %s", v.selected.Seq, v.selected.Kind), panelCaptionSize, false), back, nil, nil, img)
 	case len(v.items) == 0:
-		body = text("Nothing printed yet. Envelopes, tapes and documents appear here, newest first.")
+		body = panelParagraph("Nothing printed yet. Envelopes, tapes and documents appear here, newest first.", SizeNamePanelText, false)
 	default:
 		grid := container.NewGridWithColumns(2)
 		end := min(len(v.items), (v.page+1)*trayPage)
@@ -89,18 +89,18 @@ func (v *trayView) draw() {
 			it := v.items[i]
 			grid.Add(newThumbnail(it, v.act(func() { v.selected = &it })))
 		}
-		newer := widget.NewButton("Newer", func() { v.t.app.act(func() { v.page--; v.reload() }) })
-		older := widget.NewButton("Older", func() { v.t.app.act(func() { v.page++; v.reload() }) })
+		newer := newPanelButton("Newer", func() { v.t.app.act(func() { v.page--; v.reload() }) })
+		older := newPanelButton("Older", func() { v.t.app.act(func() { v.page++; v.reload() }) })
 		if v.page == 0 {
 			newer.Disable()
 		}
 		if end == len(v.items) {
 			older.Disable()
 		}
-		pages := container.NewGridWithColumns(2, minSize(newer, 0, MinTarget), minSize(older, 0, MinTarget))
-		body = container.NewBorder(caption(fmt.Sprintf("%d printed", len(v.items))), pages, nil, nil, grid)
+		pages := container.NewGridWithColumns(2, newer, older)
+		body = container.NewBorder(panelText(fmt.Sprintf("%d printed", len(v.items)), panelCaptionSize, false), pages, nil, nil, grid)
 	}
-	v.box.Objects = []fyne.CanvasObject{panelThemed(body)}
+	v.box.Objects = []fyne.CanvasObject{body}
 	v.box.Refresh()
 }
 
@@ -126,7 +126,7 @@ func (th *thumbnail) CreateRenderer() fyne.WidgetRenderer {
 	img.FillMode = canvas.ImageFillContain
 	img.SetMinSize(fyne.NewSize(190, 90))
 	bg := canvas.NewRectangle(panelThumbBackground)
-	label := caption(fmt.Sprintf("#%d %s", th.item.Seq, th.item.Kind))
+	label := panelText(fmt.Sprintf("#%d %s", th.item.Seq, th.item.Kind), panelCaptionSize, false)
 	return widget.NewSimpleRenderer(container.NewBorder(nil, label, nil, nil, container.NewStack(bg, img)))
 }
 
