@@ -10,10 +10,10 @@ DATA ?= $(HOME)/.local/share/postmeter
 # Debian packages the build and the tests need; `deps` installs only those missing.
 #   build (Fyne's GL driver):  gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 #                              libxinerama-dev libxi-dev libxxf86vm-dev
-#   real-window tests:         xvfb xauth xdotool imagemagick libgl1-mesa-dri
+#   real-window tests:         xvfb xauth xdotool libgl1-mesa-dri
 #   the attached printer test: a private cupsd with a PDF queue, and pdftotext to read what arrived
 APT_PACKAGES := ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-	libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool imagemagick libgl1-mesa-dri \
+	libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool libgl1-mesa-dri \
 	cups-daemon cups-client printer-driver-cups-pdf poppler-utils ghostscript cups-filters
 # migrated_fynedo: every widget update from a goroutine goes through fyne.Do, so Fyne's runtime thread
 # checks can be off in the binaries (tests keep them on).

@@ -8,6 +8,7 @@ require (
 	github.com/OpenPrinting/goipp v1.2.0
 	github.com/boombuler/barcode v1.1.0
 	github.com/google/uuid v1.6.0
+	github.com/jezek/xgb v1.1.1
 	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/crypto v0.59.0

@@ -45,6 +45,7 @@ type App struct {
 	status  *statusBar
 	// meterScreen is the meter's screen: the status bar and the body, without the trainer panel.
 	meterScreen fyne.CanvasObject
+	content     fyne.CanvasObject // what the window shows: the meter's screen and the side panel
 	// dialogs is the layer over the meter's screen where a dialog sits: it covers the screen, not the
 	// trainer panel beside it. modal is the dialog shown, nil if none.
 	dialogs *fyne.Container
@@ -69,6 +70,15 @@ type App struct {
 // New builds the touchscreen in win and shows the first screen: sign-in when users are enabled,
 // otherwise Home.
 func New(win fyne.Window, m *meter.Meter, opts Options) *App {
+	a := Build(win, m, opts)
+	a.Attach()
+	return a
+}
+
+// Build is New without putting the screens into win, so it can run on another goroutine while the
+// window is being created; the caller then sets Content into win on the main goroutine. Results of
+// background work reach the screens through fyne.Do, that is once the app runs.
+func Build(win fyne.Window, m *meter.Meter, opts Options) *App {
 	a := &App{win: win, m: m, opts: opts, log: opts.Log}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -79,10 +89,9 @@ func New(win fyne.Window, m *meter.Meter, opts Options) *App {
 	a.dialogs = container.NewStack()
 	a.meterScreen = container.NewStack(
 		container.NewBorder(a.status.object(), nil, nil, nil, container.NewPadded(a.body)), a.dialogs)
+	a.content = a.meterScreen
 	if opts.Side != nil {
-		win.SetContent(container.NewBorder(nil, nil, nil, opts.Side, a.meterScreen))
-	} else {
-		win.SetContent(a.meterScreen)
+		a.content = container.NewBorder(nil, nil, nil, opts.Side, a.meterScreen)
 	}
 	a.job = newRunMailJob()
 	if m.Users().Enabled() {
@@ -96,6 +105,13 @@ func New(win fyne.Window, m *meter.Meter, opts Options) *App {
 	}
 	return a
 }
+
+// Content is what the window shows: the meter's screen, with the side panel if there is one.
+func (a *App) Content() fyne.CanvasObject { return a.content }
+
+// Attach puts the screens into the window, in turn with results of background work (which Build has
+// already started, and which the test driver delivers on their own goroutines).
+func (a *App) Attach() { a.act(func() { a.win.SetContent(a.content) }) }
 
 // Screen names the screen shown.
 func (a *App) Screen() string { return a.screen }

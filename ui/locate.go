@@ -80,6 +80,14 @@ func (a *App) MeterScreenRect() (fyne.Position, fyne.Size) {
 	return top, fyne.NewSize(end.X-top.X, end.Y-top.Y)
 }
 
+// StatusPostageRect is where the status bar shows the postage in the meter, in the window's canvas. It
+// is the figure the status bar reads again after each screen is drawn (off the UI goroutine), so a
+// screenshot can show the new screen with the old figure for a moment; checks of real windows look
+// here too, closely.
+func (a *App) StatusPostageRect() (fyne.Position, fyne.Size) {
+	return fyne.CurrentApp().Driver().AbsolutePositionForObject(a.status.postage), a.status.postage.Size()
+}
+
 // Relayout lays the window's content out again, as a real (GL) window does on its next frame when a
 // part's minimum size has grown: Fyne's test canvas lays its root out only when it is resized, so without
 // this a part that grew (the trainer panel once its tab is filled) keeps its first width there.

@@ -20,12 +20,14 @@ import (
 
 // Panel text sizes, and the sizes wrapped panel labels ask the theme for.
 const (
-	panelTextSize     = 16
-	panelCaptionSize  = 14
-	panelHeadingSize  = 19
-	panelPadding      = 4
-	panelInnerPadding = 8
+	panelTextSize      = 16
+	panelCaptionSize   = 14
+	panelHeadingSize   = 19
+	panelPadding       = 4
+	panelInnerPadding  = 8
+	panelButtonPadding = 6 // beside a button's text: three "Credit $1,000" fit a row
 
+	SizeNamePanelCaption fyne.ThemeSizeName = "postmeterPanelCaption"
 	SizeNamePanelText    fyne.ThemeSizeName = "postmeterPanelText"
 	SizeNamePanelHeading fyne.ThemeSizeName = "postmeterPanelHeading"
 )
@@ -82,7 +84,7 @@ func (r *panelButtonRenderer) Layout(size fyne.Size) {
 
 func (r *panelButtonRenderer) MinSize() fyne.Size {
 	text := r.label.MinSize()
-	return fyne.NewSize(max(text.Width+2*panelInnerPadding, MinTarget), max(text.Height+2*panelInnerPadding, MinTarget))
+	return fyne.NewSize(max(text.Width+2*panelButtonPadding, MinTarget), max(text.Height+2*panelInnerPadding, MinTarget))
 }
 
 func (r *panelButtonRenderer) Refresh() {
@@ -117,20 +119,102 @@ func panelButtonColours(imp widget.Importance, disabled bool) (bg, fg fyne.Theme
 	}
 }
 
-// panelText is one line of panel text (a heading, a row's name, a caption): it does not wrap, so it
-// must fit the panel's width.
+// panelText is one short line of panel text (a heading, a row's name): it does not wrap, so it must
+// fit where it is put; anything that holds figures or sentences is a panelParagraph.
 func panelText(s string, size float32, bold bool) fyne.CanvasObject {
 	t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
 	t.TextSize = size
 	t.TextStyle = fyne.TextStyle{Bold: bold}
-	return container.New(layout.NewCustomPaddedLayout(panelPadding, panelPadding, panelInnerPadding, panelInnerPadding), t)
+	return container.New(layout.NewCustomPaddedLayout(panelPadding, panelPadding, panelInnerPadding, panelPadding), t)
 }
 
-// panelParagraph is wrapped panel text, for lesson steps and messages of any length.
-func panelParagraph(s string, size fyne.ThemeSizeName, bold bool) *widget.Label {
+// fixedWidthLayout gives its objects exactly width, whatever their minimum: the trainer panel must
+// never take width from the meter's screen, which is drawn at the meter's own size.
+type fixedWidthLayout struct{ width float32 }
+
+// MinSize is width wide and as high as the tallest object needs.
+func (l fixedWidthLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(l.width, h)
+}
+
+// Layout gives every object the whole space.
+func (l fixedWidthLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// panelParagraph is wrapped panel text: captions with figures, lesson steps, messages of any length.
+// A label pads itself with the theme's inner padding (the meter screen's 16); the panel's is 8, so the
+// label is drawn that much into its frame.
+func panelParagraph(s string, size fyne.ThemeSizeName, bold bool) fyne.CanvasObject {
+	return panelLabel(s, size, bold, widget.MediumImportance)
+}
+
+// panelNote is a wrapped warning in the panel: a lesson's correction after a wrong touch.
+func panelNote(s string) fyne.CanvasObject {
+	return panelLabel(s, SizeNamePanelText, false, widget.WarningImportance)
+}
+
+func panelLabel(s string, size fyne.ThemeSizeName, bold bool, imp widget.Importance) fyne.CanvasObject {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	l.SizeName = size
 	l.TextStyle = fyne.TextStyle{Bold: bold}
-	return l
+	l.Importance = imp
+	inset := panelInnerPadding - theme.InnerPadding()
+	return container.New(layout.NewCustomPaddedLayout(inset, inset, inset, inset), l)
+}
+
+// panelRowLayout lays out a row of the panel: the first object, if lead > 0, is the row's name in a
+// column lead wide; the others share the rest of the width equally, with the panel's small gap between
+// them (Fyne's grid uses the theme's padding, the meter screen's, and would push the panel wider).
+type panelRowLayout struct{ lead float32 }
+
+func (l panelRowLayout) columns(objs []fyne.CanvasObject) (name fyne.CanvasObject, cols []fyne.CanvasObject) {
+	if l.lead > 0 && len(objs) > 0 {
+		return objs[0], objs[1:]
+	}
+	return nil, objs
+}
+
+// MinSize is the name's column and as many of the widest column as there are, with the gaps.
+func (l panelRowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	name, cols := l.columns(objs)
+	var widest, height float32
+	for _, o := range cols {
+		m := o.MinSize()
+		widest, height = max(widest, m.Width), max(height, m.Height)
+	}
+	width := float32(len(cols))*widest + float32(max(len(cols)-1, 0))*panelPadding
+	if name != nil {
+		width += l.lead + panelPadding
+		height = max(height, name.MinSize().Height)
+	}
+	return fyne.NewSize(width, height)
+}
+
+// Layout places the name, then the columns at equal widths.
+func (l panelRowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	name, cols := l.columns(objs)
+	x := float32(0)
+	if name != nil {
+		name.Move(fyne.NewPos(0, 0))
+		name.Resize(fyne.NewSize(l.lead, size.Height))
+		x = l.lead + panelPadding
+	}
+	if len(cols) == 0 {
+		return
+	}
+	width := (size.Width - x - float32(len(cols)-1)*panelPadding) / float32(len(cols))
+	for _, o := range cols {
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(width, size.Height))
+		x += width + panelPadding
+	}
 }

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"image/color"
 	"runtime"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/assert"
 )
@@ -52,4 +55,27 @@ func TestPanelButtonColoursFollowImportance(t *testing.T) {
 	}
 	bg, fg := panelButtonColours(widget.HighImportance, true)
 	assert.NotContains(t, seen, [2]string{string(bg), string(fg)}, "a disabled button looks like an enabled one")
+}
+
+func TestPanelRowLayout(t *testing.T) {
+	fixed := func(w, h float32) fyne.CanvasObject {
+		r := canvas.NewRectangle(color.Black)
+		r.SetMinSize(fyne.NewSize(w, h))
+		return r
+	}
+	name, a, b := fixed(40, 20), fixed(60, 48), fixed(30, 30)
+	row := panelRowLayout{lead: 96}
+	objs := []fyne.CanvasObject{name, a, b}
+	assert.Equal(t, fyne.NewSize(96+panelPadding+2*60+panelPadding, 48), row.MinSize(objs), "name column, two of the widest, gaps")
+
+	row.Layout(objs, fyne.NewSize(300, 50))
+	assert.Equal(t, fyne.NewSize(96, 50), name.Size())
+	col := (300 - 96 - 2*float32(panelPadding)) / 2
+	assert.Equal(t, fyne.NewPos(96+panelPadding, 0), a.Position())
+	assert.Equal(t, fyne.NewSize(col, 50), a.Size(), "columns share the width equally")
+	assert.Equal(t, fyne.NewPos(96+2*panelPadding+col, 0), b.Position())
+	assert.Equal(t, float32(300), b.Position().X+b.Size().Width, "the last column ends at the edge")
+
+	bar := panelRowLayout{}
+	assert.Equal(t, fyne.NewSize(2*60+panelPadding, 48), bar.MinSize([]fyne.CanvasObject{a, b}), "without a name column")
 }

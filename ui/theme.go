@@ -77,6 +77,7 @@ var sizes = map[fyne.ThemeSizeName]float32{
 	theme.SizeNameSelectionRadius: 6,
 	SizeNameAmount:                44,
 	SizeNameTitle:                 32,
+	SizeNamePanelCaption:          panelCaptionSize,
 	SizeNamePanelText:             panelTextSize,
 	SizeNamePanelHeading:          panelHeadingSize,
 }

@@ -62,6 +62,18 @@ type Trainer struct {
 
 // NewTrainer starts the simulator in opts.Dir and shows the meter screen with the trainer panel in win.
 func NewTrainer(win fyne.Window, opts TrainerOptions) (*Trainer, error) {
+	t, err := BuildTrainer(win, opts)
+	if err != nil {
+		return nil, err
+	}
+	t.app.Attach()
+	return t, nil
+}
+
+// BuildTrainer is NewTrainer without putting the screens into win (see Build): the program starts the
+// simulator and builds the screens while the window is being created, and calls App().Attach once both
+// are done.
+func BuildTrainer(win fyne.Window, opts TrainerOptions) (*Trainer, error) {
 	lessons, err := LoadLessons()
 	if err != nil {
 		return nil, err
@@ -78,8 +90,8 @@ func NewTrainer(win fyne.Window, opts TrainerOptions) (*Trainer, error) {
 	t.panel = container.NewStack()
 	bg := canvas.NewRectangle(panelColour)
 	t.panel.Objects = []fyne.CanvasObject{bg, container.NewPadded(t.content)}
-	side := minSize(t.panel, PanelWidth, 0)
-	t.app = New(win, t.sim.Meter, Options{Side: side, IdleCheck: opts.IdleCheck, Log: opts.Log})
+	side := container.New(fixedWidthLayout{PanelWidth}, t.panel)
+	t.app = Build(win, t.sim.Meter, Options{Side: side, IdleCheck: opts.IdleCheck, Log: opts.Log})
 	t.app.act(func() {
 		t.app.trainer = t
 		t.app.onChange = t.changed
@@ -180,7 +192,7 @@ func (t *Trainer) changed() {
 // showTab shows one of the panel's tabs.
 func (t *Trainer) showTab(tab string) {
 	t.tab = tab
-	bar := container.NewGridWithColumns(3)
+	bar := container.New(panelRowLayout{})
 	for _, x := range []struct{ id, label string }{{"controls", "Controls"}, {"tray", "Output tray"}, {"lessons", "Lessons"}} {
 		x := x
 		bar.Add(toggle(x.label, x.id == tab, func() { t.app.act(func() { t.showTab(x.id) }) }))
@@ -228,8 +240,7 @@ func toggle(label string, on bool, tapped func()) fyne.CanvasObject {
 
 // row is a named group of panel buttons on one line.
 func row(label string, objs ...fyne.CanvasObject) fyne.CanvasObject {
-	l := panelText(label, panelCaptionSize, true)
-	return container.NewBorder(nil, nil, minSize(l, 96, 0), nil, container.NewGridWithColumns(len(objs), objs...))
+	return container.New(panelRowLayout{lead: 100}, append([]fyne.CanvasObject{panelText(label, panelCaptionSize, true)}, objs...)...)
 }
 
 // panelFigures are what the controls show of the account and the meter, read off the UI goroutine.
@@ -289,8 +300,8 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 			toggle("Link down", !sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(false); return nil }))),
 		row("Data Center", dc("Normal", simulator.DCNormal, 0), dc("Slow", simulator.DCSlow, 3*time.Second)),
 		row("", dc("Down", simulator.DCDown, 0), dc("Lose answer", simulator.DCDropResponse, 0)),
-		panelText(fmt.Sprintf("Account %s: prepaid %s, credit %s of %s", simulator.DemoAccount, acct.Prepaid,
-			acct.CreditAvailable(), acct.CreditLimit), panelCaptionSize, false),
+		panelParagraph(fmt.Sprintf("Account %s: prepaid %s, credit %s of %s", simulator.DemoAccount, acct.Prepaid,
+			acct.CreditAvailable(), acct.CreditLimit), SizeNamePanelCaption, false),
 		row("Account",
 			toggle("+$100", false, t.control(func(ctx context.Context) error {
 				return sim.Store.Deposit(ctx, simulator.DemoAccount, 100*funds.Dollar)
@@ -318,14 +329,14 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 		row("Scale "+weight.String(),
 			toggle("− 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
 			toggle("+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),
-		panelText(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", sim.Clock.Now().Format("Jan 2"), insp.Days),
-			panelCaptionSize, false),
+		panelParagraph(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", sim.Clock.Now().Format("Jan 2"), insp.Days),
+			SizeNamePanelCaption, false),
 		row("Clock",
 			toggle("+1 day", false, t.control(t.advance(24*time.Hour))),
 			toggle("Day 21", insp.State == meter.InspectionDue, t.control(t.toDay(21))),
 			toggle("Day 28", insp.State == meter.InspectionRequired, t.control(t.toDay(28)))),
-		panelText(fmt.Sprintf("Demo users: %s (supervisor) PIN %s · %s (operator) PIN %s", simulator.DemoSupervisor,
-			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN), panelCaptionSize, false),
+		panelParagraph(fmt.Sprintf("Demo users: %s (supervisor) PIN %s · %s (operator) PIN %s", simulator.DemoSupervisor,
+			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN), SizeNamePanelCaption, false),
 		row("Sign in",
 			toggle(simulator.DemoSupervisor, false, t.control(t.signInAs(simulator.DemoSupervisor))),
 			toggle(simulator.DemoOperator, false, t.control(t.signInAs(simulator.DemoOperator))),

@@ -140,12 +140,10 @@ func (t *Trainer) lessonsTab() fyne.CanvasObject {
 	if r := t.run; r != nil {
 		step := r.lesson.Steps[r.step]
 		box.Add(panelParagraph(r.lesson.Title, SizeNamePanelHeading, true))
-		box.Add(panelText(fmt.Sprintf("Step %d of %d · %s", r.step+1, len(r.lesson.Steps), wrongTouches(r.wrong)), panelCaptionSize, false))
+		box.Add(panelParagraph(fmt.Sprintf("Step %d of %d · %s", r.step+1, len(r.lesson.Steps), wrongTouches(r.wrong)), SizeNamePanelCaption, false))
 		box.Add(panelParagraph(step.Text, SizeNamePanelText, false))
 		if r.note != "" {
-			n := panelParagraph(r.note, SizeNamePanelText, false)
-			n.Importance = widget.WarningImportance
-			box.Add(n)
+			box.Add(panelNote(r.note))
 		}
 		box.Add(newPanelButton("Stop lesson", func() {
 			t.app.act(func() {

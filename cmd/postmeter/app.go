@@ -21,6 +21,11 @@ import (
 )
 
 // runApp starts the touchscreen: the trainer simulator by default.
+var t0 = time.Now()
+
+func tr(m string) {
+	fmt.Fprintf(os.Stderr, "TRACE %s %.1fms\n", m, float64(time.Since(t0).Microseconds())/1000)
+}
 func runApp(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("postmeter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -37,6 +42,7 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 2
 	}
+	tuneMemoryForStartup()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
 	if *kioskMode {
@@ -48,12 +54,18 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	w := a.NewWindow("postmeter — trainer simulator")
 	w.Resize(fyne.NewSize(size.Width+ui.PanelWidth, size.Height))
 	w.SetFixedSize(true)
-	trainer, err := ui.NewTrainer(w, ui.TrainerOptions{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
+	trainer, err := buildWhileShowing(w, func() (*ui.Trainer, error) {
+		return ui.BuildTrainer(w, ui.TrainerOptions{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
+	})
 	if err != nil {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 1
 	}
 	defer trainer.Close()
+	tr("built")
+	trainer.App().Attach()
+	tr("setcontent")
+	a.Lifecycle().SetOnStarted(func() { tr("started") })
 	log.Info("trainer simulator started", "data", *dataDir, "data_center", trainer.Sim().DCURL,
 		"supervisor", simulator.DemoSupervisor+" PIN "+simulator.DemoSupervisorPIN,
 		"operator", simulator.DemoOperator+" PIN "+simulator.DemoOperatorPIN)
@@ -63,21 +75,55 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 			go func() { time.Sleep(d); fyne.Do(a.Quit) }()
 		}
 	}
-	limitMemoryOnceDrawn()
-	w.ShowAndRun()
+	a.Run()
 	fmt.Fprintln(stdout, "postmeter: stopped")
 	return 0
 }
 
-// limitMemoryOnceDrawn sets a soft limit on the Go heap once the first screens are drawn (start-up
-// needs more for a moment, and a limit then only slows it). A meter has little memory: PIN hashing and
-// rendering impressions at print resolution need large buffers only briefly, and under the limit the
-// runtime hands them back to the system soon after instead of keeping them. GOMEMLIMIT overrides it.
-func limitMemoryOnceDrawn() {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
+// buildWhileShowing builds the screens on another goroutine while the main one creates the window:
+// opening the databases, starting the Data Center and building and laying out the screens take about
+// as long as creating an X window with a GL context, and a meter has two cores. The build must not
+// touch the window; the caller attaches the screens on the main goroutine afterwards.
+func buildWhileShowing[T interface{ App() *ui.App }](w fyne.Window, build func() (T, error)) (T, error) {
+	type result struct {
+		built T
+		err   error
 	}
-	time.AfterFunc(2*time.Second, func() { debug.SetMemoryLimit(40 << 20) })
+	done := make(chan result, 1)
+	go func() {
+		tr("build start")
+		built, err := build()
+		tr("build done")
+		if err == nil {
+			// Lay the screens out at their smallest, as SetContent first does: every widget's renderer
+			// is made and every text measured here, so SetContent has little left to do.
+			c := built.App().Content()
+			c.Resize(c.MinSize())
+		}
+		done <- result{built, err}
+	}()
+	tr("show start")
+	w.Show()
+	tr("show done")
+	r := <-done
+	return r.built, r.err
+}
+
+// tuneMemoryForStartup holds the garbage collector off while the first screens are built and drawn,
+// then, 2 s after start, turns it on again with a soft limit on the heap. Start-up parses fonts into
+// about 30 MB of short-lived garbage; collecting it while it grows cost about 25 ms before the first
+// frame on 2 cores (cmd/benchtable). Afterwards the limit matters more: a meter has little memory, and
+// PIN hashing and rendering impressions at print resolution need large buffers only briefly; under the
+// limit the runtime hands them back to the system soon after. GOGC and GOMEMLIMIT override each part.
+func tuneMemoryForStartup() {
+	const settle = 2 * time.Second
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(-1)
+		time.AfterFunc(settle, func() { debug.SetGCPercent(100) })
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		time.AfterFunc(settle, func() { debug.SetMemoryLimit(40 << 20) })
+	}
 }
 
 func defaultDataDir() string {
@@ -124,7 +170,6 @@ func runKiosk(configPath string, log *slog.Logger, stderr io.Writer) int {
 			log.Warn("open refills not settled at start-up", "err", err)
 		}
 	}()
-	limitMemoryOnceDrawn()
 	w.ShowAndRun()
 	return 0
 }
