@@ -73,20 +73,6 @@ func DiffFraction(got, want *image.RGBA, r image.Rectangle) float64 {
 	return float64(n) / float64(r.Dx()*r.Dy())
 }
 
-// WorstTile is the largest DiffFraction of the size×size tiles r is cut into (the last row and column
-// may be smaller). A few differing glyphs are a small fraction of a whole screen but a large one of
-// their tile, so a figure left stale on an otherwise right screen is still seen.
-func WorstTile(got, want *image.RGBA, r image.Rectangle, size int) float64 {
-	worst := 0.0
-	for y := r.Min.Y; y < r.Max.Y; y += size {
-		for x := r.Min.X; x < r.Max.X; x += size {
-			tile := image.Rect(x, y, x+size, y+size).Intersect(r)
-			worst = max(worst, DiffFraction(got, want, tile))
-		}
-	}
-	return worst
-}
-
 // ChangedRect is the bounding box of the pixels that differ between a and b beyond pixelTolerance in
 // some channel, without the one-pixel leeway of PixelDiffers; empty when none do.
 func ChangedRect(a, b *image.RGBA) image.Rectangle {

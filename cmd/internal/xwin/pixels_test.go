@@ -82,21 +82,3 @@ func TestToRGBAMovesOriginToZero(t *testing.T) {
 		t.Error("ToRGBA copied an RGBA already at 0,0")
 	}
 }
-
-func TestWorstTileSeesASmallChange(t *testing.T) {
-	a := picture(200, 100, image.Rectangle{})
-	b := picture(200, 100, image.Rect(105, 55, 110, 60)) // 25 pixels: 0.125% of the picture
-	if f := DiffFraction(b, a, a.Rect); f > 0.002 {
-		t.Fatalf("DiffFraction = %v, want the change to be small overall", f)
-	}
-	if f, want := WorstTile(b, a, a.Rect, 50), 25.0/(50*50); f != want {
-		t.Errorf("WorstTile = %v, want %v (the tile holding the change)", f, want)
-	}
-	if f := WorstTile(a, a, a.Rect, 50); f != 0 {
-		t.Errorf("WorstTile of identical pictures = %v, want 0", f)
-	}
-	// Tiles at the edges are cut to the rectangle, not padded with pixels that match.
-	if f, want := WorstTile(b, a, image.Rect(100, 50, 110, 60), 50), 25.0/100; f != want {
-		t.Errorf("WorstTile of a 10×10 rectangle = %v, want %v", f, want)
-	}
-}
