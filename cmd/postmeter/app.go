@@ -21,11 +21,6 @@ import (
 )
 
 // runApp starts the touchscreen: the trainer simulator by default.
-var t0 = time.Now()
-
-func tr(m string) {
-	fmt.Fprintf(os.Stderr, "TRACE %s %.1fms\n", m, float64(time.Since(t0).Microseconds())/1000)
-}
 func runApp(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("postmeter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -62,10 +57,7 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer trainer.Close()
-	tr("built")
 	trainer.App().Attach()
-	tr("setcontent")
-	a.Lifecycle().SetOnStarted(func() { tr("started") })
 	log.Info("trainer simulator started", "data", *dataDir, "data_center", trainer.Sim().DCURL,
 		"supervisor", simulator.DemoSupervisor+" PIN "+simulator.DemoSupervisorPIN,
 		"operator", simulator.DemoOperator+" PIN "+simulator.DemoOperatorPIN)
@@ -91,9 +83,7 @@ func buildWhileShowing[T interface{ App() *ui.App }](w fyne.Window, build func()
 	}
 	done := make(chan result, 1)
 	go func() {
-		tr("build start")
 		built, err := build()
-		tr("build done")
 		if err == nil {
 			// Lay the screens out at their smallest, as SetContent first does: every widget's renderer
 			// is made and every text measured here, so SetContent has little left to do.
@@ -102,9 +92,7 @@ func buildWhileShowing[T interface{ App() *ui.App }](w fyne.Window, build func()
 		}
 		done <- result{built, err}
 	}()
-	tr("show start")
 	w.Show()
-	tr("show done")
 	r := <-done
 	return r.built, r.err
 }
