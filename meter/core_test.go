@@ -414,3 +414,23 @@ func TestExplainCoversEveryFailure(t *testing.T) {
 	}
 	assert.Contains(t, Explain(&funds.DeclinedError{Decline: funds.Decline{Code: funds.CodeShortOfFunds, MaxMills: 50_000}}).Text, "$50.00")
 }
+
+// TestConnectionIsKnownOnlyFromContact checks the meter says it is connected to its Data Center only
+// after an answer, and offline only after a failed try: a new meter has not tried yet.
+func TestConnectionIsKnownOnlyFromContact(t *testing.T) {
+	r := newRig(t)
+	assert.Equal(t, Connection{}, r.m.Connection(), "a new meter has not contacted its Data Center")
+	insp, err := r.m.Inspection(r.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, insp.Days, "the inspection clock starts when the meter is installed")
+
+	r.link.SetUp(false)
+	_, err = r.m.GetBalance(r.ctx, r.super)
+	require.Error(t, err)
+	assert.True(t, r.m.Connection().Known && !r.m.Connection().OK, "offline after a contact without an answer")
+
+	r.link.SetUp(true)
+	_, err = r.m.GetBalance(r.ctx, r.super)
+	require.NoError(t, err)
+	assert.True(t, r.m.Connection().Known && r.m.Connection().OK, "connected after an answer")
+}

@@ -122,9 +122,10 @@ func Open(ctx context.Context, cfg Config) (*Meter, error) {
 	if _, ok, err := cfg.Vault.Setting(ctx, keyLastContact); err != nil {
 		return nil, fmt.Errorf("open meter: %w", err)
 	} else if !ok {
-		// A new meter starts its inspection clock when it is installed.
-		if err := m.recordContact(ctx); err != nil {
-			return nil, fmt.Errorf("open meter: %w", err)
+		// A new meter starts its inspection clock when it is installed; whether it reaches its Data
+		// Center is not known until it first tries.
+		if err := m.cfg.Vault.SetSetting(ctx, keyLastContact, m.Now().UTC().Format(time.RFC3339Nano), "system"); err != nil {
+			return nil, fmt.Errorf("open meter: start the inspection clock: %w", err)
 		}
 	}
 	return m, nil

@@ -49,15 +49,21 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	w := a.NewWindow("postmeter — trainer simulator")
 	w.Resize(fyne.NewSize(size.Width+ui.PanelWidth, size.Height))
 	w.SetFixedSize(true)
-	trainer, err := buildWhileShowing(w, func() (*ui.Trainer, error) {
-		return ui.BuildTrainer(w, ui.TrainerOptions{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
+	var trainer *ui.Trainer
+	touch, err := buildWhileShowing(w, func() (*ui.App, error) {
+		var err error
+		trainer, err = ui.BuildTrainer(w, ui.TrainerOptions{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
+		if err != nil {
+			return nil, err
+		}
+		return trainer.App(), nil
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 1
 	}
 	defer trainer.Close()
-	trainer.App().Attach()
+	touch.Attach()
 	log.Info("trainer simulator started", "data", *dataDir, "data_center", trainer.Sim().DCURL,
 		"supervisor", simulator.DemoSupervisor+" PIN "+simulator.DemoSupervisorPIN,
 		"operator", simulator.DemoOperator+" PIN "+simulator.DemoOperatorPIN)
@@ -76,25 +82,25 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 // opening the databases, starting the Data Center and building and laying out the screens take about
 // as long as creating an X window with a GL context, and a meter has two cores. The build must not
 // touch the window; the caller attaches the screens on the main goroutine afterwards.
-func buildWhileShowing[T interface{ App() *ui.App }](w fyne.Window, build func() (T, error)) (T, error) {
+func buildWhileShowing(w fyne.Window, build func() (*ui.App, error)) (*ui.App, error) {
 	type result struct {
-		built T
+		touch *ui.App
 		err   error
 	}
 	done := make(chan result, 1)
 	go func() {
-		built, err := build()
+		touch, err := build()
 		if err == nil {
 			// Lay the screens out at their smallest, as SetContent first does: every widget's renderer
 			// is made and every text measured here, so SetContent has little left to do.
-			c := built.App().Content()
+			c := touch.Content()
 			c.Resize(c.MinSize())
 		}
-		done <- result{built, err}
+		done <- result{touch, err}
 	}()
 	w.Show()
 	r := <-done
-	return r.built, r.err
+	return r.touch, r.err
 }
 
 // tuneMemoryForStartup holds the garbage collector off while the first screens are built and drawn,
@@ -139,25 +145,36 @@ func runKiosk(configPath string, log *slog.Logger, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 2
 	}
-	k, err := buildKiosk(context.Background(), cfg, log)
-	if err != nil {
-		fmt.Fprintln(stderr, "postmeter:", err)
-		return 1
-	}
-	defer k.Close()
 	a := app.NewWithID("com.postmeter.kiosk")
 	a.Settings().SetTheme(ui.KioskTheme{})
 	w := a.NewWindow("postmeter")
 	w.SetFullScreen(true)
 	w.SetCloseIntercept(func() {}) // a clerk cannot close the meter's screen
-	touch := ui.New(w, k.meter, ui.Options{IdleCheck: 5 * time.Second, Log: log})
+	var k *kiosk
+	touch, err := buildWhileShowing(w, func() (*ui.App, error) {
+		var err error
+		if k, err = buildKiosk(context.Background(), cfg, log); err != nil {
+			return nil, err
+		}
+		return ui.Build(w, k.meter, ui.Options{IdleCheck: 5 * time.Second, Log: log}), nil
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "postmeter:", err)
+		return 1
+	}
+	defer func() {
+		if err := k.Close(); err != nil {
+			log.Error("close the meter's vault", "err", err)
+		}
+	}()
 	defer touch.Close()
+	touch.Attach()
 	go func() {
 		// Settle refills left open by a power cut, once the network is there.
 		if err := k.meter.Reconcile(context.Background()); err != nil {
 			log.Warn("open refills not settled at start-up", "err", err)
 		}
 	}()
-	w.ShowAndRun()
+	a.Run()
 	return 0
 }
