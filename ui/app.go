@@ -100,6 +100,11 @@ func Build(win fyne.Window, m *meter.Meter, opts Options) *App {
 		a.session = m.Users().Anonymous()
 		a.showHome()
 	}
+	// The first screen shows the postage in the meter in its first frame: Build runs before the window
+	// is up, so reading the registers here keeps nothing waiting (later reads are in the background).
+	if regs, err := m.Registers(a.ctx); err == nil {
+		a.act(func() { a.status.showPostage(regs) })
+	}
 	if opts.IdleCheck > 0 {
 		a.watchIdle(opts.IdleCheck)
 	}
@@ -309,10 +314,12 @@ func (s *statusBar) refresh() {
 	for _, t := range []*canvas.Text{s.user, s.dc, s.date} {
 		t.Refresh()
 	}
-	load(a, a.m.Registers, func(regs funds.Registers) {
-		s.postage.Text = "Postage in meter: " + regs.Available.String()
-		s.postage.Refresh()
-	})
+	load(a, a.m.Registers, s.showPostage)
+}
+
+func (s *statusBar) showPostage(regs funds.Registers) {
+	s.postage.Text = "Postage in meter: " + regs.Available.String()
+	s.postage.Refresh()
 }
 
 // SignInAs makes s the signed-in session and shows Home (the trainer's "sign in as", scenes).
