@@ -42,7 +42,7 @@ func main() {
 	perRound := flag.Int("per-round", 100, "operations of each kind per round")
 	window := flag.Duration("window", 10*time.Second, "how long the throughput figures run")
 	refills := flag.Int("refills", 300, "refills timed for the round trip")
-	starts := flag.Int("starts", 9, "cold starts of each program under Xvfb (the median is reported)")
+	starts := flag.Int("starts", 15, "cold starts of each program under Xvfb (the median is reported)")
 	meters := flag.Int("meters", 50, "meters refilling at once against one Data Center")
 	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, window, taps)")
 	flag.Parse()
