@@ -38,7 +38,8 @@ func (a *App) showPIN(name, notice string) {
 		if d == "" {
 			return "Enter PIN"
 		}
-		return strings.Repeat("●", len(d))
+		// "•" is in the theme's embedded font; "●" is not, and a meter without system fonts draws nothing.
+		return strings.Repeat("•", len(d))
 	})
 	if notice != "" {
 		k.say(notice)
