@@ -327,7 +327,7 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 			}))),
 		row("Ink", ink("OK", meter.InkOK), ink("Low", meter.InkLow), ink("Out", meter.InkOut)),
 		row("Scale "+weight.String(),
-			toggle("− 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
+			toggle("– 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
 			toggle("+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),
 		panelParagraph(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", sim.Clock.Now().Format("Jan 2"), insp.Days),
 			SizeNamePanelCaption, false),
