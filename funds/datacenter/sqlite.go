@@ -14,8 +14,8 @@ import (
 	"postmeter/funds"
 )
 
-// schemaVersion is stored in PRAGMA user_version.
-const schemaVersion = 1
+// schemaVersion is stored in PRAGMA user_version: 1 is schema alone, 2 adds ledgerSchema.
+const schemaVersion = 2
 
 // schema: money in INTEGER mills in STRICT tables (no silent REAL), the account invariant as a CHECK, and
 // refill rows that are permanent and change at most once (reserved -> posted | voided).
@@ -101,6 +101,48 @@ CREATE TRIGGER refill_no_delete BEFORE DELETE ON refill
   BEGIN SELECT RAISE(ABORT, 'refills are permanent'); END;
 `
 
+// ledgerSchema keeps each account's sums of its refill and deposit rows in account_ledger, maintained by
+// triggers as the rows are written, so a transaction checks its account against them at once
+// (assertAccount) instead of summing the account's whole history, which grows with every refill and
+// would hold the one writer longer and longer. CheckInvariants still sums every row and compares both.
+const ledgerSchema = `
+CREATE TABLE account_ledger(
+  account_number TEXT PRIMARY KEY REFERENCES account(number),
+  reserved       INTEGER NOT NULL DEFAULT 0,
+  posted         INTEGER NOT NULL DEFAULT 0,
+  credit_held    INTEGER NOT NULL DEFAULT 0,
+  deposits       INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TRIGGER ledger_account AFTER INSERT ON account BEGIN
+  INSERT INTO account_ledger(account_number) VALUES (NEW.number);
+END;
+CREATE TRIGGER ledger_deposit AFTER INSERT ON deposit BEGIN
+  UPDATE account_ledger SET deposits = deposits + NEW.amount WHERE account_number = NEW.account_number;
+END;
+CREATE TRIGGER ledger_refill_insert AFTER INSERT ON refill BEGIN
+  UPDATE account_ledger SET
+    reserved    = reserved + (NEW.state = 'reserved') * NEW.amount,
+    posted      = posted + (NEW.state = 'posted') * NEW.amount,
+    credit_held = credit_held + (NEW.state IN ('reserved', 'posted')) * NEW.from_credit
+  WHERE account_number = NEW.account_number;
+END;
+CREATE TRIGGER ledger_refill_update AFTER UPDATE OF state ON refill BEGIN
+  UPDATE account_ledger SET
+    reserved    = reserved + (NEW.state = 'reserved') * NEW.amount - (OLD.state = 'reserved') * OLD.amount,
+    posted      = posted + (NEW.state = 'posted') * NEW.amount - (OLD.state = 'posted') * OLD.amount,
+    credit_held = credit_held + (NEW.state IN ('reserved', 'posted')) * NEW.from_credit
+                              - (OLD.state IN ('reserved', 'posted')) * OLD.from_credit
+  WHERE account_number = OLD.account_number;
+END;
+INSERT INTO account_ledger(account_number, reserved, posted, credit_held, deposits)
+SELECT a.number,
+  (SELECT COALESCE(SUM(amount), 0) FROM refill r WHERE r.account_number = a.number AND r.state = 'reserved'),
+  (SELECT COALESCE(SUM(amount), 0) FROM refill r WHERE r.account_number = a.number AND r.state = 'posted'),
+  (SELECT COALESCE(SUM(from_credit), 0) FROM refill r WHERE r.account_number = a.number AND r.state IN ('reserved', 'posted')),
+  (SELECT COALESCE(SUM(amount), 0) FROM deposit d WHERE d.account_number = a.number)
+FROM account a;
+`
+
 // SQLiteOptions configures OpenSQLite.
 type SQLiteOptions struct {
 	Now    func() time.Time // clock for stored timestamps; time.Now if nil
@@ -175,11 +217,16 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 	case schemaVersion:
 		return tx.Commit()
 	case 0:
+		if _, err = tx.ExecContext(ctx, schema); err != nil {
+			return fmt.Errorf("migrate: create schema: %w", err)
+		}
+	case 1:
 	default:
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, schemaVersion)
 	}
-	if _, err = tx.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("migrate: create schema: %w", err)
+	// Version 1 databases get the ledger filled from their rows; new ones get it empty.
+	if _, err = tx.ExecContext(ctx, ledgerSchema); err != nil {
+		return fmt.Errorf("migrate: create the account ledger: %w", err)
 	}
 	if _, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return fmt.Errorf("migrate: set user_version: %w", err)

@@ -257,6 +257,16 @@ func (s *SQLiteStore) CheckInvariants(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			ledger, err := ledgerOf(ctx, tx, a.Number)
+			if err != nil {
+				return err
+			}
+			if ledger != sums {
+				return fmt.Errorf("account %s: %w: the ledger (reserved %s, posted %s, credit held %s, deposits %s) "+
+					"does not match its rows (%s, %s, %s, %s)", a.Number, ErrInvariant,
+					ledger.reserved.MillsString(), ledger.posted.MillsString(), ledger.creditHeld.MillsString(), ledger.deposits.MillsString(),
+					sums.reserved.MillsString(), sums.posted.MillsString(), sums.creditHeld.MillsString(), sums.deposits.MillsString())
+			}
 			if err := checkAccount(a, sums); err != nil {
 				return err
 			}

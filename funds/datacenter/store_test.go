@@ -3,6 +3,7 @@ package datacenter_test
 import (
 	"context"
 	"database/sql"
+	"net/http"
 	"path/filepath"
 	"testing"
 
@@ -34,6 +35,8 @@ func TestCheckInvariantsFindsTampering(t *testing.T) {
 			[]string{"account 12345678", "reserved $199.000 != Σ reserved refills $200.000"}},
 		{"credit taken from prepaid", `UPDATE account SET prepaid = prepaid + 1000, credit_used = credit_used + 1000 WHERE number = '12345678'`,
 			[]string{"account 12345678", "credit used $1.000 != Σ credit drawn"}},
+		{"the ledger changed by hand", `UPDATE account_ledger SET reserved = reserved + 1000 WHERE account_number = '12345678'`,
+			[]string{"account 12345678", "the ledger (reserved $201.000", "does not match its rows ($200.000"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,6 +52,49 @@ func TestCheckInvariantsFindsTampering(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRefillIsRefusedOnABrokenLedger: each transaction checks its account against the ledger the
+// database keeps from the rows, so a broken one stops money moving on that account, and nothing changes.
+func TestRefillIsRefusedOnABrokenLedger(t *testing.T) {
+	h := newHarness(t)
+	h.meter(m1).reserve(newID(t), 200*dollar).answer(t)
+	_, err := rawDB(t, h).ExecContext(context.Background(),
+		`UPDATE account_ledger SET posted = posted + 1000 WHERE account_number = '12345678'`)
+	require.NoError(t, err)
+	before := h.figures(acctA)
+	r := h.meter(m1).reserve(newID(t), 100*dollar)
+	r.errorBody(t, http.StatusInternalServerError, funds.CodeInternal) // the cause is in the Data Center's log
+	assert.Equal(t, before, h.figures(acctA), "the refused refill changed nothing")
+}
+
+// TestMigrationFillsTheLedgerFromTheRows opens a database made before the ledger (schema version 1,
+// recreated here by dropping it) and checks the ledger is filled from the rows and kept from then on.
+func TestMigrationFillsTheLedgerFromTheRows(t *testing.T) {
+	h := newHarness(t)
+	posted := newID(t)
+	h.meter(m1).reserve(posted, 100*dollar).answer(t)
+	h.meter(m1).post(posted).answer(t)
+	h.meter(m1).reserve(newID(t), 50*dollar).answer(t)
+	before := h.figures(acctA)
+	h.srv.Close()
+	require.NoError(t, h.store.Close())
+	db, err := sql.Open("sqlite", datacenter.DSN(h.path))
+	require.NoError(t, err)
+	_, err = db.ExecContext(h.ctx, `DROP TRIGGER ledger_account; DROP TRIGGER ledger_deposit; DROP TRIGGER ledger_refill_insert;
+		DROP TRIGGER ledger_refill_update; DROP TABLE account_ledger; PRAGMA user_version = 1;`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	st, err := datacenter.OpenSQLite(h.ctx, h.path, datacenter.SQLiteOptions{})
+	require.NoError(t, err)
+	h.store = st
+	h.srv = newServerFor(h)
+	h.checkInvariants()
+	assert.Equal(t, before, h.figures(acctA))
+	h.meter(m1).reserve(newID(t), 25*dollar).answer(t)
+	h.checkInvariants()
+	assert.Equal(t, before.Reserved+25*funds.Dollar, h.figures(acctA).Reserved)
 }
 
 // The schema itself refuses what would break the ledger, even for a writer that bypasses the code.
