@@ -53,7 +53,7 @@ vet:
 
 # One table of figures, each against a baseline measured in the same run (cmd/benchtable): durable
 # debit vs a bare commit, pieces per minute, refill round trip, 50 concurrent meters, cold start and
-# memory of the real binary under Xvfb vs a bare Fyne window, tap to next screen. About two minutes.
+# memory of the real binary under Xvfb vs a bare Fyne window, tap to next screen. About a minute on 2 cores.
 bench: deps
 	$(GO) run ./cmd/benchtable
 
