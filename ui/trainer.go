@@ -212,13 +212,19 @@ func (t *Trainer) showTab(tab string) {
 	t.content.Refresh()
 }
 
-// control runs a panel action against the simulator, then refreshes the panel and the meter screen.
-func (t *Trainer) control(f func(ctx context.Context) error) func() {
+// control runs a panel action against the simulator off the UI goroutine (some write a database or
+// check a PIN), then shows a failure if there was one and refreshes the panel and the meter screen.
+func (t *Trainer) control(f func(ctx context.Context) error) func() { return t.controlThen(f, nil) }
+
+// controlThen is control with a step on the UI goroutine after the action succeeded.
+func (t *Trainer) controlThen(f func(ctx context.Context) error, then func()) func() {
 	return func() {
-		if err := f(context.Background()); err != nil {
-			t.app.act(func() { t.app.fail(err, nil) })
-		}
-		t.app.act(func() {
+		t.app.background(f, func(err error) {
+			if err != nil {
+				t.app.fail(err, nil)
+			} else if then != nil {
+				then()
+			}
 			t.app.status.refresh()
 			if t.app.screen == "home" {
 				t.app.showHome()
@@ -338,8 +344,8 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 		panelParagraph(fmt.Sprintf("Demo users: %s (supervisor) PIN %s · %s (operator) PIN %s", simulator.DemoSupervisor,
 			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN), SizeNamePanelCaption, false),
 		row("Sign in",
-			toggle(simulator.DemoSupervisor, false, t.control(t.signInAs(simulator.DemoSupervisor))),
-			toggle(simulator.DemoOperator, false, t.control(t.signInAs(simulator.DemoOperator))),
+			toggle(simulator.DemoSupervisor, false, t.signInAs(simulator.DemoSupervisor)),
+			toggle(simulator.DemoOperator, false, t.signInAs(simulator.DemoOperator)),
 			toggle("Reset", false, func() {
 				if err := t.Reset(simulator.Options{}, ""); err != nil {
 					t.app.act(func() { t.app.fail(err, nil) })
@@ -366,15 +372,14 @@ func (t *Trainer) toDay(n int) func(context.Context) error {
 	}
 }
 
-func (t *Trainer) signInAs(name string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		s, err := t.sim.SignIn(ctx, name)
-		if err != nil {
-			return err
-		}
-		t.app.act(func() { t.app.SignInAs(s) })
-		return nil
-	}
+// signInAs signs a demo user in as the panel's button does: the PIN is checked off the UI goroutine.
+func (t *Trainer) signInAs(name string) func() {
+	var s *meter.Session
+	return t.controlThen(func(ctx context.Context) error {
+		var err error
+		s, err = t.sim.SignIn(ctx, name)
+		return err
+	}, func() { t.app.SignInAs(s) })
 }
 
 var errNoLesson = errors.New("no such lesson")
