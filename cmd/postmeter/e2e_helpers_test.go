@@ -14,14 +14,15 @@ import (
 // Test-only helpers of TestEndToEndRefill: where its screenshots go and the GL build of the binary. The
 // X server, screenshots, clicks and pixel comparisons are in postmeter/cmd/internal/xwin.
 
-// shotsDir is where the screenshots go: $E2E_SHOTS, or postmeter-e2e-shots in the temp folder. PNGs
-// of an earlier run there are removed first.
-func shotsDir(t *testing.T) string {
+// shotsDir is where a test's screenshots go: name in $E2E_SHOTS, or in the temp folder. PNGs of an
+// earlier run there are removed first.
+func shotsDir(t *testing.T, name string) string {
 	t.Helper()
-	dir := os.Getenv("E2E_SHOTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "postmeter-e2e-shots")
+	parent := os.Getenv("E2E_SHOTS")
+	if parent == "" {
+		parent = os.TempDir()
 	}
+	dir := filepath.Join(parent, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

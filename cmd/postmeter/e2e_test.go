@@ -132,41 +132,12 @@ func TestEndToEndRefill(t *testing.T) {
 	x, err := xwin.Start(xvfb, plan.window.X, plan.window.Y)
 	require.NoError(t, err)
 	t.Cleanup(x.Close)
-	shots := shotsDir(t)
-	t.Logf("screenshots in %s; X display %s", shots, x.Display())
-	logFile, err := os.Create(filepath.Join(shots, "postmeter.log"))
-	require.NoError(t, err)
-	defer logFile.Close()
+	shots := shotsDir(t, "postmeter-e2e-shots")
 	data := t.TempDir()
-	app := exec.Command(bin, "-data", data, "-screen", fmt.Sprintf("%dx%d", int(ui.ScreenSize.Width), int(ui.ScreenSize.Height)))
-	app.Env = x.Env("POSTMETER_QUIT_AFTER=120s") // a safety net; the test stops it itself
-	app.Stdout, app.Stderr = logFile, logFile
-	require.NoError(t, app.Start())
-	exited := make(chan struct{})
-	var exitErr error
-	go func() { exitErr = app.Wait(); close(exited) }()
-	stop := func() {
-		select {
-		case <-exited:
-			return
-		default:
-		}
-		_ = app.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = app.Process.Kill()
-			<-exited
-		}
-	}
-	t.Cleanup(stop)
-
-	// With no window manager the window sits at 0,0; wherever it is, clicks are offset by its position.
-	win, err := x.WindowGeometry("postmeter", plan.window, stepTimeout)
-	require.NoError(t, err, "the window must be laid out as in the test driver")
-	t.Logf("window at %v (xdotool getwindowgeometry)", win)
-
-	d := &e2eDriver{t: t, x: x, win: win, meter: plan.meter, postage: plan.postage, shots: shots, exited: exited, exitErr: &exitErr}
+	d := launchInX(t, x, bin, shots, plan.window,
+		"-data", data, "-screen", fmt.Sprintf("%dx%d", int(ui.ScreenSize.Width), int(ui.ScreenSize.Height)))
+	d.meter, d.postage = plan.meter, plan.postage
+	win := d.win
 	d.await(0, "start", nil, plan.initial)
 	prev := plan.initial
 	for i, st := range plan.steps {
@@ -174,7 +145,7 @@ func TestEndToEndRefill(t *testing.T) {
 		d.await(i+1, st.label+" → "+st.screen, prev, st.want)
 		prev = st.want
 	}
-	stop()
+	d.stop()
 	t.Logf("end to end: %d clicks in %.1fs after the build (slowest screen %.0f ms, worst difference %.2f%% of the meter's screen)",
 		len(plan.steps), time.Since(began).Seconds(), d.slowest.Seconds()*1000, d.worst*100)
 
@@ -191,9 +162,46 @@ type e2eDriver struct {
 	shots   string
 	exited  chan struct{}
 	exitErr *error
+	stop    func() // stops the program: SIGTERM, then SIGKILL after 5 s
 
 	slowest time.Duration
 	worst   float64
+}
+
+// launchInX starts bin with args on the X server, its output in shots/postmeter.log, waits for its
+// window (as large as want) and returns a driver for it; the program is stopped when the test ends.
+func launchInX(t *testing.T, x *xwin.Server, bin, shots string, want image.Point, args ...string) *e2eDriver {
+	t.Helper()
+	t.Logf("screenshots in %s; X display %s", shots, x.Display())
+	logFile, err := os.Create(filepath.Join(shots, "postmeter.log"))
+	require.NoError(t, err)
+	t.Cleanup(func() { logFile.Close() })
+	app := exec.Command(bin, args...)
+	app.Env = x.Env("POSTMETER_QUIT_AFTER=120s") // a safety net; the test stops it itself
+	app.Stdout, app.Stderr = logFile, logFile
+	require.NoError(t, app.Start())
+	d := &e2eDriver{t: t, x: x, shots: shots, exited: make(chan struct{}), exitErr: new(error)}
+	go func() { *d.exitErr = app.Wait(); close(d.exited) }()
+	d.stop = func() {
+		select {
+		case <-d.exited:
+			return
+		default:
+		}
+		_ = app.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-d.exited:
+		case <-time.After(5 * time.Second):
+			_ = app.Process.Kill()
+			<-d.exited
+		}
+	}
+	t.Cleanup(d.stop)
+	// With no window manager the window sits at 0,0; wherever it is, clicks are offset by its position.
+	d.win, err = x.WindowGeometry("postmeter", want, stepTimeout)
+	require.NoError(t, err, "the window must be laid out as in the test driver")
+	t.Logf("window at %v (xdotool getwindowgeometry)", d.win)
+	return d
 }
 
 // await polls screenshots until the meter's screen in the window matches want — overall within

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"image"
+	"io"
+	"log/slog"
+	"math"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/cmd/internal/xwin"
+	"postmeter/funds"
+	"postmeter/funds/datacenter"
+	"postmeter/ui"
+)
+
+// TestKioskInARealWindow runs `postmeter -kiosk` full screen under Xvfb, as on a meter: its
+// configuration names a real Data Center on loopback; the meter and its screens are built while the
+// window is created; the first screen, then a supervisor signing in with real clicks, must look as the
+// same kiosk drawn in Fyne's test driver.
+func TestKioskInARealWindow(t *testing.T) {
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		t.Skip("skipped: Xvfb is not installed, so no X server can run here (`make deps` installs xvfb)")
+	}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Fatal("xdotool is missing: `make deps` installs it")
+	}
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store, err := datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "dc.db"), datacenter.SQLiteOptions{Logger: quiet})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
+	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
+	secret, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
+	require.NoError(t, err)
+	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet}))
+	t.Cleanup(srv.Close)
+	cfg := kioskConfig{DataCenterURL: srv.URL, Serial: "PM777777", Secret: hex.EncodeToString(secret),
+		AccountNumber: "87654321", IndiciaNumber: "PB0077777", OriginZIP: "06926", Model: "P3000"}
+	cfg.Supervisor = &struct {
+		Name string `json:"name"`
+		PIN  string `json:"pin"`
+	}{"Ada", "4321"}
+	taps := []string{"Ada  (Supervisor)", "4", "3", "2", "1", "Sign in"}
+
+	// The plan: the same configuration on a data folder of its own, drawn by the test driver at the
+	// meter's screen size.
+	test.NewTempApp(t)
+	test.ApplyTheme(t, ui.KioskTheme{})
+	planCfg := cfg
+	planCfg.DataDir = t.TempDir()
+	k, err := buildKiosk(ctx, planCfg, quiet)
+	require.NoError(t, err)
+	t.Cleanup(func() { k.Close() })
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	w.Resize(ui.ScreenSize)
+	a := ui.New(w, k.meter, ui.Options{})
+	t.Cleanup(a.Close)
+	a.Settle()
+	a.Relayout()
+	initial := xwin.ToRGBA(w.Canvas().Capture())
+	screen := initial.Rect
+	pos, size := a.StatusPostageRect()
+	postage := image.Rect(int(pos.X), int(pos.Y), int(pos.X+size.Width), int(pos.Y+size.Height))
+	var steps []plannedStep
+	played, err := a.TapThrough(taps, test.TapCanvas, func(_ int, st ui.TapStep) error {
+		steps = append(steps, plannedStep{label: st.Label, x: int(math.Round(float64(st.Centre.X))),
+			y: int(math.Round(float64(st.Centre.Y))), screen: st.After, want: xwin.ToRGBA(w.Canvas().Capture())})
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, "home", played[len(played)-1].After, "the sign-in in the test driver")
+
+	// The kiosk itself, full screen on an X server the meter's size.
+	cfg.DataDir = t.TempDir()
+	configFile := filepath.Join(t.TempDir(), "kiosk.json")
+	data, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(configFile, data, 0o600))
+	bin := buildBinary(t)
+	x, err := xwin.Start(xvfb, screen.Dx(), screen.Dy())
+	require.NoError(t, err)
+	t.Cleanup(x.Close)
+	d := launchInX(t, x, bin, shotsDir(t, "postmeter-kiosk-shots"), screen.Size(), "-kiosk", "-config", configFile)
+	d.meter, d.postage = screen, postage
+	d.await(0, "start", nil, initial)
+	prev := initial
+	for i, st := range steps {
+		require.NoError(t, x.Click(d.win.Min.X+st.x, d.win.Min.Y+st.y), "step %d: click %q", i+1, st.label)
+		d.await(i+1, st.label+" → "+st.screen, prev, st.want)
+		prev = st.want
+	}
+	d.stop()
+	t.Logf("kiosk: %d clicks, slowest screen %.0f ms, worst difference %.2f%% of the screen",
+		len(steps), d.slowest.Seconds()*1000, d.worst*100)
+}
