@@ -47,6 +47,19 @@ func fileName(s string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
+// xvfbOrSkip is the path of Xvfb; the test is skipped where there is none, and fails without xdotool.
+func xvfbOrSkip(t *testing.T) string {
+	t.Helper()
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		t.Skip("skipped: Xvfb is not installed, so no X server can run here (`make deps` installs xvfb)")
+	}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Fatal("xdotool is missing: `make deps` installs it")
+	}
+	return xvfb
+}
+
 // buildBinary builds cmd/postmeter with the GL driver once per test run.
 func buildBinary(t *testing.T) string {
 	t.Helper()

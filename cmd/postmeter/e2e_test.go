@@ -116,13 +116,7 @@ func planRefill(t *testing.T) (p refillPlan) {
 // clicks from the sign-in screen to Home: where to click and what each screen must look like come from
 // the same flow played in the test driver. Then it checks both databases on disk.
 func TestEndToEndRefill(t *testing.T) {
-	xvfb, err := exec.LookPath("Xvfb")
-	if err != nil {
-		t.Skip("skipped: Xvfb is not installed, so no X server can run here (`make deps` installs xvfb)")
-	}
-	if _, err := exec.LookPath("xdotool"); err != nil {
-		t.Fatal("xdotool is missing: `make deps` installs it")
-	}
+	xvfb := xvfbOrSkip(t)
 	plan := planRefill(t)
 	bin := buildBinary(t)
 	began := time.Now()

@@ -10,7 +10,6 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -28,13 +27,7 @@ import (
 // window is created; the first screen, then a supervisor signing in with real clicks, must look as the
 // same kiosk drawn in Fyne's test driver.
 func TestKioskInARealWindow(t *testing.T) {
-	xvfb, err := exec.LookPath("Xvfb")
-	if err != nil {
-		t.Skip("skipped: Xvfb is not installed, so no X server can run here (`make deps` installs xvfb)")
-	}
-	if _, err := exec.LookPath("xdotool"); err != nil {
-		t.Fatal("xdotool is missing: `make deps` installs it")
-	}
+	xvfb := xvfbOrSkip(t)
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store, err := datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "dc.db"), datacenter.SQLiteOptions{Logger: quiet})
