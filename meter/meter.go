@@ -124,8 +124,8 @@ func Open(ctx context.Context, cfg Config) (*Meter, error) {
 	} else if !ok {
 		// A new meter starts its inspection clock when it is installed; whether it reaches its Data
 		// Center is not known until it first tries.
-		if err := m.cfg.Vault.SetSetting(ctx, keyLastContact, m.Now().UTC().Format(time.RFC3339Nano), "system"); err != nil {
-			return nil, fmt.Errorf("open meter: start the inspection clock: %w", err)
+		if err := m.startInspectionClock(ctx); err != nil {
+			return nil, fmt.Errorf("open meter: %w", err)
 		}
 	}
 	return m, nil
@@ -220,7 +220,15 @@ func (m *Meter) recordContact(ctx context.Context) error {
 	m.warningCleared = false
 	m.conn = Connection{Known: true, OK: true, At: m.Now()}
 	m.mu.Unlock()
-	return m.cfg.Vault.SetSetting(ctx, keyLastContact, m.Now().UTC().Format(time.RFC3339Nano), "system")
+	return m.startInspectionClock(ctx)
+}
+
+// startInspectionClock makes now the last Data Center contact the inspection clock counts from.
+func (m *Meter) startInspectionClock(ctx context.Context) error {
+	if err := m.cfg.Vault.SetSetting(ctx, keyLastContact, m.Now().UTC().Format(time.RFC3339Nano), "system"); err != nil {
+		return fmt.Errorf("start the inspection clock: %w", err)
+	}
+	return nil
 }
 
 // Inspection reports the inspection clock.

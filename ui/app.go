@@ -100,11 +100,6 @@ func Build(win fyne.Window, m *meter.Meter, opts Options) *App {
 		a.session = m.Users().Anonymous()
 		a.showHome()
 	}
-	// The first screen shows the postage in the meter in its first frame: Build runs before the window
-	// is up, so reading the registers here keeps nothing waiting (later reads are in the background).
-	if regs, err := m.Registers(a.ctx); err == nil {
-		a.act(func() { a.status.showPostage(regs) })
-	}
 	if opts.IdleCheck > 0 {
 		a.watchIdle(opts.IdleCheck)
 	}

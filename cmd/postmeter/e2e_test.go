@@ -131,14 +131,7 @@ func TestEndToEndRefill(t *testing.T) {
 	d := launchInX(t, x, bin, shots, plan.window,
 		"-data", data, "-screen", fmt.Sprintf("%dx%d", int(ui.ScreenSize.Width), int(ui.ScreenSize.Height)))
 	d.meter, d.postage = plan.meter, plan.postage
-	win := d.win
-	d.await(0, "start", nil, plan.initial)
-	prev := plan.initial
-	for i, st := range plan.steps {
-		require.NoError(t, x.Click(win.Min.X+st.x, win.Min.Y+st.y), "step %d: click %q", i+1, st.label)
-		d.await(i+1, st.label+" → "+st.screen, prev, st.want)
-		prev = st.want
-	}
+	d.play(plan.initial, plan.steps)
 	d.stop()
 	t.Logf("end to end: %d clicks in %.1fs after the build (slowest screen %.0f ms, worst difference %.2f%% of the meter's screen)",
 		len(plan.steps), time.Since(began).Seconds(), d.slowest.Seconds()*1000, d.worst*100)
@@ -196,6 +189,18 @@ func launchInX(t *testing.T, x *xwin.Server, bin, shots string, want image.Point
 	require.NoError(t, err, "the window must be laid out as in the test driver")
 	t.Logf("window at %v (xdotool getwindowgeometry)", d.win)
 	return d
+}
+
+// play waits for the first screen, then clicks each step's button and waits for its screen.
+func (d *e2eDriver) play(initial *image.RGBA, steps []plannedStep) {
+	d.t.Helper()
+	d.await(0, "start", nil, initial)
+	prev := initial
+	for i, st := range steps {
+		require.NoError(d.t, d.x.Click(d.win.Min.X+st.x, d.win.Min.Y+st.y), "step %d: click %q", i+1, st.label)
+		d.await(i+1, st.label+" → "+st.screen, prev, st.want)
+		prev = st.want
+	}
 }
 
 // await polls screenshots until the meter's screen in the window matches want — overall within

@@ -88,13 +88,7 @@ func TestKioskInARealWindow(t *testing.T) {
 	t.Cleanup(x.Close)
 	d := launchInX(t, x, bin, shotsDir(t, "postmeter-kiosk-shots"), screen.Size(), "-kiosk", "-config", configFile)
 	d.meter, d.postage = screen, postage
-	d.await(0, "start", nil, initial)
-	prev := initial
-	for i, st := range steps {
-		require.NoError(t, x.Click(d.win.Min.X+st.x, d.win.Min.Y+st.y), "step %d: click %q", i+1, st.label)
-		d.await(i+1, st.label+" → "+st.screen, prev, st.want)
-		prev = st.want
-	}
+	d.play(initial, steps)
 	d.stop()
 	t.Logf("kiosk: %d clicks, slowest screen %.0f ms, worst difference %.2f%% of the screen",
 		len(steps), d.slowest.Seconds()*1000, d.worst*100)
