@@ -76,7 +76,7 @@ func (c *DataCenterClient) refillPath(id string) string {
 func (c *DataCenterClient) Reserve(ctx context.Context, id string, amount Amount, regs RegisterReadings) (RefillAnswer, error) {
 	var ans RefillAnswer
 	err := c.do(ctx, "reserve refill "+id, http.MethodPut, c.refillPath(id),
-		ReserveRequest{AmountMills: amount.Mills(), Registers: regs}, &ans)
+		ReserveRequest{AmountMills: amount.Mills(), Report: Report{Registers: regs}}, &ans)
 	return ans, err
 }
 
@@ -128,7 +128,7 @@ func (c *DataCenterClient) do(ctx context.Context, op, method, path string, in, 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(HeaderSerial, c.Serial)
 	req.Header.Set(HeaderTimestamp, fmt.Sprint(ts.Unix()))
-	req.Header.Set(HeaderSignature, Sign(c.Secret, method, req.URL.EscapedPath(), ts, body))
+	req.Header.Set(HeaderSignature, "") // replaced by Ed25519 signing
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return &ConnectionError{Op: op, Err: err}

@@ -1,11 +1,6 @@
 package funds
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -16,10 +11,12 @@ import (
 //	GET  /v1/meters/{serial}/refills/{id}                        -> RefillAnswer   (404 if unknown)
 //	POST /v1/meters/{serial}/refills/{id}/post                   -> RefillAnswer   (reserved -> posted)
 //	POST /v1/meters/{serial}/refills/{id}/void                   -> RefillAnswer   (reserved -> voided, or tombstone)
-//	GET  /v1/meters/{serial}/account                             -> AccountBalance (counts as an inspection)
+//	POST /v1/meters/{serial}/account             Report          -> AccountBalance (counts as an inspection)
 //	POST /v1/meters/{serial}/postal-info         PostalInfo      -> PostalInfoReceipt (counts as an inspection)
+//	POST /v1/meters/{serial}/enroll              EnrollRequest   -> EnrollAnswer (the only unsigned request)
 //
-// Every error is a non-2xx status with an ErrorBody.
+// Every error is a non-2xx status with an ErrorBody. Requests are signed by the meter's Ed25519 key and
+// every answer by the Data Center's (signing.go).
 
 // Data Center refill states.
 const (
@@ -34,9 +31,12 @@ const (
 	CodeShortOfFunds   = "short_of_funds"  // decline: the account cannot cover the amount; MaxMills says what can
 	CodeOutOfLimits    = "out_of_limits"   // decline: below the meter's minimum or above its maximum refill
 	CodeAccountLocked  = "account_locked"  // decline: the account is locked (e.g. a returned payment)
-	CodeUnknownMeter   = "unknown_meter"   // 401: no such meter serial
-	CodeBadSignature   = "bad_signature"   // 401: the HMAC does not match
+	CodeUnauthorized   = "unauthorized"    // 401: unknown meter, not enrolled, or a bad signature: one code, so serials cannot be enumerated
 	CodeStaleRequest   = "stale_request"   // 401: timestamp outside the five-minute window
+	CodeReplayed       = "replayed"        // 401: this nonce was already used
+	CodeMeterSuspect   = "meter_suspect"   // 403: the meter's registers failed a check; refills refused until cleared
+	CodeStaleReport    = "stale_report"    // 409: the report is older than one already received; send a fresh one
+	CodeBadToken       = "bad_token"       // 403: enrollment token unknown, used or expired
 	CodeSerialMismatch = "serial_mismatch" // 403: the path serial is not the signing meter's
 	CodeAmountConflict = "amount_conflict" // 409: same refill id, another amount
 	CodeRefillVoided   = "refill_voided"   // 409: post of a voided refill
@@ -56,10 +56,19 @@ type RegisterReadings struct {
 	Pieces         int64 `json:"pieces"`
 }
 
+// Report is what a meter tells the Data Center about itself on every contact: its registers and the head
+// of its audit chain. The Data Center checks each report against the refills it granted and the reports
+// before it (used, pieces and audit seq never go down; posted <= control <= posted + reserved).
+type Report struct {
+	Registers RegisterReadings `json:"registers"`
+	AuditSeq  int64            `json:"audit_seq"`
+	AuditHead string           `json:"audit_head"` // hex
+}
+
 // ReserveRequest is the body of PUT …/refills/{id}.
 type ReserveRequest struct {
-	AmountMills int64            `json:"amount_mills"`
-	Registers   RegisterReadings `json:"registers"`
+	AmountMills int64  `json:"amount_mills"`
+	Report      Report `json:"report"`
 }
 
 // Decline explains a declined refill.
@@ -73,6 +82,8 @@ type Decline struct {
 
 // RefillAnswer is the Data Center's stored answer about one refill id.
 type RefillAnswer struct {
+	Serial      string          `json:"serial"`
+	Time        time.Time       `json:"time"` // the Data Center's clock
 	ID          string          `json:"id"`
 	State       string          `json:"state"`
 	AmountMills int64           `json:"amount_mills"`
@@ -82,26 +93,41 @@ type RefillAnswer struct {
 
 // AccountBalance is the customer's postage account as a meter may see it.
 type AccountBalance struct {
-	AccountNumber        string `json:"account_number"`
-	PrepaidMills         int64  `json:"prepaid_mills"`
-	CreditLimitMills     int64  `json:"credit_limit_mills"`
-	CreditUsedMills      int64  `json:"credit_used_mills"`
-	CreditAvailableMills int64  `json:"credit_available_mills"`
-	Locked               bool   `json:"locked"`
-	MinRefillMills       int64  `json:"min_refill_mills"`
-	MaxRefillMills       int64  `json:"max_refill_mills"`
+	Serial               string    `json:"serial"`
+	Time                 time.Time `json:"time"` // the Data Center's clock
+	AccountNumber        string    `json:"account_number"`
+	PrepaidMills         int64     `json:"prepaid_mills"`
+	CreditLimitMills     int64     `json:"credit_limit_mills"`
+	CreditUsedMills      int64     `json:"credit_used_mills"`
+	CreditAvailableMills int64     `json:"credit_available_mills"`
+	Locked               bool      `json:"locked"`
+	MinRefillMills       int64     `json:"min_refill_mills"`
+	MaxRefillMills       int64     `json:"max_refill_mills"`
 }
 
 // PostalInfo is the upload of postal information (registers and audit head), an inspection.
-type PostalInfo struct {
-	Registers RegisterReadings `json:"registers"`
-	AuditHead string           `json:"audit_head"`
-	AuditSeq  int64            `json:"audit_seq"`
-}
+// Its audit seq must be higher than that of every upload before it.
+type PostalInfo = Report
 
 // PostalInfoReceipt acknowledges an upload.
 type PostalInfoReceipt struct {
-	ReceivedAt time.Time `json:"received_at"`
+	Serial   string    `json:"serial"`
+	Time     time.Time `json:"time"` // the Data Center's clock
+	AuditSeq int64     `json:"audit_seq"`
+}
+
+// EnrollRequest is the body of POST …/enroll: the one-time token printed by `datacenter register-meter`
+// and the meter's new public key.
+type EnrollRequest struct {
+	Token     string `json:"token"`
+	PublicKey string `json:"public_key"` // hex Ed25519
+}
+
+// EnrollAnswer tells an enrolled meter the Data Center's public key, which it pins.
+type EnrollAnswer struct {
+	Serial        string    `json:"serial"`
+	Time          time.Time `json:"time"`
+	DataCenterKey string    `json:"data_center_key"` // hex Ed25519
 }
 
 // ErrorBody is the JSON body of every error response.
@@ -110,44 +136,4 @@ type ErrorBody struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
-}
-
-// Authentication headers. A meter signs each request with its per-meter secret.
-const (
-	HeaderSerial    = "X-Meter-Serial"
-	HeaderTimestamp = "X-Meter-Timestamp" // Unix seconds
-	HeaderSignature = "X-Meter-Signature" // hex HMAC-SHA256
-)
-
-// SignatureWindow is how far a request's timestamp may be from the Data Center's clock.
-const SignatureWindow = 5 * time.Minute
-
-// MaxRequestBody bounds every request body the Data Center reads.
-const MaxRequestBody = 64 << 10
-
-// Sign computes the request signature: HMAC-SHA256 keyed by the meter's secret over the method, the path,
-// the timestamp and the SHA-256 of the body, one per line.
-func Sign(secret []byte, method, path string, timestamp time.Time, body []byte) string {
-	bodyHash := sha256.Sum256(body)
-	mac := hmac.New(sha256.New, secret)
-	fmt.Fprintf(mac, "%s\n%s\n%d\n%s", method, path, timestamp.Unix(), hex.EncodeToString(bodyHash[:]))
-	return hex.EncodeToString(mac.Sum(nil))
-}
-
-// VerifySignature checks a signature in constant time and the timestamp against now.
-// It returns CodeStaleRequest or CodeBadSignature as the reason when it refuses.
-func VerifySignature(secret []byte, method, path, timestamp, signature string, body []byte, now time.Time) (ok bool, code string) {
-	sec, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil {
-		return false, CodeStaleRequest
-	}
-	ts := time.Unix(sec, 0)
-	if d := now.Sub(ts); d > SignatureWindow || d < -SignatureWindow {
-		return false, CodeStaleRequest
-	}
-	want := Sign(secret, method, path, ts, body)
-	if !hmac.Equal([]byte(want), []byte(signature)) {
-		return false, CodeBadSignature
-	}
-	return true, ""
 }
