@@ -89,6 +89,8 @@ type RefillAnswer struct {
 	AmountMills int64           `json:"amount_mills"`
 	Decline     *Decline        `json:"decline,omitempty"`
 	Account     *AccountBalance `json:"account,omitempty"`
+	// Proof is the signed answer this value was read from (not part of the wire form).
+	Proof SignedAnswer `json:"-"`
 }
 
 // AccountBalance is the customer's postage account as a meter may see it.
@@ -103,6 +105,8 @@ type AccountBalance struct {
 	Locked               bool      `json:"locked"`
 	MinRefillMills       int64     `json:"min_refill_mills"`
 	MaxRefillMills       int64     `json:"max_refill_mills"`
+	// Proof is the signed answer this value was read from (not part of the wire form).
+	Proof SignedAnswer `json:"-"`
 }
 
 // PostalInfo is the upload of postal information (registers and audit head), an inspection.
@@ -114,6 +118,8 @@ type PostalInfoReceipt struct {
 	Serial   string    `json:"serial"`
 	Time     time.Time `json:"time"` // the Data Center's clock
 	AuditSeq int64     `json:"audit_seq"`
+	// Proof is the signed answer this value was read from (not part of the wire form).
+	Proof SignedAnswer `json:"-"`
 }
 
 // EnrollRequest is the body of POST …/enroll: the one-time token printed by `datacenter register-meter`
@@ -137,3 +143,7 @@ type ErrorBody struct {
 		Message string `json:"message"`
 	} `json:"error"`
 }
+
+// MaxRegisterMills bounds every register a meter reports: $10 billion, far above any meter's lifetime
+// postage and far enough below int64's range that no sum of registers can overflow.
+const MaxRegisterMills = 10_000_000_000 * 1000

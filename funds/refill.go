@@ -54,6 +54,14 @@ type Refiller struct {
 	Log   *slog.Logger
 	// Sleep waits between retries; it returns early with ctx's error. Tests may replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// OnContact, if set, receives every signed answer that counts as a contact with the Data Center
+	// (the meter starts its inspection clock from them).
+	OnContact func(ctx context.Context, proof SignedAnswer)
+
+	// Planted bugs for the crash harness, installed only by this package's _test.go files; nil in
+	// every program. apply replaces Vault.ApplyRefill; afterFailedReserve runs after a reserve got no answer.
+	apply              func(ctx context.Context, v *Vault, id string, grant SignedAnswer) (bool, error)
+	afterFailedReserve func(ctx context.Context, r *Refiller, ref Refill) Refill
 }
 
 // RefillResult is a finished refill: what the clerk sees on the completion notice.
@@ -207,11 +215,15 @@ func (r *Refiller) drive(ctx context.Context, id string, report func(Stage)) (Re
 		}
 		res.Before = before.Available
 		report(StageReserving)
-		ans, err := r.reserve(ctx, &ref, before.Readings())
+		ans, err := r.reserve(ctx, &ref)
 		id, res.ID = ref.ID, ref.ID // a planted bug may have swapped the id; production never does
 		if err != nil {
 			return res, err
 		}
+		if err := answers(ans, id, ref.Amount); err != nil {
+			return res, err
+		}
+		r.contact(ctx, ans.Proof)
 		res.Account = ans.Account
 		switch ans.State {
 		case DCReserved, DCPosted:
@@ -241,7 +253,13 @@ func (r *Refiller) drive(ctx context.Context, id string, report func(Stage)) (Re
 			return res, fmt.Errorf("refill %s: unknown Data Center state %q: %w", id, ans.State, ErrProtocolViolation)
 		}
 		report(StageAdding)
-		if _, err := r.Vault.ApplyRefill(ctx, id); err != nil {
+		apply := func(ctx context.Context, v *Vault, id string, grant SignedAnswer) (bool, error) {
+			return v.ApplyRefill(ctx, id, grant)
+		}
+		if r.apply != nil {
+			apply = r.apply
+		}
+		if _, err := apply(ctx, r.Vault, id, ans.Proof); err != nil {
 			return res, err
 		}
 	} else if ref.State != RefillApplied {
@@ -264,9 +282,13 @@ func (r *Refiller) drive(ctx context.Context, id string, report func(Stage)) (Re
 	if err != nil {
 		return res, fmt.Errorf("post refill %s: %w", id, err)
 	}
+	if err := answers(ans, id, ref.Amount); err != nil {
+		return res, err
+	}
 	if ans.State != DCPosted {
 		return res, fmt.Errorf("post refill %s: Data Center answered %s: %w", id, ans.State, ErrProtocolViolation)
 	}
+	r.contact(ctx, ans.Proof)
 	if ans.Account != nil {
 		res.Account = ans.Account
 	}
@@ -279,11 +301,11 @@ func (r *Refiller) drive(ctx context.Context, id string, report func(Stage)) (Re
 
 // reserve sends the reserve with the refill's own id until a definite answer, or gives up with a
 // PendingRefillError that keeps the refill requested.
-func (r *Refiller) reserve(ctx context.Context, ref *Refill, regs RegisterReadings) (RefillAnswer, error) {
+func (r *Refiller) reserve(ctx context.Context, ref *Refill) (RefillAnswer, error) {
 	ans, err := r.retry(ctx, "reserve", func() (RefillAnswer, error) {
-		a, err := r.DC.Reserve(ctx, ref.ID, ref.Amount, regs)
-		if err != nil && plantedBug == BugNewIDRetry && errors.Is(err, ErrNoConnection) {
-			*ref = r.plantedNewID(ctx, *ref)
+		a, err := r.DC.Reserve(ctx, ref.ID, ref.Amount)
+		if err != nil && r.afterFailedReserve != nil && errors.Is(err, ErrNoConnection) {
+			*ref = r.afterFailedReserve(ctx, r, *ref)
 		}
 		return a, err
 	})
@@ -302,8 +324,8 @@ func (r *Refiller) settleAbandoned(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("void refill %s: %w", id, err)
 	}
-	if ans.State != DCVoided && ans.State != DCDeclined {
-		return fmt.Errorf("void refill %s: Data Center answered %s: %w", id, ans.State, ErrProtocolViolation)
+	if ans.ID != id || (ans.State != DCVoided && ans.State != DCDeclined) {
+		return fmt.Errorf("void refill %s: Data Center answered %s for %s: %w", id, ans.State, ans.ID, ErrProtocolViolation)
 	}
 	return r.Vault.CloseRefill(ctx, id)
 }
@@ -342,5 +364,21 @@ func (r *Refiller) sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// answers checks that a signed refill answer is about the refill asked: its id, and its amount unless it
+// is a tombstone. The client has checked the signature; the vault checks a grant again before crediting.
+func answers(ans RefillAnswer, id string, amount Amount) error {
+	if ans.ID != id || (ans.AmountMills != amount.Mills() && ans.State != DCVoided) {
+		return fmt.Errorf("refill %s of %s: the Data Center answered about refill %s of %s: %w",
+			id, amount.MillsString(), ans.ID, Amount(ans.AmountMills).MillsString(), ErrProtocolViolation)
+	}
+	return nil
+}
+
+func (r *Refiller) contact(ctx context.Context, proof SignedAnswer) {
+	if r.OnContact != nil && proof.Signature != nil {
+		r.OnContact(ctx, proof)
 	}
 }

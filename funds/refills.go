@@ -75,7 +75,7 @@ func (v *Vault) CreateRefill(ctx context.Context, id string, amount Amount, acto
 // ApplyRefill credits a requested refill to the registers and moves it to applied, in one transaction.
 // It applies only from requested: for any other state it changes nothing and reports applied=false,
 // which makes a replayed grant harmless.
-func (v *Vault) ApplyRefill(ctx context.Context, id string) (applied bool, err error) {
+func (v *Vault) ApplyRefill(ctx context.Context, id string, grant SignedAnswer) (applied bool, err error) {
 	if plantedBug == BugSplitApply {
 		return v.applyRefillSplit(ctx, id)
 	}

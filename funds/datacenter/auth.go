@@ -1,32 +1,53 @@
 package datacenter
 
 import (
+	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 
 	"postmeter/funds"
 )
 
+// meterRequest is an authenticated request: the signing meter, its signed timestamp and its body.
+type meterRequest struct {
+	serial string
+	at     time.Time // the request's signed timestamp; orders a meter's reports
+	body   []byte
+	r      *http.Request
+}
+
+// meterHandler handles an authenticated request. It returns the value to send with 200, or an error
+// mapped by toAPIError.
+type meterHandler func(ctx context.Context, req meterRequest) (any, error)
+
+// unauthorized is the one answer for an unknown meter, a meter not enrolled and a bad signature, so
+// nobody can learn which serials exist.
+var unauthorized = &apiError{http.StatusUnauthorized, funds.CodeUnauthorized,
+	"the request is not signed by an enrolled meter; check the meter's serial and enrollment"}
+
 // authenticated wraps h: before anything is read from or written to the store on the request's behalf,
-// the signing meter must exist, the body must fit funds.MaxRequestBody, the HMAC over (method, path,
-// timestamp, body) must verify with the meter's secret within funds.SignatureWindow of the server's clock,
-// and the path serial must be the signing meter's.
+// the signing meter must be enrolled, the body must fit funds.MaxRequestBody, the Ed25519 signature over
+// (method, path, timestamp, nonce, body) must verify with the meter's key within funds.SignatureWindow
+// of the server's clock, the path serial must be the signing meter's, and the nonce must be new.
 func (s *Server) authenticated(h meterHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		serial, body, aerr := s.authenticate(w, r)
+		req, aerr := s.authenticate(w, r)
 		if aerr != nil {
 			writeError(w, s.log, aerr)
 			return
 		}
-		v, err := h(r.Context(), serial, r, body)
+		v, err := h(r.Context(), req)
 		if err != nil {
 			ae := toAPIError(err)
 			if ae.status >= 500 {
-				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "meter", serial, "err", err)
+				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "meter", req.serial, "err", err)
 			} else {
-				s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "meter", serial,
+				s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "meter", req.serial,
 					"code", ae.code, "err", err)
 			}
 			writeError(w, s.log, ae)
@@ -36,44 +57,89 @@ func (s *Server) authenticated(h meterHandler) http.Handler {
 	})
 }
 
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, []byte, *apiError) {
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (meterRequest, *apiError) {
 	serial := r.Header.Get(funds.HeaderSerial)
 	if serial == "" {
-		return "", nil, &apiError{http.StatusUnauthorized, funds.CodeUnknownMeter,
-			"missing " + funds.HeaderSerial + " header; every request must be signed by a registered meter"}
+		return meterRequest{}, unauthorized
 	}
-	secret, err := s.store.MeterSecret(r.Context(), serial)
-	if errors.Is(err, ErrUnknownMeter) {
-		return "", nil, &apiError{http.StatusUnauthorized, funds.CodeUnknownMeter,
-			fmt.Sprintf("meter %q is not registered at this Data Center", serial)}
+	key, err := s.store.MeterKey(r.Context(), serial)
+	if errors.Is(err, ErrUnknownMeter) || errors.Is(err, ErrNotEnrolled) {
+		s.log.Info("request refused", "meter", serial, "reason", err)
+		return meterRequest{}, unauthorized
 	}
 	if err != nil {
 		s.log.Error("authenticate", "meter", serial, "err", err)
-		return "", nil, toAPIError(err)
+		return meterRequest{}, toAPIError(err)
 	}
+	body, aerr := readBody(w, r)
+	if aerr != nil {
+		return meterRequest{}, aerr
+	}
+	ts, nonce := r.Header.Get(funds.HeaderTimestamp), r.Header.Get(funds.HeaderNonce)
+	ok, code := funds.VerifyRequest(key, r.Method, r.URL.EscapedPath(), ts, nonce, r.Header.Get(funds.HeaderSignature), body, s.now())
+	if !ok {
+		if code == funds.CodeStaleRequest {
+			return meterRequest{}, &apiError{http.StatusUnauthorized, code, fmt.Sprintf(
+				"the request's timestamp is more than %v from the Data Center's clock; set the meter's date and time", funds.SignatureWindow)}
+		}
+		s.log.Info("request refused: bad signature", "meter", serial)
+		return meterRequest{}, unauthorized
+	}
+	if path := r.PathValue("serial"); path != serial {
+		return meterRequest{}, &apiError{http.StatusForbidden, funds.CodeSerialMismatch,
+			fmt.Sprintf("meter %q signed a request for meter %q; a meter may only act for itself", serial, path)}
+	}
+	ms, _ := strconv.ParseInt(ts, 10, 64)
+	at := time.UnixMilli(ms)
+	if err := s.store.UseNonce(r.Context(), serial, nonce, at.Add(funds.SignatureWindow)); err != nil {
+		if errors.Is(err, ErrReplayed) {
+			s.log.Warn("replayed request refused", "meter", serial, "method", r.Method, "path", r.URL.Path)
+			return meterRequest{}, &apiError{http.StatusUnauthorized, funds.CodeReplayed,
+				"this request was already received; a meter signs every request with a new nonce"}
+		}
+		return meterRequest{}, toAPIError(err)
+	}
+	return meterRequest{serial: serial, at: at, body: body, r: r}, nil
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, funds.MaxRequestBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return "", nil, &apiError{http.StatusRequestEntityTooLarge, funds.CodeBodyTooLarge,
+			return nil, &apiError{http.StatusRequestEntityTooLarge, funds.CodeBodyTooLarge,
 				fmt.Sprintf("the request body is larger than %d bytes", funds.MaxRequestBody)}
 		}
-		return "", nil, &apiError{http.StatusBadRequest, funds.CodeBadRequest, "could not read the request body: " + err.Error()}
+		return nil, &apiError{http.StatusBadRequest, funds.CodeBadRequest, "could not read the request body; send it again"}
 	}
-	now := s.now()
-	ts := r.Header.Get(funds.HeaderTimestamp)
-	ok, code := funds.VerifySignature(secret, r.Method, r.URL.Path, ts, r.Header.Get(funds.HeaderSignature), body, now)
-	if !ok {
-		msg := "the signature does not match; sign the method, path, timestamp and body with this meter's secret"
-		if code == funds.CodeStaleRequest {
-			msg = fmt.Sprintf("%s %q is not within %v of the Data Center's clock (now %d Unix seconds); check the meter's clock",
-				funds.HeaderTimestamp, ts, funds.SignatureWindow, now.Unix())
-		}
-		return "", nil, &apiError{http.StatusUnauthorized, code, msg}
+	return body, nil
+}
+
+// enroll is the one request not signed by a meter key: the one-time token stands for it. The answer
+// (signed like every answer) gives the meter the Data Center key to pin.
+func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
+	serial := r.PathValue("serial")
+	body, aerr := readBody(w, r)
+	if aerr != nil {
+		writeError(w, s.log, aerr)
+		return
 	}
-	if path := r.PathValue("serial"); path != serial {
-		return "", nil, &apiError{http.StatusForbidden, funds.CodeSerialMismatch,
-			fmt.Sprintf("meter %q signed a request for meter %q; a meter may only act for itself", serial, path)}
+	var req funds.EnrollRequest
+	if err := decodeJSON(body, &req, `{"token":"<from datacenter register-meter>","public_key":"<64 hex digits>"}`); err != nil {
+		writeError(w, s.log, toAPIError(err))
+		return
 	}
-	return serial, body, nil
+	key, err := hex.DecodeString(req.PublicKey)
+	if err != nil {
+		writeError(w, s.log, toAPIError(invalidf("public_key must be the meter's Ed25519 public key in hex")))
+		return
+	}
+	if err := s.store.Enroll(r.Context(), serial, req.Token, key); err != nil {
+		s.log.Warn("enrollment refused", "meter", serial, "err", err)
+		writeError(w, s.log, toAPIError(err))
+		return
+	}
+	s.log.Info("meter enrolled", "meter", serial)
+	writeJSON(w, s.log, http.StatusOK, funds.EnrollAnswer{Serial: serial, Time: s.now().UTC(),
+		DataCenterKey: hex.EncodeToString(s.public())})
 }

@@ -13,8 +13,12 @@ import (
 )
 
 // Every malformed request is a 4xx with a JSON error saying what was wrong, and changes nothing.
+const hexHead = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+const goodReport = `{"registers":{},"audit_seq":1,"audit_head":"` + hexHead + `"}`
+
 func TestBadInput(t *testing.T) {
-	huge := append([]byte(`{"amount_mills":100000,"registers":{},"pad":"`), bytes.Repeat([]byte("x"), funds.MaxRequestBody)...)
+	huge := append([]byte(`{"amount_mills":100000,"report":{},"pad":"`), bytes.Repeat([]byte("x"), funds.MaxRequestBody)...)
 	huge = append(huge, `"}`...)
 	cases := []struct {
 		name   string
@@ -31,7 +35,7 @@ func TestBadInput(t *testing.T) {
 		{name: "body too large", body: string(huge), status: http.StatusRequestEntityTooLarge, code: funds.CodeBodyTooLarge, says: []string{"larger than"}},
 		{name: "negative amount", body: `{"amount_mills":-100000}`, says: []string{"-100000", "positive"}},
 		{name: "zero amount", body: `{"amount_mills":0}`, says: []string{"positive"}},
-		{name: "missing amount", body: `{"registers":{}}`, says: []string{"positive"}},
+		{name: "missing amount", body: `{"report":` + goodReport + `}`, says: []string{"positive"}},
 		{name: "null body", body: `null`, says: []string{"positive"}},
 		{name: "amount as a string", body: `{"amount_mills":"100000"}`, says: []string{"amount_mills", "whole number", "string"}},
 		{name: "amount as a float", body: `{"amount_mills":100.5}`, says: []string{"amount_mills", "whole number", "100.5"}},
@@ -40,8 +44,11 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown field", body: `{"amount_mills":100000,"amount":100}`, says: []string{`unknown field "amount"`}},
 		{name: "trailing data", body: `{"amount_mills":100000}{"amount_mills":1}`, says: []string{"after the JSON object"}},
 		{name: "array instead of object", body: `[100000]`, says: []string{"not an object"}},
-		{name: "negative register", body: `{"amount_mills":100000,"registers":{"pieces":-1}}`, says: []string{"registers.pieces"}},
-		{name: "register as float", body: `{"amount_mills":100000,"registers":{"used_mills":1.5}}`, says: []string{"registers.used_mills"}},
+		{name: "negative register", body: `{"amount_mills":100000,"report":{"registers":{"pieces":-1},"audit_seq":1,"audit_head":"` + hexHead + `"}}`, says: []string{"registers.pieces"}},
+		{name: "register as float", body: `{"amount_mills":100000,"report":{"registers":{"used_mills":1.5}}}`, says: []string{"registers.used_mills"}},
+		{name: "registers that do not add up", body: `{"amount_mills":100000,"report":{"registers":{"available_mills":9223372036854775807,"control_mills":1},"audit_seq":1,"audit_head":"` + hexHead + `"}}`, says: []string{"must equal control"}},
+		{name: "no audit head", body: `{"amount_mills":100000,"report":{"registers":{},"audit_seq":1}}`, says: []string{"audit_head"}},
+		{name: "audit seq zero", body: `{"amount_mills":100000,"report":{"registers":{},"audit_seq":0,"audit_head":"` + hexHead + `"}}`, says: []string{"audit_seq"}},
 		{name: "bad UUID", path: func(string) string { return refillPath(m1, "not-a-uuid") }, body: `{"amount_mills":100000}`, says: []string{"not-a-uuid", "UUID"}},
 		{name: "uppercase UUID", path: func(id string) string { return refillPath(m1, strings.ToUpper(id)) }, body: `{"amount_mills":100000}`, says: []string{"canonical"}},
 		{name: "nil UUID", path: func(string) string { return refillPath(m1, "00000000-0000-0000-0000-000000000000") }, body: `{"amount_mills":100000}`, says: []string{"UUID"}},

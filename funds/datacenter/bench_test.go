@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -38,11 +40,16 @@ func BenchmarkReserveAndPostWithHistory(b *testing.B) {
 			if _, err := st.RegisterMeter(ctx, serial, account, funds.Dollar, 100*funds.Dollar); err != nil {
 				b.Fatal(err)
 			}
+			var posted, seq int64 // the meter's control register and audit seq, reported with each reserve
 			refill := func() {
 				id := uuid.Must(uuid.NewV7()).String()
-				if _, err := st.Reserve(ctx, serial, id, 10*funds.Dollar, funds.RegisterReadings{}); err != nil {
+				seq++
+				rep := funds.Report{Registers: funds.RegisterReadings{AvailableMills: posted, ControlMills: posted},
+					AuditSeq: seq, AuditHead: strings.Repeat("ab", 32)}
+				if _, err := st.Reserve(ctx, serial, id, 10*funds.Dollar, rep, time.Now()); err != nil {
 					b.Fatal(err)
 				}
+				posted += (10 * funds.Dollar).Mills()
 				if _, err := st.Post(ctx, serial, id); err != nil {
 					b.Fatal(err)
 				}

@@ -3,6 +3,9 @@ package datacenter_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -57,6 +60,7 @@ const (
 
 type harness struct {
 	t      tb
+	dcKey  ed25519.PrivateKey
 	ctx    context.Context
 	store  *datacenter.SQLiteStore
 	srv    *httptest.Server
@@ -65,11 +69,14 @@ type harness struct {
 	meters map[string]*meter
 }
 
-// meter signs requests the way a meter does (a tiny stand-in for the real refill client in funds).
+// meter signs requests the way a meter does (a tiny stand-in for the real refill client in funds). Its
+// reports are always consistent: control is what the Data Center posted to it, and each report has the
+// next audit seq.
 type meter struct {
 	h      *harness
 	serial string
-	secret []byte
+	key    ed25519.PrivateKey
+	seq    int64
 }
 
 func newHarness(t *testing.T) *harness {
@@ -85,8 +92,10 @@ func openHarness(t tb, path string) *harness {
 	log := slog.New(slog.DiscardHandler)
 	st, err := datacenter.OpenSQLite(ctx, path, datacenter.SQLiteOptions{Now: clk.Now, Logger: log})
 	require.NoError(t, err)
-	h := &harness{t: t, ctx: ctx, store: st, clock: clk, path: path, meters: map[string]*meter{}}
-	h.srv = httptest.NewServer(datacenter.NewServer(st, datacenter.Options{Now: clk.Now, Logger: log}))
+	_, dcKey, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	h := &harness{t: t, dcKey: dcKey, ctx: ctx, store: st, clock: clk, path: path, meters: map[string]*meter{}}
+	h.srv = httptest.NewServer(datacenter.NewServer(st, datacenter.Options{Now: clk.Now, Logger: log, Key: dcKey}))
 	require.NoError(t, st.CreateAccount(ctx, acctA, 500*funds.Dollar))
 	require.NoError(t, st.Deposit(ctx, acctA, 1000*funds.Dollar))
 	require.NoError(t, st.CreateAccount(ctx, acctB, 0))
@@ -104,10 +113,30 @@ func (h *harness) Close() {
 
 func (h *harness) register(serial, account string, minRefill, maxRefill funds.Amount) {
 	h.t.Helper()
-	secret, err := h.store.RegisterMeter(h.ctx, serial, account, minRefill, maxRefill)
+	token, err := h.store.RegisterMeter(h.ctx, serial, account, minRefill, maxRefill)
 	require.NoError(h.t, err)
-	require.Len(h.t, secret, datacenter.SecretLen)
-	h.meters[serial] = &meter{h: h, serial: serial, secret: secret}
+	pub, key, err := ed25519.GenerateKey(nil)
+	require.NoError(h.t, err)
+	require.NoError(h.t, h.store.Enroll(h.ctx, serial, token, pub))
+	h.meters[serial] = &meter{h: h, serial: serial, key: key}
+}
+
+// report is a consistent report of the meter: control equals what was posted to it, and the audit seq
+// is one above the last report's.
+func (m *meter) report() funds.Report {
+	m.h.t.Helper()
+	refills, err := m.h.store.Refills(m.h.ctx)
+	require.NoError(m.h.t, err)
+	var posted int64
+	for _, r := range refills {
+		if r.Meter == m.serial && r.State == funds.DCPosted {
+			posted += r.Amount.Mills()
+		}
+	}
+	m.seq++
+	head := sha256.Sum256([]byte(m.serial + itoa(m.seq)))
+	return funds.Report{Registers: funds.RegisterReadings{AvailableMills: posted, ControlMills: posted},
+		AuditSeq: m.seq, AuditHead: hex.EncodeToString(head[:])}
 }
 
 func (h *harness) meter(serial string) *meter { return h.meters[serial] }
@@ -129,15 +158,17 @@ func (h *harness) checkInvariants() {
 type request struct {
 	method, path string
 	body         []byte
-	serial       string    // X-Meter-Serial; the meter's serial if empty
-	secret       []byte    // signing key; the meter's secret if nil
-	at           time.Time // signing time; the server's clock if zero
-	noAuth       bool      // send no auth headers at all
+	serial       string             // X-Meter-Serial; the meter's serial if empty
+	key          ed25519.PrivateKey // signing key; the meter's key if nil
+	at           time.Time          // signing time; the server's clock if zero
+	nonce        string             // a fresh one if empty
+	noAuth       bool               // send no auth headers at all
 }
 
 type response struct {
 	status int
 	body   []byte
+	proof  funds.SignedAnswer
 }
 
 func (m *meter) send(r request) response {
@@ -146,39 +177,43 @@ func (m *meter) send(r request) response {
 	if r.serial == "" {
 		r.serial = m.serial
 	}
-	if r.secret == nil {
-		r.secret = m.secret
+	if r.key == nil {
+		r.key = m.key
 	}
 	if r.at.IsZero() {
 		r.at = m.h.clock.Now()
 	}
+	if r.nonce == "" {
+		r.nonce = funds.NewNonce()
+	}
 	req, err := http.NewRequest(r.method, m.h.srv.URL+r.path, bytes.NewReader(r.body))
 	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
 	if !r.noAuth {
-		req.Header.Set(funds.HeaderSerial, r.serial)
-		req.Header.Set(funds.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))
-		req.Header.Set(funds.HeaderSignature, funds.Sign(r.secret, r.method, r.path, r.at, r.body))
+		signRequest(req, r.serial, r.key, r.at, r.nonce, r.body)
 	}
-	res, err := m.h.srv.Client().Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	require.Equal(t, "application/json", res.Header.Get("Content-Type"), "every response is JSON: %s", body)
-	return response{status: res.StatusCode, body: body}
+	return do(t, m.h, req)
+}
+
+// signRequest sets the headers a meter signs a request with.
+func signRequest(req *http.Request, serial string, key ed25519.PrivateKey, at time.Time, nonce string, body []byte) {
+	req.Header.Set(funds.HeaderSerial, serial)
+	req.Header.Set(funds.HeaderTimestamp, strconv.FormatInt(at.UnixMilli(), 10))
+	req.Header.Set(funds.HeaderNonce, nonce)
+	msg := funds.RequestMessage(req.Method, req.URL.EscapedPath(), at.UnixMilli(), nonce, body)
+	req.Header.Set(funds.HeaderSignature, hex.EncodeToString(ed25519.Sign(key, msg)))
 }
 
 func refillPath(serial, id string) string { return "/v1/meters/" + serial + "/refills/" + id }
 
-func reserveBody(amount int64) []byte {
-	b, _ := json.Marshal(funds.ReserveRequest{AmountMills: amount,
-		Registers: funds.RegisterReadings{AvailableMills: 5000, UsedMills: 15000, ControlMills: 20000, Pieces: 31}})
+func (m *meter) reserveBody(amount int64) []byte {
+	b, _ := json.Marshal(funds.ReserveRequest{AmountMills: amount, Report: m.report()})
 	return b
 }
 
 func (m *meter) reserve(id string, amount int64) response {
 	m.h.t.Helper()
-	return m.send(request{method: http.MethodPut, path: refillPath(m.serial, id), body: reserveBody(amount)})
+	return m.send(request{method: http.MethodPut, path: refillPath(m.serial, id), body: m.reserveBody(amount)})
 }
 
 func (m *meter) post(id string) response {
@@ -198,7 +233,8 @@ func (m *meter) get(id string) response {
 
 func (m *meter) balance() response {
 	m.h.t.Helper()
-	return m.send(request{method: http.MethodGet, path: "/v1/meters/" + m.serial + "/account"})
+	body, _ := json.Marshal(m.report())
+	return m.send(request{method: http.MethodPost, path: "/v1/meters/" + m.serial + "/account", body: body})
 }
 
 // answer decodes a 200 RefillAnswer.
@@ -257,7 +293,8 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
-// do sends a hand-built request.
+// do sends a hand-built request and checks that the answer is JSON signed by the Data Center's key for
+// the request's serial and nonce.
 func do(t tb, h *harness, req *http.Request) response {
 	t.Helper()
 	res, err := h.srv.Client().Do(req)
@@ -266,9 +303,14 @@ func do(t tb, h *harness, req *http.Request) response {
 	body, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	require.Equal(t, "application/json", res.Header.Get("Content-Type"), "every response is JSON: %s", body)
-	return response{status: res.StatusCode, body: body}
+	sig, err := hex.DecodeString(res.Header.Get(funds.HeaderAnswerSig))
+	require.NoError(t, err)
+	proof := funds.SignedAnswer{Serial: req.Header.Get(funds.HeaderSerial), Nonce: req.Header.Get(funds.HeaderNonce),
+		Status: res.StatusCode, Body: body, Signature: sig}
+	require.True(t, ed25519.Verify(h.dcKey.Public().(ed25519.PublicKey), proof.Message(), sig), "every answer is signed: %s", body)
+	return response{status: res.StatusCode, body: body, proof: proof}
 }
 
 func newServerFor(h *harness) *httptest.Server {
-	return httptest.NewServer(datacenter.NewServer(h.store, datacenter.Options{Now: h.clock.Now, Logger: slog.New(slog.DiscardHandler)}))
+	return httptest.NewServer(datacenter.NewServer(h.store, datacenter.Options{Now: h.clock.Now, Logger: slog.New(slog.DiscardHandler), Key: h.dcKey}))
 }

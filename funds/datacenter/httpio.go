@@ -33,8 +33,17 @@ func toAPIError(err error) *apiError {
 	switch {
 	case errors.As(err, &ie):
 		return &apiError{http.StatusBadRequest, funds.CodeBadRequest, ie.msg}
-	case errors.Is(err, ErrUnknownMeter):
-		return &apiError{http.StatusUnauthorized, funds.CodeUnknownMeter, err.Error()}
+	case errors.Is(err, ErrUnknownMeter), errors.Is(err, ErrNotEnrolled):
+		return unauthorized
+	case errors.Is(err, ErrBadToken):
+		return &apiError{http.StatusForbidden, funds.CodeBadToken,
+			"the enrollment token is unknown, used or expired; ask the Data Center's administrator for a new one"}
+	case errors.Is(err, ErrMeterSuspect):
+		return &apiError{http.StatusForbidden, funds.CodeMeterSuspect,
+			"this meter's registers failed a check at the Data Center; refills are refused until it has been reviewed; call for service"}
+	case errors.Is(err, ErrStaleReport):
+		return &apiError{http.StatusConflict, funds.CodeStaleReport,
+			"this report is older than one already received; send a fresh one"}
 	case errors.Is(err, ErrUnknownRefill):
 		return &apiError{http.StatusNotFound, funds.CodeUnknownRefill, err.Error()}
 	case errors.Is(err, ErrAmountConflict):

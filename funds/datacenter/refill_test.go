@@ -371,8 +371,9 @@ func TestBalanceInquiryRecordsContact(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	var bal funds.AccountBalance
 	require.NoError(t, json.Unmarshal(res.body, &bal))
-	assert.Equal(t, funds.AccountBalance{AccountNumber: acctA, PrepaidMills: 1000 * dollar, CreditLimitMills: 500 * dollar,
-		CreditAvailableMills: 500 * dollar, MinRefillMills: 10 * dollar, MaxRefillMills: 5000 * dollar}, bal)
+	assert.Equal(t, funds.AccountBalance{Serial: m1, Time: h.clock.Now(), AccountNumber: acctA, PrepaidMills: 1000 * dollar,
+		CreditLimitMills: 500 * dollar, CreditAvailableMills: 500 * dollar, MinRefillMills: 10 * dollar,
+		MaxRefillMills: 5000 * dollar}, bal)
 	m, err = h.store.Meter(h.ctx, m1)
 	require.NoError(t, err)
 	assert.True(t, h.clock.Now().Equal(m.LastContact), "last contact %v, want %v", m.LastContact, h.clock.Now())
@@ -387,8 +388,11 @@ func TestBalanceInquiryRecordsContact(t *testing.T) {
 
 func TestPostalInfoUpload(t *testing.T) {
 	h := newHarness(t)
+	id := newID(t)
+	h.meter(m2).reserve(id, 100*dollar).answer(t)
+	h.meter(m2).post(id).answer(t)
 	info := funds.PostalInfo{
-		Registers: funds.RegisterReadings{AvailableMills: 464270, UsedMills: 535730, ControlMills: 1000000, Pieces: 812},
+		Registers: funds.RegisterReadings{AvailableMills: 64270, UsedMills: 35730, ControlMills: 100000, Pieces: 812},
 		AuditHead: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		AuditSeq:  1234,
 	}
@@ -399,7 +403,9 @@ func TestPostalInfoUpload(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	var rec funds.PostalInfoReceipt
 	require.NoError(t, json.Unmarshal(res.body, &rec))
-	assert.True(t, h.clock.Now().Equal(rec.ReceivedAt), "received %v", rec.ReceivedAt)
+	assert.True(t, h.clock.Now().Equal(rec.Time), "received %v", rec.Time)
+	assert.Equal(t, m2, rec.Serial)
+	assert.Equal(t, int64(1234), rec.AuditSeq)
 
 	m, err := h.store.Meter(h.ctx, m2)
 	require.NoError(t, err)
@@ -424,8 +430,14 @@ func TestConcurrentRetriesOfOneID(t *testing.T) {
 	const n = 12
 	answers := make([]response, n)
 	var wg sync.WaitGroup
+	// One report for all: a meter sends one request at a time, so the retries carry the same report.
+	m := h.meter(m1)
+	send := func(id string, body []byte) response {
+		return m.send(request{method: http.MethodPut, path: refillPath(m1, id), body: body})
+	}
+	body := m.reserveBody(700 * dollar)
 	for i := range n {
-		wg.Go(func() { answers[i] = h.meter(m1).reserve(id, 700*dollar) })
+		wg.Go(func() { answers[i] = send(id, body) })
 	}
 	wg.Wait()
 	for i := range n {
@@ -437,7 +449,7 @@ func TestConcurrentRetriesOfOneID(t *testing.T) {
 
 	// Different ids at once never overdraw: $1,500 covers exactly two $700 holds.
 	for i := range n {
-		wg.Go(func() { answers[i] = h.meter(m1).reserve(newID(t), 700*dollar) })
+		wg.Go(func() { answers[i] = send(newID(t), body) })
 	}
 	wg.Wait()
 	reserved := 0

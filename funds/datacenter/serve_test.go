@@ -17,7 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
+
 	"testing"
 	"time"
 
@@ -66,7 +66,7 @@ func TestListenAndServeTLSAndShutdown(t *testing.T) {
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- datacenter.ListenAndServe(ctx, datacenter.NewServer(h.store, datacenter.Options{Logger: slog.New(slog.DiscardHandler)}),
+		done <- datacenter.ListenAndServe(ctx, datacenter.NewServer(h.store, datacenter.Options{Logger: slog.New(slog.DiscardHandler), Key: h.dcKey}),
 			datacenter.ServeConfig{Addr: "127.0.0.1:0", TLSCertFile: certFile, TLSKeyFile: keyFile,
 				Logger: slog.New(slog.DiscardHandler), Ready: func(a net.Addr) { addrs <- a }})
 	}()
@@ -78,15 +78,14 @@ func TestListenAndServeTLSAndShutdown(t *testing.T) {
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	path := "/v1/meters/" + m1 + "/account"
-	now := time.Now()
-	req, err := http.NewRequest(http.MethodGet, "https://"+addr.String()+path, nil)
+	body := reportBody(h.meter(m1))
+	req, err := http.NewRequest(http.MethodPost, "https://"+addr.String()+path, bytesReader(body))
 	require.NoError(t, err)
-	req.Header.Set(funds.HeaderSerial, m1)
-	req.Header.Set(funds.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(funds.HeaderSignature, funds.Sign(h.meter(m1).secret, http.MethodGet, path, now, nil))
+	req.Header.Set("Content-Type", "application/json")
+	signRequest(req, m1, h.meter(m1).key, time.Now(), funds.NewNonce(), body)
 	res, err := client.Do(req)
 	require.NoError(t, err)
-	body, err := io.ReadAll(res.Body)
+	body, err = io.ReadAll(res.Body)
 	require.NoError(t, err)
 	require.NoError(t, res.Body.Close())
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)

@@ -1,7 +1,10 @@
 package datacenter
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -16,10 +19,13 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives one line per request; slog.Default() if nil.
 	Logger *slog.Logger
+	// Key signs every answer (required): meters believe only answers signed by the key they pinned.
+	Key ed25519.PrivateKey
 }
 
 // Server is the Data Center's HTTP API (funds/protocol.go) over a Store. It is an http.Handler.
 type Server struct {
+	key   ed25519.PrivateKey
 	store Store
 	now   func() time.Time
 	log   *slog.Logger
@@ -28,7 +34,10 @@ type Server struct {
 
 // NewServer returns the HTTP API over store.
 func NewServer(store Store, opts Options) *Server {
-	s := &Server{store: store, now: opts.Now, log: opts.Logger, mux: http.NewServeMux()}
+	if len(opts.Key) != ed25519.PrivateKeySize {
+		panic("datacenter.NewServer: Options.Key must be the Data Center's Ed25519 key")
+	}
+	s := &Server{key: opts.Key, store: store, now: opts.Now, log: opts.Logger, mux: http.NewServeMux()}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -43,10 +52,11 @@ func NewServer(store Store, opts Options) *Server {
 		{http.MethodGet, "/v1/meters/{serial}/refills/{id}", s.getRefill},
 		{http.MethodPost, "/v1/meters/{serial}/refills/{id}/post", s.post},
 		{http.MethodPost, "/v1/meters/{serial}/refills/{id}/void", s.void},
-		{http.MethodGet, "/v1/meters/{serial}/account", s.balance},
+		{http.MethodPost, "/v1/meters/{serial}/account", s.balance},
 		{http.MethodPost, "/v1/meters/{serial}/postal-info", s.postalInfo},
 	}
-	allowed := map[string]string{}
+	s.mux.HandleFunc("POST /v1/meters/{serial}/enroll", s.enroll)
+	allowed := map[string]string{"/v1/meters/{serial}/enroll": http.MethodPost}
 	for _, rt := range routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.authenticated(rt.h))
 		if allowed[rt.path] != "" {
@@ -72,6 +82,7 @@ func NewServer(store Store, opts Options) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
+	defer rec.flush(s.key, r)
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -97,66 +108,98 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(rec, r)
 }
 
+// statusRecorder keeps the answer until the handler is done, so that it can be signed as a whole:
+// the signature covers the meter's serial, the request's nonce, the status and the body.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	code   string // the error code, when an error was written
+	body   bytes.Buffer
 }
 
 func (r *statusRecorder) WriteHeader(status int) {
 	if r.status == 0 {
 		r.status = status
 	}
-	r.ResponseWriter.WriteHeader(status)
 }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
-	return r.ResponseWriter.Write(b)
+	return r.body.Write(b)
 }
 
-// meterHandler handles an authenticated request of meter serial with its (already read) body. It returns
-// the value to send with 200, or an error mapped by toAPIError.
-type meterHandler func(ctx context.Context, serial string, r *http.Request, body []byte) (any, error)
+// flush signs and sends the kept answer.
+func (r *statusRecorder) flush(key ed25519.PrivateKey, req *http.Request) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	msg := funds.AnswerMessage(req.Header.Get(funds.HeaderSerial), req.Header.Get(funds.HeaderNonce), r.status, r.body.Bytes())
+	r.ResponseWriter.Header().Set(funds.HeaderAnswerSig, hex.EncodeToString(ed25519.Sign(key, msg)))
+	r.ResponseWriter.WriteHeader(r.status)
+	_, _ = r.ResponseWriter.Write(r.body.Bytes())
+}
 
-func (s *Server) reserve(ctx context.Context, serial string, r *http.Request, body []byte) (any, error) {
-	id := r.PathValue("id")
+// public is the Data Center's public key, which meters pin.
+func (s *Server) public() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
+
+func (s *Server) reserve(ctx context.Context, req meterRequest) (any, error) {
+	id := req.r.PathValue("id")
 	if err := ValidateRefillID(id); err != nil {
 		return nil, err
 	}
-	var req funds.ReserveRequest
-	if err := decodeJSON(body, &req, `{"amount_mills":125000,"registers":{"available_mills":0,"used_mills":0,"control_mills":0,"pieces":0}}`); err != nil {
+	var body funds.ReserveRequest
+	if err := decodeJSON(req.body, &body, `{"amount_mills":125000,"report":`+reportExample+`}`); err != nil {
 		return nil, err
 	}
-	if err := validateRefillAmount(funds.Amount(req.AmountMills)); err != nil {
+	if err := validateRefillAmount(funds.Amount(body.AmountMills)); err != nil {
 		return nil, err
 	}
-	return s.store.Reserve(ctx, serial, id, funds.Amount(req.AmountMills), req.Registers)
+	ans, err := s.store.Reserve(ctx, req.serial, id, funds.Amount(body.AmountMills), body.Report, req.at)
+	return s.stamp(req.serial, ans), err
 }
 
-func (s *Server) getRefill(ctx context.Context, serial string, r *http.Request, _ []byte) (any, error) {
-	return s.store.Refill(ctx, serial, r.PathValue("id"))
+const reportExample = `{"registers":{"available_mills":0,"used_mills":0,"control_mills":0,"pieces":0},"audit_seq":1,"audit_head":"<64 hex digits>"}`
+
+// stamp puts the meter's serial and the Data Center's time in a refill answer before it is signed.
+func (s *Server) stamp(serial string, ans funds.RefillAnswer) funds.RefillAnswer {
+	ans.Serial, ans.Time = serial, s.now().UTC()
+	return ans
+}
+
+func (s *Server) getRefill(ctx context.Context, req meterRequest) (any, error) {
+	ans, err := s.store.Refill(ctx, req.serial, req.r.PathValue("id"))
+	return s.stamp(req.serial, ans), err
 }
 
 // post and void take no parameters: a body, if any, was signed and is ignored.
-func (s *Server) post(ctx context.Context, serial string, r *http.Request, _ []byte) (any, error) {
-	return s.store.Post(ctx, serial, r.PathValue("id"))
+func (s *Server) post(ctx context.Context, req meterRequest) (any, error) {
+	ans, err := s.store.Post(ctx, req.serial, req.r.PathValue("id"))
+	return s.stamp(req.serial, ans), err
 }
 
-func (s *Server) void(ctx context.Context, serial string, r *http.Request, _ []byte) (any, error) {
-	return s.store.Void(ctx, serial, r.PathValue("id"))
+func (s *Server) void(ctx context.Context, req meterRequest) (any, error) {
+	ans, err := s.store.Void(ctx, req.serial, req.r.PathValue("id"))
+	return s.stamp(req.serial, ans), err
 }
 
-func (s *Server) balance(ctx context.Context, serial string, _ *http.Request, _ []byte) (any, error) {
-	return s.store.Balance(ctx, serial)
-}
-
-func (s *Server) postalInfo(ctx context.Context, serial string, _ *http.Request, body []byte) (any, error) {
-	var info funds.PostalInfo
-	if err := decodeJSON(body, &info, `{"registers":{"available_mills":0,"used_mills":0,"control_mills":0,"pieces":0},"audit_head":"<hex sha-256>","audit_seq":0}`); err != nil {
+func (s *Server) balance(ctx context.Context, req meterRequest) (any, error) {
+	var rep funds.Report
+	if err := decodeJSON(req.body, &rep, reportExample); err != nil {
 		return nil, err
 	}
-	return s.store.UploadPostalInfo(ctx, serial, info)
+	bal, err := s.store.Balance(ctx, req.serial, rep, req.at)
+	bal.Serial, bal.Time = req.serial, s.now().UTC()
+	return bal, err
+}
+
+func (s *Server) postalInfo(ctx context.Context, req meterRequest) (any, error) {
+	var info funds.PostalInfo
+	if err := decodeJSON(req.body, &info, reportExample); err != nil {
+		return nil, err
+	}
+	rec, err := s.store.UploadPostalInfo(ctx, req.serial, info, req.at)
+	rec.Serial = req.serial
+	return rec, err
 }

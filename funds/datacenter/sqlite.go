@@ -14,8 +14,8 @@ import (
 	"postmeter/funds"
 )
 
-// schemaVersion is stored in PRAGMA user_version: 1 is schema alone, 2 adds ledgerSchema.
-const schemaVersion = 2
+// schemaVersion is stored in PRAGMA user_version: 1 is schema alone, 2 adds ledgerSchema, 3 trustSchema.
+const schemaVersion = 3
 
 // schema: money in INTEGER mills in STRICT tables (no silent REAL), the account invariant as a CHECK, and
 // refill rows that are permanent and change at most once (reserved -> posted | voided).
@@ -220,13 +220,19 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		if _, err = tx.ExecContext(ctx, schema); err != nil {
 			return fmt.Errorf("migrate: create schema: %w", err)
 		}
-	case 1:
+	case 1, 2:
 	default:
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, schemaVersion)
 	}
 	// Version 1 databases get the ledger filled from their rows; new ones get it empty.
-	if _, err = tx.ExecContext(ctx, ledgerSchema); err != nil {
-		return fmt.Errorf("migrate: create the account ledger: %w", err)
+	if version < 2 {
+		if _, err = tx.ExecContext(ctx, ledgerSchema); err != nil {
+			return fmt.Errorf("migrate: create the account ledger: %w", err)
+		}
+	}
+	// Version 3 drops the HMAC secrets: meters registered before must enroll with a token (trust.go).
+	if _, err = tx.ExecContext(ctx, trustSchema); err != nil {
+		return fmt.Errorf("migrate: add meter keys and report checks: %w", err)
 	}
 	if _, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return fmt.Errorf("migrate: set user_version: %w", err)

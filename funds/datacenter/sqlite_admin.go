@@ -2,7 +2,6 @@ package datacenter
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -126,11 +125,8 @@ func (s *SQLiteStore) SetLocked(ctx context.Context, number string, locked bool)
 	return nil
 }
 
-// SecretLen is the length of a meter's signing secret in bytes.
-const SecretLen = 32
-
 // RegisterMeter implements Store.RegisterMeter.
-func (s *SQLiteStore) RegisterMeter(ctx context.Context, serial, account string, minRefill, maxRefill funds.Amount) ([]byte, error) {
+func (s *SQLiteStore) RegisterMeter(ctx context.Context, serial, account string, minRefill, maxRefill funds.Amount) (string, error) {
 	err := ValidateSerial(serial)
 	if err == nil {
 		err = ValidateAccountNumber(account)
@@ -141,12 +137,7 @@ func (s *SQLiteStore) RegisterMeter(ctx context.Context, serial, account string,
 	if err == nil && maxRefill < minRefill {
 		err = invalidf("maximum refill %s is below the minimum %s", maxRefill, minRefill)
 	}
-	secret := make([]byte, SecretLen)
-	if err == nil {
-		if _, rerr := rand.Read(secret); rerr != nil {
-			err = fmt.Errorf("generate secret: %w", rerr)
-		}
-	}
+	token, hash := newToken()
 	if err == nil {
 		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 			if _, err := getAccount(ctx, tx, account); err != nil {
@@ -157,20 +148,21 @@ func (s *SQLiteStore) RegisterMeter(ctx context.Context, serial, account string,
 			} else if !errors.Is(err, ErrUnknownMeter) {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO meter(serial, account_number, secret, min_refill, max_refill, created)
-				VALUES(?, ?, ?, ?, ?, ?)`, serial, account, secret, minRefill, maxRefill, fmtTime(now))
+			_, err := tx.ExecContext(ctx, `INSERT INTO meter(serial, account_number, token_hash, token_expires,
+				min_refill, max_refill, created) VALUES(?, ?, ?, ?, ?, ?, ?)`, serial, account, hash,
+				fmtTime(now.Add(EnrollmentTTL)), minRefill, maxRefill, fmtTime(now))
 			if err != nil {
 				return fmt.Errorf("insert meter: %w", err)
 			}
-			return nil
+			return addEvent(ctx, tx, serial, now, "token-issued", "enrollment token valid until "+fmtTime(now.Add(EnrollmentTTL)))
 		})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("register meter %s on account %s: %w", serial, account, err)
+		return "", fmt.Errorf("register meter %s on account %s: %w", serial, account, err)
 	}
 	s.log.Info("meter registered", "meter", serial, "account", account,
 		"min_refill", minRefill.MillsString(), "max_refill", maxRefill.MillsString())
-	return secret, nil
+	return token, nil
 }
 
 // Account implements Store.Account.

@@ -3,28 +3,14 @@ package datacenter
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"postmeter/funds"
 )
 
-// MeterSecret returns the meter's signing secret.
-func (s *SQLiteStore) MeterSecret(ctx context.Context, serial string) ([]byte, error) {
-	var secret []byte
-	err := s.db.QueryRowContext(ctx, `SELECT secret FROM meter WHERE serial = ?`, serial).Scan(&secret)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read secret of meter %q: %w", serial, err)
-	}
-	return secret, nil
-}
-
 // Reserve implements Store.Reserve in one transaction.
-func (s *SQLiteStore) Reserve(ctx context.Context, serial, id string, amount funds.Amount, regs funds.RegisterReadings) (funds.RefillAnswer, error) {
+func (s *SQLiteStore) Reserve(ctx context.Context, serial, id string, amount funds.Amount, rep funds.Report, reportAt time.Time) (funds.RefillAnswer, error) {
 	var ans funds.RefillAnswer
 	logged := func() {}
 	err := ValidateRefillID(id)
@@ -32,67 +18,73 @@ func (s *SQLiteStore) Reserve(ctx context.Context, serial, id string, amount fun
 		err = validateRefillAmount(amount)
 	}
 	if err == nil {
-		err = validateRegisters("registers", regs)
+		err = validateReport(rep)
 	}
+	regs := rep.Registers
 	if err == nil {
-		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-			m, err := getMeter(ctx, tx, serial)
-			if err != nil {
-				return err
-			}
-			old, found, err := findRefill(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if found {
-				switch {
-				case old.Meter != serial:
-					return ErrRefillIDTaken
-				case !old.Tombstone && old.Amount != amount:
-					return fmt.Errorf("%w: it was reserved for %s (%d mills), this request asks for %s (%d mills)",
-						ErrAmountConflict, old.Amount.MillsString(), old.Amount.Mills(), amount.MillsString(), amount.Mills())
+		err = s.reported(ctx, serial, func() error {
+			return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+				m, err := getMeter(ctx, tx, serial)
+				if err != nil {
+					return err
+				}
+				if err := checkReport(ctx, tx, serial, rep, reportAt); err != nil {
+					return err
+				}
+				old, found, err := findRefill(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				if found {
+					switch {
+					case old.Meter != serial:
+						return ErrRefillIDTaken
+					case !old.Tombstone && old.Amount != amount:
+						return fmt.Errorf("%w: it was reserved for %s (%d mills), this request asks for %s (%d mills)",
+							ErrAmountConflict, old.Amount.MillsString(), old.Amount.Mills(), amount.MillsString(), amount.Mills())
+					}
+					a, err := getAccount(ctx, tx, m.Account)
+					if err != nil {
+						return err
+					}
+					ans = answerOf(old, a, m.MinRefill, m.MaxRefill)
+					return touchMeter(ctx, tx, serial, now)
 				}
 				a, err := getAccount(ctx, tx, m.Account)
 				if err != nil {
 					return err
 				}
-				ans = answerOf(old, a, m.MinRefill, m.MaxRefill)
+				r := Refill{ID: id, Meter: serial, Account: a.Number, Amount: amount, Registers: &regs, Created: now}
+				d, decline := decide(a, m.MinRefill, m.MaxRefill, amount)
+				if decline != nil {
+					r.State, r.Decline, r.Resolved = funds.DCDeclined, decline, now
+				} else {
+					r.State, r.FromPrepaid, r.FromCredit = funds.DCReserved, d.fromPrepaid, d.fromCredit
+					a.Prepaid -= d.fromPrepaid
+					a.CreditUsed += d.fromCredit
+					if a.Reserved, err = a.Reserved.Add(amount); err != nil {
+						return err
+					}
+				}
+				if err := insertRefill(ctx, tx, r); err != nil {
+					return err
+				}
+				if decline == nil {
+					if err := putAccount(ctx, tx, a); err != nil {
+						return err
+					}
+					if err := assertAccount(ctx, tx, a.Number); err != nil {
+						return err
+					}
+				}
+				ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
+				logged = func() {
+					s.log.Info("refill "+r.State, "meter", serial, "refill", id, "amount", amount.MillsString(),
+						"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString(),
+						"decline", declineCode(r.Decline))
+				}
 				return touchMeter(ctx, tx, serial, now)
-			}
-			a, err := getAccount(ctx, tx, m.Account)
-			if err != nil {
-				return err
-			}
-			r := Refill{ID: id, Meter: serial, Account: a.Number, Amount: amount, Registers: &regs, Created: now}
-			d, decline := decide(a, m.MinRefill, m.MaxRefill, amount)
-			if decline != nil {
-				r.State, r.Decline, r.Resolved = funds.DCDeclined, decline, now
-			} else {
-				r.State, r.FromPrepaid, r.FromCredit = funds.DCReserved, d.fromPrepaid, d.fromCredit
-				a.Prepaid -= d.fromPrepaid
-				a.CreditUsed += d.fromCredit
-				if a.Reserved, err = a.Reserved.Add(amount); err != nil {
-					return err
-				}
-			}
-			if err := insertRefill(ctx, tx, r); err != nil {
-				return err
-			}
-			if decline == nil {
-				if err := putAccount(ctx, tx, a); err != nil {
-					return err
-				}
-				if err := assertAccount(ctx, tx, a.Number); err != nil {
-					return err
-				}
-			}
-			ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
-			logged = func() {
-				s.log.Info("refill "+r.State, "meter", serial, "refill", id, "amount", amount.MillsString(),
-					"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString(),
-					"decline", declineCode(r.Decline))
-			}
-			return touchMeter(ctx, tx, serial, now)
+			})
 		})
 	}
 	if err != nil {
@@ -239,19 +231,24 @@ func (s *SQLiteStore) Refill(ctx context.Context, serial, id string) (funds.Refi
 }
 
 // Balance implements Store.Balance.
-func (s *SQLiteStore) Balance(ctx context.Context, serial string) (funds.AccountBalance, error) {
+func (s *SQLiteStore) Balance(ctx context.Context, serial string, rep funds.Report, reportAt time.Time) (funds.AccountBalance, error) {
 	var bal funds.AccountBalance
-	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		m, err := getMeter(ctx, tx, serial)
-		if err != nil {
-			return err
-		}
-		a, err := getAccount(ctx, tx, m.Account)
-		if err != nil {
-			return err
-		}
-		bal = balanceOf(a, m.MinRefill, m.MaxRefill)
-		return touchMeter(ctx, tx, serial, now)
+	err := s.reported(ctx, serial, func() error {
+		return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			m, err := getMeter(ctx, tx, serial)
+			if err != nil {
+				return err
+			}
+			if err := checkReport(ctx, tx, serial, rep, reportAt); err != nil {
+				return err
+			}
+			a, err := getAccount(ctx, tx, m.Account)
+			if err != nil {
+				return err
+			}
+			bal = balanceOf(a, m.MinRefill, m.MaxRefill)
+			return touchMeter(ctx, tx, serial, now)
+		})
 	})
 	if err != nil {
 		return funds.AccountBalance{}, fmt.Errorf("balance inquiry of meter %s: %w", serial, err)
@@ -260,23 +257,37 @@ func (s *SQLiteStore) Balance(ctx context.Context, serial string) (funds.Account
 }
 
 // UploadPostalInfo implements Store.UploadPostalInfo.
-func (s *SQLiteStore) UploadPostalInfo(ctx context.Context, serial string, info funds.PostalInfo) (funds.PostalInfoReceipt, error) {
+func (s *SQLiteStore) UploadPostalInfo(ctx context.Context, serial string, info funds.PostalInfo, reportAt time.Time) (funds.PostalInfoReceipt, error) {
 	var rec funds.PostalInfoReceipt
-	err := validatePostalInfo(info)
+	err := validateReport(info)
 	if err == nil {
-		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-			res, err := tx.ExecContext(ctx, `UPDATE meter SET last_contact = ?, postal_at = ?, postal_available = ?,
+		err = s.reported(ctx, serial, func() error {
+			return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+				var last sql.NullInt64
+				if err := tx.QueryRowContext(ctx, `SELECT audit_seq FROM meter WHERE serial = ?`, serial).Scan(&last); err != nil {
+					return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
+				}
+				if err := checkReport(ctx, tx, serial, info, reportAt); err != nil {
+					return err
+				}
+				if last.Valid && info.AuditSeq <= last.Int64 {
+					// An upload must say something new: a genuine meter audits each upload before sending it.
+					return fmt.Errorf("%w: postal information audit seq %d is not above the last upload's %d",
+						ErrStaleReport, info.AuditSeq, last.Int64)
+				}
+				res, err := tx.ExecContext(ctx, `UPDATE meter SET last_contact = ?, postal_at = ?, postal_available = ?,
 				postal_used = ?, postal_control = ?, postal_pieces = ?, audit_head = ?, audit_seq = ? WHERE serial = ?`,
-				fmtTime(now), fmtTime(now), info.Registers.AvailableMills, info.Registers.UsedMills,
-				info.Registers.ControlMills, info.Registers.Pieces, info.AuditHead, info.AuditSeq, serial)
-			if err != nil {
-				return fmt.Errorf("store postal info: %w", err)
-			}
-			if n, err := res.RowsAffected(); err != nil || n != 1 {
-				return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
-			}
-			rec.ReceivedAt = now
-			return nil
+					fmtTime(now), fmtTime(now), info.Registers.AvailableMills, info.Registers.UsedMills,
+					info.Registers.ControlMills, info.Registers.Pieces, info.AuditHead, info.AuditSeq, serial)
+				if err != nil {
+					return fmt.Errorf("store postal info: %w", err)
+				}
+				if n, err := res.RowsAffected(); err != nil || n != 1 {
+					return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
+				}
+				rec.Time, rec.AuditSeq = now, info.AuditSeq
+				return nil
+			})
 		})
 	}
 	if err != nil {

@@ -54,20 +54,24 @@ func putAccount(ctx context.Context, q queryer, a Account) error {
 	return nil
 }
 
-// meterRow is a meter with its secret, as the store uses it internally.
+// meterRow is a meter as the store uses it internally.
 type meterRow struct {
 	Meter
-	secret []byte
 }
 
 func getMeter(ctx context.Context, q queryer, serial string) (meterRow, error) {
 	var m meterRow
-	var created, contact, postalAt, head sql.NullString
+	var created, contact, postalAt, head, suspect sql.NullString
 	var avail, used, control, pieces, seq sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT serial, account_number, secret, min_refill, max_refill, created,
+	var key []byte
+	err := q.QueryRowContext(ctx, `SELECT serial, account_number, public_key, suspect, min_refill, max_refill, created,
 		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq
-		FROM meter WHERE serial = ?`, serial).Scan(&m.Serial, &m.Account, &m.secret, &m.MinRefill, &m.MaxRefill,
+		FROM meter WHERE serial = ?`, serial).Scan(&m.Serial, &m.Account, &key, &suspect, &m.MinRefill, &m.MaxRefill,
 		&created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq)
+	if key != nil {
+		m.PublicKey = key
+	}
+	m.Suspect = suspect.String
 	if errors.Is(err, sql.ErrNoRows) {
 		return meterRow{}, fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
 	}

@@ -2,6 +2,7 @@ package datacenter
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"time"
@@ -15,13 +16,28 @@ import (
 // commits, and leaves nothing changed when it returns an error. Errors wrap the sentinel errors below so
 // that callers (the HTTP server, the CLI) can tell a refused request from a failure.
 type Store interface {
-	// MeterSecret returns the meter's signing secret, or an error wrapping ErrUnknownMeter.
-	MeterSecret(ctx context.Context, serial string) ([]byte, error)
+	// MeterKey returns the meter's enrolled public key, or an error wrapping ErrUnknownMeter or ErrNotEnrolled.
+	MeterKey(ctx context.Context, serial string) (ed25519.PublicKey, error)
+	// UseNonce records a request's nonce until expires, or returns ErrReplayed if it was seen before.
+	UseNonce(ctx context.Context, serial, nonce string, expires time.Time) error
+	// Enroll sets the meter's public key if token is its unexpired, unused enrollment token (ErrBadToken).
+	Enroll(ctx context.Context, serial, token string, key ed25519.PublicKey) error
+	// IssueEnrollmentToken gives a registered meter a new one-time token (stored hashed), e.g. to re-enroll.
+	IssueEnrollmentToken(ctx context.Context, serial string, ttl time.Duration) (string, error)
+	// ClearSuspect lets a suspect meter refill again after an administrator's review (note says what it found).
+	ClearSuspect(ctx context.Context, serial, note string) error
+	// Suspects lists the meters marked suspect; MeterEvents a meter's (or every meter's, serial "") events.
+	Suspects(ctx context.Context) ([]Meter, error)
+	MeterEvents(ctx context.Context, serial string) ([]MeterEvent, error)
 
+	// Reserve, Balance and UploadPostalInfo check the meter's report first (checkReport): a suspect meter
+	// gets ErrMeterSuspect, a report older than the newest ErrStaleReport, and a report that fails a check
+	// marks the meter suspect. reportAt is the request's signed timestamp.
+	//
 	// Reserve holds amount on the meter's account, or records a decline, under the refill id; the same id
 	// again returns the stored answer (ErrAmountConflict if the amount differs, ErrRefillIDTaken if another
 	// meter owns the id). A voided tombstone answers voided.
-	Reserve(ctx context.Context, serial, id string, amount funds.Amount, regs funds.RegisterReadings) (funds.RefillAnswer, error)
+	Reserve(ctx context.Context, serial, id string, amount funds.Amount, rep funds.Report, reportAt time.Time) (funds.RefillAnswer, error)
 	// Post moves a reserved refill to posted; posted answers again. ErrRefillVoided, ErrRefillDeclined,
 	// ErrUnknownRefill otherwise.
 	Post(ctx context.Context, serial, id string) (funds.RefillAnswer, error)
@@ -31,9 +47,10 @@ type Store interface {
 	// Refill returns the stored answer for the id, or ErrUnknownRefill. It changes nothing.
 	Refill(ctx context.Context, serial, id string) (funds.RefillAnswer, error)
 	// Balance returns the meter's account as the meter may see it and records the contact.
-	Balance(ctx context.Context, serial string) (funds.AccountBalance, error)
-	// UploadPostalInfo stores the meter's registers and audit head and records the contact.
-	UploadPostalInfo(ctx context.Context, serial string, info funds.PostalInfo) (funds.PostalInfoReceipt, error)
+	Balance(ctx context.Context, serial string, rep funds.Report, reportAt time.Time) (funds.AccountBalance, error)
+	// UploadPostalInfo stores the meter's registers and audit head and records the contact; its audit seq
+	// must be above the last upload's.
+	UploadPostalInfo(ctx context.Context, serial string, info funds.PostalInfo, reportAt time.Time) (funds.PostalInfoReceipt, error)
 
 	// CreateAccount opens an empty account (ErrExists if the number is taken).
 	CreateAccount(ctx context.Context, number string, creditLimit funds.Amount) error
@@ -43,14 +60,14 @@ type Store interface {
 	SetCreditLimit(ctx context.Context, number string, limit funds.Amount) error
 	// SetLocked locks (no refills) or unlocks the account.
 	SetLocked(ctx context.Context, number string, locked bool) error
-	// RegisterMeter registers a meter drawing on the account and returns its new 32-byte secret, which is
-	// never shown again.
-	RegisterMeter(ctx context.Context, serial, account string, minRefill, maxRefill funds.Amount) (secret []byte, err error)
+	// RegisterMeter registers a meter drawing on the account and returns its one-time enrollment token
+	// (valid EnrollmentTTL), which is never shown again.
+	RegisterMeter(ctx context.Context, serial, account string, minRefill, maxRefill funds.Amount) (token string, err error)
 	// Account returns the account's figures and all its refills (oldest first).
 	Account(ctx context.Context, number string) (Account, error)
 	// Accounts returns every account's figures (Refills left nil), ordered by number.
 	Accounts(ctx context.Context) ([]Account, error)
-	// Meter returns a registered meter (without its secret).
+	// Meter returns a registered meter.
 	Meter(ctx context.Context, serial string) (Meter, error)
 	// Refills returns every refill of every account (oldest first), for cross-database checks.
 	Refills(ctx context.Context) ([]Refill, error)
@@ -81,9 +98,11 @@ type Account struct {
 // CreditAvailable is the unused part of the credit line.
 func (a Account) CreditAvailable() funds.Amount { return a.CreditLimit - a.CreditUsed }
 
-// Meter is a registered postage meter. Its secret is never returned after registration.
+// Meter is a registered postage meter.
 type Meter struct {
 	Serial       string
+	PublicKey    ed25519.PublicKey // nil until the meter enrolled
+	Suspect      string            // why the meter is suspect; empty if it is not
 	Account      string
 	MinRefill    funds.Amount
 	MaxRefill    funds.Amount
@@ -122,7 +141,20 @@ var (
 	ErrInvalid        = errors.New("invalid input")
 	ErrExists         = errors.New("already exists")
 	ErrInvariant      = errors.New("data center invariant violated")
+	ErrNotEnrolled    = errors.New("meter not enrolled")
+	ErrReplayed       = errors.New("request nonce already used")
+	ErrBadToken       = errors.New("enrollment token unknown, used or expired")
+	ErrMeterSuspect   = errors.New("meter is suspect: refills refused until an administrator clears it")
+	ErrStaleReport    = errors.New("report older than one already received")
 )
+
+// MeterEvent is a stored event of a meter: enrolled, token-issued, suspect, cleared.
+type MeterEvent struct {
+	Serial string
+	At     time.Time
+	Kind   string
+	Detail string
+}
 
 // CodeRefillIDTaken is the 409 error code when a refill id belongs to another meter. funds/protocol.go has
 // no code for it, so the Data Center adds this one.

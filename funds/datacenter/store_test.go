@@ -2,10 +2,13 @@ package datacenter_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,33 +71,52 @@ func TestRefillIsRefusedOnABrokenLedger(t *testing.T) {
 	assert.Equal(t, before, h.figures(acctA), "the refused refill changed nothing")
 }
 
-// TestMigrationFillsTheLedgerFromTheRows opens a database made before the ledger (schema version 1,
-// recreated here by dropping it) and checks the ledger is filled from the rows and kept from then on.
-func TestMigrationFillsTheLedgerFromTheRows(t *testing.T) {
-	h := newHarness(t)
-	posted := newID(t)
-	h.meter(m1).reserve(posted, 100*dollar).answer(t)
-	h.meter(m1).post(posted).answer(t)
-	h.meter(m1).reserve(newID(t), 50*dollar).answer(t)
-	before := h.figures(acctA)
-	h.srv.Close()
-	require.NoError(t, h.store.Close())
-	db, err := sql.Open("sqlite", datacenter.DSN(h.path))
+// TestMigrationFromVersion1 opens a database of the first schema (HMAC secrets, no ledger) and checks
+// that the ledger is filled from the rows, the secrets are gone (the meter must enroll: its HMAC-signed
+// requests are refused), and a new enrollment token lets it in again.
+func TestMigrationFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dc.db")
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", datacenter.DSN(path))
 	require.NoError(t, err)
-	_, err = db.ExecContext(h.ctx, `DROP TRIGGER ledger_account; DROP TRIGGER ledger_deposit; DROP TRIGGER ledger_refill_insert;
-		DROP TRIGGER ledger_refill_update; DROP TABLE account_ledger; PRAGMA user_version = 1;`)
+	_, err = db.ExecContext(ctx, datacenter.SchemaV1+`
+		INSERT INTO account VALUES('12345678', 100000000, 99000000, 0, 0, 500000, 500000, 0, '2026-01-01T00:00:00Z');
+		INSERT INTO deposit(account_number, amount, at) VALUES('12345678', 100000000, '2026-01-01T00:00:00Z');
+		INSERT INTO meter(serial, account_number, secret, min_refill, max_refill, created)
+			VALUES('PM000001', '12345678', randomblob(32), 10000, 5000000, '2026-01-01T00:00:00Z');
+		INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved)
+			VALUES('018f0000-0000-7000-8000-000000000001', 'PM000001', '12345678', 500000, 'posted', 0, 500000, 0, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z'),
+			      ('018f0000-0000-7000-8000-000000000002', 'PM000001', '12345678', 500000, 'reserved', 0, 500000, 0, '2026-01-01T00:00:00Z', NULL);
+		PRAGMA user_version = 1;`)
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
-	st, err := datacenter.OpenSQLite(h.ctx, h.path, datacenter.SQLiteOptions{})
+	st, err := datacenter.OpenSQLite(ctx, path, datacenter.SQLiteOptions{Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
-	h.store = st
-	h.srv = newServerFor(h)
-	h.checkInvariants()
-	assert.Equal(t, before, h.figures(acctA))
-	h.meter(m1).reserve(newID(t), 25*dollar).answer(t)
-	h.checkInvariants()
-	assert.Equal(t, before.Reserved+25*funds.Dollar, h.figures(acctA).Reserved)
+	defer st.Close()
+	require.NoError(t, st.CheckInvariants(ctx))
+	a, err := st.Account(ctx, "12345678")
+	require.NoError(t, err)
+	assert.Equal(t, 500*funds.Dollar, a.Posted)
+	assert.Equal(t, 500*funds.Dollar, a.Reserved)
+
+	_, err = st.MeterKey(ctx, "PM000001")
+	require.ErrorIs(t, err, datacenter.ErrNotEnrolled, "the HMAC secret is gone; the meter must enroll")
+	raw, err := sql.Open("sqlite", datacenter.DSN(path))
+	require.NoError(t, err)
+	defer raw.Close()
+	var cols int
+	require.NoError(t, raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('meter') WHERE name = 'secret'`).Scan(&cols))
+	assert.Zero(t, cols, "no secret column is left")
+
+	token, err := st.IssueEnrollmentToken(ctx, "PM000001", time.Hour)
+	require.NoError(t, err)
+	pub, _, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	require.NoError(t, st.Enroll(ctx, "PM000001", token, pub))
+	got, err := st.MeterKey(ctx, "PM000001")
+	require.NoError(t, err)
+	assert.Equal(t, pub, got)
 }
 
 // The schema itself refuses what would break the ledger, even for a writer that bypasses the code.

@@ -1,0 +1,4 @@
+package datacenter
+
+// SchemaV1 is the first schema, for migration tests.
+const SchemaV1 = schema

@@ -1,0 +1,327 @@
+package datacenter
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"postmeter/funds"
+)
+
+// trustSchema (version 3) replaces each meter's HMAC secret by its Ed25519 public key, which the meter
+// makes itself and sends once with a one-time enrollment token (stored hashed, expiring); keeps the
+// nonces of the signature window; keeps the highest report of each meter (registers and audit head) so
+// a rolled-back vault is caught; and marks a meter suspect, with an event log, when a report fails.
+const trustSchema = `
+ALTER TABLE meter DROP COLUMN secret;
+ALTER TABLE meter ADD COLUMN public_key BLOB CHECK(public_key IS NULL OR length(public_key) = 32);
+ALTER TABLE meter ADD COLUMN token_hash BLOB CHECK(token_hash IS NULL OR length(token_hash) = 32);
+ALTER TABLE meter ADD COLUMN token_expires TEXT;
+ALTER TABLE meter ADD COLUMN suspect TEXT;
+ALTER TABLE meter ADD COLUMN high_used INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE meter ADD COLUMN high_pieces INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE meter ADD COLUMN high_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE meter ADD COLUMN high_head TEXT NOT NULL DEFAULT '';
+ALTER TABLE meter ADD COLUMN last_report_ms INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE nonce(
+  serial     TEXT NOT NULL,
+  nonce      TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  PRIMARY KEY(serial, nonce)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX nonce_expiry ON nonce(expires_ms);
+CREATE TABLE meter_event(
+  seq    INTEGER PRIMARY KEY,
+  serial TEXT NOT NULL REFERENCES meter(serial),
+  at     TEXT NOT NULL,
+  kind   TEXT NOT NULL,
+  detail TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER meter_event_no_update BEFORE UPDATE ON meter_event BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER meter_event_no_delete BEFORE DELETE ON meter_event BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+`
+
+// EnrollmentTTL is how long an enrollment token may be used.
+const EnrollmentTTL = 7 * 24 * time.Hour
+
+// MeterKey implements Store.MeterKey.
+func (s *SQLiteStore) MeterKey(ctx context.Context, serial string) (ed25519.PublicKey, error) {
+	var key []byte
+	err := s.db.QueryRowContext(ctx, `SELECT public_key FROM meter WHERE serial = ?`, serial).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read key of meter %q: %w", serial, err)
+	}
+	if key == nil {
+		return nil, fmt.Errorf("meter %q: %w", serial, ErrNotEnrolled)
+	}
+	return ed25519.PublicKey(key), nil
+}
+
+// UseNonce implements Store.UseNonce. Expired nonces are dropped in the same transaction, so the table
+// holds at most the signature window's worth.
+func (s *SQLiteStore) UseNonce(ctx context.Context, serial, nonce string, expires time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM nonce WHERE expires_ms < ?`, now.UnixMilli()); err != nil {
+			return fmt.Errorf("drop expired nonces: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO nonce(serial, nonce, expires_ms) VALUES(?, ?, ?)
+			ON CONFLICT DO NOTHING`, serial, nonce, expires.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("store nonce: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return ErrReplayed
+		}
+		return nil
+	})
+}
+
+// IssueEnrollmentToken implements Store.IssueEnrollmentToken.
+func (s *SQLiteStore) IssueEnrollmentToken(ctx context.Context, serial string, ttl time.Duration) (string, error) {
+	token, hash := newToken()
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		res, err := tx.ExecContext(ctx, `UPDATE meter SET token_hash = ?, token_expires = ? WHERE serial = ?`,
+			hash, fmtTime(now.Add(ttl)), serial)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
+		}
+		return addEvent(ctx, tx, serial, now, "token-issued", "enrollment token valid until "+fmtTime(now.Add(ttl)))
+	})
+	if err != nil {
+		return "", fmt.Errorf("enrollment token for meter %s: %w", serial, err)
+	}
+	return token, nil
+}
+
+func newToken() (token string, hash []byte) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	token = hex.EncodeToString(b)
+	h := sha256.Sum256([]byte(token))
+	return token, h[:]
+}
+
+// Enroll implements Store.Enroll: the token is checked in constant time, used once, and must not have
+// expired; any failure is the same ErrBadToken, so a caller learns nothing about serials or tokens.
+func (s *SQLiteStore) Enroll(ctx context.Context, serial, token string, key ed25519.PublicKey) error {
+	if len(key) != ed25519.PublicKeySize {
+		return invalidf("public_key must be %d bytes of hex", ed25519.PublicKeySize)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		var hash []byte
+		var expires sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT token_hash, token_expires FROM meter WHERE serial = ?`, serial).
+			Scan(&hash, &expires)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrBadToken
+		}
+		if err != nil {
+			return err
+		}
+		got := sha256.Sum256([]byte(token))
+		until, perr := parseTime("meter.token_expires", expires)
+		if hash == nil || perr != nil || subtle.ConstantTimeCompare(hash, got[:]) != 1 || !now.Before(until) {
+			return ErrBadToken
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE meter SET public_key = ?, token_hash = NULL, token_expires = NULL
+			WHERE serial = ?`, []byte(key), serial); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, serial, now, "enrolled", "public key "+hex.EncodeToString(key))
+	})
+}
+
+func addEvent(ctx context.Context, q queryer, serial string, now time.Time, kind, detail string) error {
+	if _, err := q.ExecContext(ctx, `INSERT INTO meter_event(serial, at, kind, detail) VALUES(?, ?, ?, ?)`,
+		serial, fmtTime(now), kind, detail); err != nil {
+		return fmt.Errorf("record %s event of meter %q: %w", kind, serial, err)
+	}
+	return nil
+}
+
+// suspectError is a report that failed a check; the caller marks the meter suspect after its
+// transaction rolled back, then refuses the request with ErrMeterSuspect.
+type suspectError struct{ reason string }
+
+func (e *suspectError) Error() string { return "meter report failed a check: " + e.reason }
+
+// checkReport compares a meter's report with what the Data Center knows, inside the request's
+// transaction, and keeps it as the newest. reportAt is the request's signed timestamp: a report older
+// than the newest is stale (a request that crossed a newer one), not evidence.
+func checkReport(ctx context.Context, tx *sql.Tx, serial string, rep funds.Report, reportAt time.Time) error {
+	if err := validateReport(rep); err != nil {
+		return err
+	}
+	var suspect sql.NullString
+	var highUsed, highPieces, highSeq, lastMs int64
+	var highHead string
+	if err := tx.QueryRowContext(ctx, `SELECT suspect, high_used, high_pieces, high_seq, high_head, last_report_ms
+		FROM meter WHERE serial = ?`, serial).Scan(&suspect, &highUsed, &highPieces, &highSeq, &highHead, &lastMs); err != nil {
+		return fmt.Errorf("read meter %q: %w", serial, err)
+	}
+	if suspect.Valid {
+		return ErrMeterSuspect
+	}
+	if reportAt.UnixMilli() < lastMs {
+		return ErrStaleReport
+	}
+	var posted, reserved int64
+	if err := tx.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN state = 'posted' THEN amount END), 0),
+		COALESCE(SUM(CASE WHEN state = 'reserved' THEN amount END), 0)
+		FROM refill WHERE meter_serial = ?`, serial).Scan(&posted, &reserved); err != nil {
+		return fmt.Errorf("sum refills of meter %q: %w", serial, err)
+	}
+	r := rep.Registers
+	mills := func(m int64) string { return funds.Amount(m).MillsString() }
+	var reason string
+	switch {
+	case r.UsedMills < highUsed:
+		reason = fmt.Sprintf("used register went down from %s to %s", mills(highUsed), mills(r.UsedMills))
+	case r.Pieces < highPieces:
+		reason = fmt.Sprintf("piece count went down from %d to %d", highPieces, r.Pieces)
+	case rep.AuditSeq < highSeq:
+		reason = fmt.Sprintf("audit sequence went down from %d to %d", highSeq, rep.AuditSeq)
+	case rep.AuditSeq == highSeq && rep.AuditHead != highHead:
+		reason = fmt.Sprintf("audit entry %d changed: head %s, earlier %s", highSeq, rep.AuditHead, highHead)
+	case r.ControlMills < posted:
+		reason = fmt.Sprintf("control %s is below the %s posted to this meter", mills(r.ControlMills), mills(posted))
+	case r.ControlMills > posted+reserved:
+		reason = fmt.Sprintf("control %s is above the %s posted and %s reserved for this meter: postage this Data Center never granted",
+			mills(r.ControlMills), mills(posted), mills(reserved))
+	}
+	if reason != "" {
+		return &suspectError{reason}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE meter SET high_used = ?, high_pieces = ?, high_seq = ?, high_head = ?,
+		last_report_ms = ? WHERE serial = ?`, r.UsedMills, r.Pieces, rep.AuditSeq, rep.AuditHead, reportAt.UnixMilli(), serial)
+	return err
+}
+
+// reported runs fn, a transaction that checks a report, and marks the meter suspect if the report failed.
+func (s *SQLiteStore) reported(ctx context.Context, serial string, fn func() error) error {
+	err := fn()
+	var se *suspectError
+	if !errors.As(err, &se) {
+		return err
+	}
+	if merr := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE meter SET suspect = ? WHERE serial = ? AND suspect IS NULL`, se.reason, serial); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, serial, now, "suspect", se.reason)
+	}); merr != nil {
+		return errors.Join(err, merr)
+	}
+	s.log.Error("meter marked suspect: refills refused until an administrator clears it", "meter", serial, "reason", se.reason)
+	return fmt.Errorf("%w: %s", ErrMeterSuspect, se.reason)
+}
+
+// ClearSuspect implements Store.ClearSuspect. The meter's highest report is forgotten too: the next
+// report becomes the new reference, and the refill checks (posted <= control <= posted + reserved) still apply.
+func (s *SQLiteStore) ClearSuspect(ctx context.Context, serial, note string) error {
+	if note == "" {
+		return invalidf("say why the meter is cleared (what the review found)")
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		res, err := tx.ExecContext(ctx, `UPDATE meter SET suspect = NULL, high_used = 0, high_pieces = 0, high_seq = 0,
+			high_head = '', last_report_ms = 0 WHERE serial = ?`, serial)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
+		}
+		return addEvent(ctx, tx, serial, now, "cleared", note)
+	})
+	if err != nil {
+		return fmt.Errorf("clear meter %s: %w", serial, err)
+	}
+	s.log.Warn("meter cleared by an administrator", "meter", serial, "note", note)
+	return nil
+}
+
+// MeterEvents implements Store.MeterEvents.
+func (s *SQLiteStore) MeterEvents(ctx context.Context, serial string) ([]MeterEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT serial, at, kind, detail FROM meter_event
+		WHERE ? = '' OR serial = ? ORDER BY seq`, serial, serial)
+	if err != nil {
+		return nil, fmt.Errorf("read meter events: %w", err)
+	}
+	defer rows.Close()
+	var out []MeterEvent
+	for rows.Next() {
+		var e MeterEvent
+		var at sql.NullString
+		if err := rows.Scan(&e.Serial, &at, &e.Kind, &e.Detail); err != nil {
+			return nil, fmt.Errorf("read meter events: %w", err)
+		}
+		if e.At, err = parseTime("meter_event.at", at); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Suspects implements Store.Suspects.
+func (s *SQLiteStore) Suspects(ctx context.Context) ([]Meter, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT serial FROM meter WHERE suspect IS NOT NULL ORDER BY serial`)
+	if err != nil {
+		return nil, fmt.Errorf("list suspect meters: %w", err)
+	}
+	var serials []string
+	for rows.Next() {
+		var serial string
+		if err := rows.Scan(&serial); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		serials = append(serials, serial)
+	}
+	rows.Close()
+	out := make([]Meter, 0, len(serials))
+	for _, serial := range serials {
+		m, err := s.Meter(ctx, serial)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// validateReport refuses a report no genuine meter sends: negative or inconsistent registers, no audit
+// entry, a head that is not a hex SHA-256.
+func validateReport(rep funds.Report) error {
+	if err := validatePostalInfo(rep); err != nil {
+		return err
+	}
+	r := rep.Registers
+	if r.AvailableMills > funds.MaxRegisterMills || r.UsedMills > funds.MaxRegisterMills || r.ControlMills != r.AvailableMills+r.UsedMills {
+		return invalidf("registers: available %d + used %d must equal control %d, each at most %d mills",
+			r.AvailableMills, r.UsedMills, r.ControlMills, funds.MaxRegisterMills)
+	}
+	if rep.AuditSeq < 1 {
+		return invalidf("audit_seq is %d; a meter's audit log starts at 1", rep.AuditSeq)
+	}
+	if h, err := hex.DecodeString(rep.AuditHead); err != nil || len(h) != sha256.Size {
+		return invalidf("audit_head must be %d hex digits", 2*sha256.Size)
+	}
+	return nil
+}
