@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -114,18 +113,12 @@ func cmdRegisterMeter(ctx context.Context, e *env, args []string) int {
 		return st
 	}
 	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
-		secret, err := st.RegisterMeter(ctx, *serial, *account, minRefill.v, maxRefill.v)
+		token, err := st.RegisterMeter(ctx, *serial, *account, minRefill.v, maxRefill.v)
 		if err != nil {
 			return err
 		}
-		printMeter(e, *serial, *account, secret)
-		return nil
+		return printEnrollment(e, *f.db, *serial, *account, token)
 	})
-}
-
-func printMeter(e *env, serial, account string, secret []byte) {
-	fmt.Fprintf(e.stdout, "serial:  %s\naccount: %s\nsecret:  %s\n", serial, account, hex.EncodeToString(secret))
-	fmt.Fprintln(e.stdout, "Configure the meter with this secret now; it is not shown again.")
 }
 
 func cmdShowAccount(ctx context.Context, e *env, args []string) int {
@@ -203,7 +196,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) int {
 			return err
 		}
 		fmt.Fprintln(e.stdout, "all accounts balance")
-		return nil
+		return reportSuspects(ctx, e, st)
 	})
 }
 
@@ -232,12 +225,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) int {
 		default:
 			return err
 		}
-		secret, err := st.RegisterMeter(ctx, demoSerial, demoAccount, 10*funds.Dollar, 5000*funds.Dollar)
+		token, err := st.RegisterMeter(ctx, demoSerial, demoAccount, 10*funds.Dollar, 5000*funds.Dollar)
 		switch {
 		case err == nil:
-			printMeter(e, demoSerial, demoAccount, secret)
+			return printEnrollment(e, *f.db, demoSerial, demoAccount, token)
 		case errors.Is(err, datacenter.ErrExists):
-			fmt.Fprintf(e.stdout, "demo meter %s already registered (its secret was shown at registration)\n", demoSerial)
+			fmt.Fprintf(e.stdout, "demo meter %s already registered; `datacenter enroll-token -serial %s` gives it a new enrollment token\n", demoSerial, demoSerial)
 		default:
 			return err
 		}

@@ -60,9 +60,13 @@ func commands() []command {
 		{"lock", "lock an account (no refills)", cmdLock(true)},
 		{"unlock", "unlock an account", cmdLock(false)},
 		{"set-credit-limit", "change an account's credit line", cmdSetCreditLimit},
-		{"register-meter", "register a meter and print its secret", cmdRegisterMeter},
+		{"register-meter", "register a meter and print its one-time enrollment token", cmdRegisterMeter},
+		{"enroll-token", "give a registered meter a new enrollment token (a replaced or re-installed meter)", cmdEnrollToken},
+		{"clear-suspect", "let a suspect meter refill again after review", cmdClearSuspect},
+		{"events", "show meters' events (enrolled, suspect, cleared)", cmdEvents},
+		{"public-key", "print the Data Center's public key, which meters pin", cmdPublicKey},
 		{"show-account", "show an account and its refills", cmdShowAccount},
-		{"check", "check every account's invariant", cmdCheck},
+		{"check", "check every account's invariant and list suspect meters", cmdCheck},
 		{"demo", "create the demo account and meter if missing", cmdDemo},
 	}
 }
@@ -209,7 +213,11 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		if *cert != "" {
 			scheme = "https"
 		}
-		srv := datacenter.NewServer(st, datacenter.Options{Logger: e.log})
+		dcKey, err := datacenter.LoadOrCreateKey(keyPath(*f.db))
+		if err != nil {
+			return err
+		}
+		srv := datacenter.NewServer(st, datacenter.Options{Logger: e.log, Key: dcKey})
 		return datacenter.ListenAndServe(ctx, srv, datacenter.ServeConfig{
 			Addr: *listen, TLSCertFile: *cert, TLSKeyFile: *key, Logger: e.log,
 			Ready: func(addr net.Addr) { fmt.Fprintf(e.stdout, "listening on %s://%s\n", scheme, addr) },

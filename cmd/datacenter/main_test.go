@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
+	"crypto/ed25519"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -41,22 +43,36 @@ func TestCLIAccountLifecycle(t *testing.T) {
 
 	r = runCLI("register-meter", "-db", db, "-serial", "PM123456", "-account", "12345678", "-min", "10.00", "-max", "5000")
 	require.Equal(t, 0, r.code, r.stderr)
-	m := regexp.MustCompile(`secret:\s+([0-9a-f]{64})\n`).FindStringSubmatch(r.stdout)
-	require.NotNil(t, m, "the secret is printed as 64 hex digits: %s", r.stdout)
-	assert.Contains(t, r.stdout, "serial:  PM123456")
+	m := regexp.MustCompile(`enrollment token:\s+([0-9a-f]{32})\n`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, m, "the token is printed as 32 hex digits: %s", r.stdout)
+	k := regexp.MustCompile(`data center key:\s+([0-9a-f]{64})\n`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, k, "the Data Center key is printed as 64 hex digits: %s", r.stdout)
+	assert.Contains(t, r.stdout, "serial:               PM123456")
+	pk := runCLI("public-key", "-db", db)
+	require.Equal(t, 0, pk.code, pk.stderr)
+	assert.Equal(t, k[1]+"\n", pk.stdout, "the printed key is the Data Center's own")
+	st, err := os.Stat(datacenter.KeyFileFor(db))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the Data Center key is private")
+	st, err = os.Stat(db)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the database is private")
 
-	// The printed secret is the meter's: the store authenticates a request signed with it.
-	secret, err := hex.DecodeString(m[1])
-	require.NoError(t, err)
+	// The printed token enrolls the meter once; the store then knows only its public key.
 	ctx := context.Background()
-	st, err := datacenter.OpenSQLite(ctx, db, datacenter.SQLiteOptions{})
+	store, err := datacenter.OpenSQLite(ctx, db, datacenter.SQLiteOptions{})
 	require.NoError(t, err)
-	stored, err := st.MeterSecret(ctx, "PM123456")
+	pub, _, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
-	assert.Equal(t, secret, stored)
-	_, err = st.Reserve(ctx, "PM123456", uuid.Must(uuid.NewV7()).String(), 1200*funds.Dollar, funds.RegisterReadings{})
+	require.NoError(t, store.Enroll(ctx, "PM123456", m[1], pub))
+	require.ErrorIs(t, store.Enroll(ctx, "PM123456", m[1], pub), datacenter.ErrBadToken, "a token works once")
+	stored, err := store.MeterKey(ctx, "PM123456")
 	require.NoError(t, err)
-	require.NoError(t, st.Close())
+	assert.Equal(t, pub, stored)
+	rep := funds.Report{AuditSeq: 1, AuditHead: strings.Repeat("0", 64)}
+	_, err = store.Reserve(ctx, "PM123456", uuid.Must(uuid.NewV7()).String(), 1200*funds.Dollar, rep, time.Now())
+	require.NoError(t, err)
+	require.NoError(t, store.Close())
 
 	r = runCLI("lock", "-db", db, "-number", "12345678")
 	require.Equal(t, 0, r.code, r.stderr)
@@ -116,7 +132,7 @@ func TestCLIDemoIsIdempotent(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "dc.db")
 	r := runCLI("demo", "-db", db)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "secret:")
+	assert.Contains(t, r.stdout, "enrollment token:")
 	r = runCLI("demo", "-db", db)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "already exists")

@@ -171,6 +171,9 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLiteSt
 		return nil, fmt.Errorf("open data center database %q: %w", path,
 			invalidf("the path must be a file name without '?', '#' or '%%'"))
 	}
+	if err := funds.CreatePrivateFile(path); err != nil {
+		return nil, fmt.Errorf("open data center database: %w", err)
+	}
 	db, err := sql.Open("sqlite", DSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open data center database %s: %w", path, err)
