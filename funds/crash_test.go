@@ -32,7 +32,7 @@ const (
 	envRole   = "REFILL_CRASH_ROLE"   // "dc" or "meter" in a child process
 	envDB     = "REFILL_CRASH_DB"     // the child's database file
 	envAddr   = "REFILL_CRASH_ADDR"   // the Data Center's address
-	envSecret = "REFILL_CRASH_SECRET" // the meter's secret, hex
+	envKeys   = "REFILL_CRASH_KEYS"   // the meter's key folder
 	envSeed   = "REFILL_CRASH_SEED"   // the meter's random seed
 	envBug    = "REFILL_CRASH_BUG"    // a planted bug (funds.Bug*) the harness must catch
 	envRounds = "REFILL_CRASH_ROUNDS" // raises the number of rounds
@@ -100,7 +100,6 @@ type crashHarness struct {
 	rng      *rand.Rand
 	bug      string
 	addr     string
-	secret   string
 	dc       *exec.Cmd
 	dcKills  int
 	mtrKills int
@@ -132,12 +131,15 @@ func newCrashHarness(t *testing.T, seed uint64, bug string) *crashHarness {
 	}
 	must(t, store.CreateAccount(ctx, crashAccount, 10_000*funds.Dollar))
 	must(t, store.Deposit(ctx, crashAccount, 1_000_000*funds.Dollar))
-	secret, err := store.RegisterMeter(ctx, crashSerial, crashAccount, funds.Dollar, 5000*funds.Dollar)
-	if err != nil {
+	if _, err := store.RegisterMeter(ctx, crashSerial, crashAccount, funds.Dollar, 5000*funds.Dollar); err != nil {
 		t.Fatal(err)
 	}
+	dcKey, err := datacenter.LoadOrCreateKey(datacenter.KeyFileFor(h.dcPath()))
+	must(t, err)
+	keys, err := funds.OpenFileKeys(h.keysDir())
+	must(t, err)
+	must(t, datacenter.EnrollLocal(ctx, store, dcKey, crashSerial, keys))
 	must(t, store.Close())
-	h.secret = fmt.Sprintf("%x", secret)
 	h.startDC()
 	t.Cleanup(h.stopDC)
 	return h
@@ -145,11 +147,12 @@ func newCrashHarness(t *testing.T, seed uint64, bug string) *crashHarness {
 
 func (h *crashHarness) dcPath() string    { return filepath.Join(h.dir, "datacenter.db") }
 func (h *crashHarness) meterPath() string { return filepath.Join(h.dir, "meter.db") }
+func (h *crashHarness) keysDir() string   { return filepath.Join(h.dir, "keys") }
 
 // child starts this test binary in a role; only TestMain looks at the role, so no test runs in it.
 func (h *crashHarness) child(role string, extra ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envRole+"="+role, envAddr+"="+h.addr, envSecret+"="+h.secret, envBug+"="+h.bug)
+	cmd.Env = append(os.Environ(), envRole+"="+role, envAddr+"="+h.addr, envKeys+"="+h.keysDir(), envBug+"="+h.bug)
 	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stderr = io.Discard
 	return cmd
@@ -233,25 +236,22 @@ func (h *crashHarness) run(rounds int) crashResult {
 func (h *crashHarness) settle() []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	v, err := funds.OpenVault(ctx, h.meterPath(), funds.VaultOptions{})
+	keys, err := funds.OpenFileKeys(h.keysDir())
+	must(h.t, err)
+	v, err := funds.OpenVault(ctx, h.meterPath(), funds.VaultOptions{Keys: keys, Serial: crashSerial})
 	if err != nil {
 		return []string{fmt.Sprintf("meter vault does not open after the crashes: %v", err)}
 	}
 	defer v.Close()
-	r := &funds.Refiller{Vault: v, DC: h.client(http.DefaultTransport), Log: quietLog(),
+	client := funds.NewDataCenterClient("http://"+h.addr, crashSerial, keys)
+	client.HTTP = &http.Client{Timeout: 2 * time.Second}
+	client.Reports = v.Report
+	r := &funds.Refiller{Vault: v, DC: client, Log: quietLog(),
 		Retry: funds.RetryPolicy{Attempts: 20, Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond}}
 	if err := r.Reconcile(ctx); err != nil {
 		return []string{fmt.Sprintf("fault-free reconcile failed: %v", err)}
 	}
 	return nil
-}
-
-func (h *crashHarness) client(rt http.RoundTripper) *funds.DataCenterClient {
-	var secret []byte
-	fmt.Sscanf(h.secret, "%x", &secret)
-	c := funds.NewDataCenterClient("http://"+h.addr, crashSerial, secret)
-	c.HTTP = &http.Client{Transport: rt, Timeout: 2 * time.Second}
-	return c
 }
 
 // check reads both databases at rest and compares them refill by refill.
@@ -290,7 +290,9 @@ func (h *crashHarness) check(res *crashResult) {
 	}
 	must(h.t, rows.Err())
 	rows.Close()
-	if v, err := funds.OpenVault(ctx, h.meterPath(), funds.VaultOptions{}); err != nil {
+	keys, err := funds.OpenFileKeys(h.keysDir())
+	must(h.t, err)
+	if v, err := funds.OpenVault(ctx, h.meterPath(), funds.VaultOptions{Keys: keys, Serial: crashSerial}); err != nil {
 		fail("meter vault: %v", err)
 	} else {
 		v.Close()
@@ -304,6 +306,11 @@ func (h *crashHarness) check(res *crashResult) {
 	defer store.Close()
 	if err := store.CheckInvariants(ctx); err != nil {
 		fail("data center: %v", err)
+	}
+	if suspects, err := store.Suspects(ctx); err != nil {
+		h.t.Fatal(err)
+	} else if len(suspects) > 0 {
+		fail("data center marked the meter suspect: %s", suspects[0].Suspect)
 	}
 	dcRefills, err := store.Refills(ctx)
 	if err != nil {
@@ -373,8 +380,13 @@ func runCrashDC() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	key, err := datacenter.LoadOrCreateKey(datacenter.KeyFileFor(os.Getenv(envDB)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	fmt.Printf("listening %s\n", ln.Addr())
-	srv := datacenter.NewServer(store, datacenter.Options{Logger: quietLog()})
+	srv := datacenter.NewServer(store, datacenter.Options{Logger: quietLog(), Key: key})
 	if err := datacenter.Serve(ctx, ln, srv, datacenter.ServeConfig{Logger: quietLog()}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -388,24 +400,23 @@ func runCrashMeter() int {
 	ctx := context.Background()
 	seed, _ := strconv.ParseUint(os.Getenv(envSeed), 10, 64)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	switch bug := os.Getenv(envBug); bug {
-	case funds.BugSplitApply:
-		funds.SetPlantedBug(bug, func() { time.Sleep(5 * time.Millisecond) })
-	default:
-		funds.SetPlantedBug(bug, nil)
-	}
-	v, err := funds.OpenVault(ctx, os.Getenv(envDB), funds.VaultOptions{})
+	keys, err := funds.OpenFileKeys(os.Getenv(envKeys))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	var secret []byte
-	fmt.Sscanf(os.Getenv(envSecret), "%x", &secret)
-	client := funds.NewDataCenterClient("http://"+os.Getenv(envAddr), crashSerial, secret)
+	v, err := funds.OpenVault(ctx, os.Getenv(envDB), funds.VaultOptions{Keys: keys, Serial: crashSerial})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	client := funds.NewDataCenterClient("http://"+os.Getenv(envAddr), crashSerial, keys)
 	client.HTTP = &http.Client{Timeout: 2 * time.Second,
 		Transport: &lossyTransport{base: http.DefaultTransport, rng: rand.New(rand.NewPCG(seed, 2)), p: 0.1}}
+	client.Reports = v.Report
 	r := &funds.Refiller{Vault: v, DC: client, Log: quietLog(),
 		Retry: funds.RetryPolicy{Attempts: 4, Initial: 2 * time.Millisecond, Max: 20 * time.Millisecond}}
+	funds.PlantBug(r, os.Getenv(envBug))
 	if _, err := v.SpoilUnconfirmedPieces(ctx, "meter restarted before the print was confirmed"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -2,9 +2,12 @@ package funds
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // fakeDC is an in-memory Data Center for unit tests of the refill client (the real one, with SQLite and
@@ -54,11 +57,29 @@ func (d *fakeDC) call(op string, fn func() (RefillAnswer, error)) (RefillAnswer,
 
 func (d *fakeDC) answer(id string) RefillAnswer {
 	r := d.refills[id]
-	return RefillAnswer{ID: id, State: r.state, AmountMills: r.amount.Mills(), Decline: r.dec,
-		Account: &AccountBalance{PrepaidMills: d.prepaid.Mills()}}
+	ans := RefillAnswer{Serial: testSerial, Time: time.Now().UTC(), ID: id, State: r.state, AmountMills: r.amount.Mills(),
+		Decline: r.dec, Account: &AccountBalance{PrepaidMills: d.prepaid.Mills()}}
+	ans.Proof = testSign(ans)
+	return ans
 }
 
-func (d *fakeDC) Reserve(_ context.Context, id string, amount Amount, _ RegisterReadings) (RefillAnswer, error) {
+// testSerial is the meter the fake Data Center answers; testDCKey signs its answers (testKeys pins it).
+const testSerial = "PM000001"
+
+var testDCKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+
+// testSign signs v as the Data Center would answer it with 200 to a request with a fresh nonce.
+func testSign(v any) SignedAnswer {
+	body, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	a := SignedAnswer{Serial: testSerial, Nonce: NewNonce(), Status: 200, Body: body}
+	a.Signature = ed25519.Sign(testDCKey, a.Message())
+	return a
+}
+
+func (d *fakeDC) Reserve(_ context.Context, id string, amount Amount) (RefillAnswer, error) {
 	return d.call("reserve", func() (RefillAnswer, error) {
 		if r, ok := d.refills[id]; ok {
 			if r.state != DCVoided && r.amount != amount {
@@ -117,11 +138,15 @@ func (d *fakeDC) Void(_ context.Context, id string) (RefillAnswer, error) {
 func (d *fakeDC) Account(context.Context) (AccountBalance, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return AccountBalance{PrepaidMills: d.prepaid.Mills(), Locked: d.locked}, nil
+	bal := AccountBalance{Serial: testSerial, Time: time.Now().UTC(), PrepaidMills: d.prepaid.Mills(), Locked: d.locked}
+	bal.Proof = testSign(bal)
+	return bal, nil
 }
 
-func (d *fakeDC) UploadPostalInfo(context.Context, PostalInfo) (PostalInfoReceipt, error) {
-	return PostalInfoReceipt{}, nil
+func (d *fakeDC) UploadPostalInfo(context.Context) (PostalInfoReceipt, error) {
+	rec := PostalInfoReceipt{Serial: testSerial, Time: time.Now().UTC()}
+	rec.Proof = testSign(rec)
+	return rec, nil
 }
 
 // check asserts deposits == prepaid + reserved + posted and returns the reserved and posted sums.

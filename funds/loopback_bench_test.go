@@ -2,6 +2,7 @@ package funds_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -25,18 +26,24 @@ func BenchmarkRefillLoopback(b *testing.B) {
 	defer store.Close()
 	must(b, store.CreateAccount(ctx, crashAccount, 0))
 	must(b, store.Deposit(ctx, crashAccount, 1_000_000_000*funds.Dollar))
-	secret, err := store.RegisterMeter(ctx, crashSerial, crashAccount, funds.Mill, 5000*funds.Dollar)
-	if err != nil {
+	if _, err := store.RegisterMeter(ctx, crashSerial, crashAccount, funds.Mill, 5000*funds.Dollar); err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quietLog()}))
+	_, dcKey, err := ed25519.GenerateKey(nil)
+	must(b, err)
+	keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys"))
+	must(b, err)
+	must(b, datacenter.EnrollLocal(ctx, store, dcKey, crashSerial, keys))
+	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quietLog(), Key: dcKey}))
 	defer srv.Close()
-	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{})
+	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: crashSerial})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer v.Close()
-	r := &funds.Refiller{Vault: v, DC: funds.NewDataCenterClient(srv.URL, crashSerial, secret), Log: quietLog()}
+	client := funds.NewDataCenterClient(srv.URL, crashSerial, keys)
+	client.Reports = v.Report
+	r := &funds.Refiller{Vault: v, DC: client, Log: quietLog()}
 
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

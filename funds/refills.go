@@ -76,9 +76,6 @@ func (v *Vault) CreateRefill(ctx context.Context, id string, amount Amount, acto
 // It applies only from requested: for any other state it changes nothing and reports applied=false,
 // which makes a replayed grant harmless.
 func (v *Vault) ApplyRefill(ctx context.Context, id string, grant SignedAnswer) (applied bool, err error) {
-	if plantedBug == BugSplitApply {
-		return v.applyRefillSplit(ctx, id)
-	}
 	err = v.writeTx(ctx, func(tx *sql.Tx) error {
 		r, err := readRefill(ctx, tx, id)
 		if err != nil {

@@ -56,7 +56,9 @@ func (v *Vault) prepare(ctx context.Context) error {
 
 // VaultOptions tunes a vault; the zero value is right for production.
 type VaultOptions struct {
-	Now func() time.Time // the clock stamped on rows; time.Now if nil
+	Now    func() time.Time // the clock stamped on rows; time.Now if nil
+	Keys   Keys             // the meter's keys (required)
+	Serial string           // the meter's serial (required): grants and receipts must name it
 }
 
 // Registers are the PSD registers. Available is the descending register, Used the ascending one,

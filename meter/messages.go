@@ -69,6 +69,11 @@ func Explain(err error) Message {
 		return Message{Title: "Refill pending",
 			Text:    "An earlier refill is still waiting for the Data Center. Try it again or cancel it before starting another.",
 			Actions: []string{ActionTryAgain, ActionCancel}}
+	case errors.Is(err, ErrMeterSuspect), isSuspectRefusal(err):
+		return Message{Title: "Call for service",
+			Text: "The Data Center found that this meter's funds do not match its records, so printing and refills are stopped. " +
+				"Call for service; nothing you can do on the meter will change this.",
+			Actions: []string{ActionOK}}
 	case errors.As(err, &lock):
 		return Message{Title: "Postal inspection required", Text: lock.Error(), Actions: []string{ActionOK}}
 	case errors.As(err, &printFailed):
@@ -109,4 +114,9 @@ func capitalize(s string) string {
 		return s
 	}
 	return string(s[0]-'a'+'A') + s[1:]
+}
+
+func isSuspectRefusal(err error) bool {
+	var api *funds.APIError
+	return errors.As(err, &api) && api.Code == funds.CodeMeterSuspect
 }

@@ -80,7 +80,9 @@ const (
 	keyLowFunds      = "low_funds_warning"
 	keyDefaultRefill = "default_refill"
 	keyLimits        = "refill_limits"
-	keyLastContact   = "last_contact"
+	keyInstalled     = "installed_at" // the inspection clock counts from here until the first signed contact
+	keySuspect       = "suspect"      // why the Data Center refused this meter's registers
+	keyPostalInfo    = "postal_info_sent"
 	keyAccountCodes  = "account_codes"
 	keyLastRefill    = "last_refill"
 )
@@ -113,19 +115,21 @@ func Open(ctx context.Context, cfg Config) (*Meter, error) {
 		cfg.Log = slog.Default()
 	}
 	m := &Meter{cfg: cfg, log: cfg.Log}
-	m.refiller = &funds.Refiller{Vault: cfg.Vault, DC: cfg.DataCenter, Retry: cfg.Retry, Log: cfg.Log}
+	m.refiller = &funds.Refiller{Vault: cfg.Vault, DC: cfg.DataCenter, Retry: cfg.Retry, Log: cfg.Log,
+		OnContact: func(ctx context.Context, proof funds.SignedAnswer) { m.recordContact(ctx, proof) }}
 	if n, err := cfg.Vault.SpoilUnconfirmedPieces(ctx, "the meter stopped before the print was confirmed"); err != nil {
 		return nil, fmt.Errorf("open meter: %w", err)
 	} else if n > 0 {
 		m.log.Warn("pieces spoiled at start-up", "count", n)
 	}
-	if _, ok, err := cfg.Vault.Setting(ctx, keyLastContact); err != nil {
+	if _, ok, err := cfg.Vault.Setting(ctx, keyInstalled); err != nil {
 		return nil, fmt.Errorf("open meter: %w", err)
 	} else if !ok {
 		// A new meter starts its inspection clock when it is installed; whether it reaches its Data
-		// Center is not known until it first tries.
-		if err := m.startInspectionClock(ctx); err != nil {
-			return nil, fmt.Errorf("open meter: %w", err)
+		// Center is not known until it first tries. The setting is audited like every other, so an
+		// edit of it is found by the vault's Verify.
+		if err := cfg.Vault.SetSetting(ctx, keyInstalled, m.Now().UTC().Format(time.RFC3339Nano), "system"); err != nil {
+			return nil, fmt.Errorf("open meter: start the inspection clock: %w", err)
 		}
 	}
 	return m, nil
@@ -214,34 +218,43 @@ func (m *Meter) setJSON(ctx context.Context, key string, v any, actor string) er
 	return m.cfg.Vault.SetSetting(ctx, key, string(b), actor)
 }
 
-// recordContact restarts the inspection clock after a successful Data Center contact.
-func (m *Meter) recordContact(ctx context.Context) error {
+// recordContact keeps a signed contact receipt: the inspection clock counts from the Data Center's time
+// in it, never from anything the meter could set itself.
+func (m *Meter) recordContact(ctx context.Context, proof funds.SignedAnswer) {
+	if _, err := m.cfg.Vault.RecordContact(ctx, proof, "system"); err != nil {
+		m.log.Error("contact receipt refused", "err", err)
+		return
+	}
+	m.markConnected()
+}
+
+// markConnected notes a definite answer from the Data Center.
+func (m *Meter) markConnected() {
 	m.mu.Lock()
 	m.warningCleared = false
 	m.conn = Connection{Known: true, OK: true, At: m.Now()}
 	m.mu.Unlock()
-	return m.startInspectionClock(ctx)
 }
 
-// startInspectionClock makes now the last Data Center contact the inspection clock counts from.
-func (m *Meter) startInspectionClock(ctx context.Context) error {
-	if err := m.cfg.Vault.SetSetting(ctx, keyLastContact, m.Now().UTC().Format(time.RFC3339Nano), "system"); err != nil {
-		return fmt.Errorf("start the inspection clock: %w", err)
-	}
-	return nil
-}
-
-// Inspection reports the inspection clock.
+// Inspection reports the inspection clock: from the newest signed contact receipt, or from the
+// installation before the first contact.
 func (m *Meter) Inspection(ctx context.Context) (InspectionStatus, error) {
-	v, ok, err := m.cfg.Vault.Setting(ctx, keyLastContact)
+	v, ok, err := m.cfg.Vault.Setting(ctx, keyInstalled)
 	if err != nil {
 		return InspectionStatus{}, err
 	}
 	last := m.Now()
 	if ok {
 		if last, err = time.Parse(time.RFC3339Nano, v); err != nil {
-			return InspectionStatus{}, fmt.Errorf("last contact %q: %w", v, err)
+			return InspectionStatus{}, fmt.Errorf("installation time %q: %w", v, err)
 		}
+	}
+	contact, ok, err := m.cfg.Vault.LastContact(ctx)
+	if err != nil {
+		return InspectionStatus{}, err
+	}
+	if ok && contact.After(last) {
+		last = contact
 	}
 	m.mu.Lock()
 	cleared := m.warningCleared

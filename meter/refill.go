@@ -147,6 +147,9 @@ func (m *Meter) Refill(ctx context.Context, s *Session, amount funds.Amount, pro
 	if err := m.require(s, RightRefill); err != nil {
 		return Completion{}, err
 	}
+	if err := m.checkNotSuspect(ctx); err != nil {
+		return Completion{}, err
+	}
 	if err := m.CheckRefillAmount(ctx, amount); err != nil {
 		return Completion{}, err
 	}
@@ -209,21 +212,18 @@ func (m *Meter) finishRefill(ctx context.Context, s *Session, res funds.RefillRe
 	switch {
 	case err == nil:
 	case errors.As(err, &declined):
-		// A decline is a definite answer: the Data Center was reached.
-		if cerr := m.recordContact(ctx); cerr != nil {
-			return Completion{}, errors.Join(err, cerr)
-		}
+		// A decline is a definite answer: the Data Center was reached (its receipt is kept by OnContact).
+		m.markConnected()
 		if declined.Decline.Code == funds.CodeOutOfLimits && declined.Decline.MaxMills > 0 {
 			m.cacheLimits(ctx, &funds.AccountBalance{MinRefillMills: declined.Decline.MinMills, MaxRefillMills: declined.Decline.MaxMills})
 		}
 		return Completion{}, err
 	default:
 		m.noteFailure(err)
+		m.noteRefusal(ctx, err)
 		return Completion{}, err
 	}
-	if err := m.recordContact(ctx); err != nil {
-		return Completion{}, err
-	}
+	m.markConnected()
 	m.cacheLimits(ctx, res.Account)
 	c := Completion{ID: res.ID, At: m.Now(), By: s.User().Name, Before: res.Before, Added: res.Added,
 		After: res.After, Confirmed: res.Confirmed, Account: res.Account}
@@ -252,11 +252,11 @@ func (m *Meter) GetBalance(ctx context.Context, s *Session) (funds.AccountBalanc
 	bal, err := m.cfg.DataCenter.Account(ctx)
 	if err != nil {
 		m.noteFailure(err)
+		m.noteRefusal(ctx, err)
 		return funds.AccountBalance{}, fmt.Errorf("balance inquiry: %w", err)
 	}
-	if err := m.recordContact(ctx); err != nil {
-		return bal, err
-	}
+	m.recordContact(ctx, bal.Proof)
+	m.clearSuspect(ctx)
 	m.cacheLimits(ctx, &bal)
 	m.mu.Lock()
 	m.balance, m.balanceAt = &bal, m.Now()
@@ -272,21 +272,19 @@ func (m *Meter) UploadPostalInfo(ctx context.Context, s *Session) error {
 	if err := m.active(s); err != nil {
 		return err
 	}
-	regs, err := m.Registers(ctx)
-	if err != nil {
+	// Each upload is audited first, so its audit seq is above the last upload's: the Data Center refuses
+	// an upload that says nothing new (a replay).
+	if err := m.cfg.Vault.SetSetting(ctx, keyPostalInfo, m.Now().UTC().Format(time.RFC3339Nano), s.actor()); err != nil {
 		return err
 	}
-	seq, head, err := m.cfg.Vault.AuditHead(ctx)
+	rec, err := m.cfg.DataCenter.UploadPostalInfo(ctx)
 	if err != nil {
-		return err
-	}
-	if _, err := m.cfg.DataCenter.UploadPostalInfo(ctx, funds.PostalInfo{Registers: regs.Readings(), AuditHead: head, AuditSeq: seq}); err != nil {
 		m.noteFailure(err)
+		m.noteRefusal(ctx, err)
 		return fmt.Errorf("upload postal information: %w", err)
 	}
-	if err := m.recordContact(ctx); err != nil {
-		return err
-	}
+	m.recordContact(ctx, rec.Proof)
+	m.clearSuspect(ctx)
 	if err := m.Reconcile(ctx); err != nil {
 		m.log.Warn("after upload", "err", err)
 	}

@@ -2,6 +2,7 @@ package meter
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,24 +48,31 @@ func newRig(t *testing.T) *rig {
 	r := &rig{t: t, ctx: ctx, clock: FixedClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.Local))}
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := datacenter.OpenSQLite(ctx, filepath.Join(dir, "dc.db"), datacenter.SQLiteOptions{Logger: quiet})
+	store, err := datacenter.OpenSQLite(ctx, filepath.Join(dir, "dc.db"), datacenter.SQLiteOptions{Logger: quiet, Now: r.clock.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.CreateAccount(ctx, rigAccount, 500*funds.Dollar))
 	require.NoError(t, store.Deposit(ctx, rigAccount, 1000*funds.Dollar))
-	secret, err := store.RegisterMeter(ctx, rigSerial, rigAccount, 10*funds.Dollar, 5000*funds.Dollar)
+	_, err = store.RegisterMeter(ctx, rigSerial, rigAccount, 10*funds.Dollar, 5000*funds.Dollar)
 	require.NoError(t, err)
+	_, dcKey, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys"))
+	require.NoError(t, err)
+	require.NoError(t, datacenter.EnrollLocal(ctx, store, dcKey, rigSerial, keys))
 	r.store = store
-	r.srv = httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet}))
+	r.srv = httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey, Now: r.clock.Now}))
 	t.Cleanup(r.srv.Close)
 
 	r.link = &SimLink{}
-	client := funds.NewDataCenterClient(r.srv.URL, rigSerial, secret)
+	client := funds.NewDataCenterClient(r.srv.URL, rigSerial, keys)
 	client.HTTP = &http.Client{Transport: r.link, Timeout: 5 * time.Second}
+	client.Now = r.clock.Now
 
-	r.vault, err = funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Now: r.clock.Now})
+	r.vault, err = funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Now: r.clock.Now, Keys: keys, Serial: rigSerial})
 	require.NoError(t, err)
 	t.Cleanup(func() { r.vault.Close() })
+	client.Reports = r.vault.Report
 	r.users, err = OpenUsers(ctx, r.vault, UsersOptions{Now: r.clock.Now, IdleTimeout: time.Hour})
 	require.NoError(t, err)
 	require.NoError(t, r.users.Seed(ctx, []NewUser{

@@ -291,6 +291,9 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	if err := m.active(s); err != nil {
 		return PrintResult{}, err
 	}
+	if err := m.checkNotSuspect(ctx); err != nil {
+		return PrintResult{}, err
+	}
 	insp, err := m.Inspection(ctx)
 	if err != nil {
 		return PrintResult{}, err

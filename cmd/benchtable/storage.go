@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,13 +63,42 @@ func bareCommit(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-// fill credits the vault through a refill that never leaves the meter (requested → applied → confirmed).
-func fill(ctx context.Context, v *funds.Vault, amount funds.Amount) error {
+// benchSerial is the meter of the storage benchmarks.
+const benchSerial = "PM600001"
+
+// openBenchVault opens a vault whose keys trust dcKey, a Data Center key of the benchmark's own, so
+// fill can grant it postage without a Data Center.
+func openBenchVault(ctx context.Context, dir string) (*funds.Vault, ed25519.PrivateKey, error) {
+	_, dcKey, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := keys.PinDataCenter(dcKey.Public().(ed25519.PublicKey)); err != nil {
+		return nil, nil, err
+	}
+	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: benchSerial})
+	return v, dcKey, err
+}
+
+// fill credits the vault through a refill granted by the benchmark's Data Center key, without the
+// network (requested → applied → confirmed).
+func fill(ctx context.Context, v *funds.Vault, dcKey ed25519.PrivateKey, amount funds.Amount) error {
 	id := uuid.Must(uuid.NewV7()).String()
 	if err := v.CreateRefill(ctx, id, amount, "bench"); err != nil {
 		return err
 	}
-	if _, err := v.ApplyRefill(ctx, id); err != nil {
+	body, err := json.Marshal(funds.RefillAnswer{Serial: benchSerial, Time: time.Now().UTC(), ID: id,
+		State: funds.DCReserved, AmountMills: amount.Mills()})
+	if err != nil {
+		return err
+	}
+	grant := funds.SignedAnswer{Serial: benchSerial, Nonce: funds.NewNonce(), Status: 200, Body: body}
+	grant.Signature = ed25519.Sign(dcKey, grant.Message())
+	if _, err := v.ApplyRefill(ctx, id, grant); err != nil {
 		return err
 	}
 	return v.ConfirmRefill(ctx, id)
@@ -93,12 +124,12 @@ func benchDebit(dir string, rounds, perRound int) (debitStats, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return debitStats{}, err
 	}
-	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{})
+	v, dcKey, err := openBenchVault(ctx, dir)
 	if err != nil {
 		return debitStats{}, err
 	}
 	defer v.Close()
-	if err := fill(ctx, v, 1_000_000*funds.Dollar); err != nil {
+	if err := fill(ctx, v, dcKey, 1_000_000*funds.Dollar); err != nil {
 		return debitStats{}, err
 	}
 	db, err := openBare(ctx, filepath.Join(dir, "bare.db"))
@@ -213,6 +244,7 @@ func benchPieces(dir string, window time.Duration, log *slog.Logger) (row, error
 type dataCenter struct {
 	store *datacenter.SQLiteStore
 	srv   *httptest.Server
+	key   ed25519.PrivateKey
 }
 
 func startDataCenter(ctx context.Context, path string, log *slog.Logger) (*dataCenter, error) {
@@ -220,7 +252,24 @@ func startDataCenter(ctx context.Context, path string, log *slog.Logger) (*dataC
 	if err != nil {
 		return nil, err
 	}
-	return &dataCenter{store: store, srv: httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: log}))}, nil
+	key, err := datacenter.LoadOrCreateKey(datacenter.KeyFileFor(path))
+	if err != nil {
+		return nil, errors.Join(err, store.Close())
+	}
+	return &dataCenter{store: store, key: key,
+		srv: httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: log, Key: key}))}, nil
+}
+
+// meter registers a meter and enrolls it with keys kept in dir.
+func (d *dataCenter) meter(ctx context.Context, dir, serial, account string, minRefill funds.Amount) (*funds.FileKeys, error) {
+	if _, err := d.store.RegisterMeter(ctx, serial, account, minRefill, 5000*funds.Dollar); err != nil {
+		return nil, err
+	}
+	keys, err := funds.OpenFileKeys(dir)
+	if err != nil {
+		return nil, err
+	}
+	return keys, datacenter.EnrollLocal(ctx, d.store, d.key, serial, keys)
 }
 
 func (d *dataCenter) Close() error {
@@ -245,16 +294,18 @@ func benchRefill(dir string, n int, bare time.Duration, log *slog.Logger) (row, 
 	if err := errors.Join(dc.store.CreateAccount(ctx, account, 0), dc.store.Deposit(ctx, account, 1_000_000_000*funds.Dollar)); err != nil {
 		return row{}, err
 	}
-	secret, err := dc.store.RegisterMeter(ctx, serial, account, funds.Mill, 5000*funds.Dollar)
+	keys, err := dc.meter(ctx, filepath.Join(dir, "keys"), serial, account, funds.Mill)
 	if err != nil {
 		return row{}, err
 	}
-	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{})
+	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: serial})
 	if err != nil {
 		return row{}, err
 	}
 	defer v.Close()
-	r := &funds.Refiller{Vault: v, DC: funds.NewDataCenterClient(dc.srv.URL, serial, secret), Log: log}
+	client := funds.NewDataCenterClient(dc.srv.URL, serial, keys)
+	client.Reports = v.Report
+	r := &funds.Refiller{Vault: v, DC: client, Log: log}
 	var lat []time.Duration
 	for i := range n + 10 {
 		start := time.Now()
@@ -295,6 +346,7 @@ func benchDataCenter(dir string, meters int, window time.Duration, bare time.Dur
 	transport := &http.Transport{MaxIdleConns: 2 * meters, MaxIdleConnsPerHost: 2 * meters}
 	defer transport.CloseIdleConnections()
 	clients := make([]*funds.DataCenterClient, meters)
+	posted := make([]*int64, meters) // each written only by its meter's goroutine
 	for i := range clients {
 		// Each meter draws on its own customer's account, as at a Data Center serving many customers (an
 		// account's every refill re-sums its history, so one account shared by all would slow down as
@@ -303,12 +355,20 @@ func benchDataCenter(dir string, meters int, window time.Duration, bare time.Dur
 		if err := errors.Join(dc.store.CreateAccount(ctx, account, 0), dc.store.Deposit(ctx, account, 1_000_000_000*funds.Dollar)); err != nil {
 			return row{}, err
 		}
-		secret, err := dc.store.RegisterMeter(ctx, serial, account, funds.Dollar, 5000*funds.Dollar)
+		keys, err := dc.meter(ctx, filepath.Join(dir, "keys-"+serial), serial, account, funds.Dollar)
 		if err != nil {
 			return row{}, err
 		}
-		clients[i] = funds.NewDataCenterClient(dc.srv.URL, serial, secret)
+		clients[i] = funds.NewDataCenterClient(dc.srv.URL, serial, keys)
 		clients[i].HTTP = &http.Client{Transport: transport, Timeout: 30 * time.Second}
+		// The meter's report: control is what was posted to it, each report one audit entry on.
+		posted[i] = new(int64)
+		var seq int64
+		clients[i].Reports = func(context.Context) (funds.Report, error) {
+			seq++
+			return funds.Report{Registers: funds.RegisterReadings{AvailableMills: *posted[i], ControlMills: *posted[i]},
+				AuditSeq: seq, AuditHead: fmt.Sprintf("%064x", seq)}, nil
+		}
 	}
 	var done atomic.Int64
 	var counting atomic.Bool
@@ -316,11 +376,10 @@ func benchDataCenter(dir string, meters int, window time.Duration, bare time.Dur
 	var errOnce sync.Once
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for _, c := range clients {
+	for i, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var regs funds.RegisterReadings
 			for {
 				select {
 				case <-stop:
@@ -328,7 +387,7 @@ func benchDataCenter(dir string, meters int, window time.Duration, bare time.Dur
 				default:
 				}
 				id := uuid.Must(uuid.NewV7()).String()
-				ans, err := c.Reserve(ctx, id, 10*funds.Dollar, regs)
+				ans, err := c.Reserve(ctx, id, 10*funds.Dollar)
 				if err == nil && ans.Decline != nil {
 					err = fmt.Errorf("declined: %+v", *ans.Decline)
 				}
@@ -339,8 +398,7 @@ func benchDataCenter(dir string, meters int, window time.Duration, bare time.Dur
 					errOnce.Do(func() { firstErr = err })
 					return
 				}
-				regs.AvailableMills += (10 * funds.Dollar).Mills()
-				regs.ControlMills += (10 * funds.Dollar).Mills()
+				*posted[i] += (10 * funds.Dollar).Mills()
 				if counting.Load() {
 					done.Add(1)
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -24,11 +25,15 @@ type kioskConfig struct {
 	DataDir       string `json:"data_dir"`        // the vault lives here
 	DataCenterURL string `json:"data_center_url"` // e.g. https://dc.example.com:8443
 	Serial        string `json:"serial"`
-	Secret        string `json:"secret"` // hex, as printed by `datacenter register-meter`
-	AccountNumber string `json:"account_number"`
-	IndiciaNumber string `json:"indicia_number"`
-	OriginZIP     string `json:"origin_zip"`
-	Model         string `json:"model"`
+	// DataCenterKey is the Data Center's public key (hex) and EnrollmentToken the one-time token, both
+	// printed by `datacenter register-meter`. The meter enrolls with the token on first start and then
+	// removes it from this file; its own keys live in data_dir/keys, never here.
+	DataCenterKey   string `json:"data_center_key"`
+	EnrollmentToken string `json:"enrollment_token,omitempty"`
+	AccountNumber   string `json:"account_number"`
+	IndiciaNumber   string `json:"indicia_number"`
+	OriginZIP       string `json:"origin_zip"`
+	Model           string `json:"model"`
 	// OutputTray is where the print engine's impressions go as images (data_dir/output-tray if empty);
 	// PrinterURI is the attached printer for "Print on document" (ipp://host:631/printers/NAME), if any.
 	OutputTray string `json:"output_tray,omitempty"`
@@ -54,7 +59,7 @@ func loadKioskConfig(path string) (kioskConfig, error) {
 	}
 	var missing []string
 	for name, v := range map[string]string{"data_dir": c.DataDir, "data_center_url": c.DataCenterURL,
-		"serial": c.Serial, "secret": c.Secret, "account_number": c.AccountNumber} {
+		"serial": c.Serial, "data_center_key": c.DataCenterKey, "account_number": c.AccountNumber} {
 		if v == "" {
 			missing = append(missing, name)
 		}
@@ -62,8 +67,9 @@ func loadKioskConfig(path string) (kioskConfig, error) {
 	if len(missing) > 0 {
 		return c, fmt.Errorf("kiosk config %s: missing %s", path, strings.Join(sortedStrings(missing), ", "))
 	}
-	if _, err := hex.DecodeString(c.Secret); err != nil {
-		return c, fmt.Errorf("kiosk config %s: secret: want the hex string printed by `datacenter register-meter`: %w", path, err)
+	if k, err := hex.DecodeString(c.DataCenterKey); err != nil || len(k) != ed25519.PublicKeySize {
+		return c, fmt.Errorf("kiosk config %s: data_center_key: want the %d hex digits printed by `datacenter register-meter`",
+			path, 2*ed25519.PublicKeySize)
 	}
 	if !strings.HasPrefix(c.DataCenterURL, "http://") && !strings.HasPrefix(c.DataCenterURL, "https://") {
 		return c, fmt.Errorf("kiosk config %s: data_center_url %q: want http:// or https://", path, c.DataCenterURL)
@@ -88,18 +94,27 @@ type kiosk struct {
 
 func (k *kiosk) Close() error { return k.vault.Close() }
 
-// buildKiosk opens the meter's vault and connects it to its Data Center and devices.
+// buildKiosk opens the meter's keys and vault, enrolls the meter on first start, and connects it to its
+// Data Center and devices.
 func buildKiosk(ctx context.Context, c kioskConfig, log *slog.Logger) (*kiosk, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("kiosk data folder: %w", err)
 	}
-	secret, _ := hex.DecodeString(c.Secret)
-	client := funds.NewDataCenterClient(c.DataCenterURL, c.Serial, secret)
-	client.HTTP = &http.Client{Timeout: funds.DefaultRequestTimeout}
-	v, err := funds.OpenVault(ctx, filepath.Join(c.DataDir, "meter.db"), funds.VaultOptions{})
+	keys, err := funds.OpenFileKeys(filepath.Join(c.DataDir, "keys"))
 	if err != nil {
 		return nil, err
 	}
+	hc := &http.Client{Timeout: funds.DefaultRequestTimeout}
+	if err := enrollKiosk(ctx, c, hc, keys); err != nil {
+		return nil, err
+	}
+	client := funds.NewDataCenterClient(c.DataCenterURL, c.Serial, keys)
+	client.HTTP, client.Log = hc, log
+	v, err := funds.OpenVault(ctx, filepath.Join(c.DataDir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: c.Serial})
+	if err != nil {
+		return nil, err
+	}
+	client.Reports = v.Report
 	fail := func(err error) (*kiosk, error) { return nil, errors.Join(err, v.Close()) }
 	users, err := meter.OpenUsers(ctx, v, meter.UsersOptions{})
 	if err != nil {
@@ -147,4 +162,26 @@ func buildKiosk(ctx context.Context, c kioskConfig, log *slog.Logger) (*kiosk, e
 		return fail(err)
 	}
 	return &kiosk{vault: v, meter: m}, nil
+}
+
+// enrollKiosk enrolls the meter on its first start: it sends its new public key with the one-time token
+// and pins the Data Center key named in the configuration. Later starts check that the configuration
+// still names the pinned key.
+func enrollKiosk(ctx context.Context, c kioskConfig, hc *http.Client, keys funds.Keys) error {
+	want, _ := hex.DecodeString(c.DataCenterKey)
+	if pinned := keys.DataCenterKey(); pinned != nil {
+		if !pinned.Equal(ed25519.PublicKey(want)) {
+			return fmt.Errorf("kiosk config: data_center_key is not the key this meter enrolled with; " +
+				"a meter never changes Data Center on its own: re-install it to move it")
+		}
+		return nil
+	}
+	if c.EnrollmentToken == "" {
+		return errors.New("kiosk config: enrollment_token: this meter is not enrolled yet; " +
+			"put the token printed by `datacenter register-meter` (or `datacenter enroll-token`) in the configuration")
+	}
+	if err := funds.Enroll(ctx, hc, c.DataCenterURL, c.Serial, c.EnrollmentToken, keys, ed25519.PublicKey(want)); err != nil {
+		return fmt.Errorf("enroll the meter at its Data Center: %w", err)
+	}
+	return nil
 }

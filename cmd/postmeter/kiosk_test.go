@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,9 +30,11 @@ func writeConfig(t *testing.T, body string) string {
 func TestKioskConfigErrorsSayWhatIsWrong(t *testing.T) {
 	tests := []struct{ body, want string }{
 		{`{`, "unexpected EOF"},
-		{`{"data_dir":"x"}`, "missing account_number, data_center_url, secret, serial"},
-		{`{"data_dir":"x","data_center_url":"ftp://x","serial":"PM1","secret":"00","account_number":"12345678"}`, "want http:// or https://"},
-		{`{"data_dir":"x","data_center_url":"http://x","serial":"PM1","secret":"zz","account_number":"12345678"}`, "hex"},
+		{`{"data_dir":"x"}`, "missing account_number, data_center_key, data_center_url, serial"},
+		{`{"data_dir":"x","data_center_url":"ftp://x","serial":"PM1","data_center_key":"` + zeroKey + `","account_number":"12345678"}`, "want http:// or https://"},
+		{`{"data_dir":"x","data_center_url":"http://x","serial":"PM1","data_center_key":"zz","account_number":"12345678"}`, "hex digits"},
+		{`{"data_dir":"x","data_center_url":"http://x","serial":"PM1","data_center_key":"00","account_number":"12345678"}`, "hex digits"},
+		{`{"data_dir":"x","data_center_url":"http://x","serial":"PM1","secret":"00","account_number":"12345678"}`, "unknown field \"secret\""},
 		{`{"data_dir":"x","colour":"red"}`, "unknown field"},
 	}
 	for _, tt := range tests {
@@ -41,8 +46,11 @@ func TestKioskConfigErrorsSayWhatIsWrong(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
-// TestKioskRefillsAgainstItsDataCenter assembles a kiosk from a config file and refills through the
-// Data Center it names.
+var zeroKey = strings.Repeat("00", 32)
+
+// TestKioskRefillsAgainstItsDataCenter assembles a kiosk from a config file: it enrolls with the
+// one-time token, pins the Data Center key the file names, and refills through that Data Center. A
+// second start needs no token; a file naming another Data Center key is refused.
 func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -51,18 +59,34 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 	defer store.Close()
 	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
 	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
-	secret, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
+	token, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
 	require.NoError(t, err)
-	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet}))
+	_, dcKey, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey}))
 	defer srv.Close()
+	dcHex := hex.EncodeToString(dcKey.Public().(ed25519.PublicKey))
 
-	cfg, err := loadKioskConfig(writeConfig(t, `{"data_dir":"`+t.TempDir()+`","data_center_url":"`+srv.URL+
-		`","serial":"PM777777","secret":"`+hex.EncodeToString(secret)+`","account_number":"87654321",
-		"supervisor":{"name":"Ada","pin":"4321"},"model":"P3000"}`))
+	dataDir := t.TempDir()
+	config := func(key, token string) kioskConfig {
+		cfg, err := loadKioskConfig(writeConfig(t, `{"data_dir":"`+dataDir+`","data_center_url":"`+srv.URL+
+			`","serial":"PM777777","data_center_key":"`+key+`","enrollment_token":"`+token+`","account_number":"87654321",
+			"supervisor":{"name":"Ada","pin":"4321"},"model":"P3000"}`))
+		require.NoError(t, err)
+		return cfg
+	}
+	// A fake Data Center key in the file: enrollment refuses the real Data Center's answer.
+	_, err = buildKiosk(ctx, config(zeroKey, token), quiet)
+	require.ErrorIs(t, err, funds.ErrBadAnswer)
+	token, err = store.IssueEnrollmentToken(ctx, "PM777777", time.Hour)
 	require.NoError(t, err)
-	k, err := buildKiosk(ctx, cfg, quiet)
+	k, err := buildKiosk(ctx, config(dcHex, token), quiet)
 	require.NoError(t, err)
-	defer k.Close()
+	for _, name := range []string{"meter.db", "keys/meter-signing.key", "keys/device.key", "keys/datacenter.pub"} {
+		st, err := os.Stat(filepath.Join(dataDir, name))
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), name)
+	}
 	assert.Equal(t, "SendPro P3000", k.meter.Model().Name)
 	s, err := k.meter.Users().SignIn(ctx, "Ada", "4321")
 	require.NoError(t, err)
@@ -72,4 +96,11 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 	acct, err := store.Account(ctx, "87654321")
 	require.NoError(t, err)
 	assert.Equal(t, 260*funds.Dollar, acct.Prepaid)
+	require.NoError(t, k.Close())
+
+	again, err := buildKiosk(ctx, config(dcHex, ""), quiet)
+	require.NoError(t, err, "an enrolled meter needs no token")
+	require.NoError(t, again.Close())
+	_, err = buildKiosk(ctx, config(zeroKey, ""), quiet)
+	require.ErrorContains(t, err, "not the key this meter enrolled with")
 }

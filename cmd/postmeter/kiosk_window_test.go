@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"image"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
@@ -35,11 +37,14 @@ func TestKioskInARealWindow(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
 	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
-	secret, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
+	token, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
 	require.NoError(t, err)
-	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet}))
+	_, dcKey, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey}))
 	t.Cleanup(srv.Close)
-	cfg := kioskConfig{DataCenterURL: srv.URL, Serial: "PM777777", Secret: hex.EncodeToString(secret),
+	cfg := kioskConfig{DataCenterURL: srv.URL, Serial: "PM777777", EnrollmentToken: token,
+		DataCenterKey: hex.EncodeToString(dcKey.Public().(ed25519.PublicKey)),
 		AccountNumber: "87654321", IndiciaNumber: "PB0077777", OriginZIP: "06926", Model: "P3000"}
 	cfg.Supervisor = &struct {
 		Name string `json:"name"`
@@ -76,8 +81,11 @@ func TestKioskInARealWindow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "home", played[len(played)-1].After, "the sign-in in the test driver")
 
-	// The kiosk itself, full screen on an X server the meter's size.
+	// The kiosk itself, full screen on an X server the meter's size: a meter of its own, with a token of
+	// its own (the plan used the first).
 	cfg.DataDir = t.TempDir()
+	cfg.EnrollmentToken, err = store.IssueEnrollmentToken(ctx, "PM777777", time.Hour)
+	require.NoError(t, err)
 	configFile := filepath.Join(t.TempDir(), "kiosk.json")
 	data, err := json.Marshal(cfg)
 	require.NoError(t, err)

@@ -1,12 +1,16 @@
 package datacenter
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
+
+	"postmeter/funds"
 )
 
 // The Data Center's Ed25519 key signs every answer; meters pin its public key at enrollment. It lives in
@@ -49,4 +53,18 @@ func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("Data Center key %s: %d bytes, want %d", path, len(seed), ed25519.SeedSize)
 	}
 	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// EnrollLocal enrolls a meter whose Data Center runs in the same program (the trainer's simulator, tests
+// and benchmarks): it issues a token and uses it at once, and pins the Data Center's key in the meter's
+// key store. A real meter enrolls over HTTP with funds.Enroll.
+func EnrollLocal(ctx context.Context, st Store, dcKey ed25519.PrivateKey, serial string, keys funds.Keys) error {
+	token, err := st.IssueEnrollmentToken(ctx, serial, time.Minute)
+	if err != nil {
+		return err
+	}
+	if err := st.Enroll(ctx, serial, token, keys.Public()); err != nil {
+		return err
+	}
+	return keys.PinDataCenter(dcKey.Public().(ed25519.PublicKey))
 }

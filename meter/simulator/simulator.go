@@ -6,7 +6,7 @@ package simulator
 
 import (
 	"context"
-	"encoding/hex"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +70,7 @@ type Simulator struct {
 	Scale   *meter.SimScale
 	Tray    printer.Tray // everything printed, as images
 	Vault   *funds.Vault
+	Keys    *funds.FileKeys
 	Users   *meter.Users
 	Meter   *meter.Meter
 
@@ -78,10 +79,9 @@ type Simulator struct {
 	closed bool
 }
 
-// credentials are the meter's Data Center credentials, kept in the data folder.
+// credentials name the meter registered at the embedded Data Center; its keys are in the keys folder.
 type credentials struct {
 	Serial string `json:"serial"`
-	Secret string `json:"secret"`
 }
 
 // Start opens (or creates, with demo data) the simulator in opts.Dir.
@@ -89,7 +89,7 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 	if opts.Dir == "" {
 		return nil, errors.New("start simulator: no data folder")
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
 	log := opts.Log
@@ -106,27 +106,41 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 			s.Close()
 		}
 	}()
-	if s.Store, err = datacenter.OpenSQLite(ctx, filepath.Join(opts.Dir, "datacenter.db"), datacenter.SQLiteOptions{Logger: log}); err != nil {
+	if s.Store, err = datacenter.OpenSQLite(ctx, filepath.Join(opts.Dir, "datacenter.db"), datacenter.SQLiteOptions{Logger: log, Now: clock.Now}); err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
 	creds, fresh, err := s.provision(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("start simulator: demo data: %w", err)
 	}
-	if err := s.serveDC(log); err != nil {
-		return nil, fmt.Errorf("start simulator: %w", err)
-	}
-	secret, err := hex.DecodeString(creds.Secret)
+	dcKey, err := datacenter.LoadOrCreateKey(filepath.Join(opts.Dir, "datacenter.ed25519"))
 	if err != nil {
-		return nil, fmt.Errorf("start simulator: meter secret: %w", err)
-	}
-	s.Link = &meter.SimLink{}
-	client := funds.NewDataCenterClient(s.DCURL, creds.Serial, secret)
-	client.HTTP = &http.Client{Transport: s.Link, Timeout: 10 * time.Second}
-
-	if s.Vault, err = funds.OpenVault(ctx, filepath.Join(opts.Dir, "meter.db"), funds.VaultOptions{Now: clock.Now}); err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
+	if err := s.serveDC(log, dcKey); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	keys, err := funds.OpenFileKeys(filepath.Join(opts.Dir, "keys"))
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	if keys.DataCenterKey() == nil {
+		// The simulator owns its Data Center, so it enrolls its meter directly.
+		if err := datacenter.EnrollLocal(ctx, s.Store, dcKey, creds.Serial, keys); err != nil {
+			return nil, fmt.Errorf("start simulator: enroll the meter: %w", err)
+		}
+	}
+	s.Keys = keys
+	s.Link = &meter.SimLink{}
+	client := funds.NewDataCenterClient(s.DCURL, creds.Serial, keys)
+	client.HTTP = &http.Client{Transport: s.Link, Timeout: 10 * time.Second}
+	client.Now, client.Log = clock.Now, log
+
+	if s.Vault, err = funds.OpenVault(ctx, filepath.Join(opts.Dir, "meter.db"),
+		funds.VaultOptions{Now: clock.Now, Keys: keys, Serial: creds.Serial}); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	client.Reports = s.Vault.Report
 	if s.Users, err = meter.OpenUsers(ctx, s.Vault, meter.UsersOptions{Now: clock.Now}); err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
@@ -207,11 +221,10 @@ func (s *Simulator) provision(ctx context.Context) (credentials, bool, error) {
 	if err := s.Store.Deposit(ctx, DemoAccount, DemoPrepaid); err != nil {
 		return c, false, err
 	}
-	secret, err := s.Store.RegisterMeter(ctx, DemoSerial, DemoAccount, DemoMinRefill, DemoMaxRefill)
-	if err != nil {
+	if _, err := s.Store.RegisterMeter(ctx, DemoSerial, DemoAccount, DemoMinRefill, DemoMaxRefill); err != nil {
 		return c, false, err
 	}
-	c = credentials{Serial: DemoSerial, Secret: hex.EncodeToString(secret)}
+	c = credentials{Serial: DemoSerial}
 	out, err := json.Marshal(c)
 	if err != nil {
 		return c, false, err
@@ -245,13 +258,13 @@ func (s *Simulator) demoMeterData(ctx context.Context, first funds.Amount) error
 }
 
 // serveDC starts the embedded Data Center on a loopback port, behind the trainer's fault switch.
-func (s *Simulator) serveDC(log *slog.Logger) error {
+func (s *Simulator) serveDC(log *slog.Logger, key ed25519.PrivateKey) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("embedded data center: %w", err)
 	}
 	s.DCURL = "http://" + ln.Addr().String()
-	handler := s.Faults.Wrap(datacenter.NewServer(s.Store, datacenter.Options{Logger: log}))
+	handler := s.Faults.Wrap(datacenter.NewServer(s.Store, datacenter.Options{Logger: log, Key: key, Now: s.Clock.Now}))
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopDC = cancel
 	s.dcDone = make(chan error, 1)
