@@ -140,7 +140,7 @@ func pendingAt(r *rig) funds.Amount {
 	var sum funds.Amount
 	for _, ref := range open {
 		if ref.State == funds.RefillRequested || ref.State == funds.RefillAbandoned {
-			if ans, err := r.store.Refill(r.ctx, rigSerial, ref.ID); err == nil && ans.State == funds.DCReserved {
+			if ans, err := r.store.Refill(r.ctx, datacenter.Request{Serial: rigSerial}, ref.ID); err == nil && ans.State == funds.DCReserved {
 				sum += funds.Amount(ans.AmountMills)
 			}
 		}

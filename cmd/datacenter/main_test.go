@@ -70,7 +70,7 @@ func TestCLIAccountLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pub, stored)
 	rep := funds.Report{AuditSeq: 1, AuditHead: strings.Repeat("0", 64)}
-	_, err = store.Reserve(ctx, "PM123456", uuid.Must(uuid.NewV7()).String(), 1200*funds.Dollar, rep, time.Now())
+	_, err = store.Reserve(ctx, datacenter.Request{Serial: "PM123456", At: time.Now()}, uuid.Must(uuid.NewV7()).String(), 1200*funds.Dollar, rep)
 	require.NoError(t, err)
 	require.NoError(t, store.Close())
 

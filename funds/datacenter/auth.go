@@ -13,12 +13,11 @@ import (
 	"postmeter/funds"
 )
 
-// meterRequest is an authenticated request: the signing meter, its signed timestamp and its body.
+// meterRequest is an authenticated request: who made it (meter, nonce, signed time) and its body.
 type meterRequest struct {
-	serial string
-	at     time.Time // the request's signed timestamp; orders a meter's reports
-	body   []byte
-	r      *http.Request
+	Request
+	body []byte
+	r    *http.Request
 }
 
 // meterHandler handles an authenticated request. It returns the value to send with 200, or an error
@@ -45,9 +44,9 @@ func (s *Server) authenticated(h meterHandler) http.Handler {
 		if err != nil {
 			ae := toAPIError(err)
 			if ae.status >= 500 {
-				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "meter", req.serial, "err", err)
+				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "meter", req.Serial, "err", err)
 			} else {
-				s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "meter", req.serial,
+				s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "meter", req.Serial,
 					"code", ae.code, "err", err)
 			}
 			writeError(w, s.log, ae)
@@ -90,16 +89,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (meterRequ
 			fmt.Sprintf("meter %q signed a request for meter %q; a meter may only act for itself", serial, path)}
 	}
 	ms, _ := strconv.ParseInt(ts, 10, 64)
-	at := time.UnixMilli(ms)
-	if err := s.store.UseNonce(r.Context(), serial, nonce, at.Add(funds.SignatureWindow)); err != nil {
-		if errors.Is(err, ErrReplayed) {
-			s.log.Warn("replayed request refused", "meter", serial, "method", r.Method, "path", r.URL.Path)
-			return meterRequest{}, &apiError{http.StatusUnauthorized, funds.CodeReplayed,
-				"this request was already received; a meter signs every request with a new nonce"}
-		}
-		return meterRequest{}, toAPIError(err)
-	}
-	return meterRequest{serial: serial, at: at, body: body, r: r}, nil
+	return meterRequest{Request: Request{Serial: serial, Nonce: nonce, At: time.UnixMilli(ms)}, body: body, r: r}, nil
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"postmeter/funds"
+	"postmeter/funds/datacenter"
 )
 
 // Every refused request is refused before anything is read or changed: the account figures, the refills
@@ -84,7 +85,7 @@ func TestAuthentication(t *testing.T) {
 				meterAfter, err := h.store.Meter(h.ctx, m1)
 				require.NoError(t, err)
 				assert.Equal(t, meterBefore, meterAfter, "no contact recorded, no postal info stored")
-				got, err := h.store.Refill(h.ctx, m1, held)
+				got, err := h.store.Refill(h.ctx, datacenter.Request{Serial: m1}, held)
 				require.NoError(t, err)
 				assert.Equal(t, funds.DCReserved, got.State)
 			})

@@ -46,11 +46,11 @@ func BenchmarkReserveAndPostWithHistory(b *testing.B) {
 				seq++
 				rep := funds.Report{Registers: funds.RegisterReadings{AvailableMills: posted, ControlMills: posted},
 					AuditSeq: seq, AuditHead: strings.Repeat("ab", 32)}
-				if _, err := st.Reserve(ctx, serial, id, 10*funds.Dollar, rep, time.Now()); err != nil {
+				if _, err := st.Reserve(ctx, datacenter.Request{Serial: serial, At: time.Now()}, id, 10*funds.Dollar, rep); err != nil {
 					b.Fatal(err)
 				}
 				posted += (10 * funds.Dollar).Mills()
-				if _, err := st.Post(ctx, serial, id); err != nil {
+				if _, err := st.Post(ctx, datacenter.Request{Serial: serial}, id); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -35,6 +35,9 @@ func toAPIError(err error) *apiError {
 		return &apiError{http.StatusBadRequest, funds.CodeBadRequest, ie.msg}
 	case errors.Is(err, ErrUnknownMeter), errors.Is(err, ErrNotEnrolled):
 		return unauthorized
+	case errors.Is(err, ErrReplayed):
+		return &apiError{http.StatusUnauthorized, funds.CodeReplayed,
+			"this request was already received; a meter signs every request with a new nonce"}
 	case errors.Is(err, ErrBadToken):
 		return &apiError{http.StatusForbidden, funds.CodeBadToken,
 			"the enrollment token is unknown, used or expired; ask the Data Center's administrator for a new one"}

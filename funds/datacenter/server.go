@@ -156,8 +156,8 @@ func (s *Server) reserve(ctx context.Context, req meterRequest) (any, error) {
 	if err := validateRefillAmount(funds.Amount(body.AmountMills)); err != nil {
 		return nil, err
 	}
-	ans, err := s.store.Reserve(ctx, req.serial, id, funds.Amount(body.AmountMills), body.Report, req.at)
-	return s.stamp(req.serial, ans), err
+	ans, err := s.store.Reserve(ctx, req.Request, id, funds.Amount(body.AmountMills), body.Report)
+	return s.stamp(req.Serial, ans), err
 }
 
 const reportExample = `{"registers":{"available_mills":0,"used_mills":0,"control_mills":0,"pieces":0},"audit_seq":1,"audit_head":"<64 hex digits>"}`
@@ -169,19 +169,19 @@ func (s *Server) stamp(serial string, ans funds.RefillAnswer) funds.RefillAnswer
 }
 
 func (s *Server) getRefill(ctx context.Context, req meterRequest) (any, error) {
-	ans, err := s.store.Refill(ctx, req.serial, req.r.PathValue("id"))
-	return s.stamp(req.serial, ans), err
+	ans, err := s.store.Refill(ctx, req.Request, req.r.PathValue("id"))
+	return s.stamp(req.Serial, ans), err
 }
 
 // post and void take no parameters: a body, if any, was signed and is ignored.
 func (s *Server) post(ctx context.Context, req meterRequest) (any, error) {
-	ans, err := s.store.Post(ctx, req.serial, req.r.PathValue("id"))
-	return s.stamp(req.serial, ans), err
+	ans, err := s.store.Post(ctx, req.Request, req.r.PathValue("id"))
+	return s.stamp(req.Serial, ans), err
 }
 
 func (s *Server) void(ctx context.Context, req meterRequest) (any, error) {
-	ans, err := s.store.Void(ctx, req.serial, req.r.PathValue("id"))
-	return s.stamp(req.serial, ans), err
+	ans, err := s.store.Void(ctx, req.Request, req.r.PathValue("id"))
+	return s.stamp(req.Serial, ans), err
 }
 
 func (s *Server) balance(ctx context.Context, req meterRequest) (any, error) {
@@ -189,8 +189,8 @@ func (s *Server) balance(ctx context.Context, req meterRequest) (any, error) {
 	if err := decodeJSON(req.body, &rep, reportExample); err != nil {
 		return nil, err
 	}
-	bal, err := s.store.Balance(ctx, req.serial, rep, req.at)
-	bal.Serial, bal.Time = req.serial, s.now().UTC()
+	bal, err := s.store.Balance(ctx, req.Request, rep)
+	bal.Serial, bal.Time = req.Serial, s.now().UTC()
 	return bal, err
 }
 
@@ -199,7 +199,7 @@ func (s *Server) postalInfo(ctx context.Context, req meterRequest) (any, error) 
 	if err := decodeJSON(req.body, &info, reportExample); err != nil {
 		return nil, err
 	}
-	rec, err := s.store.UploadPostalInfo(ctx, req.serial, info, req.at)
-	rec.Serial = req.serial
+	rec, err := s.store.UploadPostalInfo(ctx, req.Request, info)
+	rec.Serial = req.Serial
 	return rec, err
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // Reserve implements Store.Reserve in one transaction.
-func (s *SQLiteStore) Reserve(ctx context.Context, serial, id string, amount funds.Amount, rep funds.Report, reportAt time.Time) (funds.RefillAnswer, error) {
+func (s *SQLiteStore) Reserve(ctx context.Context, req Request, id string, amount funds.Amount, rep funds.Report) (funds.RefillAnswer, error) {
+	serial := req.Serial
 	var ans funds.RefillAnswer
 	logged := func() {}
 	err := ValidateRefillID(id)
@@ -28,7 +29,10 @@ func (s *SQLiteStore) Reserve(ctx context.Context, serial, id string, amount fun
 				if err != nil {
 					return err
 				}
-				if err := checkReport(ctx, tx, serial, rep, reportAt); err != nil {
+				if err := useNonce(ctx, tx, req, now); err != nil {
+					return err
+				}
+				if err := checkReport(ctx, tx, serial, rep, req.At); err != nil {
 					return err
 				}
 				old, found, err := findRefill(ctx, tx, id)
@@ -95,25 +99,26 @@ func (s *SQLiteStore) Reserve(ctx context.Context, serial, id string, amount fun
 }
 
 // Post implements Store.Post in one transaction.
-func (s *SQLiteStore) Post(ctx context.Context, serial, id string) (funds.RefillAnswer, error) {
-	ans, err := s.resolve(ctx, serial, id, funds.DCPosted)
+func (s *SQLiteStore) Post(ctx context.Context, req Request, id string) (funds.RefillAnswer, error) {
+	ans, err := s.resolve(ctx, req, id, funds.DCPosted)
 	if err != nil {
-		return funds.RefillAnswer{}, fmt.Errorf("post refill %s for meter %s: %w", id, serial, err)
+		return funds.RefillAnswer{}, fmt.Errorf("post refill %s for meter %s: %w", id, req.Serial, err)
 	}
 	return ans, nil
 }
 
 // Void implements Store.Void in one transaction.
-func (s *SQLiteStore) Void(ctx context.Context, serial, id string) (funds.RefillAnswer, error) {
-	ans, err := s.resolve(ctx, serial, id, funds.DCVoided)
+func (s *SQLiteStore) Void(ctx context.Context, req Request, id string) (funds.RefillAnswer, error) {
+	ans, err := s.resolve(ctx, req, id, funds.DCVoided)
 	if err != nil {
-		return funds.RefillAnswer{}, fmt.Errorf("void refill %s for meter %s: %w", id, serial, err)
+		return funds.RefillAnswer{}, fmt.Errorf("void refill %s for meter %s: %w", id, req.Serial, err)
 	}
 	return ans, nil
 }
 
 // resolve moves a refill to posted or voided, answering again for a refill already there.
-func (s *SQLiteStore) resolve(ctx context.Context, serial, id, to string) (funds.RefillAnswer, error) {
+func (s *SQLiteStore) resolve(ctx context.Context, req Request, id, to string) (funds.RefillAnswer, error) {
+	serial := req.Serial
 	if err := ValidateRefillID(id); err != nil {
 		return funds.RefillAnswer{}, err
 	}
@@ -122,6 +127,9 @@ func (s *SQLiteStore) resolve(ctx context.Context, serial, id, to string) (funds
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		m, err := getMeter(ctx, tx, serial)
 		if err != nil {
+			return err
+		}
+		if err := useNonce(ctx, tx, req, now); err != nil {
 			return err
 		}
 		a, err := getAccount(ctx, tx, m.Account)
@@ -200,13 +208,17 @@ func (s *SQLiteStore) resolve(ctx context.Context, serial, id, to string) (funds
 }
 
 // Refill implements Store.Refill; it only reads.
-func (s *SQLiteStore) Refill(ctx context.Context, serial, id string) (funds.RefillAnswer, error) {
+func (s *SQLiteStore) Refill(ctx context.Context, req Request, id string) (funds.RefillAnswer, error) {
+	serial := req.Serial
 	var ans funds.RefillAnswer
 	err := ValidateRefillID(id)
 	if err == nil {
-		err = s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 			m, err := getMeter(ctx, tx, serial)
 			if err != nil {
+				return err
+			}
+			if err := useNonce(ctx, tx, req, now); err != nil {
 				return err
 			}
 			r, found, err := findRefill(ctx, tx, id)
@@ -231,7 +243,8 @@ func (s *SQLiteStore) Refill(ctx context.Context, serial, id string) (funds.Refi
 }
 
 // Balance implements Store.Balance.
-func (s *SQLiteStore) Balance(ctx context.Context, serial string, rep funds.Report, reportAt time.Time) (funds.AccountBalance, error) {
+func (s *SQLiteStore) Balance(ctx context.Context, req Request, rep funds.Report) (funds.AccountBalance, error) {
+	serial := req.Serial
 	var bal funds.AccountBalance
 	err := s.reported(ctx, serial, func() error {
 		return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
@@ -239,7 +252,10 @@ func (s *SQLiteStore) Balance(ctx context.Context, serial string, rep funds.Repo
 			if err != nil {
 				return err
 			}
-			if err := checkReport(ctx, tx, serial, rep, reportAt); err != nil {
+			if err := useNonce(ctx, tx, req, now); err != nil {
+				return err
+			}
+			if err := checkReport(ctx, tx, serial, rep, req.At); err != nil {
 				return err
 			}
 			a, err := getAccount(ctx, tx, m.Account)
@@ -257,7 +273,8 @@ func (s *SQLiteStore) Balance(ctx context.Context, serial string, rep funds.Repo
 }
 
 // UploadPostalInfo implements Store.UploadPostalInfo.
-func (s *SQLiteStore) UploadPostalInfo(ctx context.Context, serial string, info funds.PostalInfo, reportAt time.Time) (funds.PostalInfoReceipt, error) {
+func (s *SQLiteStore) UploadPostalInfo(ctx context.Context, req Request, info funds.PostalInfo) (funds.PostalInfoReceipt, error) {
+	serial := req.Serial
 	var rec funds.PostalInfoReceipt
 	err := validateReport(info)
 	if err == nil {
@@ -267,7 +284,10 @@ func (s *SQLiteStore) UploadPostalInfo(ctx context.Context, serial string, info 
 				if err := tx.QueryRowContext(ctx, `SELECT audit_seq FROM meter WHERE serial = ?`, serial).Scan(&last); err != nil {
 					return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
 				}
-				if err := checkReport(ctx, tx, serial, info, reportAt); err != nil {
+				if err := useNonce(ctx, tx, req, now); err != nil {
+					return err
+				}
+				if err := checkReport(ctx, tx, serial, info, req.At); err != nil {
 					return err
 				}
 				if last.Valid && info.AuditSeq <= last.Int64 {

@@ -67,23 +67,27 @@ func (s *SQLiteStore) MeterKey(ctx context.Context, serial string) (ed25519.Publ
 	return ed25519.PublicKey(key), nil
 }
 
-// UseNonce implements Store.UseNonce. Expired nonces are dropped in the same transaction, so the table
-// holds at most the signature window's worth.
-func (s *SQLiteStore) UseNonce(ctx context.Context, serial, nonce string, expires time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM nonce WHERE expires_ms < ?`, now.UnixMilli()); err != nil {
-			return fmt.Errorf("drop expired nonces: %w", err)
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO nonce(serial, nonce, expires_ms) VALUES(?, ?, ?)
-			ON CONFLICT DO NOTHING`, serial, nonce, expires.UnixMilli())
-		if err != nil {
-			return fmt.Errorf("store nonce: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return ErrReplayed
-		}
+// useNonce stores a request's nonce in the request's own transaction (no extra commit), until the
+// request's time plus the signature window, after which its signature is stale anyway; a nonce seen
+// before is ErrReplayed. Each call also drops a few expired nonces, so the table holds about one window's
+// worth without a cleaner of its own.
+func useNonce(ctx context.Context, tx *sql.Tx, req Request, now time.Time) error {
+	if req.Nonce == "" {
 		return nil
-	})
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM nonce WHERE (serial, nonce) IN
+		(SELECT serial, nonce FROM nonce WHERE expires_ms < ? LIMIT 8)`, now.UnixMilli()); err != nil {
+		return fmt.Errorf("drop expired nonces: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO nonce(serial, nonce, expires_ms) VALUES(?, ?, ?) ON CONFLICT DO NOTHING`,
+		req.Serial, req.Nonce, req.At.Add(funds.SignatureWindow).UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store nonce: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return ErrReplayed
+	}
+	return nil
 }
 
 // IssueEnrollmentToken implements Store.IssueEnrollmentToken.

@@ -18,8 +18,6 @@ import (
 type Store interface {
 	// MeterKey returns the meter's enrolled public key, or an error wrapping ErrUnknownMeter or ErrNotEnrolled.
 	MeterKey(ctx context.Context, serial string) (ed25519.PublicKey, error)
-	// UseNonce records a request's nonce until expires, or returns ErrReplayed if it was seen before.
-	UseNonce(ctx context.Context, serial, nonce string, expires time.Time) error
 	// Enroll sets the meter's public key if token is its unexpired, unused enrollment token (ErrBadToken).
 	Enroll(ctx context.Context, serial, token string, key ed25519.PublicKey) error
 	// IssueEnrollmentToken gives a registered meter a new one-time token (stored hashed), e.g. to re-enroll.
@@ -30,27 +28,31 @@ type Store interface {
 	Suspects(ctx context.Context) ([]Meter, error)
 	MeterEvents(ctx context.Context, serial string) ([]MeterEvent, error)
 
+	// The meter's requests. Each takes the Request it came in (the meter, its nonce and signed time): the
+	// nonce is stored in the same transaction as the request's work, and a nonce seen before is refused
+	// with ErrReplayed, so a replayed request changes nothing. A request that fails stores no nonce.
+	//
 	// Reserve, Balance and UploadPostalInfo check the meter's report first (checkReport): a suspect meter
 	// gets ErrMeterSuspect, a report older than the newest ErrStaleReport, and a report that fails a check
-	// marks the meter suspect. reportAt is the request's signed timestamp.
+	// marks the meter suspect.
 	//
 	// Reserve holds amount on the meter's account, or records a decline, under the refill id; the same id
 	// again returns the stored answer (ErrAmountConflict if the amount differs, ErrRefillIDTaken if another
 	// meter owns the id). A voided tombstone answers voided.
-	Reserve(ctx context.Context, serial, id string, amount funds.Amount, rep funds.Report, reportAt time.Time) (funds.RefillAnswer, error)
+	Reserve(ctx context.Context, req Request, id string, amount funds.Amount, rep funds.Report) (funds.RefillAnswer, error)
 	// Post moves a reserved refill to posted; posted answers again. ErrRefillVoided, ErrRefillDeclined,
 	// ErrUnknownRefill otherwise.
-	Post(ctx context.Context, serial, id string) (funds.RefillAnswer, error)
+	Post(ctx context.Context, req Request, id string) (funds.RefillAnswer, error)
 	// Void releases a reserved refill exactly as drawn; voided and declined answer again; an unknown id
 	// becomes a voided tombstone. ErrRefillPosted for a posted refill.
-	Void(ctx context.Context, serial, id string) (funds.RefillAnswer, error)
-	// Refill returns the stored answer for the id, or ErrUnknownRefill. It changes nothing.
-	Refill(ctx context.Context, serial, id string) (funds.RefillAnswer, error)
+	Void(ctx context.Context, req Request, id string) (funds.RefillAnswer, error)
+	// Refill returns the stored answer for the id, or ErrUnknownRefill. It changes nothing but the nonce.
+	Refill(ctx context.Context, req Request, id string) (funds.RefillAnswer, error)
 	// Balance returns the meter's account as the meter may see it and records the contact.
-	Balance(ctx context.Context, serial string, rep funds.Report, reportAt time.Time) (funds.AccountBalance, error)
+	Balance(ctx context.Context, req Request, rep funds.Report) (funds.AccountBalance, error)
 	// UploadPostalInfo stores the meter's registers and audit head and records the contact; its audit seq
 	// must be above the last upload's.
-	UploadPostalInfo(ctx context.Context, serial string, info funds.PostalInfo, reportAt time.Time) (funds.PostalInfoReceipt, error)
+	UploadPostalInfo(ctx context.Context, req Request, info funds.PostalInfo) (funds.PostalInfoReceipt, error)
 
 	// CreateAccount opens an empty account (ErrExists if the number is taken).
 	CreateAccount(ctx context.Context, number string, creditLimit funds.Amount) error
@@ -147,6 +149,15 @@ var (
 	ErrMeterSuspect   = errors.New("meter is suspect: refills refused until an administrator clears it")
 	ErrStaleReport    = errors.New("report older than one already received")
 )
+
+// Request is who made a meter request: the signing meter, the request's nonce (empty for calls that do
+// not come over the API, such as an administrator's tools and benchmarks) and its signed time, which
+// orders the meter's reports.
+type Request struct {
+	Serial string
+	Nonce  string
+	At     time.Time
+}
 
 // MeterEvent is a stored event of a meter: enrolled, token-issued, suspect, cleared.
 type MeterEvent struct {
