@@ -23,6 +23,10 @@ func (v *Vault) Setting(ctx context.Context, key string) (value string, ok bool,
 
 // SetSetting stores a meter setting and audits who changed it.
 func (v *Vault) SetSetting(ctx context.Context, key, value, actor string) error {
+	if key == contactReceiptKey {
+		// Only a checked receipt may be stored there; an unchecked one would make Verify refuse the vault.
+		return fmt.Errorf("set setting %s: use RecordContact", key)
+	}
 	err := v.writeTx(ctx, func(tx *sql.Tx) error { return v.setSettingTx(ctx, tx, key, value, actor) })
 	if err != nil {
 		return fmt.Errorf("set setting %s: %w", key, err)

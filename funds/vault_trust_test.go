@@ -152,6 +152,7 @@ func TestContactReceipts(t *testing.T) {
 	forged := signAnswer(other, testSerial, 200, AccountBalance{Serial: testSerial, Time: second.Add(time.Hour)})
 	_, err = v.RecordContact(ctx, forged, "system")
 	assert.ErrorIs(t, err, ErrBadAnswer)
+	assert.Error(t, v.SetSetting(ctx, contactReceiptKey, "{}", "mallory"), "receipts go through RecordContact only")
 	noTime := signAnswer(testDCKey, testSerial, 200, AccountBalance{Serial: testSerial})
 	_, err = v.RecordContact(ctx, noTime, "system")
 	assert.ErrorIs(t, err, ErrBadAnswer)
