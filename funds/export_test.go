@@ -3,6 +3,7 @@ package funds
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -22,28 +23,43 @@ func PlantBug(r *Refiller, bug string) {
 	case BugNewIDRetry:
 		r.afterFailedReserve = plantedNewID
 	case BugSplitApply:
-		r.apply = plantedSplitApply
+		r.apply = PlantedSplitApply(func() { time.Sleep(5 * time.Millisecond) })
 	}
 }
 
-// plantedSplitApply is ApplyRefill with the bug the protocol exists to prevent: a crash between the two
-// commits leaves a credited refill still requested, and it is credited again.
-func plantedSplitApply(ctx context.Context, v *Vault, id string, grant SignedAnswer) (bool, error) {
-	r, err := v.Refill(ctx, id)
-	if err != nil || r.State != RefillRequested {
-		return false, err
+// PlantedSplitApply returns ApplyRefill with the split-apply bug: the grant is checked and the registers
+// credited in one commit, the refill moved to applied in a second, with pause (if set) between them so
+// random kills hit the window. A crash there leaves a credited refill still requested, credited again later.
+func PlantedSplitApply(pause func()) func(ctx context.Context, v *Vault, id string, grant SignedAnswer) (bool, error) {
+	return func(ctx context.Context, v *Vault, id string, grant SignedAnswer) (bool, error) {
+		r, err := v.Refill(ctx, id)
+		if err != nil || r.State != RefillRequested {
+			return false, err
+		}
+		if err := v.checkGrant(grant, id, r.Amount); err != nil {
+			return false, fmt.Errorf("apply refill %s: %w", id, err)
+		}
+		if err := v.writeTx(ctx, func(tx *sql.Tx) error { return v.credit(ctx, tx, r, nil) }); err != nil {
+			return false, fmt.Errorf("apply refill %s: %w", id, err)
+		}
+		if pause != nil {
+			pause()
+		}
+		if err := v.writeTx(ctx, func(tx *sql.Tx) error {
+			g, err := json.Marshal(grant)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE refills SET state = 'applied', updated = ?, grant = ? WHERE id = ?`,
+				v.stamp(), string(g), id); err != nil {
+				return err
+			}
+			return v.auditRefill(ctx, tx, id, r.Actor, "refill-state", id)
+		}); err != nil {
+			return false, fmt.Errorf("apply refill %s: %w", id, err)
+		}
+		return true, nil
 	}
-	if err := v.writeTx(ctx, func(tx *sql.Tx) error { return v.credit(ctx, tx, r) }); err != nil {
-		return false, fmt.Errorf("apply refill %s: %w", id, err)
-	}
-	time.Sleep(5 * time.Millisecond) // widens the window between the commits, so random kills hit it
-	if err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE refills SET state = 'applied', updated = ? WHERE id = ?`, v.stamp(), id)
-		return err
-	}); err != nil {
-		return false, fmt.Errorf("apply refill %s: %w", id, err)
-	}
-	return true, nil
 }
 
 // plantedNewID is BugNewIDRetry: after a failed send it gives up the old id locally (without voiding it)

@@ -2,8 +2,6 @@ package funds
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -63,21 +61,8 @@ func (d *fakeDC) answer(id string) RefillAnswer {
 	return ans
 }
 
-// testSerial is the meter the fake Data Center answers; testDCKey signs its answers (testKeys pins it).
-const testSerial = "PM000001"
-
-var testDCKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
-
-// testSign signs v as the Data Center would answer it with 200 to a request with a fresh nonce.
-func testSign(v any) SignedAnswer {
-	body, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	a := SignedAnswer{Serial: testSerial, Nonce: NewNonce(), Status: 200, Body: body}
-	a.Signature = ed25519.Sign(testDCKey, a.Message())
-	return a
-}
+// testSign signs v as the test Data Center key answers the test meter with 200 (testkeys_test.go).
+func testSign(v any) SignedAnswer { return signAnswer(testDCKey, testSerial, 200, v) }
 
 func (d *fakeDC) Reserve(_ context.Context, id string, amount Amount) (RefillAnswer, error) {
 	return d.call("reserve", func() (RefillAnswer, error) {

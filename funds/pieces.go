@@ -78,12 +78,13 @@ func (v *Vault) Debit(ctx context.Context, amount Amount, info PieceInfo) (Piece
 			info.AccountCode, info.MailingDate, info.Actor, created); err != nil {
 			return fmt.Errorf("insert piece %d: %w", regs.Pieces, err)
 		}
-		body := "piece " + strconv.FormatInt(regs.Pieces, 10) + " " + amount.MillsString()
-		if err := v.appendAudit(ctx, tx, info.Actor, "debit", body, regs); err != nil {
-			return err
-		}
 		piece = Piece{Seq: regs.Pieces, Amount: amount, State: PieceCommitted, Info: info, Created: created, Registers: regs}
-		return nil
+		// The digests come from the values just written: no read back on the hot path.
+		touched := make(touchList, 0, 2)
+		touched.piece(piece)
+		touched.registers(regs)
+		body := "piece " + strconv.FormatInt(regs.Pieces, 10) + " " + amount.MillsString()
+		return v.appendAudit(ctx, tx, info.Actor, "debit", body, regs, touched)
 	})
 	if err != nil {
 		return Piece{}, fmt.Errorf("debit %s: %w", amount.MillsString(), err)
@@ -112,12 +113,15 @@ func (v *Vault) MarkSpoiled(ctx context.Context, seq int64, reason, actor string
 
 func (v *Vault) markPiece(ctx context.Context, seq int64, state, note, actor string) error {
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE pieces SET state = ?, note = ? WHERE seq = ? AND state = 'committed'`,
-			state, note, seq)
-		if err != nil {
+		var p Piece
+		err := tx.QueryRowContext(ctx, `UPDATE pieces SET state = ?, note = ? WHERE seq = ? AND state = 'committed'
+			RETURNING seq, amount, state, mail_class, account_code, mailing_date, actor, created, note`,
+			state, note, seq).Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass, &p.Info.AccountCode,
+			&p.Info.MailingDate, &p.Info.Actor, &p.Created, &p.Note)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if errors.Is(err, sql.ErrNoRows) {
 			var cur string
 			if err := tx.QueryRowContext(ctx, `SELECT state FROM pieces WHERE seq = ?`, seq).Scan(&cur); err != nil {
 				return fmt.Errorf("no piece %d: %w", seq, err)
@@ -127,14 +131,19 @@ func (v *Vault) markPiece(ctx context.Context, seq int64, state, note, actor str
 			}
 			return fmt.Errorf("piece %d is %s, only a committed piece can become %s", seq, cur, state)
 		}
-		if state != PieceSpoiled {
-			return nil // printing changes no money; the debit entry already audits the piece
-		}
+		// Printing moves no money but changes the row, and a printed piece must never pass for a spoiled
+		// one (a refund), so both are audited.
 		regs, err := readRegisters(ctx, tx)
 		if err != nil {
 			return err
 		}
-		return v.appendAudit(ctx, tx, actor, "spoiled", fmt.Sprintf("piece %d: %s", seq, note), regs)
+		var touched touchList
+		touched.piece(p)
+		body := fmt.Sprintf("piece %d", seq)
+		if note != "" {
+			body += ": " + note
+		}
+		return v.appendAudit(ctx, tx, actor, state, body, regs, touched)
 	})
 	if err != nil {
 		return fmt.Errorf("mark piece %d %s: %w", seq, state, err)

@@ -19,7 +19,7 @@ func TestRefillStateMachineProperty(t *testing.T) {
 		ctx := context.Background()
 		dir := t.TempDir()
 		path := filepath.Join(dir, "meter.db")
-		v, err := OpenVault(ctx, path, VaultOptions{})
+		v, err := OpenVault(ctx, path, testVaultOptions(t, path))
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestRefillStateMachineProperty(t *testing.T) {
 				if err := v.Close(); err != nil {
 					rt.Fatal(err)
 				}
-				v, err = OpenVault(ctx, path, VaultOptions{})
+				v, err = OpenVault(ctx, path, testVaultOptions(t, path))
 				if err != nil {
 					rt.Fatal(err)
 				}

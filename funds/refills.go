@@ -3,6 +3,7 @@ package funds
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -27,6 +28,7 @@ type Refill struct {
 	Updated        string
 	DeclineCode    string
 	DeclineMessage string
+	Grant          string // JSON of the Data Center's SignedAnswer that granted it; empty until applied
 }
 
 // Open reports whether the refill still needs the Data Center to reach a final state.
@@ -60,11 +62,7 @@ func (v *Vault) CreateRefill(ctx context.Context, id string, amount Amount, acto
 			VALUES(?, ?, 'requested', ?, ?, ?)`, id, amount, actor, now, now); err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
-		regs, err := readRegisters(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return v.appendAudit(ctx, tx, actor, "refill-requested", fmt.Sprintf("%s %s", id, amount.MillsString()), regs)
+		return v.auditRefill(ctx, tx, id, actor, "refill-requested", fmt.Sprintf("%s %s", id, amount.MillsString()))
 	})
 	if err != nil {
 		return fmt.Errorf("create refill %s: %w", id, err)
@@ -72,9 +70,12 @@ func (v *Vault) CreateRefill(ctx context.Context, id string, amount Amount, acto
 	return nil
 }
 
-// ApplyRefill credits a requested refill to the registers and moves it to applied, in one transaction.
-// It applies only from requested: for any other state it changes nothing and reports applied=false,
-// which makes a replayed grant harmless.
+// ApplyRefill credits a requested refill to the registers and moves it to applied, in one transaction,
+// if and only if grant is the Data Center's signed answer reserving (or posting) exactly this refill of
+// this meter: a grant that does not check credits nothing and returns an error wrapping ErrBadAnswer.
+// The grant is kept in the refill row, so Verify can check every credit again. It applies only from
+// requested: for any other state it changes nothing and reports applied=false, which makes a replayed
+// grant harmless.
 func (v *Vault) ApplyRefill(ctx context.Context, id string, grant SignedAnswer) (applied bool, err error) {
 	err = v.writeTx(ctx, func(tx *sql.Tx) error {
 		r, err := readRefill(ctx, tx, id)
@@ -84,11 +85,23 @@ func (v *Vault) ApplyRefill(ctx context.Context, id string, grant SignedAnswer) 
 		if r.State != RefillRequested {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE refills SET state = 'applied', updated = ? WHERE id = ? AND state = 'requested'`,
-			v.stamp(), id); err != nil {
+		if err := v.checkGrant(grant, id, r.Amount); err != nil {
+			return err
+		}
+		g, err := json.Marshal(grant)
+		if err != nil {
+			return fmt.Errorf("encode grant: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refills SET state = 'applied', updated = ?, grant = ?
+			WHERE id = ? AND state = 'requested'`, v.stamp(), string(g), id); err != nil {
 			return fmt.Errorf("mark applied: %w", err)
 		}
-		if err := v.credit(ctx, tx, r); err != nil {
+		if r, err = readRefill(ctx, tx, id); err != nil {
+			return err
+		}
+		var touched touchList
+		touched.refill(r)
+		if err := v.credit(ctx, tx, r, touched); err != nil {
 			return err
 		}
 		applied = true
@@ -100,7 +113,22 @@ func (v *Vault) ApplyRefill(ctx context.Context, id string, grant SignedAnswer) 
 	return applied, nil
 }
 
-func (v *Vault) credit(ctx context.Context, tx *sql.Tx, r Refill) error {
+// checkGrant accepts only the pinned Data Center's signed 2xx answer for this meter, refill id and
+// amount, in a state that holds the money for the meter (reserved, or already posted).
+func (v *Vault) checkGrant(grant SignedAnswer, id string, amount Amount) error {
+	ans, err := grant.Grant(v.keys, v.serial, id, amount)
+	if err != nil {
+		return err
+	}
+	if ans.State != DCReserved && ans.State != DCPosted {
+		return fmt.Errorf("%w: refill %s is %s at the Data Center, not reserved", ErrBadAnswer, id, ans.State)
+	}
+	return nil
+}
+
+// credit adds r to the registers and writes the audit entry, with the registers and the other rows the
+// caller changed in the same transaction (also).
+func (v *Vault) credit(ctx context.Context, tx *sql.Tx, r Refill, also touchList) error {
 	regs, err := readRegisters(ctx, tx)
 	if err != nil {
 		return err
@@ -112,7 +140,24 @@ func (v *Vault) credit(ctx context.Context, tx *sql.Tx, r Refill) error {
 		regs.Available, regs.Control); err != nil {
 		return fmt.Errorf("credit registers: %w", err)
 	}
-	return v.appendAudit(ctx, tx, r.Actor, "refill-applied", fmt.Sprintf("%s %s", r.ID, r.Amount.MillsString()), regs)
+	touched := also
+	touched.registers(regs)
+	return v.appendAudit(ctx, tx, r.Actor, "refill-applied", fmt.Sprintf("%s %s", r.ID, r.Amount.MillsString()), regs, touched)
+}
+
+// auditRefill audits a change of refill id that moved no money, reading the row back for its digest.
+func (v *Vault) auditRefill(ctx context.Context, tx *sql.Tx, id, actor, kind, body string) error {
+	r, err := readRefill(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	regs, err := readRegisters(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var touched touchList
+	touched.refill(r)
+	return v.appendAudit(ctx, tx, actor, kind, body, regs, touched)
 }
 
 // ConfirmRefill marks an applied refill confirmed once the Data Center has posted it.
@@ -150,11 +195,7 @@ func (v *Vault) moveRefill(ctx context.Context, id, from, to, declineCode, decli
 			to, v.stamp(), declineCode, declineCode, declineMessage, declineMessage, id); err != nil {
 			return err
 		}
-		regs, err := readRegisters(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return v.appendAudit(ctx, tx, r.Actor, "refill-"+to, id, regs)
+		return v.auditRefill(ctx, tx, id, r.Actor, "refill-"+to, id)
 	})
 	if err != nil {
 		return fmt.Errorf("refill %s %s: %w", id, to, err)
@@ -171,11 +212,13 @@ func (v *Vault) Refill(ctx context.Context, id string) (Refill, error) {
 	return r, nil
 }
 
+// refillColumns are every column of a refill row, in Refill's order.
+const refillColumns = `id, amount, state, actor, created, updated, decline_code, decline_message, grant`
+
 func readRefill(ctx context.Context, q queryer, id string) (Refill, error) {
 	var r Refill
-	err := q.QueryRowContext(ctx, `SELECT id, amount, state, actor, created, updated, decline_code, decline_message
-		FROM refills WHERE id = ?`, id).Scan(&r.ID, &r.Amount, &r.State, &r.Actor, &r.Created, &r.Updated,
-		&r.DeclineCode, &r.DeclineMessage)
+	err := q.QueryRowContext(ctx, `SELECT `+refillColumns+` FROM refills WHERE id = ?`, id).Scan(
+		&r.ID, &r.Amount, &r.State, &r.Actor, &r.Created, &r.Updated, &r.DeclineCode, &r.DeclineMessage, &r.Grant)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrUnknownRefill
 	}
@@ -202,8 +245,7 @@ func (v *Vault) LastAppliedRefill(ctx context.Context) (r Refill, ok bool, err e
 }
 
 func (v *Vault) listRefills(ctx context.Context, where string, limit int) ([]Refill, error) {
-	rows, err := v.db.QueryContext(ctx, `SELECT id, amount, state, actor, created, updated, decline_code,
-		decline_message FROM refills `+where+` LIMIT ?`, limit)
+	rows, err := v.db.QueryContext(ctx, `SELECT `+refillColumns+` FROM refills `+where+` LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list refills: %w", err)
 	}
@@ -212,7 +254,7 @@ func (v *Vault) listRefills(ctx context.Context, where string, limit int) ([]Ref
 	for rows.Next() {
 		var r Refill
 		if err := rows.Scan(&r.ID, &r.Amount, &r.State, &r.Actor, &r.Created, &r.Updated, &r.DeclineCode,
-			&r.DeclineMessage); err != nil {
+			&r.DeclineMessage, &r.Grant); err != nil {
 			return nil, fmt.Errorf("list refills: %w", err)
 		}
 		out = append(out, r)

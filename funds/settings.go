@@ -23,21 +23,31 @@ func (v *Vault) Setting(ctx context.Context, key string) (value string, ok bool,
 
 // SetSetting stores a meter setting and audits who changed it.
 func (v *Vault) SetSetting(ctx context.Context, key, value, actor string) error {
-	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES(?, ?)
-			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
-			return err
-		}
-		regs, err := readRegisters(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return v.appendAudit(ctx, tx, actor, "setting", auditSettingBody(key, value), regs)
-	})
+	if key == contactReceiptKey {
+		// Only a checked receipt may be stored there; an unchecked one would make Verify refuse the vault.
+		return fmt.Errorf("set setting %s: use RecordContact", key)
+	}
+	err := v.writeTx(ctx, func(tx *sql.Tx) error { return v.setSettingTx(ctx, tx, key, value, actor) })
 	if err != nil {
 		return fmt.Errorf("set setting %s: %w", key, err)
 	}
 	return nil
+}
+
+// setSettingTx stores and audits a setting inside the caller's transaction. The audit body keeps long
+// values by digest only; the touched digest covers the whole value.
+func (v *Vault) setSettingTx(ctx context.Context, tx *sql.Tx, key, value, actor string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES(?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return err
+	}
+	regs, err := readRegisters(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var touched touchList
+	touched.setting(key, value)
+	return v.appendAudit(ctx, tx, actor, "setting", auditSettingBody(key, value), regs, touched)
 }
 
 // SpoilUnconfirmedPieces marks every piece still committed (debited, print never confirmed, e.g. after

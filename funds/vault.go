@@ -13,11 +13,14 @@ import (
 )
 
 // Vault is the meter's postal security device: the registers, the pieces printed, the refills and an
-// append-only, hash-chained audit log, all in one SQLite file. Every change of registers is one
-// immediate transaction on the single writer connection, committed (fsynced) before the caller is told.
+// append-only audit log chained with a keyed hash, all in one SQLite file (audit.go). Every change of
+// registers is one immediate transaction on the single writer connection, committed (fsynced) before
+// the caller is told.
 type Vault struct {
-	db  *sql.DB
-	now func() time.Time
+	db     *sql.DB
+	now    func() time.Time
+	keys   Keys
+	serial string
 
 	// mu serialises writers in-process so the cached audit head always matches the database.
 	mu       sync.Mutex
@@ -42,8 +45,7 @@ func (v *Vault) prepare(ctx context.Context) error {
 			RETURNING available, used, control, pieces, batch_count, batch_value`},
 		{&v.stmts.insertPiece, `INSERT INTO pieces(seq, amount, state, mail_class, account_code, mailing_date,
 			actor, created) VALUES(?, ?, 'committed', ?, ?, ?, ?, ?)`},
-		{&v.stmts.insertAudit, `INSERT INTO audit(seq, at, actor, kind, body, available, used, control,
-			pieces, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&v.stmts.insertAudit, insertAuditSQL},
 	} {
 		stmt, err := v.db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -54,12 +56,18 @@ func (v *Vault) prepare(ctx context.Context) error {
 	return nil
 }
 
-// VaultOptions tunes a vault; the zero value is right for production.
+// VaultOptions are what a vault needs besides its file.
 type VaultOptions struct {
+	Keys   Keys             // required: the device key MACs the audit chain; the pinned Data Center key checks grants
+	Serial string           // required: the meter's serial, which every grant and contact receipt must name
 	Now    func() time.Time // the clock stamped on rows; time.Now if nil
-	Keys   Keys             // the meter's keys (required)
-	Serial string           // the meter's serial (required): grants and receipts must name it
 }
+
+// ErrOldVault is returned for a vault file made by a postmeter before the keyed audit chain.
+var ErrOldVault = errors.New("vault made by an older postmeter")
+
+// vaultFormat is stored in PRAGMA user_version. 2: keyed audit chain with touched rows, refill grants.
+const vaultFormat = 2
 
 // Registers are the PSD registers. Available is the descending register, Used the ascending one,
 // Control their sum (equal to all credit ever received). Batch counters are resettable.
@@ -86,16 +94,26 @@ func DurableDSN(path string) string {
 		"&_pragma=foreign_keys(1)&_txlock=immediate"
 }
 
-// OpenVault opens or creates the vault at path. It refuses to open if SQLite did not take the durability
-// pragmas, and it runs Verify so a vault whose registers disagree with its history is never used.
+// OpenVault opens or creates the vault at path. It refuses to open without keys and a serial, if SQLite
+// did not take the durability pragmas, or for a file of an older format; and it runs Verify so a vault
+// whose rows disagree with their history is never used. The file is made 0600 before SQLite opens it.
 func OpenVault(ctx context.Context, path string, opts VaultOptions) (*Vault, error) {
+	if opts.Keys == nil {
+		return nil, fmt.Errorf("open vault %s: no keys (VaultOptions.Keys): the vault cannot sign or check its history without them", path)
+	}
+	if opts.Serial == "" {
+		return nil, fmt.Errorf("open vault %s: no meter serial (VaultOptions.Serial): grants and receipts cannot be checked without it", path)
+	}
+	if err := CreatePrivateFile(path); err != nil {
+		return nil, fmt.Errorf("open vault: %w", err)
+	}
 	db, err := sql.Open("sqlite", DurableDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open vault %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1) // the single writer; reads share it, SQLite allows one writer anyway
 	db.SetConnMaxLifetime(0)
-	v := &Vault{db: db, now: opts.Now}
+	v := &Vault{db: db, now: opts.Now, keys: opts.Keys, serial: opts.Serial}
 	if v.now == nil {
 		v.now = time.Now
 	}
@@ -110,8 +128,28 @@ func (v *Vault) init(ctx context.Context) error {
 	if err := CheckDurablePragmas(ctx, v.db); err != nil {
 		return err
 	}
-	if _, err := v.db.ExecContext(ctx, vaultSchema); err != nil {
-		return fmt.Errorf("create schema: %w", err)
+	var tables, format int
+	if err := v.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'`).Scan(&tables); err != nil {
+		return fmt.Errorf("read schema: %w", err)
+	}
+	if err := v.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&format); err != nil {
+		return fmt.Errorf("read format: %w", err)
+	}
+	switch {
+	case tables == 0:
+		if err := v.create(ctx); err != nil {
+			return err
+		}
+	case format != vaultFormat:
+		return fmt.Errorf("%w (format %d, this postmeter needs %d: no keyed audit chain, no signed grants); "+
+			"it cannot be checked or migrated: replace it with a new vault (the trainer resets its demo data)",
+			ErrOldVault, format, vaultFormat)
+	default:
+		// The guards (CHECKs, triggers) are the first line against bugs, not against attackers: put back
+		// any that were dropped. Verify below is what finds tampering.
+		if _, err := v.db.ExecContext(ctx, vaultSchema); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
 	}
 	if err := v.prepare(ctx); err != nil {
 		return err
@@ -119,19 +157,30 @@ func (v *Vault) init(ctx context.Context) error {
 	if err := v.loadAuditHead(ctx); err != nil {
 		return err
 	}
-	if v.lastSeq == 0 {
-		if err := v.writeTx(ctx, func(tx *sql.Tx) error {
-			regs, err := readRegisters(ctx, tx)
-			if err != nil {
-				return err
-			}
-			return v.appendAudit(ctx, tx, "system", "vault-created", "", regs)
-		}); err != nil {
-			return fmt.Errorf("first audit entry: %w", err)
-		}
-	}
 	if err := v.Verify(ctx); err != nil {
 		return err
+	}
+	return nil
+}
+
+// create makes a new vault in one transaction: the schema, its format, the zero registers and the first
+// audit entry, which records them. A crash leaves either nothing or a whole vault.
+func (v *Vault) create(ctx context.Context) error {
+	v.lastSeq, v.lastHash = 0, []byte{} // the first entry links to the empty hash
+	err := v.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, vaultSchema+fmt.Sprintf("PRAGMA user_version = %d;", vaultFormat)); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO registers VALUES(1, 0, 0, 0, 0, 0, 0)`); err != nil {
+			return fmt.Errorf("create registers: %w", err)
+		}
+		var regs Registers
+		var touched touchList
+		touched.registers(regs)
+		return v.appendAudit(ctx, tx, "system", "vault-created", "", regs, touched)
+	})
+	if err != nil {
+		return fmt.Errorf("create vault: %w", err)
 	}
 	return nil
 }
@@ -216,7 +265,9 @@ func (v *Vault) ResetBatch(ctx context.Context, actor string) error {
 		if err != nil {
 			return fmt.Errorf("reset batch: %w", err)
 		}
-		return v.appendAudit(ctx, tx, actor, "batch-reset", "", regs)
+		var touched touchList
+		touched.registers(regs)
+		return v.appendAudit(ctx, tx, actor, "batch-reset", "", regs, touched)
 	})
 }
 
@@ -232,7 +283,6 @@ CREATE TABLE IF NOT EXISTS registers(
 	batch_count INTEGER NOT NULL CHECK(batch_count >= 0),
 	batch_value INTEGER NOT NULL CHECK(batch_value >= 0),
 	CHECK(available + used = control));
-INSERT OR IGNORE INTO registers VALUES(1, 0, 0, 0, 0, 0, 0);
 CREATE TRIGGER IF NOT EXISTS registers_ascend BEFORE UPDATE ON registers
 	WHEN NEW.used < OLD.used OR NEW.pieces < OLD.pieces OR NEW.control < OLD.control
 	BEGIN SELECT RAISE(ABORT, 'used, pieces and control never decrease'); END;
@@ -260,7 +310,8 @@ CREATE TABLE IF NOT EXISTS refills(
 	created         TEXT NOT NULL,
 	updated         TEXT NOT NULL,
 	decline_code    TEXT NOT NULL DEFAULT '',
-	decline_message TEXT NOT NULL DEFAULT '');
+	decline_message TEXT NOT NULL DEFAULT '',
+	grant           TEXT NOT NULL DEFAULT ''); -- JSON of the Data Center's SignedAnswer, set when applied
 CREATE TRIGGER IF NOT EXISTS refills_keep BEFORE DELETE ON refills
 	BEGIN SELECT RAISE(ABORT, 'refills are never deleted'); END;
 CREATE TRIGGER IF NOT EXISTS refills_transitions BEFORE UPDATE OF state ON refills
@@ -280,6 +331,7 @@ CREATE TABLE IF NOT EXISTS audit(
 	used      INTEGER NOT NULL,
 	control   INTEGER NOT NULL,
 	pieces    INTEGER NOT NULL,
+	touched   TEXT NOT NULL,
 	prev_hash BLOB NOT NULL,
 	hash      BLOB NOT NULL);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit

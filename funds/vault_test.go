@@ -15,7 +15,7 @@ import (
 func openTestVault(t testing.TB) (*Vault, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "meter.db")
-	v, err := OpenVault(context.Background(), path, VaultOptions{})
+	v, err := OpenVault(context.Background(), path, testVaultOptions(t, path))
 	require.NoError(t, err)
 	t.Cleanup(func() { v.Close() })
 	return v, path
@@ -27,7 +27,7 @@ func fill(t testing.TB, v *Vault, amount Amount) string {
 	ctx := context.Background()
 	id := uuid.Must(uuid.NewV7()).String()
 	require.NoError(t, v.CreateRefill(ctx, id, amount, "test"))
-	applied, err := v.ApplyRefill(ctx, id)
+	applied, err := v.ApplyRefill(ctx, id, testGrant(id, amount))
 	require.NoError(t, err)
 	require.True(t, applied)
 	require.NoError(t, v.ConfirmRefill(ctx, id))
@@ -136,7 +136,7 @@ func TestSpoilUnconfirmedPiecesAtStartup(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, v.Close())
 
-	v2, err := OpenVault(ctx, path, VaultOptions{})
+	v2, err := OpenVault(ctx, path, testVaultOptions(t, path))
 	require.NoError(t, err)
 	defer v2.Close()
 	n, err := v2.SpoilUnconfirmedPieces(ctx, "power lost before the print was confirmed")
@@ -186,7 +186,10 @@ func TestRefillTransitions(t *testing.T) {
 
 func confirm(v *Vault, id string) error { return v.ConfirmRefill(context.Background(), id) }
 func closeR(v *Vault, id string) error  { return v.CloseRefill(context.Background(), id) }
-func apply(v *Vault, id string) error   { _, err := v.ApplyRefill(context.Background(), id); return err }
+func apply(v *Vault, id string) error {
+	_, err := v.ApplyRefill(context.Background(), id, testGrant(id, 50*Dollar))
+	return err
+}
 func abandon(v *Vault, id string) error {
 	return v.AbandonRefill(context.Background(), id, "", "test")
 }
@@ -196,10 +199,11 @@ func TestApplyRefillIsIdempotent(t *testing.T) {
 	v, _ := openTestVault(t)
 	id := uuid.Must(uuid.NewV7()).String()
 	require.NoError(t, v.CreateRefill(ctx, id, 50*Dollar, "ann"))
-	applied, err := v.ApplyRefill(ctx, id)
+	grant := testGrant(id, 50*Dollar)
+	applied, err := v.ApplyRefill(ctx, id, grant)
 	require.NoError(t, err)
 	assert.True(t, applied)
-	applied, err = v.ApplyRefill(ctx, id)
+	applied, err = v.ApplyRefill(ctx, id, grant)
 	require.NoError(t, err)
 	assert.False(t, applied, "a replayed grant credits nothing")
 	regs, _ := v.Registers(ctx)
@@ -252,7 +256,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, db.Close())
 
-			_, err = OpenVault(ctx, path, VaultOptions{})
+			_, err = OpenVault(ctx, path, testVaultOptions(t, path))
 			var ve *VerifyError
 			require.True(t, errors.As(err, &ve), "open must refuse a tampered vault, got %v", err)
 			assert.Equal(t, tt.check, ve.Check)
@@ -287,7 +291,7 @@ func TestSettingsAreStoredAndAudited(t *testing.T) {
 	assert.False(t, ok)
 	require.NoError(t, v.SetSetting(ctx, "low_funds_warning", "50000", "sue"))
 	require.NoError(t, v.Close())
-	v2, err := OpenVault(ctx, path, VaultOptions{})
+	v2, err := OpenVault(ctx, path, testVaultOptions(t, path))
 	require.NoError(t, err)
 	defer v2.Close()
 	val, ok, err := v2.Setting(ctx, "low_funds_warning")

@@ -5,7 +5,17 @@ import (
 	"fmt"
 )
 
-// VerifyError reports the first discrepancy Verify found.
+// VerifyError reports the first discrepancy Verify found. Check names the rule that failed:
+//
+//	control sum, used register, piece count, control register  the registers against the rows
+//	audit sequence, audit chain                                 the keyed chain (audit.go)
+//	row history      a row differs from the last audit entry that touched it (edited, an old version put
+//	                 back, or the newest entries cut off)
+//	row missing      a row the audit log knows of is gone
+//	row unaudited    a row no audit entry ever wrote
+//	refill grant     an applied refill without a valid grant signed by the pinned Data Center key
+//	contact receipt  the stored contact receipt does not verify
+//	audit head, audit snapshot  the newest entry against this process and the registers
 type VerifyError struct {
 	Check  string
 	Detail string
@@ -15,8 +25,10 @@ func (e *VerifyError) Error() string {
 	return fmt.Sprintf("vault check %q failed: %s", e.Check, e.Detail)
 }
 
-// Verify re-checks the registers against the pieces, the refills and the audit chain (RELIABILITY §5.6,
-// M1–M6) and returns the first discrepancy as a *VerifyError.
+// Verify re-checks the whole vault (RELIABILITY §5.6, M1–M6): the registers against the pieces and the
+// refills, the keyed audit chain, every row against the audit entry that last wrote it, and every grant
+// and contact receipt against the pinned Data Center key. It returns the first discrepancy as a
+// *VerifyError. Memory stays small: 8 bytes per piece, and a map entry per refill and setting.
 func (v *Vault) Verify(ctx context.Context) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -24,6 +36,30 @@ func (v *Vault) Verify(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("verify: read registers: %w", err)
 	}
+	if err := v.verifySums(ctx, regs); err != nil {
+		return err
+	}
+	hist, last, err := v.replayAudit(ctx, regs)
+	if err != nil {
+		return err
+	}
+	if last.Seq != v.lastSeq {
+		return &VerifyError{"audit head", fmt.Sprintf("newest entry %d, expected %d", last.Seq, v.lastSeq)}
+	}
+	if err := v.verifyRows(ctx, hist, regs); err != nil {
+		return err
+	}
+	lr := last.Registers
+	if lr.Available != regs.Available || lr.Used != regs.Used || lr.Control != regs.Control || lr.Pieces != regs.Pieces {
+		return &VerifyError{"audit snapshot", fmt.Sprintf("newest audit entry %d records available %s used %s pieces %d, registers hold available %s used %s pieces %d",
+			last.Seq, lr.Available.MillsString(), lr.Used.MillsString(), lr.Pieces,
+			regs.Available.MillsString(), regs.Used.MillsString(), regs.Pieces)}
+	}
+	return nil
+}
+
+// verifySums checks the register arithmetic against the rows: the PSD invariants.
+func (v *Vault) verifySums(ctx context.Context, regs Registers) error {
 	if regs.Available < 0 {
 		return &VerifyError{"available register", fmt.Sprintf("negative: %s", regs.Available.MillsString())}
 	}
@@ -53,19 +89,6 @@ func (v *Vault) Verify(ctx context.Context) error {
 	if refillSum != regs.Control {
 		return &VerifyError{"control register", fmt.Sprintf("control %s != sum of applied refills %s",
 			regs.Control.MillsString(), refillSum.MillsString())}
-	}
-	last, err := verifyAuditChain(ctx, v.db)
-	if err != nil {
-		return err
-	}
-	if last.Seq != v.lastSeq {
-		return &VerifyError{"audit head", fmt.Sprintf("newest entry %d, expected %d", last.Seq, v.lastSeq)}
-	}
-	lr := last.Registers
-	if lr.Available != regs.Available || lr.Used != regs.Used || lr.Control != regs.Control || lr.Pieces != regs.Pieces {
-		return &VerifyError{"audit snapshot", fmt.Sprintf("newest audit entry %d records available %s used %s pieces %d, registers hold available %s used %s pieces %d",
-			last.Seq, lr.Available.MillsString(), lr.Used.MillsString(), lr.Pieces,
-			regs.Available.MillsString(), regs.Used.MillsString(), regs.Pieces)}
 	}
 	return nil
 }
