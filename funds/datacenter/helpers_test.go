@@ -2,6 +2,7 @@ package datacenter_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -133,6 +134,7 @@ type request struct {
 	secret       []byte    // signing key; the meter's secret if nil
 	at           time.Time // signing time; the server's clock if zero
 	noAuth       bool      // send no auth headers at all
+	contentType  string    // Content-Type of a body; application/json if empty
 }
 
 type response struct {
@@ -154,6 +156,9 @@ func (m *meter) send(r request) response {
 	}
 	req, err := http.NewRequest(r.method, m.h.srv.URL+r.path, bytes.NewReader(r.body))
 	require.NoError(t, err)
+	if len(r.body) > 0 {
+		req.Header.Set("Content-Type", cmp.Or(r.contentType, "application/json"))
+	}
 	if !r.noAuth {
 		req.Header.Set(funds.HeaderSerial, r.serial)
 		req.Header.Set(funds.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))

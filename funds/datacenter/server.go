@@ -48,7 +48,7 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	allowed := map[string]string{}
 	for _, rt := range routes {
-		s.mux.Handle(rt.method+" "+rt.path, s.authenticated(rt.h))
+		s.mux.Handle(rt.method+" "+rt.path, s.authenticated(jsonOnly(rt.h)))
 		if allowed[rt.path] != "" {
 			allowed[rt.path] += ", "
 		}
@@ -94,7 +94,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Info("request", attrs...)
 	}()
-	s.mux.ServeHTTP(rec, r)
+	s.route(rec, r)
 }
 
 type statusRecorder struct {
