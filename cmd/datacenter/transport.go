@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/netip"
-	"strings"
+
+	"postmeter/funds"
 )
 
 // plainHTTPAllowed says whether serve may listen on listen without TLS: only on a loopback address
@@ -34,14 +34,5 @@ func isLoopbackListen(listen string) bool {
 	if err != nil {
 		return false
 	}
-	return isLoopbackHost(host)
-}
-
-// isLoopbackHost says whether host names the loopback interface: localhost, 127.0.0.0/8 or ::1.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
-	return err == nil && ip.Unmap().IsLoopback()
+	return funds.IsLoopbackHost(host)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +22,9 @@ import (
 type kioskConfig struct {
 	DataDir       string `json:"data_dir"`        // the vault lives here
 	DataCenterURL string `json:"data_center_url"` // e.g. https://dc.example.com:8443
+	// DataCenterCA is a PEM file of the certificates the kiosk trusts for data_center_url (a self-signed
+	// Data Center certificate, or its CA) instead of the system's; optional.
+	DataCenterCA  string `json:"data_center_ca,omitempty"`
 	Serial        string `json:"serial"`
 	Secret        string `json:"secret"` // hex, as printed by `datacenter register-meter`
 	AccountNumber string `json:"account_number"`
@@ -65,8 +67,8 @@ func loadKioskConfig(path string) (kioskConfig, error) {
 	if _, err := hex.DecodeString(c.Secret); err != nil {
 		return c, fmt.Errorf("kiosk config %s: secret: want the hex string printed by `datacenter register-meter`: %w", path, err)
 	}
-	if !strings.HasPrefix(c.DataCenterURL, "http://") && !strings.HasPrefix(c.DataCenterURL, "https://") {
-		return c, fmt.Errorf("kiosk config %s: data_center_url %q: want http:// or https://", path, c.DataCenterURL)
+	if err := checkDataCenter(path, c); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -95,7 +97,11 @@ func buildKiosk(ctx context.Context, c kioskConfig, log *slog.Logger) (*kiosk, e
 	}
 	secret, _ := hex.DecodeString(c.Secret)
 	client := funds.NewDataCenterClient(c.DataCenterURL, c.Serial, secret)
-	client.HTTP = &http.Client{Timeout: funds.DefaultRequestTimeout}
+	httpClient, err := kioskHTTPClient(c)
+	if err != nil {
+		return nil, err
+	}
+	client.HTTP = httpClient
 	v, err := funds.OpenVault(ctx, filepath.Join(c.DataDir, "meter.db"), funds.VaultOptions{})
 	if err != nil {
 		return nil, err
