@@ -48,7 +48,7 @@ func TestKioskDataCenterCAMustHoldACertificate(t *testing.T) {
 	notPEM := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600))
 	for file, want := range map[string]string{
-		notPEM: "holds no PEM certificate",
+		notPEM:                                   "holds no PEM certificate",
 		filepath.Join(t.TempDir(), "absent.pem"): "no such file",
 	} {
 		_, err := loadKioskConfig(writeConfig(t, configWithURL("https://dc.example.com", `,"data_center_ca":"`+file+`"`)))
