@@ -46,13 +46,13 @@ func guard(r *http.Request) *apiError {
 		p = r.RequestURI
 	}
 	if !strings.HasPrefix(p, "/") || canonicalPath(p) != p {
-		return &apiError{http.StatusBadRequest, funds.CodeBadRequest, fmt.Sprintf("the request path %q is not in "+
+		return &apiError{http.StatusBadRequest, funds.CodeBadRequest, fmt.Sprintf("The request path %q is not in "+
 			"canonical form (it has an empty, \".\" or \"..\" segment); send the path exactly as the API gives it, "+
-			"e.g. /v1/meters/PM123456/account", p)}
+			"e.g. /v1/meters/PM123456/account.", p)}
 	}
 	if n := headerBytes(r); n > MaxRequestHeaderBytes {
 		return &apiError{http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge, fmt.Sprintf(
-			"the request line and headers are %d bytes; at most %d are accepted, so send only the headers the API needs",
+			"The request line and headers are %d bytes; at most %d are accepted, so send only the headers the API needs.",
 			n, MaxRequestHeaderBytes)}
 	}
 	return nil
@@ -94,17 +94,17 @@ func jsonOnly(h meterHandler) meterHandler {
 func checkJSONContentType(ct string) *apiError {
 	refuse := func(what string) *apiError {
 		return &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
-			what + "; send the body as JSON with the header Content-Type: application/json"}
+			what + "; send the body as JSON with the header Content-Type: application/json."}
 	}
 	if ct == "" {
-		return refuse("the request has a body but no Content-Type header")
+		return refuse("The request has a body but no Content-Type header")
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
-		return refuse(fmt.Sprintf("the request body is labelled Content-Type %q, which the Data Center does not accept", ct))
+		return refuse(fmt.Sprintf("The request body is labelled Content-Type %q, which the Data Center does not accept", ct))
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return refuse(fmt.Sprintf("the request body is labelled charset %q; JSON is read as UTF-8 only", cs))
+		return refuse(fmt.Sprintf("The request body is labelled charset %q; JSON is read as UTF-8 only", cs))
 	}
 	return nil
 }

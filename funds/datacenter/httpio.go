@@ -50,8 +50,8 @@ func toAPIError(err error) *apiError {
 		return &apiError{http.StatusConflict, funds.CodeRefillDeclined, err.Error()}
 	case errors.Is(err, ErrTooManyVoids):
 		return &apiError{http.StatusTooManyRequests, CodeTooManyVoids,
-			"this meter has voided too many refills the Data Center never received; check the meter's network " +
-				"connection and contact customer service"}
+			"This meter has voided too many refills the Data Center never received; check the meter's network " +
+				"connection and contact customer service."}
 	case errors.Is(err, ErrInvalid):
 		return &apiError{http.StatusBadRequest, funds.CodeBadRequest, err.Error()}
 	}
