@@ -142,6 +142,16 @@ func (a Amount) MillsString() string {
 	return a.format(3)
 }
 
+// Exact formats an amount exactly, for messages that compare amounts: dollars and cents ("$100.00") when
+// it is a whole number of cents, with the mills otherwise ("$100.001"), so a message never rounds
+// $100.001 to "$100.00" and then calls it above a maximum of $100.00.
+func (a Amount) Exact() string {
+	if a%Cent == 0 {
+		return a.format(2)
+	}
+	return a.format(3)
+}
+
 func (a Amount) format(decimals int) string {
 	sign := ""
 	u := uint64(a)

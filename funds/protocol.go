@@ -143,7 +143,3 @@ type ErrorBody struct {
 		Message string `json:"message"`
 	} `json:"error"`
 }
-
-// MaxRegisterMills bounds every register a meter reports: $10 billion, far above any meter's lifetime
-// postage and far enough below int64's range that no sum of registers can overflow.
-const MaxRegisterMills = 10_000_000_000 * 1000

@@ -26,7 +26,7 @@ func cmdCreateAccount(ctx context.Context, e *env, args []string) int {
 		if err := st.CreateAccount(ctx, *number, limit.v); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "account %s created, credit limit %s\n", *number, limit.v)
+		fmt.Fprintf(e.stdout, "account %s created, credit limit %s\n", *number, limit.v.Exact())
 		return nil
 	})
 }
@@ -50,7 +50,7 @@ func cmdDeposit(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "deposited %s to account %s; prepaid balance %s\n", amount.v, *number, a.Prepaid)
+		fmt.Fprintf(e.stdout, "deposited %s to account %s; prepaid balance %s\n", amount.v.Exact(), *number, a.Prepaid.Exact())
 		return nil
 	})
 }
@@ -94,7 +94,7 @@ func cmdSetCreditLimit(ctx context.Context, e *env, args []string) int {
 		if err := st.SetCreditLimit(ctx, *number, limit.v); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "account %s credit limit %s\n", *number, limit.v)
+		fmt.Fprintf(e.stdout, "account %s credit limit %s\n", *number, limit.v.Exact())
 		return nil
 	})
 }
@@ -155,7 +155,7 @@ func printAccount(e *env, a datacenter.Account) {
 		{"Credit used", a.CreditUsed}, {"Credit available", a.CreditAvailable()},
 		{"Reserved", a.Reserved}, {"Posted", a.Posted},
 	} {
-		fmt.Fprintf(tw, "  %s:\t%s\t\n", row.label, row.v)
+		fmt.Fprintf(tw, "  %s:\t%s\t\n", row.label, row.v.Exact())
 	}
 	tw.Flush()
 	if len(a.Refills) == 0 {
@@ -173,8 +173,8 @@ func printAccount(e *env, a datacenter.Account) {
 		if r.Decline != nil {
 			state += " (" + r.Decline.Code + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.ID, r.Meter, r.Amount, state, r.FromPrepaid,
-			r.FromCredit, stamp(r.Created), stamp(r.Resolved))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.ID, r.Meter, r.Amount.Exact(), state, r.FromPrepaid.Exact(),
+			r.FromCredit.Exact(), stamp(r.Created), stamp(r.Resolved))
 	}
 	tw.Flush()
 }

@@ -1,7 +1,7 @@
 // Command datacenter runs the postmeter Data Center: the HTTP server meters refill from, and the
 // administrative commands that open accounts, take deposits, lock accounts and register meters.
 //
-//	datacenter serve -db FILE -listen ADDR [-tls-cert F -tls-key F]
+//	datacenter serve -db FILE -listen ADDR [-tls-cert F -tls-key F] [-insecure-plain-http]
 //	datacenter create-account -number 12345678 -credit-limit 500.00
 //	datacenter deposit -number 12345678 -amount 1000.00
 //	datacenter lock -number 12345678 | unlock -number 12345678
@@ -137,7 +137,7 @@ func (a *amountFlag) String() string {
 	if a == nil || !a.set {
 		return ""
 	}
-	return a.v.String()
+	return a.v.Exact()
 }
 
 func (a *amountFlag) Set(s string) error {
@@ -196,12 +196,19 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	listen := f.String("listen", "127.0.0.1:8443", "listen `address`")
 	cert := f.String("tls-cert", "", "TLS certificate `file` (PEM); with -tls-key serves HTTPS")
 	key := f.String("tls-key", "", "TLS private key `file` (PEM)")
+	insecure := f.Bool("insecure-plain-http", false, "allow plain HTTP on a non-loopback -listen address (only behind a TLS proxy on this host)")
 	if st := f.parse(e, args); st >= 0 {
 		return st
 	}
 	if (*cert == "") != (*key == "") {
 		fmt.Fprintln(e.stderr, "serve: give both -tls-cert and -tls-key, or neither")
 		return exitUsage
+	}
+	if *cert == "" {
+		if err := plainHTTPAllowed(e.log, *listen, *insecure); err != nil {
+			fmt.Fprintln(e.stderr, "serve:", err)
+			return exitUsage
+		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

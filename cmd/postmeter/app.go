@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -137,8 +138,8 @@ func parseSize(s string) (fyne.Size, error) {
 	return fyne.NewSize(float32(wi), float32(hi)), nil
 }
 
-// runKiosk runs the touchscreen full screen on a real meter: no window chrome, no trainer features, a
-// close button that does nothing, and the Data Center from the configuration.
+// runKiosk runs the touchscreen full screen on a real meter: no window chrome, no trainer features, and
+// the Data Center from the configuration. Closing the window ends the process (exitWindowClosed).
 func runKiosk(configPath string, log *slog.Logger, stderr io.Writer) int {
 	cfg, err := loadKioskConfig(configPath)
 	if err != nil {
@@ -149,7 +150,14 @@ func runKiosk(configPath string, log *slog.Logger, stderr io.Writer) int {
 	a.Settings().SetTheme(ui.KioskTheme{})
 	w := a.NewWindow("postmeter")
 	w.SetFullScreen(true)
-	w.SetCloseIntercept(func() {}) // a clerk cannot close the meter's screen
+	// The window has no close button, but another X client can still ask it to close: then the kiosk
+	// stops, so that its session ends and systemd starts it again, rather than living on without a screen.
+	var closed atomic.Bool
+	w.SetCloseIntercept(func() {
+		closed.Store(true)
+		log.Warn("the kiosk window was closed by another program; stopping so that systemd starts the kiosk again")
+		a.Quit()
+	})
 	var k *kiosk
 	touch, err := buildWhileShowing(w, func() (*ui.App, error) {
 		var err error
@@ -176,5 +184,11 @@ func runKiosk(configPath string, log *slog.Logger, stderr io.Writer) int {
 		}
 	}()
 	a.Run()
+	if closed.Load() {
+		return exitWindowClosed
+	}
 	return 0
 }
+
+// exitWindowClosed is the kiosk's exit status when its window was closed from outside.
+const exitWindowClosed = 3

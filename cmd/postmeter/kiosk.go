@@ -24,7 +24,10 @@ import (
 type kioskConfig struct {
 	DataDir       string `json:"data_dir"`        // the vault lives here
 	DataCenterURL string `json:"data_center_url"` // e.g. https://dc.example.com:8443
-	Serial        string `json:"serial"`
+	// DataCenterCA is a PEM file of the certificates the kiosk trusts for data_center_url (a self-signed
+	// Data Center certificate, or its CA) instead of the system's; optional.
+	DataCenterCA string `json:"data_center_ca,omitempty"`
+	Serial       string `json:"serial"`
 	// DataCenterKey is the Data Center's public key (hex) and EnrollmentToken the one-time token, both
 	// printed by `datacenter register-meter`. The meter enrolls with the token on first start and then
 	// removes it from this file; its own keys live in data_dir/keys, never here.
@@ -71,8 +74,8 @@ func loadKioskConfig(path string) (kioskConfig, error) {
 		return c, fmt.Errorf("kiosk config %s: data_center_key: want the %d hex digits printed by `datacenter register-meter`",
 			path, 2*ed25519.PublicKeySize)
 	}
-	if !strings.HasPrefix(c.DataCenterURL, "http://") && !strings.HasPrefix(c.DataCenterURL, "https://") {
-		return c, fmt.Errorf("kiosk config %s: data_center_url %q: want http:// or https://", path, c.DataCenterURL)
+	if err := checkDataCenter(path, c); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -104,7 +107,10 @@ func buildKiosk(ctx context.Context, c kioskConfig, log *slog.Logger) (*kiosk, e
 	if err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Timeout: funds.DefaultRequestTimeout}
+	hc, err := kioskHTTPClient(c)
+	if err != nil {
+		return nil, err
+	}
 	if err := enrollKiosk(ctx, c, hc, keys); err != nil {
 		return nil, err
 	}

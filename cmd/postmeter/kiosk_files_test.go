@@ -17,9 +17,10 @@ import (
 
 // The kiosk's install files: the systemd unit, the X session script and the example configuration.
 const (
-	kioskUnit    = "kiosk/postmeter-kiosk.service"
-	kioskSession = "kiosk/postmeter-session.sh"
-	kioskExample = "kiosk/kiosk.example.json"
+	kioskUnit     = "kiosk/postmeter-kiosk.service"
+	kioskSession  = "kiosk/postmeter-session.sh"
+	kioskExample  = "kiosk/kiosk.example.json"
+	kioskXorgConf = "kiosk/90-postmeter-kiosk.conf"
 )
 
 func TestKioskExampleConfigLoads(t *testing.T) {
@@ -89,13 +90,53 @@ func TestKioskUnit(t *testing.T) {
 	assert.Equal(t, "/usr/bin/xinit", cmdline[0])
 	assert.Equal(t, "/usr/local/lib/postmeter/"+filepath.Base(kioskSession), cmdline[1], "the session script")
 	server := strings.Join(cmdline, " ")
-	for _, arg := range []string{" -- /usr/bin/Xorg :0 vt1 ", " -nocursor", " -nolisten tcp"} {
+	for _, arg := range []string{" -- /usr/bin/Xorg :0 vt1 ", " -nocursor", " -nolisten tcp", " -novtswitch"} {
 		assert.Contains(t, server, arg)
 	}
 	assert.Contains(t, strings.Join(keys["Service.Environment"], " "), "FYNE_SCALE=1")
 	assert.Equal(t, "graphical.target", one("Install.WantedBy"))
 
+	// The header says how to install the Xorg snippet and why the keyboard cannot leave the screen.
+	data, err := os.ReadFile(kioskUnit)
+	require.NoError(t, err)
+	header := string(data[:bytes.Index(data, []byte("\n["))])
+	assert.Contains(t, header, "install -D -m 0644 "+filepath.Base(kioskXorgConf)+" /etc/X11/xorg.conf.d/"+filepath.Base(kioskXorgConf))
+	for _, s := range []string{"DontVTSwitch", "DontZap", "-novtswitch", "Restart=always"} {
+		assert.Contains(t, header, s)
+	}
+
 	verifyUnit(t)
+}
+
+// xorgOptions reads the Option lines of one Section of an xorg.conf file: name → value.
+func xorgOptions(t *testing.T, path, section string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	opts := map[string]string{}
+	in := false
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(strings.TrimSpace(line))
+		switch {
+		case len(f) == 0 || strings.HasPrefix(f[0], "#"):
+		case f[0] == "Section":
+			require.Len(t, f, 2, line)
+			in = f[1] == `"`+section+`"`
+		case f[0] == "EndSection":
+			in = false
+		case in && f[0] == "Option":
+			require.Len(t, f, 3, "Option \"Name\" \"value\": %q", line)
+			opts[strings.Trim(f[1], `"`)] = strings.Trim(f[2], `"`)
+		}
+	}
+	return opts
+}
+
+// Neither Ctrl+Alt+Fn nor Ctrl+Alt+Backspace leaves the meter's screen.
+func TestKioskXorgSnippet(t *testing.T) {
+	opts := xorgOptions(t, kioskXorgConf, "ServerFlags")
+	assert.Equal(t, "true", opts["DontVTSwitch"], "Ctrl+Alt+Fn must not switch to a text console")
+	assert.Equal(t, "true", opts["DontZap"], "Ctrl+Alt+Backspace must not kill the X server")
 }
 
 // verifyUnit runs systemd-analyze verify on a copy of the unit whose ExecStart names a temporary

@@ -11,11 +11,13 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"postmeter/cmd/internal/xwin"
@@ -27,7 +29,7 @@ import (
 // TestKioskInARealWindow runs `postmeter -kiosk` full screen under Xvfb, as on a meter: its
 // configuration names a real Data Center on loopback; the meter and its screens are built while the
 // window is created; the first screen, then a supervisor signing in with real clicks, must look as the
-// same kiosk drawn in Fyne's test driver.
+// same kiosk drawn in Fyne's test driver. Then another X client closes the window, and the kiosk exits.
 func TestKioskInARealWindow(t *testing.T) {
 	xvfb := xvfbOrSkip(t)
 	ctx := context.Background()
@@ -97,7 +99,21 @@ func TestKioskInARealWindow(t *testing.T) {
 	d := launchInX(t, x, bin, shotsDir(t, "postmeter-kiosk-shots"), screen.Size(), "-kiosk", "-config", configFile)
 	d.meter, d.postage = screen, postage
 	d.play(initial, steps)
-	d.stop()
+
+	// Another X client closes the window (as a window manager's close button would): the kiosk stops,
+	// so that systemd starts it again, instead of living on without a screen.
+	require.NoError(t, x.CloseWindow("postmeter"))
+	select {
+	case <-d.exited:
+	case <-time.After(stepTimeout):
+		t.Fatalf("the kiosk still runs %v after its window was closed", stepTimeout)
+	}
+	var exit *exec.ExitError
+	require.ErrorAs(t, *d.exitErr, &exit, "the kiosk exits with a status of its own")
+	assert.Equal(t, exitWindowClosed, exit.ExitCode())
+	logged, err := os.ReadFile(filepath.Join(d.shots, "postmeter.log"))
+	require.NoError(t, err)
+	assert.Contains(t, string(logged), "the kiosk window was closed by another program")
 	t.Logf("kiosk: %d clicks, slowest screen %.0f ms, worst difference %.2f%% of the screen",
 		len(steps), d.slowest.Seconds()*1000, d.worst*100)
 }

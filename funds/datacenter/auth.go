@@ -109,6 +109,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 // (signed like every answer) gives the meter the Data Center key to pin.
 func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	serial := r.PathValue("serial")
+	if aerr := checkJSONContentType(r.Header.Get("Content-Type")); aerr != nil {
+		writeError(w, s.log, aerr)
+		return
+	}
 	body, aerr := readBody(w, r)
 	if aerr != nil {
 		writeError(w, s.log, aerr)

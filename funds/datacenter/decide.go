@@ -32,7 +32,7 @@ func decide(a Account, minRefill, maxRefill, amount funds.Amount) (draw, *funds.
 		return draw{}, &funds.Decline{
 			Code: funds.CodeOutOfLimits,
 			Message: fmt.Sprintf("%s is %s refill of %s; enter an amount from %s to %s",
-				amount, which, limit, minRefill, maxRefill),
+				amount.Exact(), which, limit.Exact(), minRefill.Exact(), maxRefill.Exact()),
 			MinMills: minRefill.Mills(),
 			MaxMills: maxRefill.Mills(),
 		}
@@ -44,12 +44,12 @@ func decide(a Account, minRefill, maxRefill, amount funds.Amount) (draw, *funds.
 	if amount > available {
 		most := min(available, maxRefill)
 		msg := fmt.Sprintf("postage account %s can cover %s now (prepaid %s, credit available %s); ",
-			a.Number, available, a.Prepaid, a.CreditAvailable())
+			a.Number, available.Exact(), a.Prepaid.Exact(), a.CreditAvailable().Exact())
 		if most >= minRefill {
-			msg += fmt.Sprintf("you can add up to %s", most)
+			msg += fmt.Sprintf("you can add up to %s", most.Exact())
 		} else {
 			msg += fmt.Sprintf("that is less than this meter's minimum refill of %s; "+
-				"deposit funds to the postage account first", minRefill)
+				"deposit funds to the postage account first", minRefill.Exact())
 		}
 		return draw{}, &funds.Decline{Code: funds.CodeShortOfFunds, Message: msg, MaxMills: most.Mills()}
 	}

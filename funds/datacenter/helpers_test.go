@@ -2,6 +2,7 @@ package datacenter_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -163,6 +164,7 @@ type request struct {
 	at           time.Time          // signing time; the server's clock if zero
 	nonce        string             // a fresh one if empty
 	noAuth       bool               // send no auth headers at all
+	contentType  string             // Content-Type of a body; application/json if empty
 }
 
 type response struct {
@@ -188,7 +190,9 @@ func (m *meter) send(r request) response {
 	}
 	req, err := http.NewRequest(r.method, m.h.srv.URL+r.path, bytes.NewReader(r.body))
 	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
+	if len(r.body) > 0 {
+		req.Header.Set("Content-Type", cmp.Or(r.contentType, "application/json"))
+	}
 	if !r.noAuth {
 		signRequest(req, r.serial, r.key, r.at, r.nonce, r.body)
 	}

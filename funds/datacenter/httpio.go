@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"postmeter/funds"
@@ -59,6 +60,10 @@ func toAPIError(err error) *apiError {
 		return &apiError{http.StatusConflict, funds.CodeRefillPosted, err.Error()}
 	case errors.Is(err, ErrRefillDeclined):
 		return &apiError{http.StatusConflict, funds.CodeRefillDeclined, err.Error()}
+	case errors.Is(err, ErrTooManyVoids):
+		return &apiError{http.StatusTooManyRequests, CodeTooManyVoids,
+			"This meter has voided too many refills the Data Center never received; check the meter's network " +
+				"connection and contact customer service."}
 	case errors.Is(err, ErrInvalid):
 		return &apiError{http.StatusBadRequest, funds.CodeBadRequest, err.Error()}
 	}
@@ -91,7 +96,8 @@ func writeError(w http.ResponseWriter, log *slog.Logger, e *apiError) {
 	writeJSON(w, log, e.status, body)
 }
 
-// decodeJSON decodes exactly one JSON object into v: no unknown fields, no trailing data. Its errors say
+// decodeJSON decodes exactly one JSON object into v: no unknown fields, no trailing data, every key
+// spelled exactly as the field's json tag (case-sensitive) and none twice, at any depth. Its errors say
 // what was wrong and what is expected; example is a valid body.
 func decodeJSON(body []byte, v any, example string) error {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -105,6 +111,9 @@ func decodeJSON(body []byte, v any, example string) error {
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return invalidf("unexpected data after the JSON object; send exactly one object such as %s", example)
+	}
+	if err := checkStrictKeys(body, reflect.TypeOf(v)); err != nil {
+		return invalidf("%v; expected a JSON object such as %s", err, example)
 	}
 	return nil
 }

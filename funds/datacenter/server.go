@@ -58,7 +58,7 @@ func NewServer(store Store, opts Options) *Server {
 	s.mux.HandleFunc("POST /v1/meters/{serial}/enroll", s.enroll)
 	allowed := map[string]string{"/v1/meters/{serial}/enroll": http.MethodPost}
 	for _, rt := range routes {
-		s.mux.Handle(rt.method+" "+rt.path, s.authenticated(rt.h))
+		s.mux.Handle(rt.method+" "+rt.path, s.authenticated(jsonOnly(rt.h)))
 		if allowed[rt.path] != "" {
 			allowed[rt.path] += ", "
 		}
@@ -105,7 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Info("request", attrs...)
 	}()
-	s.mux.ServeHTTP(rec, r)
+	s.route(rec, r)
 }
 
 // statusRecorder keeps the answer until the handler is done, so that it can be signed as a whole:

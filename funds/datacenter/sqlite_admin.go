@@ -15,8 +15,8 @@ import (
 // CreateAccount implements Store.CreateAccount.
 func (s *SQLiteStore) CreateAccount(ctx context.Context, number string, creditLimit funds.Amount) error {
 	err := ValidateAccountNumber(number)
-	if err == nil && creditLimit < 0 {
-		err = invalidf("credit limit %s is negative; use 0 for no credit line", creditLimit)
+	if err == nil {
+		err = checkCreditLimit(creditLimit)
 	}
 	if err == nil {
 		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
@@ -46,12 +46,17 @@ func (s *SQLiteStore) Deposit(ctx context.Context, number string, amount funds.A
 	var after Account
 	err := error(nil)
 	if amount <= 0 {
-		err = invalidf("deposit amount %s is not positive; deposit a positive amount such as 1000.00", amount)
+		err = invalidf("deposit amount %s is not positive; deposit a positive amount such as 1000.00", amount.Exact())
+	} else if amount > MaxAdminAmount {
+		err = overCap("deposit amount", amount)
 	}
 	if err == nil {
 		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 			a, err := getAccount(ctx, tx, number)
 			if err != nil {
+				return err
+			}
+			if err := checkDepositsTotal(a, amount); err != nil {
 				return err
 			}
 			if a.Deposits, err = a.Deposits.Add(amount); err != nil {
@@ -80,10 +85,7 @@ func (s *SQLiteStore) Deposit(ctx context.Context, number string, amount funds.A
 
 // SetCreditLimit implements Store.SetCreditLimit.
 func (s *SQLiteStore) SetCreditLimit(ctx context.Context, number string, limit funds.Amount) error {
-	err := error(nil)
-	if limit < 0 {
-		err = invalidf("credit limit %s is negative; use 0 for no credit line", limit)
-	}
+	err := checkCreditLimit(limit)
 	if err == nil {
 		err = s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
 			a, err := getAccount(ctx, tx, number)
@@ -92,7 +94,7 @@ func (s *SQLiteStore) SetCreditLimit(ctx context.Context, number string, limit f
 			}
 			if limit < a.CreditUsed {
 				return invalidf("credit limit %s is below the %s of credit already used; the limit can go no lower",
-					limit, a.CreditUsed)
+					limit.Exact(), a.CreditUsed.Exact())
 			}
 			a.CreditLimit = limit
 			if err := putAccount(ctx, tx, a); err != nil {
@@ -131,11 +133,8 @@ func (s *SQLiteStore) RegisterMeter(ctx context.Context, serial, account string,
 	if err == nil {
 		err = ValidateAccountNumber(account)
 	}
-	if err == nil && minRefill <= 0 {
-		err = invalidf("minimum refill %s is not positive; use an amount such as 10.00", minRefill)
-	}
-	if err == nil && maxRefill < minRefill {
-		err = invalidf("maximum refill %s is below the minimum %s", maxRefill, minRefill)
+	if err == nil {
+		err = checkRefillLimits(minRefill, maxRefill)
 	}
 	token, hash := newToken()
 	if err == nil {

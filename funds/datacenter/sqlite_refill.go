@@ -150,6 +150,9 @@ func (s *SQLiteStore) resolve(ctx context.Context, req Request, id, to string) (
 			if to == funds.DCPosted {
 				return ErrUnknownRefill
 			}
+			if err := checkTombstoneQuota(ctx, tx, serial, now); err != nil {
+				return err
+			}
 			r = Refill{ID: id, Meter: serial, Account: a.Number, State: funds.DCVoided, Tombstone: true,
 				Created: now, Resolved: now}
 			if err := insertRefill(ctx, tx, r); err != nil {

@@ -316,11 +316,6 @@ func validateReport(rep funds.Report) error {
 	if err := validatePostalInfo(rep); err != nil {
 		return err
 	}
-	r := rep.Registers
-	if r.AvailableMills > funds.MaxRegisterMills || r.UsedMills > funds.MaxRegisterMills || r.ControlMills != r.AvailableMills+r.UsedMills {
-		return invalidf("registers: available %d + used %d must equal control %d, each at most %d mills",
-			r.AvailableMills, r.UsedMills, r.ControlMills, funds.MaxRegisterMills)
-	}
 	if rep.AuditSeq < 1 {
 		return invalidf("audit_seq is %d; a meter's audit log starts at 1", rep.AuditSeq)
 	}

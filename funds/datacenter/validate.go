@@ -44,16 +44,43 @@ func ValidateRefillID(id string) error {
 	return nil
 }
 
+// MaxRegisterMills bounds each register a meter reports: $1,000,000,000,000.000, about 9,000 times below
+// the int64 limit, so sums of readings (available + used, posted + reserved) never overflow.
+const MaxRegisterMills = 1_000_000_000_000_000
+
+// MaxPieces bounds the piece count a meter reports.
+const MaxPieces = 1_000_000_000_000
+
+// ValidateRegisters checks register readings a meter reports, wherever it reports them: none negative,
+// none above MaxRegisterMills (MaxPieces), and available + used = control, the PSD's own invariant. A
+// genuine meter always passes; readings that fail are refused with a message naming the register.
+func ValidateRegisters(r funds.RegisterReadings) error {
+	return validateRegisters("registers", r)
+}
+
 func validateRegisters(field string, r funds.RegisterReadings) error {
+	for _, reg := range []struct {
+		name string
+		v    int64
+	}{{"available_mills", r.AvailableMills}, {"used_mills", r.UsedMills}, {"control_mills", r.ControlMills}} {
+		switch {
+		case reg.v < 0:
+			return invalidf("%s.%s is %d; registers are never negative", field, reg.name, reg.v)
+		case reg.v > MaxRegisterMills:
+			return invalidf("%s.%s is %d; registers are at most %d mills ($1,000,000,000,000.000), so these "+
+				"readings cannot come from a meter", field, reg.name, reg.v, int64(MaxRegisterMills))
+		}
+	}
 	switch {
-	case r.AvailableMills < 0:
-		return invalidf("%s.available_mills is %d; registers are never negative", field, r.AvailableMills)
-	case r.UsedMills < 0:
-		return invalidf("%s.used_mills is %d; registers are never negative", field, r.UsedMills)
-	case r.ControlMills < 0:
-		return invalidf("%s.control_mills is %d; registers are never negative", field, r.ControlMills)
 	case r.Pieces < 0:
 		return invalidf("%s.pieces is %d; the piece count is never negative", field, r.Pieces)
+	case r.Pieces > MaxPieces:
+		return invalidf("%s.pieces is %d; the piece count is at most %d, so these readings cannot come from a meter",
+			field, r.Pieces, int64(MaxPieces))
+	case r.AvailableMills+r.UsedMills != r.ControlMills: // bounded above: no overflow
+		return invalidf("%s: available_mills %d + used_mills %d is %d, not control_mills %d; a meter's registers "+
+			"always add up, so send the readings exactly as the meter's registers hold them",
+			field, r.AvailableMills, r.UsedMills, r.AvailableMills+r.UsedMills, r.ControlMills)
 	}
 	return nil
 }

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+	"postmeter/funds/datacenter"
+)
+
+func configWithURL(dcURL, extra string) string {
+	return `{"data_dir":"x","data_center_url":"` + dcURL + `","serial":"PM1","data_center_key":"` + zeroKey + `","account_number":"12345678"` + extra + `}`
+}
+
+// Plain http:// reaches only a Data Center on the meter itself; anything else must be https://.
+func TestKioskRefusesPlainHTTPToAnotherMachine(t *testing.T) {
+	for _, u := range []string{"http://dc.example.com:8443", "http://192.168.1.20:8443", "http://0.0.0.0:8443",
+		"http://[2001:db8::1]:8443", "http://localhost.example.com", "HTTP://dc.example.com"} {
+		_, err := loadKioskConfig(writeConfig(t, configWithURL(u, "")))
+		require.Error(t, err, u)
+		assert.Contains(t, err.Error(), "data_center_url", u)
+		assert.Contains(t, err.Error(), "Use https://", u)
+	}
+	for _, u := range []string{"http://127.0.0.1:8443", "http://127.0.0.2", "http://[::1]:8443", "http://localhost:8443",
+		"https://dc.example.com:8443", "https://192.168.1.20"} {
+		_, err := loadKioskConfig(writeConfig(t, configWithURL(u, "")))
+		assert.NoError(t, err, u)
+	}
+	for _, u := range []string{"ftp://dc.example.com", "dc.example.com:8443", "https://"} {
+		_, err := loadKioskConfig(writeConfig(t, configWithURL(u, "")))
+		require.Error(t, err, u)
+		assert.Contains(t, err.Error(), "want http:// or https://", u)
+	}
+}
+
+func TestKioskDataCenterCAMustHoldACertificate(t *testing.T) {
+	notPEM := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600))
+	for file, want := range map[string]string{
+		notPEM:                                   "holds no PEM certificate",
+		filepath.Join(t.TempDir(), "absent.pem"): "no such file",
+	} {
+		_, err := loadKioskConfig(writeConfig(t, configWithURL("https://dc.example.com", `,"data_center_ca":"`+file+`"`)))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "data_center_ca")
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+// With data_center_ca naming the Data Center's self-signed certificate, the kiosk refills over HTTPS;
+// without it, the certificate is not trusted and nothing is reserved.
+func TestKioskTrustsItsDataCenterCA(t *testing.T) {
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store, err := datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "dc.db"), datacenter.SQLiteOptions{Logger: quiet})
+	require.NoError(t, err)
+	defer store.Close()
+	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
+	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
+	token, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
+	require.NoError(t, err)
+	_, dcKey, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	srv := httptest.NewTLSServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "cert.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644))
+
+	refill := func(extra string) error {
+		cfg, err := loadKioskConfig(writeConfig(t, fmt.Sprintf(`{"data_dir":%q,"data_center_url":%q,"serial":"PM777777",
+			"data_center_key":%q,"enrollment_token":%q,"account_number":"87654321","supervisor":{"name":"Ada","pin":"4321"},"model":"P3000"%s}`,
+			t.TempDir(), srv.URL, hex.EncodeToString(dcKey.Public().(ed25519.PublicKey)), token, extra)))
+		require.NoError(t, err)
+		k, err := buildKiosk(ctx, cfg, quiet) // enrolls over HTTPS first
+		if err != nil {
+			return err
+		}
+		defer k.Close()
+		s, err := k.meter.Users().SignIn(ctx, "Ada", "4321")
+		require.NoError(t, err)
+		_, err = k.meter.Refill(ctx, s, 40*funds.Dollar, nil)
+		return err
+	}
+	require.Error(t, refill(""), "the system's roots do not trust a self-signed certificate")
+	require.NoError(t, refill(`,"data_center_ca":"`+ca+`"`))
+	acct, err := store.Account(ctx, "87654321")
+	require.NoError(t, err)
+	assert.Equal(t, 260*funds.Dollar, acct.Prepaid)
+}
