@@ -58,13 +58,13 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 
 	cfg, err := loadKioskConfig(writeConfig(t, `{"data_dir":"`+t.TempDir()+`","data_center_url":"`+srv.URL+
 		`","serial":"PM777777","secret":"`+hex.EncodeToString(secret)+`","account_number":"87654321",
-		"supervisor":{"name":"Ada","pin":"4321"},"model":"P3000"}`))
+		"supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"}`))
 	require.NoError(t, err)
 	k, err := buildKiosk(ctx, cfg, quiet)
 	require.NoError(t, err)
 	defer k.Close()
 	assert.Equal(t, "SendPro P3000", k.meter.Model().Name)
-	s, err := k.meter.Users().SignIn(ctx, "Ada", "4321")
+	s, err := k.meter.Users().SignIn(ctx, "Ada", "432198")
 	require.NoError(t, err)
 	c, err := k.meter.Refill(ctx, s, 40*funds.Dollar, nil)
 	require.NoError(t, err)

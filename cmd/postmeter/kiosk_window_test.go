@@ -44,8 +44,8 @@ func TestKioskInARealWindow(t *testing.T) {
 	cfg.Supervisor = &struct {
 		Name string `json:"name"`
 		PIN  string `json:"pin"`
-	}{"Ada", "4321"}
-	taps := []string{"Ada  (Supervisor)", "4", "3", "2", "1", "Sign in"}
+	}{"Ada", "432198"}
+	taps := []string{"Ada  (Supervisor)", "4", "3", "2", "1", "9", "8", "Sign in"}
 
 	// The plan: the same configuration on a data folder of its own, drawn by the test driver at the
 	// meter's screen size.

@@ -31,7 +31,7 @@ const (
 	DemoIndicia       = "PB0012345"
 	DemoZIP           = "06926"
 	DemoSupervisor    = "Sue"
-	DemoSupervisorPIN = "2468"
+	DemoSupervisorPIN = "246813"
 	DemoOperator      = "Oscar"
 	DemoOperatorPIN   = "1357"
 )
