@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,11 +35,14 @@ type kioskConfig struct {
 	OutputTray string `json:"output_tray,omitempty"`
 	PrinterURI string `json:"printer_uri,omitempty"`
 	// Supervisor is created on first start, so someone can manage users; without it users stay
-	// disabled and everyone has supervisor access, as on a meter fresh from the factory.
+	// disabled and everyone has supervisor access, as on a meter fresh from the factory. The
+	// supervisor must change the PIN at the first sign-in, and the PIN is then removed from the file.
 	Supervisor *struct {
 		Name string `json:"name"`
 		PIN  string `json:"pin"`
 	} `json:"supervisor,omitempty"`
+
+	path string // the file it was read from; its supervisor PIN is removed once used
 }
 
 func loadKioskConfig(path string) (kioskConfig, error) {
@@ -52,6 +56,7 @@ func loadKioskConfig(path string) (kioskConfig, error) {
 	if err := dec.Decode(&c); err != nil {
 		return c, fmt.Errorf("kiosk config %s: %w", path, err)
 	}
+	c.path = path
 	var missing []string
 	for name, v := range map[string]string{"data_dir": c.DataDir, "data_center_url": c.DataCenterURL,
 		"serial": c.Serial, "secret": c.Secret, "account_number": c.AccountNumber} {
@@ -105,11 +110,19 @@ func buildKiosk(ctx context.Context, c kioskConfig, log *slog.Logger) (*kiosk, e
 	if err != nil {
 		return fail(err)
 	}
-	if c.Supervisor != nil {
-		if err := users.Seed(ctx, []meter.NewUser{{Name: c.Supervisor.Name, Role: meter.RoleSupervisor, PIN: c.Supervisor.PIN}},
-			nil); err != nil {
+	if c.Supervisor != nil && c.Supervisor.PIN != "" {
+		if err := users.Seed(ctx, []meter.NewUser{{Name: c.Supervisor.Name, Role: meter.RoleSupervisor, PIN: c.Supervisor.PIN,
+			MustChangePIN: true}}, nil); err != nil {
 			return fail(fmt.Errorf("first supervisor: %w", err))
 		}
+		if c.path != "" && slices.ContainsFunc(users.List(), func(u meter.User) bool { return u.Name == c.Supervisor.Name }) {
+			if _, err := scrubSupervisorPIN(c.path); err != nil {
+				log.Warn("the first supervisor's PIN is still in the kiosk configuration; remove it by hand", "err", err)
+			}
+		}
+	} else if c.Supervisor != nil && !users.Enabled() {
+		log.Warn("the kiosk configuration names a first supervisor without a PIN, so none was created; " +
+			"user sign-in stays off until a supervisor is added")
 	}
 	rates, err := meter.LoadRateTables()
 	if err != nil {

@@ -66,6 +66,7 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 	assert.Equal(t, "SendPro P3000", k.meter.Model().Name)
 	s, err := k.meter.Users().SignIn(ctx, "Ada", "432198")
 	require.NoError(t, err)
+	require.NoError(t, k.meter.Users().ChangeOwnPIN(ctx, s, "432198", "918273"))
 	c, err := k.meter.Refill(ctx, s, 40*funds.Dollar, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 40*funds.Dollar, c.After)

@@ -24,8 +24,8 @@ import (
 
 // TestKioskInARealWindow runs `postmeter -kiosk` full screen under Xvfb, as on a meter: its
 // configuration names a real Data Center on loopback; the meter and its screens are built while the
-// window is created; the first screen, then a supervisor signing in with real clicks, must look as the
-// same kiosk drawn in Fyne's test driver.
+// window is created; the first screen, then a supervisor signing in and choosing a new PIN with real
+// clicks, must look as the same kiosk drawn in Fyne's test driver.
 func TestKioskInARealWindow(t *testing.T) {
 	xvfb := xvfbOrSkip(t)
 	ctx := context.Background()
@@ -45,7 +45,9 @@ func TestKioskInARealWindow(t *testing.T) {
 		Name string `json:"name"`
 		PIN  string `json:"pin"`
 	}{"Ada", "432198"}
-	taps := []string{"Ada  (Supervisor)", "4", "3", "2", "1", "9", "8", "Sign in"}
+	// Ada signs in with the configuration's PIN and, as the kiosk's first supervisor, chooses a new one.
+	taps := []string{"Ada  (Supervisor)", "4", "3", "2", "1", "9", "8", "Sign in",
+		"9", "1", "8", "2", "7", "3", "OK", "9", "1", "8", "2", "7", "3", "OK"}
 
 	// The plan: the same configuration on a data folder of its own, drawn by the test driver at the
 	// meter's screen size.
