@@ -33,7 +33,7 @@ deps:
 	@command -v $(GO) >/dev/null || { echo "Go 1.26 is needed: see https://go.dev/doc/install"; exit 1; }
 
 # The trainer simulator: the touchscreen in a 1280×800 window, simulated devices, an embedded Data
-# Center and demo data in $(DATA). Sign in as Sue (supervisor, PIN 2468) or Oscar (operator, PIN 1357).
+# Center and demo data in $(DATA). Sign in as Sue (supervisor, PIN 246813) or Oscar (operator, PIN 1357).
 run: deps
 	$(GO) run -tags $(TAGS) ./cmd/postmeter -data $(DATA)
 

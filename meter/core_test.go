@@ -25,7 +25,7 @@ func (r *rig) fund(amount funds.Amount) Completion {
 func (r *rig) later(d time.Duration) {
 	r.t.Helper()
 	r.clock.Advance(d)
-	r.super = r.signIn("Sue", "2468")
+	r.super = r.signIn("Sue", "246813")
 	r.oper = r.signIn("Oscar", "1357")
 }
 

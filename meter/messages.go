@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"postmeter/funds"
 )
@@ -36,15 +37,46 @@ func Explain(err error) Message {
 		device       *DeviceError
 		printFailed  *PrintFailedError
 		overweight   *OverweightError
+		wrongPIN     *WrongPINError
+		lockedOut    *LockedOutError
+		tooShort     *PINTooShortError
+		mustChange   *PINChangeRequiredError
 	)
 	switch {
 	case err == nil:
 		return Message{}
 	case errors.As(err, &noRights):
 		return Message{Title: "No rights", Text: noRights.Error(), Actions: []string{ActionSignIn, ActionOK}}
-	case errors.Is(err, ErrWrongPIN), errors.Is(err, ErrLockedOut), errors.Is(err, ErrInvalidPIN),
-		errors.Is(err, ErrUnknownUser), errors.Is(err, ErrNotSignedIn):
-		return Message{Title: "Sign-in failed", Text: capitalize(err.Error()), Actions: []string{ActionOK}}
+	case errors.As(err, &mustChange):
+		return Message{Title: "Choose a new PIN", Text: fmt.Sprintf("%s must choose a new PIN before using the meter. "+
+			"Sign in again and choose a new PIN.", mustChange.User), Actions: []string{ActionSignIn}}
+	case errors.As(err, &lockedOut):
+		return Message{Title: "Sign-in locked", Text: fmt.Sprintf("Too many wrong PINs for %s, so sign-in is locked until %s. "+
+			"Try again then, or ask a supervisor to clear the lock.", lockedOut.User, lockedOut.Until.Format("15:04")),
+			Actions: []string{ActionOK}}
+	case errors.As(err, &wrongPIN):
+		left := fmt.Sprintf("%d attempts left", wrongPIN.AttemptsLeft)
+		if wrongPIN.AttemptsLeft == 1 {
+			left = "1 attempt left"
+		}
+		return Message{Title: "Sign-in failed", Text: fmt.Sprintf("Wrong PIN for %s: %s before sign-in is locked. "+
+			"Enter the PIN again.", wrongPIN.User, left), Actions: []string{ActionOK}}
+	case errors.As(err, &tooShort):
+		return Message{Title: "PIN too short", Text: fmt.Sprintf("%s's PIN has at least %d digits; this one has %d. "+
+			"Enter a PIN of %d to %d digits.", capitalize(withArticle(strings.ToLower(tooShort.Role.Label()))), tooShort.Min, tooShort.Entered,
+			tooShort.Min, MaxPINLength), Actions: []string{ActionOK}}
+	case errors.Is(err, ErrSupervisorNeedsLongPIN):
+		return Message{Title: "PIN too short", Text: fmt.Sprintf("A supervisor needs a PIN of at least %d digits. "+
+			"Set a PIN of %d to %d digits for this user first, then make them a supervisor.",
+			MinSupervisorPINLength, MinSupervisorPINLength, MaxPINLength), Actions: []string{ActionOK}}
+	case errors.Is(err, ErrSamePIN):
+		return Message{Title: "Choose another PIN", Text: "The new PIN is the same as the old one. Choose a different PIN.",
+			Actions: []string{ActionOK}}
+	case errors.Is(err, ErrNoPepper):
+		return Message{Title: "Sign-in failed", Text: "The meter cannot check PINs because its device key is missing. " +
+			"Call for service.", Actions: []string{ActionOK}}
+	case errors.Is(err, ErrInvalidPIN), errors.Is(err, ErrUnknownUser), errors.Is(err, ErrNotSignedIn):
+		return Message{Title: "Sign-in failed", Text: sentence(err.Error()), Actions: []string{ActionOK}}
 	case errors.Is(err, ErrSessionExpired):
 		return Message{Title: "Signed out", Text: err.Error(), Actions: []string{ActionSignIn}}
 	case errors.As(err, &insufficient):
@@ -107,6 +139,23 @@ func explainDecline(d *funds.DeclinedError) Message {
 			"Contact your account administrator (this usually follows a returned payment).", Actions: []string{ActionOK}}
 	}
 	return Message{Title: "Refill declined", Text: d.Decline.Message, Actions: []string{ActionOK}}
+}
+
+// withArticle puts "a" or "an" before a noun.
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}
+
+// sentence makes s a sentence: a capital first letter and a full stop.
+func sentence(s string) string {
+	s = capitalize(s)
+	if s != "" && !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 func capitalize(s string) string {

@@ -76,7 +76,7 @@ func newRig(t *testing.T) *rig {
 	r.users, err = OpenUsers(ctx, r.vault, UsersOptions{Now: r.clock.Now, IdleTimeout: time.Hour})
 	require.NoError(t, err)
 	require.NoError(t, r.users.Seed(ctx, []NewUser{
-		{Name: "Sue", Role: RoleSupervisor, PIN: "2468"},
+		{Name: "Sue", Role: RoleSupervisor, PIN: "246813"},
 		{Name: "Oscar", Role: RoleOperator, PIN: "1357"},
 	}, []Right{RightBalanceInquiry}))
 	rates, err := LoadRateTables()
@@ -96,7 +96,7 @@ func newRig(t *testing.T) *rig {
 		Retry: funds.RetryPolicy{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond}, Log: quiet,
 	})
 	require.NoError(t, err)
-	r.super = r.signIn("Sue", "2468")
+	r.super = r.signIn("Sue", "246813")
 	r.oper = r.signIn("Oscar", "1357")
 	return r
 }

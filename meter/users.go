@@ -65,7 +65,8 @@ const (
 	anonymousActor         = "anonymous"
 	signInActor            = "sign-in"
 	seedActor              = "seed"
-	defaultLockoutDuration = 5 * time.Minute
+	defaultLockoutDuration = time.Minute
+	defaultMaxLockout      = time.Hour
 	defaultIdleTimeout     = 5 * time.Minute
 	defaultMaxPINAttempts  = 5
 	noRightsAdvice         = "Sign in as a supervisor or ask one to grant operators the right in Roles setup"
@@ -114,20 +115,31 @@ type User struct {
 	Role Role
 }
 
-// NewUser describes a user to create. Supervisors must have a PIN; an operator may have none
-// (then signs in by name alone).
+// NewUser describes a user to create. Supervisors must have a PIN of at least
+// MinSupervisorPINLength digits; an operator may have none (then signs in by name alone).
 type NewUser struct {
 	Name string
 	Role Role
 	PIN  string
+	// MustChangePIN makes the user choose a new PIN (ChangeOwnPIN) at the first sign-in before the
+	// core allows anything else: for a PIN someone else chose, such as one from a configuration file.
+	MustChangePIN bool
 }
 
 // UsersOptions configures Users. Zero values take the defaults.
 type UsersOptions struct {
-	Now             func() time.Time // default time.Now
-	LockoutDuration time.Duration    // how long a user is locked out after MaxAttempts wrong PINs; default 5 min
-	IdleTimeout     time.Duration    // a session signs out after this long without activity; default 5 min
-	MaxAttempts     int              // wrong PINs in a row before the lockout; default 5
+	Now func() time.Time // default time.Now
+	// LockoutDuration is the first lock-out, after MaxAttempts wrong PINs in a row; each further wrong
+	// PIN before a successful sign-in locks again for twice as long, up to MaxLockout. Default 1 min.
+	LockoutDuration time.Duration
+	MaxLockout      time.Duration // the longest lock-out; default 1 hour
+	IdleTimeout     time.Duration // a session signs out after this long without activity; default 5 min
+	MaxAttempts     int           // wrong PINs in a row before the first lock-out; default 5
+	// Pepper, if set, is a PepperLength-byte secret derived from the device key and kept outside the
+	// database: PINs are hashed as argon2id(HMAC-SHA256(Pepper, PIN)), so a hash copied out of the
+	// database cannot be brute-forced without the device. Hashes made before the meter had a pepper
+	// still verify and are hashed again with it at the user's next sign-in.
+	Pepper []byte
 
 	pinParams pinParams // test hook: cheaper argon2 cost; zero means defaultPINParams
 }
@@ -148,7 +160,25 @@ var (
 	ErrLastSupervisor     = errors.New("at least one supervisor must remain while user sign-in is enabled")
 	ErrNoSupervisor       = errors.New("user sign-in needs at least one supervisor; add a supervisor first")
 	ErrSupervisorNeedsPIN = errors.New("supervisors must have a PIN")
+	// ErrSupervisorNeedsLongPIN refuses to make a supervisor of a user whose PIN is shorter than
+	// MinSupervisorPINLength (or was set before the meter recorded PIN lengths).
+	ErrSupervisorNeedsLongPIN = errors.New("a supervisor's PIN has at least 6 digits; set a longer PIN first")
+	ErrPINChangeRequired      = errors.New("the PIN must be changed before anything else")
+	ErrSamePIN                = errors.New("the new PIN is the same as the old one")
 )
+
+// PINChangeRequiredError is returned by Require for a user who must choose a new PIN
+// (ChangeOwnPIN) before doing anything else.
+type PINChangeRequiredError struct {
+	User string
+}
+
+func (e *PINChangeRequiredError) Error() string {
+	return fmt.Sprintf("%s must choose a new PIN before doing anything else", e.User)
+}
+
+// Is makes errors.Is(err, ErrPINChangeRequired) true.
+func (e *PINChangeRequiredError) Is(target error) bool { return target == ErrPINChangeRequired }
 
 // NoRightsError is returned by Require when the signed-in user may not do something.
 type NoRightsError struct {
@@ -192,10 +222,13 @@ func (e *WrongPINError) Error() string {
 // Is makes errors.Is(err, ErrWrongPIN) true.
 func (e *WrongPINError) Is(target error) bool { return target == ErrWrongPIN }
 
-// LockedOutError refuses a sign-in until Until, even with the right PIN.
+// LockedOutError refuses a sign-in until Until, even with the right PIN. Level counts the lock-outs
+// since the user's last successful sign-in (or a supervisor clearing the lock): each lasts twice as
+// long as the one before, up to the maximum.
 type LockedOutError struct {
 	User  string
 	Until time.Time
+	Level int
 }
 
 func (e *LockedOutError) Error() string {
@@ -232,11 +265,18 @@ type usersConfig struct {
 }
 
 type storedUser struct {
-	Name        string    `json:"name"`
-	Role        Role      `json:"role"`
-	PINHash     string    `json:"pin_hash,omitempty"` // argon2id, PHC encoding; never the PIN
+	Name    string `json:"name"`
+	Role    Role   `json:"role"`
+	PINHash string `json:"pin_hash,omitempty"` // argon2id, PHC encoding; never the PIN
+	// FailedPINs counts wrong PINs since the last successful sign-in or unlock; LockLevel the
+	// lock-outs in that time (the next one lasts LockoutDuration << LockLevel, up to MaxLockout).
 	FailedPINs  int       `json:"failed_pins,omitempty"`
+	LockLevel   int       `json:"lock_level,omitempty"`
 	LockedUntil time.Time `json:"locked_until,omitzero"`
+	// LongPIN records that the PIN has at least MinSupervisorPINLength digits (the hash cannot say),
+	// so SetRole knows whether the user may become a supervisor.
+	LongPIN       bool `json:"long_pin,omitempty"`
+	MustChangePIN bool `json:"must_change_pin,omitempty"`
 }
 
 func (c usersConfig) clone() usersConfig {
@@ -329,9 +369,11 @@ type Users struct {
 	store       SettingsStore
 	now         func() time.Time
 	lockout     time.Duration
+	maxLockout  time.Duration
 	idle        time.Duration
 	maxAttempts int
 	pin         pinParams
+	pepper      []byte
 	anon        *Session
 
 	writeMu sync.Mutex   // serializes every change (and its save)
@@ -346,17 +388,22 @@ func OpenUsers(ctx context.Context, store SettingsStore, opts UsersOptions) (*Us
 	if store == nil {
 		return nil, errors.New("open users: no settings store")
 	}
-	if opts.LockoutDuration < 0 || opts.IdleTimeout < 0 || opts.MaxAttempts < 0 {
-		return nil, fmt.Errorf("open users: negative option (lockout %v, idle %v, attempts %d)",
-			opts.LockoutDuration, opts.IdleTimeout, opts.MaxAttempts)
+	if opts.LockoutDuration < 0 || opts.MaxLockout < 0 || opts.IdleTimeout < 0 || opts.MaxAttempts < 0 {
+		return nil, fmt.Errorf("open users: negative option (lockout %v, max lockout %v, idle %v, attempts %d)",
+			opts.LockoutDuration, opts.MaxLockout, opts.IdleTimeout, opts.MaxAttempts)
+	}
+	if opts.Pepper != nil && len(opts.Pepper) != PepperLength {
+		return nil, fmt.Errorf("open users: the PIN pepper has %d bytes, want %d", len(opts.Pepper), PepperLength)
 	}
 	u := &Users{
 		store:       store,
 		now:         opts.Now,
 		lockout:     opts.LockoutDuration,
+		maxLockout:  opts.MaxLockout,
 		idle:        opts.IdleTimeout,
 		maxAttempts: opts.MaxAttempts,
 		pin:         opts.pinParams,
+		pepper:      slices.Clone(opts.Pepper),
 		cfg:         usersConfig{Version: usersConfigVersion},
 	}
 	if u.now == nil {
@@ -365,6 +412,10 @@ func OpenUsers(ctx context.Context, store SettingsStore, opts UsersOptions) (*Us
 	if u.lockout == 0 {
 		u.lockout = defaultLockoutDuration
 	}
+	if u.maxLockout == 0 {
+		u.maxLockout = defaultMaxLockout
+	}
+	u.maxLockout = max(u.maxLockout, u.lockout)
 	if u.idle == 0 {
 		u.idle = defaultIdleTimeout
 	}
@@ -470,8 +521,12 @@ func (u *Users) IdleTimeout() time.Duration { return u.idle }
 func (u *Users) Anonymous() *Session { return u.anon }
 
 // SignIn signs a user in by name and PIN. Errors: ErrUsersDisabled, ErrUnknownUser, ErrInvalidPIN
-// (format, not counted), *WrongPINError (ErrWrongPIN), *LockedOutError (ErrLockedOut). MaxAttempts
-// wrong PINs in a row lock the user out for LockoutDuration; a correct PIN resets the count.
+// (format, not counted), *WrongPINError (ErrWrongPIN), *LockedOutError (ErrLockedOut), ErrNoPepper.
+// MaxAttempts wrong PINs in a row lock the user out for LockoutDuration; every further wrong PIN
+// locks again for twice as long as the lock before, up to MaxLockout. Only a correct PIN or a
+// supervisor's Unlock resets the count and the lock level. A user created with MustChangePIN (or a
+// supervisor whose PIN is shorter than MinSupervisorPINLength) signs in, but Require refuses
+// everything with *PINChangeRequiredError until ChangeOwnPIN.
 func (u *Users) SignIn(ctx context.Context, name, pin string) (*Session, error) {
 	u.writeMu.Lock()
 	defer u.writeMu.Unlock()
@@ -485,7 +540,7 @@ func (u *Users) SignIn(ctx context.Context, name, pin string) (*Session, error) 
 	rec := u.cfg.Users[i]
 	now := u.now()
 	if now.Before(rec.LockedUntil) {
-		return nil, &LockedOutError{User: rec.Name, Until: rec.LockedUntil}
+		return nil, &LockedOutError{User: rec.Name, Until: rec.LockedUntil, Level: rec.LockLevel}
 	}
 	if rec.PINHash == "" {
 		return u.newSession(rec.Name, now), nil
@@ -493,40 +548,142 @@ func (u *Users) SignIn(ctx context.Context, name, pin string) (*Session, error) 
 	if err := ValidatePIN(pin); err != nil {
 		return nil, err
 	}
-	match, err := verifyPIN(pin, rec.PINHash)
+	match, err := verifyPIN(pin, rec.PINHash, u.pepper)
 	if err != nil {
 		return nil, fmt.Errorf("sign in %s: %w", rec.Name, err)
+	}
+	if !match {
+		return nil, u.wrongPIN(ctx, i, now)
 	}
 
 	next := u.cfg.clone()
 	r := &next.Users[i]
-	if match {
-		if r.FailedPINs != 0 || !r.LockedUntil.IsZero() {
-			r.FailedPINs, r.LockedUntil = 0, time.Time{}
-			if err := u.save(ctx, next, signInActor); err != nil {
-				// The sign-in is valid; the stale count only survives a restart.
-				slog.Warn("could not reset failed PIN count", "user", rec.Name, "err", err)
-			}
-			u.commit(next)
-		}
-		return u.newSession(rec.Name, now), nil
+	changed := false
+	if r.FailedPINs != 0 || r.LockLevel != 0 || !r.LockedUntil.IsZero() {
+		r.FailedPINs, r.LockLevel, r.LockedUntil = 0, 0, time.Time{}
+		changed = true
 	}
+	if u.pepper != nil && !pinHashPeppered(r.PINHash) {
+		if h, err := hashPIN(pin, u.pin, u.pepper); err != nil {
+			slog.Warn("could not hash the PIN again with the pepper", "user", r.Name, "err", err)
+		} else {
+			r.PINHash, changed = h, true
+			slog.Info("PIN hashed again with the pepper", "user", r.Name)
+		}
+	}
+	if long := len(pin) >= MinSupervisorPINLength; r.LongPIN != long {
+		r.LongPIN, changed = long, true
+	}
+	if r.Role == RoleSupervisor && !r.LongPIN && !r.MustChangePIN {
+		// A supervisor PIN from before the length rule: allowed in once, to choose a longer one.
+		r.MustChangePIN, changed = true, true
+		slog.Warn("supervisor PIN shorter than the rule; a new one must be chosen", "user", r.Name)
+	}
+	if changed {
+		if err := u.save(ctx, next, signInActor); err != nil {
+			// The sign-in is valid; the stale record only survives a restart.
+			slog.Warn("could not save the user record after sign-in", "user", rec.Name, "err", err)
+		}
+		u.commit(next)
+	}
+	return u.newSession(rec.Name, now), nil
+}
 
+// wrongPIN counts a wrong PIN of user i and locks the user out when it is one too many; the caller
+// holds writeMu. It returns the refusal to give.
+func (u *Users) wrongPIN(ctx context.Context, i int, now time.Time) error {
+	next := u.cfg.clone()
+	r := &next.Users[i]
 	r.FailedPINs++
 	r.LockedUntil = time.Time{}
 	var refusal error
 	if r.FailedPINs >= u.maxAttempts {
-		r.FailedPINs, r.LockedUntil = 0, now.Add(u.lockout)
-		refusal = &LockedOutError{User: r.Name, Until: r.LockedUntil}
-		slog.Warn("user locked out after wrong PINs", "user", r.Name, "attempts", u.maxAttempts, "until", r.LockedUntil)
+		r.LockLevel++
+		r.LockedUntil = now.Add(u.lockoutFor(r.LockLevel))
+		refusal = &LockedOutError{User: r.Name, Until: r.LockedUntil, Level: r.LockLevel}
+		slog.Warn("user locked out after wrong PINs", "user", r.Name, "wrong_pins", r.FailedPINs,
+			"level", r.LockLevel, "until", r.LockedUntil)
 	} else {
 		refusal = &WrongPINError{User: r.Name, AttemptsLeft: u.maxAttempts - r.FailedPINs}
 	}
 	u.commit(next) // fail closed: the attempt counts even if it cannot be saved
 	if err := u.save(ctx, next, signInActor); err != nil {
-		return nil, errors.Join(refusal, fmt.Errorf("record failed sign-in of %s: %w", r.Name, err))
+		return errors.Join(refusal, fmt.Errorf("record failed sign-in of %s: %w", r.Name, err))
 	}
-	return nil, refusal
+	return refusal
+}
+
+// lockoutFor is the length of the level-th lock-out: LockoutDuration doubled level-1 times, at most
+// MaxLockout.
+func (u *Users) lockoutFor(level int) time.Duration {
+	d := u.lockout
+	for n := 1; n < level && d < u.maxLockout; n++ {
+		d *= 2
+	}
+	return min(d, u.maxLockout)
+}
+
+// ChangeOwnPIN lets the signed-in user of s choose a new PIN: oldPIN must be the current PIN (it is
+// not asked of an operator who has none) and a wrong one counts as a wrong PIN at sign-in, locking
+// out and signing s out when it is one too many; newPIN must differ from it and be long enough for
+// the user's role. It clears MustChangePIN, so Require allows the user's rights again. It hashes
+// (argon2id): never call it on the UI goroutine.
+func (u *Users) ChangeOwnPIN(ctx context.Context, s *Session, oldPIN, newPIN string) error {
+	u.writeMu.Lock()
+	defer u.writeMu.Unlock()
+	if !u.cfg.Enabled {
+		return fmt.Errorf("change PIN: %w", ErrUsersDisabled)
+	}
+	if err := u.checkSession(s); err != nil {
+		return err
+	}
+	i := u.cfg.find(s.name)
+	if i < 0 {
+		return fmt.Errorf("%w (user %q no longer exists)", ErrNotSignedIn, s.name)
+	}
+	rec := u.cfg.Users[i]
+	if err := ValidatePINFor(rec.Role, newPIN); err != nil {
+		return err
+	}
+	now := u.now()
+	if rec.PINHash != "" {
+		if now.Before(rec.LockedUntil) {
+			s.SignOut()
+			return &LockedOutError{User: rec.Name, Until: rec.LockedUntil, Level: rec.LockLevel}
+		}
+		if err := ValidatePIN(oldPIN); err != nil {
+			return err
+		}
+		match, err := verifyPIN(oldPIN, rec.PINHash, u.pepper)
+		if err != nil {
+			return fmt.Errorf("change PIN of %s: %w", rec.Name, err)
+		}
+		if !match {
+			err := u.wrongPIN(ctx, i, now)
+			if errors.Is(err, ErrLockedOut) {
+				s.SignOut()
+			}
+			return err
+		}
+		if newPIN == oldPIN {
+			return ErrSamePIN
+		}
+	}
+	h, err := hashPIN(newPIN, u.pin, u.pepper)
+	if err != nil {
+		return err
+	}
+	next := u.cfg.clone()
+	r := &next.Users[i]
+	r.PINHash, r.LongPIN, r.MustChangePIN = h, len(newPIN) >= MinSupervisorPINLength, false
+	r.FailedPINs, r.LockLevel, r.LockedUntil = 0, 0, time.Time{}
+	if err := u.save(ctx, next, s.actor()); err != nil {
+		return fmt.Errorf("change PIN of %s: %w", rec.Name, err)
+	}
+	u.commit(next)
+	s.Touch()
+	slog.Info("user chose a new PIN", "user", rec.Name)
+	return nil
 }
 
 func (u *Users) newSession(name string, now time.Time) *Session {
@@ -547,14 +704,8 @@ func (u *Users) Require(s *Session, r Right) error {
 	if !u.Enabled() {
 		return nil
 	}
-	if s == nil || s.anonymous || s.users != u {
-		return ErrNotSignedIn
-	}
-	if s.SignedOut() {
-		return ErrNotSignedIn
-	}
-	if s.Expired() {
-		return &SessionExpiredError{Idle: u.idle}
+	if err := u.checkSession(s); err != nil {
+		return err
 	}
 	u.mu.RLock()
 	defer u.mu.RUnlock()
@@ -565,10 +716,27 @@ func (u *Users) Require(s *Session, r Right) error {
 	if i < 0 {
 		return fmt.Errorf("%w (user %q no longer exists)", ErrNotSignedIn, s.name)
 	}
+	if u.cfg.Users[i].MustChangePIN {
+		return &PINChangeRequiredError{User: u.cfg.Users[i].Name}
+	}
 	if u.cfg.Users[i].Role == RoleSupervisor || u.cfg.hasRight(r) {
 		return nil
 	}
 	return &NoRightsError{Right: r, User: u.cfg.Users[i].Name}
+}
+
+// checkSession refuses a session that is not a signed-in user's of u, or no longer signed in.
+func (u *Users) checkSession(s *Session) error {
+	if s == nil || s.anonymous || s.users != u {
+		return ErrNotSignedIn
+	}
+	if s.SignedOut() {
+		return ErrNotSignedIn
+	}
+	if s.Expired() {
+		return &SessionExpiredError{Idle: u.idle}
+	}
+	return nil
 }
 
 // Session is a signed-in user. It signs out after the idle timeout without Touch. Safe for
@@ -597,6 +765,19 @@ func (s *Session) User() User {
 		return User{Name: u.cfg.Users[i].Name, Role: u.cfg.Users[i].Role}
 	}
 	return User{Name: s.name}
+}
+
+// MustChangePIN reports whether the session's user must choose a new PIN (ChangeOwnPIN) before the
+// core allows anything else.
+func (s *Session) MustChangePIN() bool {
+	if s.anonymous {
+		return false
+	}
+	u := s.users
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	i := u.cfg.find(s.name)
+	return u.cfg.Enabled && i >= 0 && u.cfg.Users[i].MustChangePIN
 }
 
 // Anonymous reports whether this is the session of a meter without user sign-in.
@@ -703,16 +884,16 @@ func (u *Users) addUser(cfg *usersConfig, nu NewUser) error {
 	if nu.PIN == "" && nu.Role == RoleSupervisor {
 		return ErrSupervisorNeedsPIN
 	}
-	rec := storedUser{Name: nu.Name, Role: nu.Role}
+	rec := storedUser{Name: nu.Name, Role: nu.Role, MustChangePIN: nu.MustChangePIN}
 	if nu.PIN != "" {
-		if err := ValidatePIN(nu.PIN); err != nil {
+		if err := ValidatePINFor(nu.Role, nu.PIN); err != nil {
 			return err
 		}
-		h, err := hashPIN(nu.PIN, u.pin)
+		h, err := hashPIN(nu.PIN, u.pin, u.pepper)
 		if err != nil {
 			return err
 		}
-		rec.PINHash = h
+		rec.PINHash, rec.LongPIN = h, len(nu.PIN) >= MinSupervisorPINLength
 	}
 	cfg.Users = append(cfg.Users, rec)
 	return nil
@@ -741,8 +922,9 @@ func (u *Users) RemoveUser(ctx context.Context, by *Session, name string) error 
 	})
 }
 
-// SetPIN sets or (for an operator, with pin "") removes a user's PIN, and clears any lockout.
-// Requires RightManageUsers.
+// SetPIN sets or (for an operator, with pin "") removes a user's PIN, and clears any lockout and
+// its escalation. A supervisor's PIN has at least MinSupervisorPINLength digits. Requires
+// RightManageUsers.
 func (u *Users) SetPIN(ctx context.Context, by *Session, name, pin string) error {
 	return u.change(ctx, by, fmt.Sprintf("set PIN of %q", name), func(cfg *usersConfig) error {
 		i := cfg.find(name)
@@ -754,35 +936,40 @@ func (u *Users) SetPIN(ctx context.Context, by *Session, name, pin string) error
 			if r.Role == RoleSupervisor {
 				return ErrSupervisorNeedsPIN
 			}
-			r.PINHash = ""
+			r.PINHash, r.LongPIN = "", false
 		} else {
-			if err := ValidatePIN(pin); err != nil {
+			if err := ValidatePINFor(r.Role, pin); err != nil {
 				return err
 			}
-			h, err := hashPIN(pin, u.pin)
+			h, err := hashPIN(pin, u.pin, u.pepper)
 			if err != nil {
 				return err
 			}
-			r.PINHash = h
+			r.PINHash, r.LongPIN = h, len(pin) >= MinSupervisorPINLength
 		}
-		r.FailedPINs, r.LockedUntil = 0, time.Time{}
+		r.FailedPINs, r.LockLevel, r.LockedUntil = 0, 0, time.Time{}
 		return nil
 	})
 }
 
-// Unlock clears a user's wrong-PIN count and lockout. Requires RightManageUsers.
+// Unlock clears a user's wrong-PIN count, lockout and its escalation, so the next lock-out is the
+// first again. Requires RightManageUsers (the core checks it: a supervisor, or an operator granted
+// the right).
 func (u *Users) Unlock(ctx context.Context, by *Session, name string) error {
 	return u.change(ctx, by, fmt.Sprintf("unlock %q", name), func(cfg *usersConfig) error {
 		i := cfg.find(name)
 		if i < 0 {
 			return ErrUnknownUser
 		}
-		cfg.Users[i].FailedPINs, cfg.Users[i].LockedUntil = 0, time.Time{}
+		r := &cfg.Users[i]
+		r.FailedPINs, r.LockLevel, r.LockedUntil = 0, 0, time.Time{}
+		slog.Info("user's sign-in lock cleared", "user", r.Name, "by", by.actor())
 		return nil
 	})
 }
 
-// SetRole changes a user's role. A user needs a PIN to become supervisor; the last supervisor
+// SetRole changes a user's role. A user needs a PIN of at least MinSupervisorPINLength digits to
+// become supervisor (ErrSupervisorNeedsLongPIN: set a longer one with SetPIN first); the last supervisor
 // cannot be demoted while sign-in is enabled. Requires RightManageUsers.
 func (u *Users) SetRole(ctx context.Context, by *Session, name string, role Role) error {
 	return u.change(ctx, by, fmt.Sprintf("set role of %q", name), func(cfg *usersConfig) error {
@@ -799,6 +986,8 @@ func (u *Users) SetRole(ctx context.Context, by *Session, name string, role Role
 			return nil
 		case role == RoleSupervisor && r.PINHash == "":
 			return fmt.Errorf("%w; set a PIN for %s first", ErrSupervisorNeedsPIN, r.Name)
+		case role == RoleSupervisor && !r.LongPIN:
+			return ErrSupervisorNeedsLongPIN
 		case r.Role == RoleSupervisor && cfg.Enabled && cfg.supervisors() == 1:
 			return ErrLastSupervisor
 		}

@@ -75,7 +75,7 @@ func (c *usersTestClock) Advance(d time.Duration) {
 var usersFastPIN = pinParams{memory: 64, time: 1, threads: 1, keyLen: 32, saltLen: 16}
 
 const (
-	usersSupPIN = "1234"
+	usersSupPIN = "123456"
 	usersOpPIN  = "5678"
 )
 
@@ -338,7 +338,7 @@ func TestSignInLockout(t *testing.T) {
 		opts    UsersOptions
 		lockout time.Duration
 	}{
-		{"default 5 minutes", UsersOptions{}, 5 * time.Minute},
+		{"default 1 minute", UsersOptions{}, time.Minute},
 		{"configured 2 minutes", UsersOptions{LockoutDuration: 2 * time.Minute}, 2 * time.Minute},
 	}
 	for _, tt := range tests {
@@ -413,7 +413,7 @@ func TestLockoutSurvivesReopen(t *testing.T) {
 	u3 := f.reopen(t)
 	_, err = u3.SignIn(f.ctx, "Bob", usersOpPIN)
 	assert.ErrorIs(t, err, ErrLockedOut)
-	f.clock.Advance(5 * time.Minute)
+	f.clock.Advance(time.Minute)
 	_, err = u3.SignIn(f.ctx, "Bob", usersOpPIN)
 	assert.NoError(t, err)
 }
@@ -489,7 +489,19 @@ func TestUsersLastSupervisorProtected(t *testing.T) {
 			}
 			return f.u.SetRole(f.ctx, ada, "Cy", RoleSupervisor)
 		}, ErrSupervisorNeedsPIN},
+		{"promote operator with a short PIN", func(f *usersFixture, ada *Session) error {
+			return f.u.SetRole(f.ctx, ada, "Bob", RoleSupervisor)
+		}, ErrSupervisorNeedsLongPIN},
+		{"add supervisor with a short PIN", func(f *usersFixture, ada *Session) error {
+			return f.u.AddUser(f.ctx, ada, NewUser{Name: "Cy", Role: RoleSupervisor, PIN: "12345"})
+		}, ErrInvalidPIN},
+		{"set a supervisor's PIN too short", func(f *usersFixture, ada *Session) error {
+			return f.u.SetPIN(f.ctx, ada, "Ada", "1234")
+		}, ErrInvalidPIN},
 		{"demote after a second supervisor exists", func(f *usersFixture, ada *Session) error {
+			if err := f.u.SetPIN(f.ctx, ada, "Bob", "567890"); err != nil {
+				return err
+			}
 			if err := f.u.SetRole(f.ctx, ada, "Bob", RoleSupervisor); err != nil {
 				return err
 			}
@@ -588,7 +600,7 @@ func TestManageUsersRequiresRight(t *testing.T) {
 		t.Run(op.name, func(t *testing.T) {
 			f := newSeededUsers(t, UsersOptions{}, RightRefill)
 			ada := f.signIn(t, "Ada", usersSupPIN)
-			require.NoError(t, f.u.AddUser(f.ctx, ada, NewUser{Name: "Dee", Role: RoleOperator, PIN: "1111"}))
+			require.NoError(t, f.u.AddUser(f.ctx, ada, NewUser{Name: "Dee", Role: RoleOperator, PIN: "111111"}))
 			bob := f.signIn(t, "Bob", usersOpPIN)
 			writes := len(f.store.writes)
 
@@ -623,7 +635,7 @@ func TestUserChangesPersistAcrossReopen(t *testing.T) {
 	f := newUsersFixture(t, UsersOptions{})
 	anon := f.u.Anonymous()
 	// With sign-in disabled anyone may set up users, then enable sign-in.
-	require.NoError(t, f.u.AddUser(f.ctx, anon, NewUser{Name: "Zoe", Role: RoleSupervisor, PIN: "24680"}))
+	require.NoError(t, f.u.AddUser(f.ctx, anon, NewUser{Name: "Zoe", Role: RoleSupervisor, PIN: "246801"}))
 	require.NoError(t, f.u.AddUser(f.ctx, anon, NewUser{Name: "adam", Role: RoleOperator, PIN: "13579"}))
 	require.NoError(t, f.u.AddUser(f.ctx, anon, NewUser{Name: "Max", Role: RoleOperator}))
 	err := f.u.AddUser(f.ctx, anon, NewUser{Name: "ZOE", Role: RoleOperator})
@@ -634,9 +646,9 @@ func TestUserChangesPersistAcrossReopen(t *testing.T) {
 	require.NoError(t, f.u.SetOperatorRights(f.ctx, anon, []Right{RightFundsReport, RightRefill, RightRefill}))
 	require.NoError(t, f.u.SetEnabled(f.ctx, anon, true))
 
-	zoe := f.signIn(t, "Zoe", "24680")
+	zoe := f.signIn(t, "Zoe", "246801")
 	require.NoError(t, f.u.SetRole(f.ctx, zoe, "Max", RoleOperator))
-	require.NoError(t, f.u.SetPIN(f.ctx, zoe, "Max", "8642"))
+	require.NoError(t, f.u.SetPIN(f.ctx, zoe, "Max", "864201"))
 	require.NoError(t, f.u.SetRole(f.ctx, zoe, "max", RoleSupervisor))
 	require.NoError(t, f.u.RemoveUser(f.ctx, zoe, "adam"))
 	assert.ErrorIs(t, f.u.RemoveUser(f.ctx, zoe, "adam"), ErrUnknownUser)
@@ -647,7 +659,7 @@ func TestUserChangesPersistAcrossReopen(t *testing.T) {
 	assert.True(t, u2.Enabled())
 	assert.Equal(t, want, u2.List())
 	assert.Equal(t, []Right{RightRefill, RightFundsReport}, u2.OperatorRights())
-	_, err = u2.SignIn(f.ctx, "Max", "8642")
+	_, err = u2.SignIn(f.ctx, "Max", "864201")
 	assert.NoError(t, err)
 }
 
@@ -686,7 +698,7 @@ func TestPINHashDefaultParams(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, defaultPINParams, u.pin, "production options use the defaults")
 
-	h, err := hashPIN("4711", defaultPINParams) // one real-cost hash (~25 ms)
+	h, err := hashPIN("4711", defaultPINParams, nil) // one real-cost hash (~25 ms)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(h, "$argon2id$v=19$m=7168,t=5,p=1$"), h)
 	parts := strings.Split(h, "$")
@@ -694,15 +706,15 @@ func TestPINHashDefaultParams(t *testing.T) {
 	assert.Len(t, parts[4], 22) // 16-byte salt
 	assert.Len(t, parts[5], 43) // 32-byte key
 
-	h2, err := hashPIN("4711", usersFastPIN)
+	h2, err := hashPIN("4711", usersFastPIN, nil)
 	require.NoError(t, err)
-	ok, err := verifyPIN("4711", h2)
+	ok, err := verifyPIN("4711", h2, nil)
 	require.NoError(t, err)
 	assert.True(t, ok)
-	ok, err = verifyPIN("4712", h2)
+	ok, err = verifyPIN("4712", h2, nil)
 	require.NoError(t, err)
 	assert.False(t, ok)
-	h3, err := hashPIN("4711", usersFastPIN)
+	h3, err := hashPIN("4711", usersFastPIN, nil)
 	require.NoError(t, err)
 	assert.NotEqual(t, h2, h3, "random salt")
 
@@ -712,7 +724,7 @@ func TestPINHashDefaultParams(t *testing.T) {
 		"$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5",
 		"$argon2id$v=19$m=64,t=1,p=1$!!$a2V5a2V5a2V5a2V5a2V5",
 	} {
-		_, err := verifyPIN("4711", bad)
+		_, err := verifyPIN("4711", bad, nil)
 		assert.Error(t, err, bad)
 	}
 }

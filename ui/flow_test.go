@@ -131,6 +131,67 @@ func TestOperatorMeetsTheLock(t *testing.T) {
 	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
 }
 
+// TestFirstSignInChoosesANewPIN: a user whose PIN must be changed signs in, is taken to choose a new
+// PIN on the keypad and confirm it; a short PIN, the old PIN and two different PINs are refused with a
+// note; then Home, with the rights of a supervisor, and the new PIN signs in next time.
+func TestFirstSignInChoosesANewPIN(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow"})
+	require.NoError(t, addFirstSignInUser(sim))
+	a.act(func() { a.showSignIn("") }) // the list now has the new user
+	tap(t, a, firstSignInUser+"  (Supervisor)")
+	tapDigits(t, a, firstSignInPIN)
+	tap(t, a, "Sign in")
+	require.Equal(t, "choose-pin", a.Screen())
+	require.NotNil(t, a.Session())
+	assert.ErrorIs(t, sim.Users.Require(a.Session(), meter.RightRefill), meter.ErrPINChangeRequired)
+
+	tapDigits(t, a, "8642")
+	tap(t, a, "OK")
+	assert.Equal(t, "choose-pin", a.Screen())
+	assert.Equal(t, "A supervisor's PIN has at least 6 digits; this one has 4. Enter a PIN of 6 to 8 digits.", a.pinPad.note.Text)
+
+	tapDigits(t, a, firstSignInPIN)
+	tap(t, a, "OK")
+	assert.Equal(t, "choose-pin", a.Screen())
+	assert.Equal(t, "The new PIN is the same as the old one. Choose a different PIN.", a.pinPad.note.Text)
+
+	tapDigits(t, a, "864213")
+	tap(t, a, "OK")
+	require.Equal(t, "choose-pin-confirm", a.Screen())
+	tapDigits(t, a, "864214")
+	tap(t, a, "OK")
+	assert.Equal(t, "choose-pin", a.Screen())
+	assert.Equal(t, "The two PINs are not the same. Enter the new PIN again.", a.pinPad.note.Text)
+	assert.True(t, a.Session().MustChangePIN(), "nothing stored yet")
+
+	tapDigits(t, a, "864213")
+	tap(t, a, "OK")
+	tapDigits(t, a, "864213")
+	tap(t, a, "OK")
+	require.Equal(t, "home", a.Screen())
+	assert.NoError(t, sim.Users.Require(a.Session(), meter.RightRefill))
+
+	// Next time the new PIN signs in straight to Home.
+	tap(t, a, "Sign out")
+	require.Equal(t, "sign-in", a.Screen())
+	tap(t, a, firstSignInUser+"  (Supervisor)")
+	tapDigits(t, a, "864213")
+	tap(t, a, "Sign in")
+	assert.Equal(t, "home", a.Screen())
+}
+
+// TestChoosePINSignOut: the user may sign out instead of choosing a PIN; the PIN stays to be changed.
+func TestChoosePINSignOut(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow"})
+	require.NoError(t, firstSignIn(a, sim))
+	require.Equal(t, "choose-pin", a.Screen())
+	s := a.Session()
+	tap(t, a, "Sign out")
+	assert.Equal(t, "sign-in", a.Screen())
+	assert.True(t, s.SignedOut())
+	assert.True(t, s.MustChangePIN())
+}
+
 func TestWrongPINIsExplained(t *testing.T) {
 	a, _ := play(t, Scene{Name: "flow"})
 	tap(t, a, simulator.DemoSupervisor+"  (Supervisor)")

@@ -56,6 +56,40 @@ func later(days int) Step {
 	}
 }
 
+// A supervisor whose PIN was chosen by someone else (as the kiosk's first one is): it must be changed at
+// the first sign-in.
+const (
+	firstSignInUser = "Kim"
+	firstSignInPIN  = "135792"
+)
+
+// addFirstSignInUser adds firstSignInUser, who must change the PIN at the first sign-in.
+func addFirstSignInUser(sim *simulator.Simulator) error {
+	ctx := context.Background()
+	sup, err := sim.SignIn(ctx, supervisor())
+	if err != nil {
+		return err
+	}
+	return sim.Users.AddUser(ctx, sup, meter.NewUser{Name: firstSignInUser, Role: meter.RoleSupervisor,
+		PIN: firstSignInPIN, MustChangePIN: true})
+}
+
+// firstSignIn signs firstSignInUser in, which brings up the screen to choose a new PIN.
+func firstSignIn(a *App, sim *simulator.Simulator) error {
+	if err := addFirstSignInUser(sim); err != nil {
+		return err
+	}
+	s, err := sim.Users.SignIn(context.Background(), firstSignInUser, firstSignInPIN)
+	if err != nil {
+		return err
+	}
+	a.act(func() {
+		a.session = s
+		a.showChoosePIN(firstSignInUser, firstSignInPIN, "", "")
+	})
+	return nil
+}
+
 func linkDown(_ *App, sim *simulator.Simulator) error { sim.Link.SetUp(false); return nil }
 
 func keys(digits string) Step {
@@ -85,6 +119,8 @@ func tab(t int) Step { return do(func(a *App) { a.showFunds(t) }) }
 var Scenes = []Scene{
 	{Name: "sign-in"},
 	{Name: "sign-in-pin", Steps: []Step{do(func(a *App) { a.showPIN(supervisor(), "") }), keys("24")}},
+	{Name: "choose-pin", Steps: []Step{firstSignIn, keys("86")}},
+	{Name: "choose-pin-confirm", Steps: []Step{firstSignIn, keys("864213"), do(func(a *App) { a.pinPadOK() }), keys("86")}},
 	{Name: "home", User: supervisor()},
 	{Name: "home-warnings", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}, Steps: []Step{later(22)}},
 	{Name: "run-mail", User: supervisor(), Steps: []Step{do((*App).showRunMail)}},

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -34,22 +36,18 @@ func (a *App) showSignIn(notice string) {
 
 // showPIN asks the user's PIN; the core checks it, counts wrong ones and locks out.
 func (a *App) showPIN(name, notice string) {
-	k := a.newKeypad("", meter.MaxPINLength, func(d string) string {
-		if d == "" {
-			return "Enter PIN"
-		}
-		// "•" is in the theme's embedded font; "●" is not, and a meter without system fonts draws nothing.
-		return strings.Repeat("•", len(d))
-	})
+	k := a.newPINKeypad("Enter PIN")
 	if notice != "" {
 		k.say(notice)
 	}
 	signIn := func() {
 		pin := k.digits
 		var s *meter.Session
+		var mustChange bool
 		a.background(func(ctx context.Context) error {
 			var err error
 			s, err = a.m.Users().SignIn(ctx, name, pin)
+			mustChange = err == nil && s.MustChangePIN()
 			return err
 		}, func(err error) {
 			if err != nil {
@@ -58,6 +56,10 @@ func (a *App) showPIN(name, notice string) {
 				return
 			}
 			a.session = s
+			if mustChange {
+				a.showChoosePIN(name, pin, "", "")
+				return
+			}
 			a.showHome()
 		})
 	}
@@ -68,6 +70,81 @@ func (a *App) showPIN(name, notice string) {
 		container.NewCenter(container.NewHBox(k.grid(), right)))
 	a.setScreen("sign-in-pin", screen("Sign in: "+name, nil, body, nil))
 	a.pinPad = k
+}
+
+// newPINKeypad is the keypad for a PIN: up to MaxPINLength digits, shown as dots.
+func (a *App) newPINKeypad(empty string) *keypad {
+	return a.newKeypad("", meter.MaxPINLength, func(d string) string {
+		if d == "" {
+			return empty
+		}
+		// "•" is in the theme's embedded font; "●" is not, and a meter without system fonts draws nothing.
+		return strings.Repeat("•", len(d))
+	})
+}
+
+// showChoosePIN makes a user who signed in with a PIN that must be changed choose a new one: the new
+// PIN on the keypad ("choose-pin"), then again to confirm ("choose-pin-confirm"); the core checks and
+// stores it off the UI goroutine, then Home. oldPIN is the PIN just used to sign in; first is the new
+// PIN keyed the first time ("" on the first screen).
+func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
+	role := a.session.User().Role
+	empty := "Enter new PIN"
+	if first != "" {
+		empty = "Enter new PIN again"
+	}
+	k := a.newPINKeypad(empty)
+	if notice != "" {
+		k.say(notice)
+	}
+	id, heading := "choose-pin", "Choose a new PIN"
+	prompt := fmt.Sprintf("%s, your PIN must be changed before you use the meter. "+
+		"Enter a new PIN of %d to %d digits and select OK.", name, meter.MinPINLengthFor(role), meter.MaxPINLength)
+	ok := func() {
+		pin := k.digits
+		if err := meter.ValidatePINFor(role, pin); err != nil {
+			k.clear()
+			k.say(meter.Explain(err).Text)
+			return
+		}
+		if pin == oldPIN {
+			k.clear()
+			k.say(meter.Explain(meter.ErrSamePIN).Text)
+			return
+		}
+		a.showChoosePIN(name, oldPIN, pin, "")
+	}
+	if first != "" {
+		id, heading = "choose-pin-confirm", "Confirm the new PIN"
+		prompt = "Enter the new PIN again to confirm it and select OK."
+		ok = func() {
+			if k.digits != first {
+				a.showChoosePIN(name, oldPIN, "", "The two PINs are not the same. Enter the new PIN again.")
+				return
+			}
+			s := a.session
+			a.background(func(ctx context.Context) error {
+				return a.m.Users().ChangeOwnPIN(ctx, s, oldPIN, first)
+			}, func(err error) {
+				switch {
+				case err == nil:
+					a.showHome()
+				case errors.Is(err, meter.ErrSessionExpired), errors.Is(err, meter.ErrNotSignedIn),
+					errors.Is(err, meter.ErrLockedOut):
+					a.signOut(meter.Explain(err).Text)
+				default:
+					a.showChoosePIN(name, oldPIN, "", meter.Explain(err).Text)
+				}
+			})
+		}
+	}
+	right := container.NewVBox(
+		minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
+		minSize(a.button("Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 240, 72))
+	body := container.NewVBox(text(prompt), k.display, k.note,
+		container.NewCenter(container.NewHBox(k.grid(), right)))
+	a.setScreen(id, screen(heading, nil, body, nil))
+	a.pinPad, a.pinPadOK = k, ok
 }
 
 // signOut ends the session and shows sign-in (or Home when users are disabled).

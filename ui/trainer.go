@@ -341,7 +341,7 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 			toggle("+1 day", false, t.control(t.advance(24*time.Hour))),
 			toggle("Day 21", insp.State == meter.InspectionDue, t.control(t.toDay(21))),
 			toggle("Day 28", insp.State == meter.InspectionRequired, t.control(t.toDay(28)))),
-		panelParagraph(fmt.Sprintf("Demo users: %s (supervisor) PIN %s · %s (operator) PIN %s", simulator.DemoSupervisor,
+		panelParagraph(fmt.Sprintf("Demo PINs: %s (supervisor) %s · %s (operator) %s", simulator.DemoSupervisor,
 			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN), SizeNamePanelCaption, false),
 		row("Sign in",
 			toggle(simulator.DemoSupervisor, false, t.signInAs(simulator.DemoSupervisor)),

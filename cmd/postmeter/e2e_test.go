@@ -28,7 +28,7 @@ import (
 
 // The screens the taps lead to, as the test driver plays them.
 var refillScreens = []string{
-	"sign-in-pin", "sign-in-pin", "sign-in-pin", "sign-in-pin", "sign-in-pin", "home",
+	"sign-in-pin", "sign-in-pin", "sign-in-pin", "sign-in-pin", "sign-in-pin", "sign-in-pin", "sign-in-pin", "home",
 	"funds-meter-funds", "refill-options", "refill-keypad", "refill-keypad", "refill-keypad", "refill-keypad",
 	"refill-keypad", "refill-keypad", "refill-confirm",
 	"refill-complete", "refill-print-receipt", "refill-print-receipt", "home",

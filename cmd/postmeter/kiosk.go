@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,11 +43,14 @@ type kioskConfig struct {
 	OutputTray string `json:"output_tray,omitempty"`
 	PrinterURI string `json:"printer_uri,omitempty"`
 	// Supervisor is created on first start, so someone can manage users; without it users stay
-	// disabled and everyone has supervisor access, as on a meter fresh from the factory.
+	// disabled and everyone has supervisor access, as on a meter fresh from the factory. The
+	// supervisor must change the PIN at the first sign-in, and the PIN is then removed from the file.
 	Supervisor *struct {
 		Name string `json:"name"`
 		PIN  string `json:"pin"`
 	} `json:"supervisor,omitempty"`
+
+	path string // the file it was read from; its supervisor PIN is removed once used
 }
 
 func loadKioskConfig(path string) (kioskConfig, error) {
@@ -60,6 +64,7 @@ func loadKioskConfig(path string) (kioskConfig, error) {
 	if err := dec.Decode(&c); err != nil {
 		return c, fmt.Errorf("kiosk config %s: %w", path, err)
 	}
+	c.path = path
 	var missing []string
 	for name, v := range map[string]string{"data_dir": c.DataDir, "data_center_url": c.DataCenterURL,
 		"serial": c.Serial, "data_center_key": c.DataCenterKey, "account_number": c.AccountNumber} {
@@ -114,6 +119,12 @@ func buildKiosk(ctx context.Context, c kioskConfig, log *slog.Logger) (*kiosk, e
 	if err := enrollKiosk(ctx, c, hc, keys); err != nil {
 		return nil, err
 	}
+	if c.EnrollmentToken != "" && c.path != "" {
+		// Enrolled: the token is spent, and the file should not keep even a spent secret.
+		if _, err := scrubConfig(c.path, "enrollment_token"); err != nil {
+			log.Warn("the enrollment token is still in the kiosk configuration; remove it by hand", "err", err)
+		}
+	}
 	client := funds.NewDataCenterClient(c.DataCenterURL, c.Serial, keys)
 	client.HTTP, client.Log = hc, log
 	v, err := funds.OpenVault(ctx, filepath.Join(c.DataDir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: c.Serial})
@@ -122,15 +133,24 @@ func buildKiosk(ctx context.Context, c kioskConfig, log *slog.Logger) (*kiosk, e
 	}
 	client.Reports = v.Report
 	fail := func(err error) (*kiosk, error) { return nil, errors.Join(err, v.Close()) }
-	users, err := meter.OpenUsers(ctx, v, meter.UsersOptions{})
+	// The PINs' pepper comes from the device key, so a copy of meter.db alone cannot be brute-forced.
+	users, err := meter.OpenUsers(ctx, v, meter.UsersOptions{Pepper: keys.MAC(meter.PepperPurpose, nil)})
 	if err != nil {
 		return fail(err)
 	}
-	if c.Supervisor != nil {
-		if err := users.Seed(ctx, []meter.NewUser{{Name: c.Supervisor.Name, Role: meter.RoleSupervisor, PIN: c.Supervisor.PIN}},
-			nil); err != nil {
+	if c.Supervisor != nil && c.Supervisor.PIN != "" {
+		if err := users.Seed(ctx, []meter.NewUser{{Name: c.Supervisor.Name, Role: meter.RoleSupervisor, PIN: c.Supervisor.PIN,
+			MustChangePIN: true}}, nil); err != nil {
 			return fail(fmt.Errorf("first supervisor: %w", err))
 		}
+		if c.path != "" && slices.ContainsFunc(users.List(), func(u meter.User) bool { return u.Name == c.Supervisor.Name }) {
+			if _, err := scrubConfig(c.path, "supervisor.pin"); err != nil {
+				log.Warn("the first supervisor's PIN is still in the kiosk configuration; remove it by hand", "err", err)
+			}
+		}
+	} else if c.Supervisor != nil && !users.Enabled() {
+		log.Warn("the kiosk configuration names a first supervisor without a PIN, so none was created; " +
+			"user sign-in stays off until a supervisor is added")
 	}
 	rates, err := meter.LoadRateTables()
 	if err != nil {

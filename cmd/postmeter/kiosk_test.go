@@ -71,7 +71,7 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 	config := func(key, token string) kioskConfig {
 		cfg, err := loadKioskConfig(writeConfig(t, `{"data_dir":"`+dataDir+`","data_center_url":"`+srv.URL+
 			`","serial":"PM777777","data_center_key":"`+key+`","enrollment_token":"`+token+`","account_number":"87654321",
-			"supervisor":{"name":"Ada","pin":"4321"},"model":"P3000"}`))
+			"supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"}`))
 		require.NoError(t, err)
 		return cfg
 	}
@@ -88,8 +88,9 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), name)
 	}
 	assert.Equal(t, "SendPro P3000", k.meter.Model().Name)
-	s, err := k.meter.Users().SignIn(ctx, "Ada", "4321")
+	s, err := k.meter.Users().SignIn(ctx, "Ada", "432198")
 	require.NoError(t, err)
+	require.NoError(t, k.meter.Users().ChangeOwnPIN(ctx, s, "432198", "918273"))
 	c, err := k.meter.Refill(ctx, s, 40*funds.Dollar, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 40*funds.Dollar, c.After)
@@ -103,4 +104,40 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 	require.NoError(t, again.Close())
 	_, err = buildKiosk(ctx, config(zeroKey, ""), quiet)
 	require.ErrorContains(t, err, "not the key this meter enrolled with")
+}
+
+// testDC is a Data Center on loopback for kiosk tests: account 87654321 with $300.00 prepaid and meter
+// PM777777 registered on it (not yet enrolled).
+type testDC struct {
+	store *datacenter.SQLiteStore
+	url   string
+	key   string // hex
+}
+
+func newTestDC(t *testing.T) *testDC {
+	t.Helper()
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store, err := datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "dc.db"), datacenter.SQLiteOptions{Logger: quiet})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
+	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
+	_, err = store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
+	require.NoError(t, err)
+	_, key, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: key}))
+	t.Cleanup(srv.Close)
+	return &testDC{store: store, url: srv.URL, key: hex.EncodeToString(key.Public().(ed25519.PublicKey))}
+}
+
+// config is a kiosk configuration of meter PM777777 on this Data Center with a fresh enrollment token;
+// extra is added inside the JSON object.
+func (d *testDC) config(t *testing.T, dataDir, extra string) string {
+	t.Helper()
+	token, err := d.store.IssueEnrollmentToken(context.Background(), "PM777777", time.Hour)
+	require.NoError(t, err)
+	return `{"data_dir":"` + dataDir + `","data_center_url":"` + d.url + `","serial":"PM777777","data_center_key":"` +
+		d.key + `","enrollment_token":"` + token + `","account_number":"87654321"` + extra + `}`
 }

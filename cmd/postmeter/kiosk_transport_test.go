@@ -80,7 +80,7 @@ func TestKioskTrustsItsDataCenterCA(t *testing.T) {
 
 	refill := func(extra string) error {
 		cfg, err := loadKioskConfig(writeConfig(t, fmt.Sprintf(`{"data_dir":%q,"data_center_url":%q,"serial":"PM777777",
-			"data_center_key":%q,"enrollment_token":%q,"account_number":"87654321","supervisor":{"name":"Ada","pin":"4321"},"model":"P3000"%s}`,
+			"data_center_key":%q,"enrollment_token":%q,"account_number":"87654321","supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"%s}`,
 			t.TempDir(), srv.URL, hex.EncodeToString(dcKey.Public().(ed25519.PublicKey)), token, extra)))
 		require.NoError(t, err)
 		k, err := buildKiosk(ctx, cfg, quiet) // enrolls over HTTPS first
@@ -88,8 +88,9 @@ func TestKioskTrustsItsDataCenterCA(t *testing.T) {
 			return err
 		}
 		defer k.Close()
-		s, err := k.meter.Users().SignIn(ctx, "Ada", "4321")
+		s, err := k.meter.Users().SignIn(ctx, "Ada", "432198")
 		require.NoError(t, err)
+		require.NoError(t, k.meter.Users().ChangeOwnPIN(ctx, s, "432198", "918273"))
 		_, err = k.meter.Refill(ctx, s, 40*funds.Dollar, nil)
 		return err
 	}

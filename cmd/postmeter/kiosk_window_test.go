@@ -28,8 +28,9 @@ import (
 
 // TestKioskInARealWindow runs `postmeter -kiosk` full screen under Xvfb, as on a meter: its
 // configuration names a real Data Center on loopback; the meter and its screens are built while the
-// window is created; the first screen, then a supervisor signing in with real clicks, must look as the
-// same kiosk drawn in Fyne's test driver. Then another X client closes the window, and the kiosk exits.
+// window is created; the first screen, then a supervisor signing in and choosing a new PIN with real
+// clicks, must look as the same kiosk drawn in Fyne's test driver. Then another X client closes the
+// window, and the kiosk exits.
 func TestKioskInARealWindow(t *testing.T) {
 	xvfb := xvfbOrSkip(t)
 	ctx := context.Background()
@@ -51,8 +52,10 @@ func TestKioskInARealWindow(t *testing.T) {
 	cfg.Supervisor = &struct {
 		Name string `json:"name"`
 		PIN  string `json:"pin"`
-	}{"Ada", "4321"}
-	taps := []string{"Ada  (Supervisor)", "4", "3", "2", "1", "Sign in"}
+	}{"Ada", "432198"}
+	// Ada signs in with the configuration's PIN and, as the kiosk's first supervisor, chooses a new one.
+	taps := []string{"Ada  (Supervisor)", "4", "3", "2", "1", "9", "8", "Sign in",
+		"9", "1", "8", "2", "7", "3", "OK", "9", "1", "8", "2", "7", "3", "OK"}
 
 	// The plan: the same configuration on a data folder of its own, drawn by the test driver at the
 	// meter's screen size.

@@ -31,7 +31,7 @@ const (
 	DemoIndicia       = "PB0012345"
 	DemoZIP           = "06926"
 	DemoSupervisor    = "Sue"
-	DemoSupervisorPIN = "2468"
+	DemoSupervisorPIN = "246813"
 	DemoOperator      = "Oscar"
 	DemoOperatorPIN   = "1357"
 )
@@ -141,7 +141,8 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
 	client.Reports = s.Vault.Report
-	if s.Users, err = meter.OpenUsers(ctx, s.Vault, meter.UsersOptions{Now: clock.Now}); err != nil {
+	if s.Users, err = meter.OpenUsers(ctx, s.Vault, meter.UsersOptions{Now: clock.Now,
+		Pepper: keys.MAC(meter.PepperPurpose, nil)}); err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
 	if err := s.Users.Seed(ctx, []meter.NewUser{
