@@ -265,7 +265,9 @@ func checkDatabases(t *testing.T, data string) {
 	t.Helper()
 	ctx := context.Background()
 	refill := 125 * funds.Dollar
-	v, err := funds.OpenVault(ctx, filepath.Join(data, "meter.db"), funds.VaultOptions{}) // runs Verify
+	keys, err := funds.OpenFileKeys(filepath.Join(data, "keys"))
+	require.NoError(t, err)
+	v, err := funds.OpenVault(ctx, filepath.Join(data, "meter.db"), funds.VaultOptions{Keys: keys, Serial: simulator.DemoSerial}) // runs Verify
 	require.NoError(t, err)
 	defer v.Close()
 	regs, err := v.Registers(ctx)

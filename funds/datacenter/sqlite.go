@@ -155,6 +155,16 @@ type SQLiteStore struct {
 	db  *sql.DB
 	now func() time.Time
 	log *slog.Logger
+
+	// weak is always zero in a program: only the adversary harness (export_test.go) plants a weakness,
+	// to prove that it notices one.
+	weak weaknesses
+}
+
+// weaknesses are checks the adversary harness can switch off in its own test binary.
+type weaknesses struct {
+	noNonceMemory bool // accept a nonce seen before
+	trustReports  bool // believe every report
 }
 
 var _ Store = (*SQLiteStore)(nil)

@@ -29,10 +29,10 @@ func (s *SQLiteStore) Reserve(ctx context.Context, req Request, id string, amoun
 				if err != nil {
 					return err
 				}
-				if err := useNonce(ctx, tx, req, now); err != nil {
+				if err := s.useNonce(ctx, tx, req, now); err != nil {
 					return err
 				}
-				if err := checkReport(ctx, tx, serial, rep, req.At); err != nil {
+				if err := s.checkReport(ctx, tx, serial, rep, req.At); err != nil {
 					return err
 				}
 				old, found, err := findRefill(ctx, tx, id)
@@ -129,7 +129,7 @@ func (s *SQLiteStore) resolve(ctx context.Context, req Request, id, to string) (
 		if err != nil {
 			return err
 		}
-		if err := useNonce(ctx, tx, req, now); err != nil {
+		if err := s.useNonce(ctx, tx, req, now); err != nil {
 			return err
 		}
 		a, err := getAccount(ctx, tx, m.Account)
@@ -221,7 +221,7 @@ func (s *SQLiteStore) Refill(ctx context.Context, req Request, id string) (funds
 			if err != nil {
 				return err
 			}
-			if err := useNonce(ctx, tx, req, now); err != nil {
+			if err := s.useNonce(ctx, tx, req, now); err != nil {
 				return err
 			}
 			r, found, err := findRefill(ctx, tx, id)
@@ -255,10 +255,10 @@ func (s *SQLiteStore) Balance(ctx context.Context, req Request, rep funds.Report
 			if err != nil {
 				return err
 			}
-			if err := useNonce(ctx, tx, req, now); err != nil {
+			if err := s.useNonce(ctx, tx, req, now); err != nil {
 				return err
 			}
-			if err := checkReport(ctx, tx, serial, rep, req.At); err != nil {
+			if err := s.checkReport(ctx, tx, serial, rep, req.At); err != nil {
 				return err
 			}
 			a, err := getAccount(ctx, tx, m.Account)
@@ -287,10 +287,10 @@ func (s *SQLiteStore) UploadPostalInfo(ctx context.Context, req Request, info fu
 				if err := tx.QueryRowContext(ctx, `SELECT audit_seq FROM meter WHERE serial = ?`, serial).Scan(&last); err != nil {
 					return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
 				}
-				if err := useNonce(ctx, tx, req, now); err != nil {
+				if err := s.useNonce(ctx, tx, req, now); err != nil {
 					return err
 				}
-				if err := checkReport(ctx, tx, serial, info, req.At); err != nil {
+				if err := s.checkReport(ctx, tx, serial, info, req.At); err != nil {
 					return err
 				}
 				if last.Valid && info.AuditSeq <= last.Int64 {

@@ -64,9 +64,9 @@ func getMeter(ctx context.Context, q queryer, serial string) (meterRow, error) {
 	var created, contact, postalAt, head, suspect sql.NullString
 	var avail, used, control, pieces, seq sql.NullInt64
 	var key []byte
-	err := q.QueryRowContext(ctx, `SELECT serial, account_number, public_key, suspect, min_refill, max_refill, created,
+	err := q.QueryRowContext(ctx, `SELECT serial, account_number, public_key, suspect, high_used, min_refill, max_refill, created,
 		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq
-		FROM meter WHERE serial = ?`, serial).Scan(&m.Serial, &m.Account, &key, &suspect, &m.MinRefill, &m.MaxRefill,
+		FROM meter WHERE serial = ?`, serial).Scan(&m.Serial, &m.Account, &key, &suspect, &m.HighUsed, &m.MinRefill, &m.MaxRefill,
 		&created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq)
 	if key != nil {
 		m.PublicKey = key

@@ -105,6 +105,7 @@ type Meter struct {
 	Serial       string
 	PublicKey    ed25519.PublicKey // nil until the meter enrolled
 	Suspect      string            // why the meter is suspect; empty if it is not
+	HighUsed     funds.Amount      // the highest used register the meter reported: it never goes down
 	Account      string
 	MinRefill    funds.Amount
 	MaxRefill    funds.Amount
