@@ -41,10 +41,13 @@ run: deps
 gallery: deps
 	$(GO) run -tags $(TAGS) ./cmd/postmeter gallery -out gallery
 
-# The crash harness runs on its own with -v so its summary line (refill-crash: …) is printed.
+# The crash harness and the adversary harness run on their own so their summary lines (refill-crash: …,
+# adversary: …) are printed.
 test: deps vet
-	$(GO) test -count=1 -timeout 15m -skip 'TestRefillCrashHarness$$' ./...
+	$(GO) test -count=1 -timeout 15m -skip 'TestRefillCrashHarness$$|TestAdversary$$' ./...
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarness$$' ./funds
+	@out=$$($(GO) test -count=1 -timeout 5m -v -run 'TestAdversary$$' ./funds/datacenter 2>&1); st=$$?; \
+		if [ $$st -ne 0 ]; then echo "$$out"; else echo "$$out" | grep -E '^(adversary:|ok)'; fi; exit $$st
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -24,6 +24,7 @@ type rig struct {
 	ctx     context.Context
 	clock   *SimClock
 	store   *datacenter.SQLiteStore
+	dcPath  string
 	srv     *httptest.Server
 	link    *SimLink
 	vault   *funds.Vault
@@ -48,7 +49,8 @@ func newRig(t *testing.T) *rig {
 	r := &rig{t: t, ctx: ctx, clock: FixedClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.Local))}
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := datacenter.OpenSQLite(ctx, filepath.Join(dir, "dc.db"), datacenter.SQLiteOptions{Logger: quiet, Now: r.clock.Now})
+	r.dcPath = filepath.Join(dir, "dc.db")
+	store, err := datacenter.OpenSQLite(ctx, r.dcPath, datacenter.SQLiteOptions{Logger: quiet, Now: r.clock.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.CreateAccount(ctx, rigAccount, 500*funds.Dollar))

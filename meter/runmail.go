@@ -143,6 +143,7 @@ const (
 	WarnInspection    WarningKind = "inspection"
 	WarnInkLow        WarningKind = "ink-low"
 	WarnRefillPending WarningKind = "refill-pending"
+	WarnSuspect       WarningKind = "suspect" // the Data Center refused this meter's registers
 )
 
 // Warning is something the clerk should know, and the way to act on it.
@@ -206,6 +207,12 @@ func (m *Meter) lowFundsWarning(available, threshold funds.Amount) Warning {
 // Warnings lists what the clerk should see now: low funds, inspection, ink, a pending refill.
 func (m *Meter) Warnings(ctx context.Context) ([]Warning, error) {
 	var out []Warning
+	if suspect, err := m.Suspect(ctx); err != nil {
+		return nil, err
+	} else if suspect {
+		msg := Explain(ErrMeterSuspect)
+		out = append(out, Warning{Kind: WarnSuspect, Title: msg.Title, Message: msg.Text})
+	}
 	regs, err := m.Registers(ctx)
 	if err != nil {
 		return nil, err

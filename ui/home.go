@@ -46,6 +46,8 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 	case meter.WarnInspection:
 		kind = bannerError
 		action = a.button("Get Balance", nil, a.getBalance)
+	case meter.WarnSuspect:
+		kind = bannerError // no action: only service can clear it, at the Data Center
 	}
 	return banner(kind, w.Title+": "+w.Message, action)
 }

@@ -108,6 +108,17 @@ func (t *Trainer) startSim(o simulator.Options) (*simulator.Simulator, error) {
 		t.opts.Clock = o.Clock
 	}
 	sim, err := simulator.Start(context.Background(), o)
+	if errors.Is(err, funds.ErrOldVault) {
+		// Demo data from a postmeter before the keyed vault: keep it aside and start afresh.
+		aside := t.opts.Dir + ".old-" + time.Now().UTC().Format("20060102T150405")
+		if rerr := os.Rename(t.opts.Dir, aside); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		if o.Log != nil {
+			o.Log.Warn("the demo data was made by an older postmeter: moved aside, fresh demo data made", "old", aside)
+		}
+		sim, err = simulator.Start(context.Background(), o)
+	}
 	if err != nil {
 		return nil, err
 	}

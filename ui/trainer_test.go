@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -248,4 +251,31 @@ func TestOutputTrayPages(t *testing.T) {
 	assert.Equal(t, 1, tr.tray.items[trayPage].Seq)
 	tapPanel(t, tr, "Newer")
 	assert.Equal(t, trayPage, thumbs())
+}
+
+// TestTrainerReplacesDemoDataOfAnOlderPostmeter: a data folder whose vault predates the keyed audit
+// chain cannot be opened; the trainer keeps it aside and starts on fresh demo data instead of failing.
+func TestTrainerReplacesDemoDataOfAnOlderPostmeter(t *testing.T) {
+	test.NewTempApp(t)
+	dir := filepath.Join(t.TempDir(), "postmeter")
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "meter.db"))
+	require.NoError(t, err)
+	_, err = db.Exec(`CREATE TABLE registers(id INTEGER PRIMARY KEY, available INTEGER, used INTEGER, control INTEGER,
+		pieces INTEGER, batch_count INTEGER, batch_value INTEGER); INSERT INTO registers VALUES(1, 0, 0, 0, 0, 0, 0);`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	test.ApplyTheme(t, KioskTheme{})
+	a, sim, w, err := PlayScene(Scene{Name: "trainer", Trainer: true}, dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { a.Close(); w.Close(); sim.Close() })
+	regs, err := sim.Meter.Registers(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, simulator.DemoFirstRefill, regs.Control, "fresh demo data")
+	old, err := filepath.Glob(dir + ".old-*")
+	require.NoError(t, err)
+	require.Len(t, old, 1, "the old folder is kept aside")
+	_, err = os.Stat(filepath.Join(old[0], "meter.db"))
+	assert.NoError(t, err)
 }
