@@ -78,9 +78,12 @@ func main() {
 			r, err := benchPieces(filepath.Join(work, "pieces"), *window, quiet)
 			return []row{r}, err
 		}},
-		{"refill", fmt.Sprintf("refill round trip on loopback, %d refills", *refills), func() ([]row, error) {
-			r, err := benchRefill(filepath.Join(work, "refill"), *refills, st.bareMedian, quiet)
-			return []row{r}, err
+		{"refill", fmt.Sprintf("refill round trip on loopback, %d refills, and what signing costs of it", *refills), func() ([]row, error) {
+			r, p50, err := benchRefill(filepath.Join(work, "refill"), *refills, st.bareMedian, quiet)
+			if err != nil {
+				return nil, err
+			}
+			return []row{r, benchSigning(p50)}, nil
 		}},
 		{"dc", fmt.Sprintf("Data Center refills with %d concurrent meters for %s", *meters, *window), func() ([]row, error) {
 			r, err := benchDataCenter(filepath.Join(work, "dc"), *meters, *window, st.bareMedian, quiet)

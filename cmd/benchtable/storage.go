@@ -280,27 +280,27 @@ func (d *dataCenter) Close() error {
 // benchRefill times whole refills (intent, reserve, apply, post, confirm) of a meter against the Data
 // Center over HTTP on loopback; the floor is the five durable commits a refill needs (three on the
 // meter, two at the Data Center).
-func benchRefill(dir string, n int, bare time.Duration, log *slog.Logger) (row, error) {
+func benchRefill(dir string, n int, bare time.Duration, log *slog.Logger) (row, time.Duration, error) {
 	ctx := context.Background()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	dc, err := startDataCenter(ctx, filepath.Join(dir, "dc.db"), log)
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	defer dc.Close()
 	const account, serial = "70000001", "PM700001"
 	if err := errors.Join(dc.store.CreateAccount(ctx, account, 0), dc.store.Deposit(ctx, account, 1_000_000_000*funds.Dollar)); err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	keys, err := dc.meter(ctx, filepath.Join(dir, "keys"), serial, account, funds.Mill)
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: serial})
 	if err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	defer v.Close()
 	client := funds.NewDataCenterClient(dc.srv.URL, serial, keys)
@@ -311,14 +311,14 @@ func benchRefill(dir string, n int, bare time.Duration, log *slog.Logger) (row, 
 		start := time.Now()
 		res, err := r.Refill(ctx, funds.Dollar, "bench", nil)
 		if err != nil || !res.Confirmed {
-			return row{}, fmt.Errorf("refill %d: %v (confirmed %v)", i+1, err, res.Confirmed)
+			return row{}, 0, fmt.Errorf("refill %d: %v (confirmed %v)", i+1, err, res.Confirmed)
 		}
 		if i >= 10 { // the first ones warm up connections and caches
 			lat = append(lat, time.Since(start))
 		}
 	}
 	if err := errors.Join(v.Verify(ctx), dc.store.CheckInvariants(ctx)); err != nil {
-		return row{}, err
+		return row{}, 0, err
 	}
 	p50, p99 := percentile(lat, 0.50), percentile(lat, 0.99)
 	floor := 5 * bare
@@ -328,7 +328,7 @@ func benchRefill(dir string, n int, bare time.Duration, log *slog.Logger) (row, 
 		baseline: "5 bare commits (3 meter + 2 Data Center): " + ms(floor),
 		ratio:    fmt.Sprintf("p50 %.2f× the floor; p99 target ≤ 25 ms", float64(p50)/float64(floor)),
 		result:   passFail(p99 <= 25*time.Millisecond),
-	}, nil
+	}, p50, nil
 }
 
 // benchDataCenter runs meters concurrently against one Data Center, each reserving and posting refills

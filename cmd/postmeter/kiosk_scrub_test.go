@@ -104,7 +104,7 @@ func TestScrubSupervisorPINRefusesBadFiles(t *testing.T) {
 func TestKioskFirstStartSeedsThenScrubs(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	path := writeConfig(t, newTestDC(t).config(t, t.TempDir(), `,"supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"`))
+	path := writeConfig(t, newTestDC(t, false).config(t, t.TempDir(), `,"supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"`))
 	cfg, err := loadKioskConfig(path)
 	require.NoError(t, err)
 	k, err := buildKiosk(ctx, cfg, quiet)
@@ -135,7 +135,7 @@ func TestKioskFirstStartSeedsThenScrubs(t *testing.T) {
 // TestKioskRefusesAShortSupervisorPIN: the first supervisor's PIN needs 6 digits; the file keeps it.
 func TestKioskRefusesAShortSupervisorPIN(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	path := writeConfig(t, newTestDC(t).config(t, t.TempDir(), `,"supervisor":{"name":"Ada","pin":"4321"}`))
+	path := writeConfig(t, newTestDC(t, false).config(t, t.TempDir(), `,"supervisor":{"name":"Ada","pin":"4321"}`))
 	cfg, err := loadKioskConfig(path)
 	require.NoError(t, err)
 	_, err = buildKiosk(context.Background(), cfg, quiet)

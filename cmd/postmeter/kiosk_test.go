@@ -54,18 +54,8 @@ var zeroKey = strings.Repeat("00", 32)
 func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "dc.db"), datacenter.SQLiteOptions{Logger: quiet})
-	require.NoError(t, err)
-	defer store.Close()
-	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
-	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
-	token, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
-	require.NoError(t, err)
-	_, dcKey, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey}))
-	defer srv.Close()
-	dcHex := hex.EncodeToString(dcKey.Public().(ed25519.PublicKey))
+	dc := newTestDC(t, false)
+	store, srv, token, dcHex := dc.store, dc.srv, dc.token, dc.key
 
 	dataDir := t.TempDir()
 	config := func(key, token string) kioskConfig {
@@ -76,7 +66,7 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 		return cfg
 	}
 	// A fake Data Center key in the file: enrollment refuses the real Data Center's answer.
-	_, err = buildKiosk(ctx, config(zeroKey, token), quiet)
+	_, err := buildKiosk(ctx, config(zeroKey, token), quiet)
 	require.ErrorIs(t, err, funds.ErrBadAnswer)
 	token, err = store.IssueEnrollmentToken(ctx, "PM777777", time.Hour)
 	require.NoError(t, err)
@@ -107,14 +97,17 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 }
 
 // testDC is a Data Center on loopback for kiosk tests: account 87654321 with $300.00 prepaid and meter
-// PM777777 registered on it (not yet enrolled).
+// PM777777 registered on it, with the enrollment token register-meter printed.
 type testDC struct {
 	store *datacenter.SQLiteStore
+	srv   *httptest.Server
 	url   string
-	key   string // hex
+	key   string // hex, as register-meter prints it
+	token string
 }
 
-func newTestDC(t *testing.T) *testDC {
+// newTestDC starts one, over HTTPS with a self-signed certificate if tls.
+func newTestDC(t *testing.T, tls bool) *testDC {
 	t.Helper()
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -123,13 +116,19 @@ func newTestDC(t *testing.T) *testDC {
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
 	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
-	_, err = store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
+	token, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
 	require.NoError(t, err)
 	_, key, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
-	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: key}))
+	h := datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: key})
+	srv := httptest.NewUnstartedServer(h)
+	if tls {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
-	return &testDC{store: store, url: srv.URL, key: hex.EncodeToString(key.Public().(ed25519.PublicKey))}
+	return &testDC{store: store, srv: srv, url: srv.URL, key: hex.EncodeToString(key.Public().(ed25519.PublicKey)), token: token}
 }
 
 // config is a kiosk configuration of meter PM777777 on this Data Center with a fresh enrollment token;

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"postmeter/funds"
-	"postmeter/funds/datacenter"
 )
 
 func configWithURL(dcURL, extra string) string {
@@ -64,24 +60,15 @@ func TestKioskDataCenterCAMustHoldACertificate(t *testing.T) {
 func TestKioskTrustsItsDataCenterCA(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "dc.db"), datacenter.SQLiteOptions{Logger: quiet})
-	require.NoError(t, err)
-	defer store.Close()
-	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
-	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
-	token, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
-	require.NoError(t, err)
-	_, dcKey, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	srv := httptest.NewTLSServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey}))
-	defer srv.Close()
+	dc := newTestDC(t, true)
+	store, srv, token := dc.store, dc.srv, dc.token
 	ca := filepath.Join(t.TempDir(), "cert.pem")
 	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644))
 
 	refill := func(extra string) error {
 		cfg, err := loadKioskConfig(writeConfig(t, fmt.Sprintf(`{"data_dir":%q,"data_center_url":%q,"serial":"PM777777",
 			"data_center_key":%q,"enrollment_token":%q,"account_number":"87654321","supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"%s}`,
-			t.TempDir(), srv.URL, hex.EncodeToString(dcKey.Public().(ed25519.PublicKey)), token, extra)))
+			t.TempDir(), srv.URL, dc.key, token, extra)))
 		require.NoError(t, err)
 		k, err := buildKiosk(ctx, cfg, quiet) // enrolls over HTTPS first
 		if err != nil {

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/hex"
 	"encoding/json"
 	"image"
 	"io"
 	"log/slog"
 	"math"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"postmeter/cmd/internal/xwin"
-	"postmeter/funds"
-	"postmeter/funds/datacenter"
 	"postmeter/ui"
 )
 
@@ -35,19 +30,9 @@ func TestKioskInARealWindow(t *testing.T) {
 	xvfb := xvfbOrSkip(t)
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "dc.db"), datacenter.SQLiteOptions{Logger: quiet})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	require.NoError(t, store.CreateAccount(ctx, "87654321", 0))
-	require.NoError(t, store.Deposit(ctx, "87654321", 300*funds.Dollar))
-	token, err := store.RegisterMeter(ctx, "PM777777", "87654321", 10*funds.Dollar, 1000*funds.Dollar)
-	require.NoError(t, err)
-	_, dcKey, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	srv := httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey}))
-	t.Cleanup(srv.Close)
-	cfg := kioskConfig{DataCenterURL: srv.URL, Serial: "PM777777", EnrollmentToken: token,
-		DataCenterKey: hex.EncodeToString(dcKey.Public().(ed25519.PublicKey)),
+	dc := newTestDC(t, false)
+	store := dc.store
+	cfg := kioskConfig{DataCenterURL: dc.url, Serial: "PM777777", EnrollmentToken: dc.token, DataCenterKey: dc.key,
 		AccountNumber: "87654321", IndiciaNumber: "PB0077777", OriginZIP: "06926", Model: "P3000"}
 	cfg.Supervisor = &struct {
 		Name string `json:"name"`

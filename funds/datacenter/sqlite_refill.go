@@ -23,72 +23,60 @@ func (s *SQLiteStore) Reserve(ctx context.Context, req Request, id string, amoun
 	}
 	regs := rep.Registers
 	if err == nil {
-		err = s.reported(ctx, serial, func() error {
-			return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-				m, err := getMeter(ctx, tx, serial)
-				if err != nil {
-					return err
-				}
-				if err := s.useNonce(ctx, tx, req, now); err != nil {
-					return err
-				}
-				if err := s.checkReport(ctx, tx, serial, rep, req.At); err != nil {
-					return err
-				}
-				old, found, err := findRefill(ctx, tx, id)
-				if err != nil {
-					return err
-				}
-				if found {
-					switch {
-					case old.Meter != serial:
-						return ErrRefillIDTaken
-					case !old.Tombstone && old.Amount != amount:
-						return fmt.Errorf("%w: it was reserved for %s (%d mills), this request asks for %s (%d mills)",
-							ErrAmountConflict, old.Amount.MillsString(), old.Amount.Mills(), amount.MillsString(), amount.Mills())
-					}
-					a, err := getAccount(ctx, tx, m.Account)
-					if err != nil {
-						return err
-					}
-					ans = answerOf(old, a, m.MinRefill, m.MaxRefill)
-					return touchMeter(ctx, tx, serial, now)
+		err = s.reportTx(ctx, req, rep, func(tx *sql.Tx, now time.Time, m meterRow) error {
+			old, found, err := findRefill(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if found {
+				switch {
+				case old.Meter != serial:
+					return ErrRefillIDTaken
+				case !old.Tombstone && old.Amount != amount:
+					return fmt.Errorf("%w: it was reserved for %s (%d mills), this request asks for %s (%d mills)",
+						ErrAmountConflict, old.Amount.MillsString(), old.Amount.Mills(), amount.MillsString(), amount.Mills())
 				}
 				a, err := getAccount(ctx, tx, m.Account)
 				if err != nil {
 					return err
 				}
-				r := Refill{ID: id, Meter: serial, Account: a.Number, Amount: amount, Registers: &regs, Created: now}
-				d, decline := decide(a, m.MinRefill, m.MaxRefill, amount)
-				if decline != nil {
-					r.State, r.Decline, r.Resolved = funds.DCDeclined, decline, now
-				} else {
-					r.State, r.FromPrepaid, r.FromCredit = funds.DCReserved, d.fromPrepaid, d.fromCredit
-					a.Prepaid -= d.fromPrepaid
-					a.CreditUsed += d.fromCredit
-					if a.Reserved, err = a.Reserved.Add(amount); err != nil {
-						return err
-					}
-				}
-				if err := insertRefill(ctx, tx, r); err != nil {
+				ans = answerOf(old, a, m.MinRefill, m.MaxRefill)
+				return touchMeter(ctx, tx, serial, now)
+			}
+			a, err := getAccount(ctx, tx, m.Account)
+			if err != nil {
+				return err
+			}
+			r := Refill{ID: id, Meter: serial, Account: a.Number, Amount: amount, Registers: &regs, Created: now}
+			d, decline := decide(a, m.MinRefill, m.MaxRefill, amount)
+			if decline != nil {
+				r.State, r.Decline, r.Resolved = funds.DCDeclined, decline, now
+			} else {
+				r.State, r.FromPrepaid, r.FromCredit = funds.DCReserved, d.fromPrepaid, d.fromCredit
+				a.Prepaid -= d.fromPrepaid
+				a.CreditUsed += d.fromCredit
+				if a.Reserved, err = a.Reserved.Add(amount); err != nil {
 					return err
 				}
-				if decline == nil {
-					if err := putAccount(ctx, tx, a); err != nil {
-						return err
-					}
-					if err := assertAccount(ctx, tx, a.Number); err != nil {
-						return err
-					}
+			}
+			if err := insertRefill(ctx, tx, r); err != nil {
+				return err
+			}
+			if decline == nil {
+				if err := putAccount(ctx, tx, a); err != nil {
+					return err
 				}
-				ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
-				logged = func() {
-					s.log.Info("refill "+r.State, "meter", serial, "refill", id, "amount", amount.MillsString(),
-						"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString(),
-						"decline", declineCode(r.Decline))
+				if err := assertAccount(ctx, tx, a.Number); err != nil {
+					return err
 				}
-				return touchMeter(ctx, tx, serial, now)
-			})
+			}
+			ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
+			logged = func() {
+				s.log.Info("refill "+r.State, "meter", serial, "refill", id, "amount", amount.MillsString(),
+					"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString(),
+					"decline", declineCode(r.Decline))
+			}
+			return touchMeter(ctx, tx, serial, now)
 		})
 	}
 	if err != nil {
@@ -249,25 +237,13 @@ func (s *SQLiteStore) Refill(ctx context.Context, req Request, id string) (funds
 func (s *SQLiteStore) Balance(ctx context.Context, req Request, rep funds.Report) (funds.AccountBalance, error) {
 	serial := req.Serial
 	var bal funds.AccountBalance
-	err := s.reported(ctx, serial, func() error {
-		return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-			m, err := getMeter(ctx, tx, serial)
-			if err != nil {
-				return err
-			}
-			if err := s.useNonce(ctx, tx, req, now); err != nil {
-				return err
-			}
-			if err := s.checkReport(ctx, tx, serial, rep, req.At); err != nil {
-				return err
-			}
-			a, err := getAccount(ctx, tx, m.Account)
-			if err != nil {
-				return err
-			}
-			bal = balanceOf(a, m.MinRefill, m.MaxRefill)
-			return touchMeter(ctx, tx, serial, now)
-		})
+	err := s.reportTx(ctx, req, rep, func(tx *sql.Tx, now time.Time, m meterRow) error {
+		a, err := getAccount(ctx, tx, m.Account)
+		if err != nil {
+			return err
+		}
+		bal = balanceOf(a, m.MinRefill, m.MaxRefill)
+		return touchMeter(ctx, tx, serial, now)
 	})
 	if err != nil {
 		return funds.AccountBalance{}, fmt.Errorf("balance inquiry of meter %s: %w", serial, err)
@@ -281,36 +257,24 @@ func (s *SQLiteStore) UploadPostalInfo(ctx context.Context, req Request, info fu
 	var rec funds.PostalInfoReceipt
 	err := validateReport(info)
 	if err == nil {
-		err = s.reported(ctx, serial, func() error {
-			return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-				var last sql.NullInt64
-				if err := tx.QueryRowContext(ctx, `SELECT audit_seq FROM meter WHERE serial = ?`, serial).Scan(&last); err != nil {
-					return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
-				}
-				if err := s.useNonce(ctx, tx, req, now); err != nil {
-					return err
-				}
-				if err := s.checkReport(ctx, tx, serial, info, req.At); err != nil {
-					return err
-				}
-				if last.Valid && info.AuditSeq <= last.Int64 {
-					// An upload must say something new: a genuine meter audits each upload before sending it.
-					return fmt.Errorf("%w: postal information audit seq %d is not above the last upload's %d",
-						ErrStaleReport, info.AuditSeq, last.Int64)
-				}
-				res, err := tx.ExecContext(ctx, `UPDATE meter SET last_contact = ?, postal_at = ?, postal_available = ?,
+		err = s.reportTx(ctx, req, info, func(tx *sql.Tx, now time.Time, m meterRow) error {
+			if last := m.PostalInfo; last != nil && info.AuditSeq <= last.AuditSeq {
+				// An upload must say something new: a genuine meter audits each upload before sending it.
+				return fmt.Errorf("%w: postal information audit seq %d is not above the last upload's %d",
+					ErrStaleReport, info.AuditSeq, last.AuditSeq)
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE meter SET last_contact = ?, postal_at = ?, postal_available = ?,
 				postal_used = ?, postal_control = ?, postal_pieces = ?, audit_head = ?, audit_seq = ? WHERE serial = ?`,
-					fmtTime(now), fmtTime(now), info.Registers.AvailableMills, info.Registers.UsedMills,
-					info.Registers.ControlMills, info.Registers.Pieces, info.AuditHead, info.AuditSeq, serial)
-				if err != nil {
-					return fmt.Errorf("store postal info: %w", err)
-				}
-				if n, err := res.RowsAffected(); err != nil || n != 1 {
-					return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
-				}
-				rec.Time, rec.AuditSeq = now, info.AuditSeq
-				return nil
-			})
+				fmtTime(now), fmtTime(now), info.Registers.AvailableMills, info.Registers.UsedMills,
+				info.Registers.ControlMills, info.Registers.Pieces, info.AuditHead, info.AuditSeq, serial)
+			if err != nil {
+				return fmt.Errorf("store postal info: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
+			}
+			rec.Time, rec.AuditSeq = now, info.AuditSeq
+			return nil
 		})
 	}
 	if err != nil {

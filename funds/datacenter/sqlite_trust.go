@@ -221,6 +221,26 @@ func (s *SQLiteStore) checkReport(ctx context.Context, tx *sql.Tx, serial string
 	return err
 }
 
+// reportTx runs fn in one transaction after the steps every reporting request shares: the meter, its
+// nonce, its report checked (checkReport). A report that fails marks the meter suspect (reported).
+func (s *SQLiteStore) reportTx(ctx context.Context, req Request, rep funds.Report, fn func(tx *sql.Tx, now time.Time, m meterRow) error) error {
+	return s.reported(ctx, req.Serial, func() error {
+		return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			m, err := getMeter(ctx, tx, req.Serial)
+			if err != nil {
+				return err
+			}
+			if err := s.useNonce(ctx, tx, req, now); err != nil {
+				return err
+			}
+			if err := s.checkReport(ctx, tx, req.Serial, rep, req.At); err != nil {
+				return err
+			}
+			return fn(tx, now, m)
+		})
+	})
+}
+
 // reported runs fn, a transaction that checks a report, and marks the meter suspect if the report failed.
 func (s *SQLiteStore) reported(ctx context.Context, serial string, fn func() error) error {
 	err := fn()
