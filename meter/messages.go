@@ -101,7 +101,15 @@ func Explain(err error) Message {
 		return Message{Title: "Refill pending",
 			Text:    "An earlier refill is still waiting for the Data Center. Try it again or cancel it before starting another.",
 			Actions: []string{ActionTryAgain, ActionCancel}}
-	case errors.Is(err, ErrMeterSuspect), isSuspectRefusal(err):
+	case isRefusal(err, funds.CodeUnauthorized):
+		return Message{Title: "Meter not recognised",
+			Text:    "The Data Center does not recognise this meter's signature, so nothing was changed. Call for service to enroll the meter again.",
+			Actions: []string{ActionOK}}
+	case isRefusal(err, funds.CodeStaleRequest):
+		return Message{Title: "Check the date and time",
+			Text:    "The Data Center refused the request because the meter's clock is more than five minutes off. Nothing was changed. Call for service to set the clock.",
+			Actions: []string{ActionOK}}
+	case errors.Is(err, ErrMeterSuspect), isRefusal(err, funds.CodeMeterSuspect):
 		return Message{Title: "Call for service",
 			Text: "The Data Center found that this meter's funds do not match its records, so printing and refills are stopped. " +
 				"Call for service; nothing you can do on the meter will change this.",
@@ -165,7 +173,8 @@ func capitalize(s string) string {
 	return string(s[0]-'a'+'A') + s[1:]
 }
 
-func isSuspectRefusal(err error) bool {
+// isRefusal reports whether err is the Data Center's refusal with code.
+func isRefusal(err error, code string) bool {
 	var api *funds.APIError
-	return errors.As(err, &api) && api.Code == funds.CodeMeterSuspect
+	return errors.As(err, &api) && api.Code == code
 }

@@ -2,6 +2,8 @@ package meter
 
 import (
 	"database/sql"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,4 +50,20 @@ func TestSuspectMeterStopsUntilCleared(t *testing.T) {
 	warns, err = r.m.Warnings(r.ctx)
 	require.NoError(t, err)
 	assert.NotContains(t, kinds(warns), WarnSuspect)
+}
+
+// The Data Center's refusals a clerk can meet read as sentences that say what to do, never as the
+// program's error text.
+func TestDataCenterRefusalsReadAsSentences(t *testing.T) {
+	for code, title := range map[string]string{
+		funds.CodeUnauthorized: "Meter not recognised",
+		funds.CodeStaleRequest: "Check the date and time",
+		funds.CodeMeterSuspect: "Call for service",
+	} {
+		err := fmt.Errorf("reserve refill x: %w", &funds.APIError{Op: "reserve", Status: 401, Code: code, Message: "internal words"})
+		msg := Explain(err)
+		assert.Equal(t, title, msg.Title, code)
+		assert.NotContains(t, msg.Text, "internal words", code)
+		assert.True(t, strings.HasSuffix(msg.Text, "."), code)
+	}
 }
