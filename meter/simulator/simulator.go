@@ -89,6 +89,20 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 	if opts.Dir == "" {
 		return nil, errors.New("start simulator: no data folder")
 	}
+	// The model is resolved before anything is written: a folder made for a model that does not exist
+	// would hold a Data Center but no demo meter data, and the next start would not make it again.
+	models, err := meter.LoadModels()
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	name := opts.Model
+	if name == "" {
+		name = meter.DefaultModel
+	}
+	model, err := meter.ModelByName(models, name)
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
@@ -152,18 +166,6 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
 	rates, err := meter.LoadRateTables()
-	if err != nil {
-		return nil, fmt.Errorf("start simulator: %w", err)
-	}
-	models, err := meter.LoadModels()
-	if err != nil {
-		return nil, fmt.Errorf("start simulator: %w", err)
-	}
-	name := opts.Model
-	if name == "" {
-		name = meter.DefaultModel
-	}
-	model, err := meter.ModelByName(models, name)
 	if err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}

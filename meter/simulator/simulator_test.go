@@ -2,6 +2,8 @@ package simulator
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -36,6 +38,25 @@ func TestStartCreatesDemoDataOnceAndRestarts(t *testing.T) {
 	assert.Equal(t, DemoFirstRefill, regs.Available, "a restart keeps the meter and adds no second demo refill")
 	require.NoError(t, sim.Store.CheckInvariants(ctx))
 	require.NoError(t, sim.Vault.Verify(ctx))
+}
+
+// TestUnknownModelWritesNothing: an unknown model is refused before the folder is made, so the next
+// start with a known model makes the demo data (a half-made folder once left it without any).
+func TestUnknownModelWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	_, err := Start(ctx, Options{Dir: dir, Model: "P9999"})
+	require.ErrorIs(t, err, meter.ErrUnknownModel)
+	assert.Contains(t, err.Error(), meter.DefaultModel, "the refusal names the known models")
+	_, statErr := os.Stat(dir)
+	assert.True(t, os.IsNotExist(statErr), "nothing written for an unknown model: %v", statErr)
+
+	sim, err := Start(ctx, Options{Dir: dir})
+	require.NoError(t, err)
+	defer sim.Close()
+	regs, err := sim.Meter.Registers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, DemoFirstRefill, regs.Available, "the next start has the demo data")
 }
 
 func TestFaultsReachTheMeter(t *testing.T) {
