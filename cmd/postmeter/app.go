@@ -38,6 +38,14 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 2
 	}
+	if err := checkModel(*model); err != nil {
+		fmt.Fprintln(stderr, "postmeter:", err)
+		return 2
+	}
+	if err := checkDisplay(); err != nil {
+		fmt.Fprintln(stderr, "postmeter:", err)
+		return 1
+	}
 	tuneMemoryForStartup()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)

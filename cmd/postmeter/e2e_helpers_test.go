@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -61,20 +62,51 @@ func xvfbOrSkip(t *testing.T) string {
 }
 
 // buildBinary builds cmd/postmeter with the GL driver once per test run.
-func buildBinary(t *testing.T) string {
+func buildBinary(t *testing.T) string { return buildBinaryTags(t, "migrated_fynedo") }
+
+var (
+	builtMu sync.Mutex
+	built   = map[string]string{} // tags → binary, shared by the tests of one run
+	builtIn string                // the folder they are in; TestMain removes it
+)
+
+// buildBinaryTags builds cmd/postmeter with the GL driver and these build tags ("" for none), once per
+// test run: the first GL build takes minutes, and every test that runs the binary uses that one.
+func buildBinaryTags(t *testing.T, tags string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "postmeter")
-	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if bin, ok := built[tags]; ok {
+		return bin
+	}
+	if builtIn == "" {
+		dir, err := os.MkdirTemp("", "postmeter-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builtIn = dir
+	}
+	bin := filepath.Join(builtIn, "postmeter-"+fileName("tags "+tags))
+	cmd := exec.Command("go", "build", "-tags", tags, "-o", bin, ".")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) || errors.Is(err, exec.ErrNotFound) {
-			t.Fatalf("go build -tags migrated_fynedo ./cmd/postmeter (the GL build needs the packages of `make deps`): %v\n%s", err, out.String())
+			t.Fatalf("go build -tags %q ./cmd/postmeter (the GL build needs the packages of `make deps`): %v\n%s", tags, err, out.String())
 		}
 		t.Fatal(err)
 	}
 	t.Logf("built %s in %.1fs", bin, time.Since(start).Seconds())
+	built[tags] = bin
 	return bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtIn != "" {
+		_ = os.RemoveAll(builtIn)
+	}
+	os.Exit(code)
 }

@@ -26,21 +26,30 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gallery:", err)
 		return 1
 	}
-	app := test.NewApp()
-	defer app.Quit()
-	app.Settings().SetTheme(ui.KioskTheme{})
+	// The binary links Fyne's GL driver, which marks the main goroutine as its own; Fyne's test
+	// driver, which renders here, runs fyne.Do on the calling goroutine and, on that one, logs a
+	// threading error and moves the call to another goroutine, out of order. So the gallery renders on
+	// a goroutine of its own, as Fyne's own tests do.
 	failed := 0
-	for _, sc := range ui.Scenes {
-		if *only != "" && sc.Name != *only {
-			continue
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		app := test.NewApp()
+		defer app.Quit()
+		app.Settings().SetTheme(ui.KioskTheme{})
+		for _, sc := range ui.Scenes {
+			if *only != "" && sc.Name != *only {
+				continue
+			}
+			if err := renderScene(sc, *out); err != nil {
+				fmt.Fprintln(stderr, "gallery:", err)
+				failed++
+				continue
+			}
+			fmt.Fprintln(stdout, filepath.Join(*out, sc.Name+".png"))
 		}
-		if err := renderScene(sc, *out); err != nil {
-			fmt.Fprintln(stderr, "gallery:", err)
-			failed++
-			continue
-		}
-		fmt.Fprintln(stdout, filepath.Join(*out, sc.Name+".png"))
-	}
+	}()
+	<-done
 	if failed > 0 {
 		return 1
 	}

@@ -6,6 +6,9 @@ package main
 import (
 	"io"
 	"os"
+
+	// Initialised before Fyne's packages: it gives Fyne a locale it can parse (see the package).
+	_ "postmeter/cmd/internal/fynelocale"
 )
 
 func main() {
