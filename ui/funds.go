@@ -39,6 +39,7 @@ func (a *App) guarded(label string, right meter.Right, tapped func()) *widget.Bu
 
 // showFunds shows the Funds screen on a tab.
 func (a *App) showFunds(tab int) {
+	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	bar := container.NewGridWithColumns(len(tabNames))
 	for i, n := range tabNames {
 		i := i
@@ -57,7 +58,7 @@ func (a *App) showFunds(tab int) {
 	}
 	switch tab {
 	case tabMeterFunds:
-		load(a, func(ctx context.Context) (meter.FundsView, error) { return a.m.Funds(ctx, a.session) },
+		load(a, func(ctx context.Context) (meter.FundsView, error) { return a.m.Funds(ctx, sess) },
 			func(v meter.FundsView) { set(a.meterFundsTab(v)) })
 	case tabRefillSettings:
 		load(a, a.m.Settings, func(s meter.Settings) { set(a.refillSettingsTab(s)) })
@@ -70,6 +71,7 @@ func (a *App) showFunds(tab int) {
 }
 
 func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
+	sess := a.session // for the work off the UI goroutine
 	r := v.Registers
 	inMeter := container.NewVBox(subtitle("In the meter"), rows(
 		[2]string{"Postage in meter", r.Available.String()},
@@ -95,13 +97,14 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 		minSize(a.guarded("Get Balance", meter.RightBalanceInquiry, a.getBalance), 0, 72),
 		minSize(a.guarded("Print funds report", meter.RightFundsReport, func() {
 			a.showPrint("funds-report-print", "Print funds report", func(ctx context.Context, d meter.Destination) error {
-				return a.m.PrintFundsReport(ctx, a.session, d)
+				return a.m.PrintFundsReport(ctx, sess, d)
 			}, func() { a.showFunds(tabMeterFunds) })
 		}), 0, 72))
 	return container.NewBorder(nil, buttons, nil, nil, body)
 }
 
 func (a *App) refillSettingsTab(s meter.Settings) fyne.CanvasObject {
+	sess := a.session // for the work off the UI goroutine
 	change := func(label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error) fyne.CanvasObject {
 		b := a.guarded("Change", meter.RightRefillSettings, func() {
 			a.showAmountKeypad("refill-settings-keypad", label, current, save, func() { a.showFunds(tabRefillSettings) })
@@ -111,11 +114,11 @@ func (a *App) refillSettingsTab(s meter.Settings) fyne.CanvasObject {
 	}
 	return container.NewVBox(
 		change("Warn when postage in meter is below", s.LowFundsWarning, func(ctx context.Context, v funds.Amount) error {
-			return a.m.SetLowFundsWarning(ctx, a.session, v)
+			return a.m.SetLowFundsWarning(ctx, sess, v)
 		}),
 		widget.NewSeparator(),
 		change("Default refill amount", s.DefaultRefill, func(ctx context.Context, v funds.Amount) error {
-			return a.m.SetDefaultRefill(ctx, a.session, v)
+			return a.m.SetDefaultRefill(ctx, sess, v)
 		}))
 }
 
@@ -139,6 +142,7 @@ func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
 }
 
 func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
+	sess := a.session // for the work off the UI goroutine
 	limits := "known after the first Data Center contact"
 	if i.Limits.Known {
 		limits = i.Limits.Min.String() + " to " + i.Limits.Max.String()
@@ -150,7 +154,7 @@ func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
 		[2]string{"Model", i.Model.Name},
 		[2]string{"Refill limits", limits})
 	upload := a.button("Upload postal information now", theme.UploadIcon(), func() {
-		a.background(func(ctx context.Context) error { return a.m.UploadPostalInfo(ctx, a.session) }, func(err error) {
+		a.background(func(ctx context.Context) error { return a.m.UploadPostalInfo(ctx, sess) }, func(err error) {
 			if err != nil {
 				a.fail(err, nil)
 				return

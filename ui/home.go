@@ -54,8 +54,9 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 
 // getBalance asks the Data Center for the account (an inspection) and shows Meter Funds with it.
 func (a *App) getBalance() {
+	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	a.background(func(ctx context.Context) error {
-		_, err := a.m.GetBalance(ctx, a.session)
+		_, err := a.m.GetBalance(ctx, sess)
 		return err
 	}, func(err error) {
 		if err != nil {

@@ -24,7 +24,8 @@ type refillFlow struct {
 
 // startRefill opens the refill options (from Meter Funds, a warning or an error).
 func (a *App) startRefill() {
-	load(a, func(ctx context.Context) (meter.RefillOptions, error) { return a.m.RefillOptions(ctx, a.session) },
+	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
+	load(a, func(ctx context.Context) (meter.RefillOptions, error) { return a.m.RefillOptions(ctx, sess) },
 		a.showRefillOptions)
 }
 
@@ -78,9 +79,10 @@ func (a *App) showAmountKeypad(name, label string, current funds.Amount, save fu
 			k.say(err.Error())
 			return
 		}
+		sess := a.session // for the work off the UI goroutine
 		a.background(func(ctx context.Context) error {
 			if save == nil {
-				_, err := a.m.ConfirmRefill(ctx, a.session, v)
+				_, err := a.m.ConfirmRefill(ctx, sess, v)
 				return err
 			}
 			return save(ctx, v)
@@ -122,8 +124,9 @@ func (a *App) showAmountKeypad(name, label string, current funds.Amount, save fu
 
 // confirmRefill shows amount, account, before and after, as the core computes them.
 func (a *App) confirmRefill(amount funds.Amount) {
+	sess := a.session // for the work off the UI goroutine
 	load(a, func(ctx context.Context) (meter.Confirmation, error) {
-		return a.m.ConfirmRefill(ctx, a.session, amount)
+		return a.m.ConfirmRefill(ctx, sess, amount)
 	},
 		func(c meter.Confirmation) {
 			a.flow.amount = c.Amount
@@ -140,6 +143,7 @@ func (a *App) confirmRefill(amount funds.Amount) {
 
 // runRefill shows the progress screen at once, then runs the refill in the background.
 func (a *App) runRefill() {
+	sess := a.session // for the work off the UI goroutine
 	ctx, cancel := context.WithCancel(a.ctx)
 	a.flow.cancel = cancel
 	a.showProgress()
@@ -147,27 +151,29 @@ func (a *App) runRefill() {
 	var c meter.Completion
 	a.background(func(context.Context) error {
 		var err error
-		c, err = a.m.Refill(ctx, a.session, amount, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
+		c, err = a.m.Refill(ctx, sess, amount, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
 		return err
 	}, func(err error) { a.refillDone(ctx, c, err) })
 }
 
 // retryPending drives the pending refill on (the clerk chose Try again).
 func (a *App) retryPending() {
+	sess := a.session // for the work off the UI goroutine
 	ctx, cancel := context.WithCancel(a.ctx)
 	a.flow.cancel = cancel
 	a.showProgress()
 	var c meter.Completion
 	a.background(func(context.Context) error {
 		var err error
-		c, err = a.m.CompletePending(ctx, a.session, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
+		c, err = a.m.CompletePending(ctx, sess, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
 		return err
 	}, func(err error) { a.refillDone(ctx, c, err) })
 }
 
 // cancelPending abandons the pending refill: nothing is added; the hold is released now or later.
 func (a *App) cancelPending() {
-	a.background(func(ctx context.Context) error { return a.m.AbandonPending(ctx, a.session) }, func(err error) {
+	sess := a.session // for the work off the UI goroutine
+	a.background(func(ctx context.Context) error { return a.m.AbandonPending(ctx, sess) }, func(err error) {
 		if err != nil {
 			a.fail(err, nil)
 			return
@@ -244,7 +250,8 @@ func (a *App) showComplete(c meter.Completion) {
 
 // printReceiptOn prints the last refill's receipt at d, as the print screen's buttons do.
 func (a *App) printReceiptOn(d meter.Destination) {
-	a.background(func(ctx context.Context) error { return a.m.PrintRefillReceipt(ctx, a.session, d) }, func(err error) {
+	sess := a.session // for the work off the UI goroutine
+	a.background(func(ctx context.Context) error { return a.m.PrintRefillReceipt(ctx, sess, d) }, func(err error) {
 		if err != nil {
 			a.fail(err, nil)
 		}
@@ -252,8 +259,9 @@ func (a *App) printReceiptOn(d meter.Destination) {
 }
 
 func (a *App) showPrintReceipt() {
+	sess := a.session // for the work off the UI goroutine
 	a.showPrint("refill-print-receipt", "Print receipt", func(ctx context.Context, d meter.Destination) error {
-		return a.m.PrintRefillReceipt(ctx, a.session, d)
+		return a.m.PrintRefillReceipt(ctx, sess, d)
 	}, a.showHome)
 }
 

@@ -11,26 +11,28 @@ import (
 
 // showReports lists what can be printed; each report needs its right.
 func (a *App) showReports() {
+	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	printer := func(name, heading string, print func(ctx context.Context, d meter.Destination) error) func() {
 		return func() { a.showPrint(name, heading, print, a.showReports) }
 	}
 	body := container.NewGridWithColumns(1,
 		minSize(a.guarded("Funds report", meter.RightFundsReport, printer("reports-funds", "Print funds report",
-			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, a.session, d) })), 0, 80),
+			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, sess, d) })), 0, 80),
 		minSize(a.guarded("Refill receipt (last refill)", meter.RightRefillReceipts, printer("reports-receipt", "Print refill receipt",
-			func(ctx context.Context, d meter.Destination) error { return a.m.PrintRefillReceipt(ctx, a.session, d) })), 0, 80),
+			func(ctx context.Context, d meter.Destination) error { return a.m.PrintRefillReceipt(ctx, sess, d) })), 0, 80),
 		minSize(a.guarded("Last 5 refills", meter.RightRefillReceipts, printer("reports-last-refills", "Print last 5 refills",
-			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, a.session, d) })), 0, 80))
+			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, sess, d) })), 0, 80))
 	a.setScreen("reports", screen("Reports", a.homeButton(), container.NewVBox(body), nil))
 }
 
 // showSettings gathers the settings a clerk or supervisor reaches from Home.
 func (a *App) showSettings() {
+	sess := a.session // for the work off the UI goroutine
 	body := container.NewGridWithColumns(2,
 		minSize(a.button("Refill settings", nil, func() { a.showFunds(tabRefillSettings) }), 0, 80),
 		minSize(a.button("Meter information", nil, func() { a.showFunds(tabMeterInfo) }), 0, 80),
 		minSize(a.button("Reset batch counter", nil, func() {
-			a.background(func(ctx context.Context) error { return a.m.ResetBatch(ctx, a.session) }, func(err error) {
+			a.background(func(ctx context.Context) error { return a.m.ResetBatch(ctx, sess) }, func(err error) {
 				if err != nil {
 					a.fail(err, nil)
 					return

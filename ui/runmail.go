@@ -38,11 +38,12 @@ func (a *App) showRunMail() { a.runMail(true, nil) }
 
 // runMail draws Run Mail with fresh figures, then runs after (a dialog to show over it), if any.
 func (a *App) runMail(entering bool, after func()) {
+	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	job := a.job.Job
 	load(a, func(ctx context.Context) (runMailData, error) {
 		var d runMailData
 		var err error
-		if d.view, err = a.m.EnterRunMail(ctx, a.session); err != nil {
+		if d.view, err = a.m.EnterRunMail(ctx, sess); err != nil {
 			return d, err
 		}
 		d.postage, d.priceErr = a.m.Postage(ctx, job)
@@ -124,11 +125,12 @@ func (a *App) drawRunMail(d runMailData) {
 
 // print prints one piece of the job; the core checks everything and debits before the engine prints.
 func (a *App) print(m meter.Medium) {
+	sess := a.session // for the work off the UI goroutine
 	job := a.job.Job
 	var res meter.PrintResult
 	a.background(func(ctx context.Context) error {
 		var err error
-		res, err = a.m.PrintPiece(ctx, a.session, job, m)
+		res, err = a.m.PrintPiece(ctx, sess, job, m)
 		return err
 	}, func(err error) {
 		a.runMail(false, func() {
@@ -160,13 +162,16 @@ func (a *App) advanceDate(delta int) {
 }
 
 func (a *App) keyInPostage() {
+	job := a.job.Job // read on the UI goroutine: the check below runs on another
 	a.showAmountKeypad("run-mail-key-in-postage", "Key in Postage", a.job.KeyedPostage,
 		func(ctx context.Context, v funds.Amount) error {
-			job := a.job.Job
+			job := job
 			job.KeyedPostage = v
 			_, err := a.m.Postage(ctx, job)
 			if err == nil {
-				a.job.KeyedPostage = v
+				// This runs off the UI goroutine, and the job belongs to it. Queued now, the change
+				// reaches the job before the keypad's own result (Run Mail drawn again) does.
+				a.onUI(func() { a.job.KeyedPostage = v })
 			}
 			return err
 		}, func() { a.runMail(false, nil) })

@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+)
+
+// These tests find their failures with the race detector (make test runs ./ui/... with -race): each
+// starts work off the UI goroutine and, while it may still run, changes on the UI goroutine what the
+// work once read or wrote there.
+
+// TestSignOutWhileWorkIsUnderWay: background work once read a.session when it ran, while signOut
+// replaced it on the UI goroutine. Now the work takes the session it was started for.
+func TestSignOutWhileWorkIsUnderWay(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor()})
+	a.act(func() {
+		a.getBalance() // reads the Data Center on another goroutine
+		a.signOut("")
+	})
+	a.Settle()
+	assert.Equal(t, "sign-in", a.Screen())
+	consistent(t, sim)
+}
+
+// TestKeyedPostageIsSetOnTheUIGoroutine: Key in Postage's check once wrote a.job.KeyedPostage on the
+// worker goroutine that priced it, while the screens read the job on the UI goroutine.
+func TestKeyedPostageIsSetOnTheUIGoroutine(t *testing.T) {
+	a, _ := play(t, Scene{Name: "flow", User: supervisor()})
+	tap(t, a, "Run Mail")
+	if a.Modal() != "" {
+		tap(t, a, "Continue") // a warning on entering
+	}
+	tap(t, a, "Key in Postage")
+	tapDigits(t, a, "125")
+	ok := button(t, a, "OK")
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(ok)
+	test.TapCanvas(a.win.Canvas(), pos.Add(fyne.NewPos(ok.Size().Width/2, ok.Size().Height/2)))
+	var keyed funds.Amount
+	a.act(func() { keyed = a.job.KeyedPostage }) // the UI goroutine's turn, while the check may still run
+	a.Settle()
+	a.act(func() { keyed = a.job.KeyedPostage })
+	require.Equal(t, "run-mail", a.Screen())
+	assert.Equal(t, funds.Amount(125)*funds.Cent, keyed)
+}
