@@ -128,12 +128,21 @@ func (a *App) Meter() *meter.Meter { return a.m }
 // Window is the window the screens are drawn in.
 func (a *App) Window() fyne.Window { return a.win }
 
-// Settle waits until all background work has finished and its results are on screen.
-func (a *App) Settle() { a.wg.Wait() }
+// Settle waits until all background work has finished and its results are on screen, the trainer's
+// resets included.
+func (a *App) Settle() {
+	if a.trainer != nil {
+		a.trainer.resets.Wait()
+	}
+	a.wg.Wait()
+}
 
 // Close stops background work, and the trainer's simulator if there is one.
 func (a *App) Close() {
 	a.cancel()
+	if a.trainer != nil {
+		a.trainer.resets.Wait() // a reset under way opens a simulator: it is closed below
+	}
 	a.wg.Wait()
 	if a.trainer != nil {
 		if err := a.trainer.sim.Close(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,13 +52,17 @@ type Trainer struct {
 	run     *lessonRun
 	last    *LessonSummary
 
-	tab        string // "controls", "tray", "lessons"
-	panel      *fyne.Container
-	content    *fyne.Container
-	tray       *trayView
-	printed    atomic.Bool  // something was printed since the tray was last read
-	figures    panelFigures // the account and inspection figures the controls show
-	figuresFor string       // the screen shown when they were last read
+	tab     string // "controls", "tray", "lessons"
+	panel   *fyne.Container
+	content *fyne.Container
+	tray    *trayView
+	printed atomic.Bool // something was printed since the tray was last read
+
+	resetMu    sync.Mutex     // one reset at a time
+	resets     sync.WaitGroup // resets and lesson set-ups started by panel buttons (offUI)
+	onReset    func()         // tests: called as a reset begins
+	figures    panelFigures   // the account and inspection figures the controls show
+	figuresFor string         // the screen shown when they were last read
 }
 
 // NewTrainer starts the simulator in opts.Dir and shows the meter screen with the trainer panel in win.
@@ -83,7 +88,7 @@ func BuildTrainer(win fyne.Window, opts TrainerOptions) (*Trainer, error) {
 		return nil, err
 	}
 	// Read once before the window is up; afterwards refreshFigures reads them off the UI goroutine.
-	if t.figures, err = t.readFigures(context.Background()); err != nil {
+	if t.figures, err = readFigures(context.Background(), t.sim); err != nil {
 		return nil, err
 	}
 	t.content = container.NewStack()
@@ -148,10 +153,19 @@ var (
 	panelThumbBackground = color.NRGBA{0xff, 0xff, 0xff, 0xff}
 )
 
-// Reset replaces everything with fresh demo data set up as o says, and signs user in ("" for none).
+// Reset replaces everything with fresh demo data set up as o says, and signs user in ("" for none). It
+// closes and opens databases and hashes a PIN, so it never runs on the UI goroutine: the panel's
+// buttons run it through offUI; tests call it from their own goroutine.
 func (t *Trainer) Reset(o simulator.Options, user string) error {
-	t.app.Settle()
-	if err := t.sim.Close(); err != nil {
+	t.resetMu.Lock()
+	defer t.resetMu.Unlock()
+	if t.onReset != nil {
+		t.onReset()
+	}
+	t.app.wg.Wait() // work under way on the old simulator ends first (Settle would wait for this reset too)
+	var old *simulator.Simulator
+	t.app.act(func() { old = t.sim })
+	if err := old.Close(); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
 	entries, err := os.ReadDir(t.opts.Dir)
@@ -164,17 +178,21 @@ func (t *Trainer) Reset(o simulator.Options, user string) error {
 		}
 	}
 	t.opts.Clock = t.opts.Clock.Fresh()
-	if t.sim, err = t.startSim(o); err != nil {
+	sim, err := t.startSim(o)
+	if err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
 	var s *meter.Session
 	if user != "" {
-		if s, err = t.sim.SignIn(context.Background(), user); err != nil {
+		if s, err = sim.SignIn(context.Background(), user); err != nil {
+			sim.Close()
 			return fmt.Errorf("reset: sign in %s: %w", user, err)
 		}
 	}
+	// The screens and the panel read t.sim on the UI goroutine, so it changes there.
 	t.app.act(func() {
-		t.app.Rebind(t.sim.Meter)
+		t.sim = sim
+		t.app.Rebind(sim.Meter)
 		if s != nil {
 			t.app.SignInAs(s)
 		}
@@ -182,6 +200,18 @@ func (t *Trainer) Reset(o simulator.Options, user string) error {
 		t.refreshFigures()
 	})
 	return nil
+}
+
+// offUI runs a reset or a lesson's set-up for a panel button, on a goroutine of its own (see Reset),
+// and shows a failure on the meter's screen. Settle waits for it.
+func (t *Trainer) offUI(f func() error) {
+	t.resets.Add(1)
+	go func() {
+		defer t.resets.Done()
+		if err := f(); err != nil {
+			t.app.onUI(func() { t.app.fail(err, nil) })
+		}
+	}()
 }
 
 // changed follows the meter screen: the lesson's target is lit again, the panel's figures refreshed.
@@ -268,19 +298,20 @@ type panelFigures struct {
 
 // readFigures reads what the controls show; it touches the databases, so it never runs on the UI
 // goroutine once the window is up.
-func (t *Trainer) readFigures(ctx context.Context) (panelFigures, error) {
+func readFigures(ctx context.Context, sim *simulator.Simulator) (panelFigures, error) {
 	var f panelFigures
 	var err error
-	if f.acct, err = t.sim.Store.Account(ctx, simulator.DemoAccount); err != nil {
+	if f.acct, err = sim.Store.Account(ctx, simulator.DemoAccount); err != nil {
 		return f, err
 	}
-	f.insp, err = t.sim.Meter.Inspection(ctx)
+	f.insp, err = sim.Meter.Inspection(ctx)
 	return f, err
 }
 
 // refreshFigures reads the figures in the background and redraws the controls with them.
 func (t *Trainer) refreshFigures() {
-	load(t.app, t.readFigures, func(f panelFigures) {
+	sim := t.sim // read on the UI goroutine (see advance)
+	load(t.app, func(ctx context.Context) (panelFigures, error) { return readFigures(ctx, sim) }, func(f panelFigures) {
 		t.figures = f
 		if t.tab == "controls" {
 			t.showTab("controls")
@@ -358,26 +389,26 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 			toggle(simulator.DemoSupervisor, false, t.signInAs(simulator.DemoSupervisor)),
 			toggle(simulator.DemoOperator, false, t.signInAs(simulator.DemoOperator)),
 			toggle("Reset", false, func() {
-				if err := t.Reset(simulator.Options{}, ""); err != nil {
-					t.app.act(func() { t.app.fail(err, nil) })
-				}
+				t.offUI(func() error { return t.Reset(simulator.Options{}, "") })
 			})),
 	)
 }
 
 func (t *Trainer) advance(d time.Duration) func(context.Context) error {
-	return func(context.Context) error { t.sim.Clock.Advance(d); return nil }
+	sim := t.sim // read on the UI goroutine, where Reset replaces it; the control runs on another
+	return func(context.Context) error { sim.Clock.Advance(d); return nil }
 }
 
 // toDay moves the clock to n days after the last Data Center contact.
 func (t *Trainer) toDay(n int) func(context.Context) error {
+	sim := t.sim // read on the UI goroutine (see advance)
 	return func(ctx context.Context) error {
-		st, err := t.sim.Meter.Inspection(ctx)
+		st, err := sim.Meter.Inspection(ctx)
 		if err != nil {
 			return err
 		}
-		if d := st.LastContact.Add(time.Duration(n) * 24 * time.Hour).Sub(t.sim.Clock.Now()); d > 0 {
-			t.sim.Clock.Advance(d)
+		if d := st.LastContact.Add(time.Duration(n) * 24 * time.Hour).Sub(sim.Clock.Now()); d > 0 {
+			sim.Clock.Advance(d)
 		}
 		return nil
 	}
@@ -386,9 +417,10 @@ func (t *Trainer) toDay(n int) func(context.Context) error {
 // signInAs signs a demo user in as the panel's button does: the PIN is checked off the UI goroutine.
 func (t *Trainer) signInAs(name string) func() {
 	var s *meter.Session
+	sim := t.sim // read on the UI goroutine (see advance)
 	return t.controlThen(func(ctx context.Context) error {
 		var err error
-		s, err = t.sim.SignIn(ctx, name)
+		s, err = sim.SignIn(ctx, name)
 		return err
 	}, func() { t.app.SignInAs(s) })
 }

@@ -27,7 +27,8 @@ func (t *Trainer) CurrentStep() (step LessonStep, index int, ok bool) {
 	return t.run.lesson.Steps[t.run.step], t.run.step, true
 }
 
-// StartLesson sets up the lesson's scenario on fresh demo data and lights its first target.
+// StartLesson sets up the lesson's scenario on fresh demo data and lights its first target. Like Reset,
+// it never runs on the UI goroutine.
 func (t *Trainer) StartLesson(id string) error {
 	var lesson *Lesson
 	for i := range t.lessons {
@@ -46,10 +47,10 @@ func (t *Trainer) StartLesson(id string) error {
 	if err := t.Reset(opts, lesson.Setup.User); err != nil {
 		return err
 	}
-	if lesson.Setup.LinkDown {
-		t.sim.Link.SetUp(false)
-	}
 	t.app.act(func() {
+		if lesson.Setup.LinkDown {
+			t.sim.Link.SetUp(false)
+		}
 		t.run = &lessonRun{lesson: *lesson, started: time.Now()}
 		t.app.tapGuard = t.lessonTap
 		t.highlight()
@@ -161,9 +162,7 @@ func (t *Trainer) lessonsTab() fyne.CanvasObject {
 	for _, l := range t.lessons {
 		l := l
 		box.Add(newPanelButton(l.Title, func() {
-			if err := t.StartLesson(l.ID); err != nil {
-				t.app.act(func() { t.app.fail(err, nil) })
-			}
+			t.offUI(func() error { return t.StartLesson(l.ID) }) // it resets: not on the UI goroutine
 		}))
 	}
 	return box

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -278,4 +280,38 @@ func TestTrainerReplacesDemoDataOfAnOlderPostmeter(t *testing.T) {
 	require.Len(t, old, 1, "the old folder is kept aside")
 	_, err = os.Stat(filepath.Join(old[0], "meter.db"))
 	assert.NoError(t, err)
+}
+
+// goroutineID is the running goroutine's number, from its stack header ("goroutine 7 [running]:").
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+	return id
+}
+
+// TestPanelResetsOffTheUIGoroutine: the panel's Reset and a lesson's start close and reopen the
+// databases and hash a PIN, so they must not run on the goroutine that delivers taps (the UI goroutine
+// in the app, the test's own here); they once did, and froze the screen meanwhile.
+func TestPanelResetsOffTheUIGoroutine(t *testing.T) {
+	a, tr := trainer(t)
+	var resets []string // written by each reset, read after Settle waited for them
+	tr.onReset = func() { resets = append(resets, goroutineID()) }
+	tapper := goroutineID()
+
+	tapPanel(t, tr, "Reset")
+	require.Len(t, resets, 1)
+	assert.NotEqual(t, tapper, resets[0], "Reset ran on the goroutine of the tap")
+	assert.Equal(t, "sign-in", a.Screen(), "fresh demo data, nobody signed in")
+	consistent(t, tr.Sim())
+
+	lessons := tr.Lessons()
+	tapPanel(t, tr, "Lessons")
+	tapPanel(t, tr, lessons[0].Title)
+	require.Len(t, resets, 2)
+	assert.NotEqual(t, tapper, resets[1], "the lesson's set-up ran on the goroutine of the tap")
+	_, step, ok := tr.CurrentStep()
+	require.True(t, ok, "the lesson runs")
+	assert.Zero(t, step)
+	assert.Equal(t, "home", a.Screen(), "the lesson's user is signed in")
 }
