@@ -20,6 +20,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"postmeter/internal/testenv"
 )
 
 // The integration test runs a private cupsd on loopback with a cups-pdf queue, prints a refill
@@ -44,7 +46,7 @@ func findTool(t *testing.T, name, pkg string) string {
 			return p
 		}
 	}
-	t.Skipf("%s not found: install the Debian package %s (make test installs it)", name, pkg)
+	testenv.Missing(t, "%s not found: install the Debian package %s (make deps installs it)", name, pkg)
 	return ""
 }
 
@@ -66,10 +68,10 @@ func TestCUPSIntegration(t *testing.T) {
 	findTool(t, "pdftotext", "poppler-utils")
 	findTool(t, "gs", "ghostscript")
 	if !fileExists(cupsPDFPPD) || !fileExists("/usr/lib/cups/backend/cups-pdf") {
-		t.Skip("cups-pdf not found: install the Debian package printer-driver-cups-pdf (make test installs it)")
+		testenv.Missing(t, "cups-pdf not found: install the Debian package printer-driver-cups-pdf (make deps installs it)")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: cups-pdf runs as root and reads its configuration from /etc/cups")
+		testenv.Missing(t, "needs root: cups-pdf runs as root and reads its configuration from /etc/cups")
 	}
 	srv := startCUPS(t, cupsd, lpadmin)
 
@@ -202,7 +204,7 @@ Log $T/log
 LogType 3
 Grp lp
 `, "$T", dir)), 0o644); err != nil {
-		t.Skipf("cannot write the cups-pdf instance configuration %s: %v", pdfConf, err)
+		testenv.Missing(t, "cannot write the cups-pdf instance configuration %s: %v", pdfConf, err)
 	}
 	t.Cleanup(func() { _ = os.Remove(pdfConf) })
 

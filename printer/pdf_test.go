@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"postmeter/internal/testenv"
 )
 
 // pdfText extracts the text of a PDF with poppler's pdftotext, or skips the test without it.
@@ -18,7 +20,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {
-		t.Skip("pdftotext not found: install the Debian package poppler-utils")
+		testenv.Missing(t, "pdftotext not found: install the Debian package poppler-utils (make deps installs it)")
 	}
 	in := filepath.Join(t.TempDir(), "doc.pdf")
 	require.NoError(t, os.WriteFile(in, pdf, 0o644))

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"postmeter/internal/testenv"
 )
 
 // Test-only helpers of TestEndToEndRefill: where its screenshots go and the GL build of the binary. The
@@ -48,12 +50,13 @@ func fileName(s string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
-// xvfbOrSkip is the path of Xvfb; the test is skipped where there is none, and fails without xdotool.
+// xvfbOrSkip is the path of Xvfb; the test is skipped where there is none (fails when CI is set), and
+// fails without xdotool.
 func xvfbOrSkip(t *testing.T) string {
 	t.Helper()
 	xvfb, err := exec.LookPath("Xvfb")
 	if err != nil {
-		t.Skip("skipped: Xvfb is not installed, so no X server can run here (`make deps` installs xvfb)")
+		testenv.Missing(t, "Xvfb is not installed, so no X server can run here (`make deps` installs xvfb)")
 	}
 	if _, err := exec.LookPath("xdotool"); err != nil {
 		t.Fatal("xdotool is missing: `make deps` installs it")
