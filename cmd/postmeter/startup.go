@@ -46,6 +46,10 @@ func checkDisplay() error {
 		return nil // a form this check does not know: let the driver try it
 	}
 	c, err := net.DialTimeout(network, addr, 2*time.Second)
+	if err != nil && network == "unix" {
+		// Xlib tries the abstract socket of the same name too, which a server may offer alone.
+		c, err = net.DialTimeout(network, "@"+addr, 2*time.Second)
+	}
 	if err != nil {
 		return fmt.Errorf("%w: no X server answers on DISPLAY=%s (%v); start the X server, or set DISPLAY to one "+
 			"that runs (or run under xvfb-run)", errNoDisplay, d, err)
