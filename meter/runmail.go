@@ -378,23 +378,21 @@ func (m *Meter) Classes() []MailClass {
 	return t.Classes()
 }
 
-// WeightFromTenths reads keypad digits as tenths of an ounce: "13" is 1.3 oz.
+// WeightFromTenths reads keypad digits as tenths of an ounce: "13" is 1.3 oz. Nothing keyed in is
+// ErrNoWeight, more than MaxKeyedWeight is ErrWeightTooHeavy (both wrap ErrInvalidWeight).
 func WeightFromTenths(digits string) (Weight, error) {
-	if digits == "" {
-		return 0, fmt.Errorf("%w: enter the weight", ErrInvalidWeight)
-	}
 	var w Weight
 	for _, r := range digits {
 		if r < '0' || r > '9' {
 			return 0, fmt.Errorf("%w %q: digits only", ErrInvalidWeight, digits)
 		}
 		w = w*10 + Weight(r-'0')
-		if w > MaxMailWeight {
-			return 0, fmt.Errorf("%w: at most %s", ErrInvalidWeight, MaxMailWeight)
+		if w > MaxKeyedWeight {
+			return 0, ErrWeightTooHeavy
 		}
 	}
 	if w == 0 {
-		return 0, fmt.Errorf("%w: the weight must be more than 0 oz", ErrInvalidWeight)
+		return 0, ErrNoWeight
 	}
 	return w, nil
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -17,6 +18,7 @@ import (
 // runMailJob is the job being set up on the Run Mail screen; the core prices and prints it.
 type runMailJob struct {
 	meter.Job
+	shown funds.Amount // the postage on screen, where Key in Postage opens
 }
 
 func newRunMailJob() runMailJob {
@@ -89,6 +91,7 @@ func (a *App) drawRunMail(d runMailData) {
 		weightButtons.Add(minSize(a.button("Weigh", nil, a.weigh), 0, 64))
 	}
 	postage := d.postage.String()
+	job.shown = d.postage
 	if d.priceErr != nil {
 		postage = "—"
 	}
@@ -159,21 +162,32 @@ func (a *App) advanceDate(delta int) {
 	})
 }
 
+// keyInPostage opens the keypad at the postage shown, which the first digit keyed replaces; the core
+// owns the most a piece may carry and refuses more.
 func (a *App) keyInPostage() {
-	a.showAmountKeypad("run-mail-key-in-postage", "Key in Postage", a.job.KeyedPostage,
-		func(ctx context.Context, v funds.Amount) error {
+	a.showAmountEntry("run-mail-key-in-postage", txt(CapKeyInPostage), a.job.shown,
+		meter.AmountDigits(meter.MaxKeyedPostage), meter.Words(meter.MsgKeyedPostageLimit, meter.MaxKeyedPostage),
+		func(ctx context.Context, digits string) error {
+			v, err := meter.KeyedPostageFromDigits(digits)
+			if err != nil {
+				return err
+			}
 			job := a.job.Job
 			job.KeyedPostage = v
-			_, err := a.m.Postage(ctx, job)
-			if err == nil {
+			if _, err = a.m.Postage(ctx, job); err == nil {
 				a.job.KeyedPostage = v
 			}
 			return err
 		}, func() { a.runMail(false, nil) })
 }
 
+// keyInWeight opens the keypad at the weight shown; the core reads the digits as tenths of an ounce
+// and refuses more than it allows, which the screen shows.
 func (a *App) keyInWeight() {
-	k := a.newKeypad("", 4, func(d string) string {
+	k := a.newKeypad(strconv.Itoa(int(a.job.Weight)), meter.WeightDigits(meter.MaxKeyedWeight), func(d string) string {
+		if d == "" {
+			return meter.Weight(0).String()
+		}
 		w, err := meter.WeightFromTenths(d)
 		if err != nil {
 			return d
@@ -183,18 +197,17 @@ func (a *App) keyInWeight() {
 	ok := func() {
 		w, err := meter.WeightFromTenths(k.digits)
 		if err != nil {
-			k.say(err.Error())
+			k.say(meter.Explain(err).Text)
 			return
 		}
 		a.job.Weight, a.job.KeyedPostage = w, 0
 		a.runMail(false, nil)
 	}
-	side := container.NewVBox(minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
-		minSize(a.button("Cancel", theme.CancelIcon(), func() { a.runMail(false, nil) }), 240, 72))
-	body := container.NewVBox(text("Enter the weight in ounces; the last digit is tenths (1 3 is 1.3 oz)."), k.display, k.note,
-		container.NewCenter(container.NewHBox(k.grid(), side)))
-	a.setScreen("run-mail-key-in-weight", screen("Key in weight", nil, body, nil))
-	a.pinPad = k
+	a.showKeypad(k, keypadScreen{name: "run-mail-key-in-weight", heading: txt(CapKeyInWeight),
+		prompt: txt(CapKeypadWeight),
+		limits: text(txt(CapDigitsFillTenths) + " " +
+			meter.Words(meter.MsgWeightLimit, meter.MaxKeyedWeight, meter.MaxKeyedWeight/(16*meter.Ounce))),
+		ok: ok, back: func() { a.runMail(false, nil) }})
 }
 
 func (a *App) weigh() {

@@ -63,13 +63,9 @@ func (a *App) showPIN(name, notice string) {
 			a.showHome()
 		})
 	}
-	right := container.NewVBox(
-		minSize(a.primary("Sign in", theme.LoginIcon(), signIn), 240, 72),
-		minSize(a.button("Back", theme.NavigateBackIcon(), func() { a.showSignIn("") }), 240, 72))
-	body := container.NewVBox(text("Enter the PIN of "+name+" and select Sign in."), k.display, k.note,
-		container.NewCenter(container.NewHBox(k.grid(), right)))
-	a.setScreen("sign-in-pin", screen("Sign in: "+name, nil, body, nil))
-	a.pinPad = k
+	a.showKeypad(k, keypadScreen{name: "sign-in-pin", heading: "Sign in: " + name,
+		prompt: "Enter the PIN of " + name + " and select Sign in.", ok: signIn, okLabel: "Sign in",
+		back: func() { a.showSignIn("") }, backLabel: "Back", backIcon: theme.NavigateBackIcon()})
 }
 
 // newPINKeypad is the keypad for a PIN: up to MaxPINLength digits, shown as dots.
@@ -138,13 +134,8 @@ func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 			})
 		}
 	}
-	right := container.NewVBox(
-		minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
-		minSize(a.button("Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 240, 72))
-	body := container.NewVBox(text(prompt), k.display, k.note,
-		container.NewCenter(container.NewHBox(k.grid(), right)))
-	a.setScreen(id, screen(heading, nil, body, nil))
-	a.pinPad, a.pinPadOK = k, ok
+	a.showKeypad(k, keypadScreen{name: id, heading: heading, prompt: prompt, ok: ok,
+		back: func() { a.signOut("") }, backLabel: "Sign out", backIcon: theme.LogoutIcon()})
 }
 
 // signOut ends the session and shows sign-in (or Home when users are disabled).
