@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"postmeter/when"
 )
 
 // InspectionProfile is a postal inspection schedule: how long after the last successful Data Center
@@ -71,7 +73,7 @@ func (st InspectionStatus) Message() string {
 	case InspectionDue:
 		return fmt.Sprintf("Postal inspection required: the meter last reached the Data Center %d days ago. "+
 			"Connect now (Get Balance, a refill or Upload postal information) before %s, when postage printing stops.",
-			st.Days, st.LockAt.Format("January 2"))
+			st.Days, when.Date(st.LockAt))
 	case InspectionRequired:
 		return fmt.Sprintf("Postal inspection required: the meter has not reached the Data Center for %d days, so it "+
 			"cannot print postage. Select Get Balance on the Meter Funds tab to connect; refills and reports still work.", st.Days)

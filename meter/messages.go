@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"postmeter/funds"
+	"postmeter/when"
 )
 
 // Message is a failure told to the clerk: what happened, what to do, and the buttons that do it.
@@ -52,7 +53,7 @@ func Explain(err error) Message {
 			"Sign in again and choose a new PIN.", mustChange.User), Actions: []string{ActionSignIn}}
 	case errors.As(err, &lockedOut):
 		return Message{Title: "Sign-in locked", Text: fmt.Sprintf("Too many wrong PINs for %s, so sign-in is locked until %s. "+
-			"Try again then, or ask a supervisor to clear the lock.", lockedOut.User, lockedOut.Until.Format("15:04")),
+			"Try again then, or ask a supervisor to clear the lock.", lockedOut.User, when.Time(lockedOut.Until)),
 			Actions: []string{ActionOK}}
 	case errors.As(err, &wrongPIN):
 		left := fmt.Sprintf("%d attempts left", wrongPIN.AttemptsLeft)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postmeter/funds"
+	"postmeter/when"
 )
 
 // MaxDateAdvanceDays is how far ahead a mailing date may be set (inferred; real meters allow a few
@@ -55,7 +56,7 @@ func (m *Meter) mailingDate(job Job, insp InspectionStatus) (time.Time, error) {
 	date := time.Date(now.Year(), now.Month(), now.Day()+job.DateAdvance, 0, 0, 0, 0, now.Location())
 	if job.DateAdvance > 0 && !date.Before(insp.LockAt) {
 		return time.Time{}, fmt.Errorf("%w: the date cannot pass the inspection deadline %s; connect to the Data Center first",
-			ErrDateTooFar, insp.LockAt.Format("January 2"))
+			ErrDateTooFar, when.Date(insp.LockAt))
 	}
 	return date, nil
 }

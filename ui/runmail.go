@@ -13,6 +13,7 @@ import (
 	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
+	"postmeter/when"
 )
 
 // runMailJob is the job being set up on the Run Mail screen; the core prices and prints it.
@@ -52,7 +53,7 @@ func (a *App) runMail(entering bool, after func()) {
 		if err != nil {
 			return d, err
 		}
-		d.date = date.Format("Jan 2, 2006")
+		d.date = when.Date(date)
 		if d.codes, err = a.m.AccountCodes(ctx); err != nil {
 			return d, err
 		}
