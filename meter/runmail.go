@@ -200,9 +200,8 @@ func (m *Meter) SetDefaultRefill(ctx context.Context, s *Session, a funds.Amount
 }
 
 func (m *Meter) lowFundsWarning(available, threshold funds.Amount) Warning {
-	return Warning{Kind: WarnLowFunds, Title: "Low funds",
-		Message: fmt.Sprintf("Postage in meter is %s, below the warning value of %s. Add postage to keep printing.", available, threshold),
-		Action:  ActionAddPostage}
+	return Warning{Kind: WarnLowFunds, Title: Words(MsgLowFundsTitle), Message: Words(MsgLowFunds, available, threshold),
+		Action: ActionAddPostage}
 }
 
 // Warnings lists what the clerk should see now: low funds, inspection, ink, a pending refill.
@@ -230,20 +229,18 @@ func (m *Meter) Warnings(ctx context.Context) ([]Warning, error) {
 		return nil, err
 	}
 	if insp.ShowWarning {
-		out = append(out, Warning{Kind: WarnInspection, Title: "Postal inspection required", Message: insp.Message()})
+		out = append(out, Warning{Kind: WarnInspection, Title: Words(MsgInspectionTitle), Message: insp.Message()})
 	}
 	if m.cfg.Engine.Status().Ink == InkLow {
-		out = append(out, Warning{Kind: WarnInkLow, Title: "Low postal ink",
-			Message: "The postal ink is low. You can keep printing; have a new cartridge ready."})
+		out = append(out, Warning{Kind: WarnInkLow, Title: Words(MsgInkLowTitle), Message: Words(MsgInkLow)})
 	}
 	pending, err := m.PendingRefill(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if pending != nil {
-		out = append(out, Warning{Kind: WarnRefillPending, Title: "Refill pending",
-			Message: fmt.Sprintf("A refill of %s is waiting for the Data Center. Open Funds to try again or cancel it.", pending.Amount),
-			Action:  ActionAddPostage})
+		out = append(out, Warning{Kind: WarnRefillPending, Title: Words(MsgPendingTitle), Message: Words(MsgPendingWarning, pending.Amount),
+			Action: ActionAddPostage})
 	}
 	return out, nil
 }
@@ -356,8 +353,7 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 		res.Warnings = append(res.Warnings, m.lowFundsWarning(piece.Registers.Available, set.LowFundsWarning))
 	}
 	if m.cfg.Engine.Status().Ink == InkLow {
-		res.Warnings = append(res.Warnings, Warning{Kind: WarnInkLow, Title: "Low postal ink",
-			Message: "The postal ink is low. You can keep printing; have a new cartridge ready."})
+		res.Warnings = append(res.Warnings, Warning{Kind: WarnInkLow, Title: Words(MsgInkLowTitle), Message: Words(MsgInkLow)})
 	}
 	return res, nil
 }

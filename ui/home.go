@@ -49,7 +49,8 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 	case meter.WarnSuspect:
 		kind = bannerError // no action: only service can clear it, at the Data Center
 	}
-	return banner(kind, w.Title+": "+w.Message, action)
+	// The title on its own line: the body is whole sentences that never repeat it.
+	return banner(kind, w.Title+"\n"+w.Message, action)
 }
 
 // getBalance asks the Data Center for the account (an inspection) and shows Meter Funds with it.

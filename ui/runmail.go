@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -76,6 +75,14 @@ func (a *App) runMail(entering bool, after func()) {
 	})
 }
 
+// batchLine counts the batch in words: "Batch: 1 piece, $0.78".
+func batchLine(count int64, value funds.Amount) string {
+	if count == 1 {
+		return txt(CapBatchOne, value)
+	}
+	return txt(CapBatch, count, value)
+}
+
 func (a *App) drawRunMail(d runMailData) {
 	job := &a.job
 	classes := container.NewGridWithColumns(len(d.classes))
@@ -96,9 +103,9 @@ func (a *App) drawRunMail(d runMailData) {
 	if d.priceErr != nil {
 		postage = "—"
 	}
-	code := job.AccountCode
-	if code == "" {
-		code = "none"
+	code := txt("ui.run-mail.account-code", job.AccountCode)
+	if job.AccountCode == "" {
+		code = txt("ui.run-mail.no-code")
 	}
 	left := container.NewVBox(
 		widget.NewLabel("Class"), classes,
@@ -106,12 +113,12 @@ func (a *App) drawRunMail(d runMailData) {
 		container.NewBorder(nil, nil, nil, minSize(a.button("Key in Postage", nil, a.keyInPostage), 0, 64),
 			container.NewHBox(widget.NewLabel("Postage:"), amountLabel(postage))),
 		container.NewBorder(nil, nil, nil, minSize(a.button("Account", nil, func() { a.chooseAccount(d.codes) }), 180, 64),
-			widget.NewLabel("Account code: "+code)),
+			widget.NewLabel(code)),
 		container.NewBorder(nil, nil, nil, container.NewHBox(
 			minSize(a.button("", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }), 64, 64),
 			minSize(a.button("", theme.ContentAddIcon(), func() { a.advanceDate(+1) }), 64, 64)),
 			widget.NewLabel("Date: "+d.date)),
-		widget.NewLabel(fmt.Sprintf("Batch: %d pieces, %s", d.view.BatchCount, d.view.BatchValue)))
+		widget.NewLabel(batchLine(d.view.BatchCount, d.view.BatchValue)))
 	if d.priceErr != nil {
 		e := text(meter.Explain(d.priceErr).Text)
 		e.Importance = widget.DangerImportance

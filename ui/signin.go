@@ -20,7 +20,7 @@ func (a *App) showSignIn(notice string) {
 	var buttons []fyne.CanvasObject
 	for _, u := range users {
 		u := u
-		buttons = append(buttons, minSize(a.button(u.Name+"  ("+u.Role.Label()+")", theme.AccountIcon(), func() {
+		buttons = append(buttons, minSize(a.button(txt(CapUserButton, u.Name, u.Role.Label()), theme.AccountIcon(), func() {
 			a.showPIN(u.Name, "")
 		}), 420, 72))
 	}
