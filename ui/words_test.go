@@ -144,6 +144,11 @@ func TestScreensSpeakFromTheCatalogue(t *testing.T) {
 				data[u.Name] = true
 			}
 			for _, s := range screenTexts(a) {
+				for _, e := range allWords() {
+					if e.Kind == meter.KindTitle && !strings.Contains(e.Text, "%") {
+						assert.LessOrEqual(t, strings.Count(s, e.Text+":"), 0, "%q repeats the title %q", s, e.Text)
+					}
+				}
 				if fromCatalogue(s, patterns, data) {
 					continue
 				}
@@ -165,4 +170,14 @@ func TestCaptionsFollowTheRules(t *testing.T) {
 			t.Errorf("%s is in both catalogues", id)
 		}
 	}
+}
+
+// TestNothingKeyedInSaysWhatToDo: OK on an empty Other amount tells the clerk what to do, not "enter an
+// amount greater than $0.00" when the meter's minimum is $10.00.
+func TestNothingKeyedInSaysWhatToDo(t *testing.T) {
+	a, _ := play(t, Scene{Name: "nothing-keyed", User: supervisor(), Steps: []Step{do((*App).showOtherAmount)}})
+	tap(t, a, "OK")
+	assert.Equal(t, "refill-keypad", a.Screen())
+	assert.Equal(t, meter.Words(meter.MsgZeroAmount), a.pinPad.note.Text)
+	assert.NotContains(t, a.pinPad.note.Text, "$0.00")
 }
