@@ -94,9 +94,9 @@ func (a *App) drawRunMail(d runMailData) {
 		}
 		classes.Add(minSize(b, 0, 64))
 	}
-	weightButtons := container.NewHBox(minSize(a.button("Key in weight", nil, a.keyInWeight), 0, 64))
+	weightButtons := container.NewHBox(minSize(a.button(txt(CapKeyInWeight), nil, a.keyInWeight), 0, 64))
 	if a.m.HasScale() {
-		weightButtons.Add(minSize(a.button("Weigh", nil, a.weigh), 0, 64))
+		weightButtons.Add(minSize(a.button(txt("ui.weigh"), nil, a.weigh), 0, 64))
 	}
 	postage := d.postage.String()
 	job.shown = d.postage
@@ -108,29 +108,29 @@ func (a *App) drawRunMail(d runMailData) {
 		code = txt("ui.run-mail.no-code")
 	}
 	left := container.NewVBox(
-		widget.NewLabel("Class"), classes,
-		container.NewBorder(nil, nil, nil, weightButtons, widget.NewLabel("Weight: "+job.Weight.String())),
-		container.NewBorder(nil, nil, nil, minSize(a.button("Key in Postage", nil, a.keyInPostage), 0, 64),
-			container.NewHBox(widget.NewLabel("Postage:"), amountLabel(postage))),
-		container.NewBorder(nil, nil, nil, minSize(a.button("Account", nil, func() { a.chooseAccount(d.codes) }), 180, 64),
+		widget.NewLabel(txt("ui.run-mail.class")), classes,
+		container.NewBorder(nil, nil, nil, weightButtons, widget.NewLabel(txt("ui.run-mail.weight", job.Weight))),
+		container.NewBorder(nil, nil, nil, minSize(a.button(txt(CapKeyInPostage), nil, a.keyInPostage), 0, 64),
+			container.NewHBox(widget.NewLabel(txt("ui.run-mail.postage")), amountLabel(postage))),
+		container.NewBorder(nil, nil, nil, minSize(a.button(txt("ui.account"), nil, func() { a.chooseAccount(d.codes) }), 180, 64),
 			widget.NewLabel(code)),
 		container.NewBorder(nil, nil, nil, container.NewHBox(
 			minSize(a.button("", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }), 64, 64),
 			minSize(a.button("", theme.ContentAddIcon(), func() { a.advanceDate(+1) }), 64, 64)),
-			widget.NewLabel("Date: "+d.date)),
+			widget.NewLabel(txt("ui.run-mail.date", d.date))),
 		widget.NewLabel(batchLine(d.view.BatchCount, d.view.BatchValue)))
 	if d.priceErr != nil {
 		e := text(meter.Explain(d.priceErr).Text)
 		e.Importance = widget.DangerImportance
 		left.Add(e)
 	}
-	start := minSize(a.primary("Start", assets.Envelope, func() { a.print(meter.MediumEnvelope) }), 220, 110)
-	tape := minSize(a.button("Tape", nil, func() { a.print(meter.MediumTape) }), 220, 110)
+	start := minSize(a.primary(txt("ui.start"), assets.Envelope, func() { a.print(meter.MediumEnvelope) }), 220, 110)
+	tape := minSize(a.button(txt("ui.tape"), nil, func() { a.print(meter.MediumTape) }), 220, 110)
 	right := container.NewVBox(start, tape)
-	inMeter := a.button("Postage in meter: "+d.view.PostageInMeter.String(), assets.Funds, func() { a.showFunds(tabMeterFunds) })
-	bottom := container.NewBorder(nil, nil, minSize(a.button("Home", theme.HomeIcon(), a.showHome), 200, 64), nil,
+	inMeter := a.button(txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), assets.Funds, func() { a.showFunds(tabMeterFunds) })
+	bottom := container.NewBorder(nil, nil, minSize(a.button(txt("ui.home"), theme.HomeIcon(), a.showHome), 200, 64), nil,
 		minSize(inMeter, 0, 64))
-	a.setScreen("run-mail", screen("Run Mail", nil, container.NewBorder(nil, nil, nil, right, left), bottom))
+	a.setScreen("run-mail", screen(txt("ui.run-mail"), nil, container.NewBorder(nil, nil, nil, right, left), bottom))
 }
 
 // print prints one piece of the job; the core checks everything and debits before the engine prints.
@@ -243,11 +243,11 @@ func (a *App) chooseAccount(codes []string) {
 			a.runMail(false, nil)
 		}
 	}
-	buttons = append(buttons, minSize(a.button("No account code", nil, pick("")), 0, 64))
+	buttons = append(buttons, minSize(a.button(txt("ui.run-mail.no-account"), nil, pick("")), 0, 64))
 	for _, c := range codes {
 		buttons = append(buttons, minSize(a.button(c, nil, pick(c)), 0, 64))
 	}
 	a.closeModal()
-	content := container.NewVBox(title("Account code"), container.NewGridWithColumns(2, buttons...))
+	content := container.NewVBox(title(txt("ui.run-mail.account-code-title")), container.NewGridWithColumns(2, buttons...))
 	a.popUp("account-codes", minSize(content, dialogWidth, 0))
 }

@@ -24,19 +24,19 @@ func (a *App) showSignIn(notice string) {
 			a.showPIN(u.Name, "")
 		}), 420, 72))
 	}
-	body := container.NewVBox(text("Select your name to sign in."))
+	body := container.NewVBox(text(txt("ui.sign-in.select")))
 	if notice != "" {
 		n := text(notice)
 		n.Importance = widget.WarningImportance
 		body.Add(n)
 	}
 	body.Add(container.NewCenter(container.NewVBox(buttons...)))
-	a.setScreen("sign-in", screen("Sign in", nil, body, nil))
+	a.setScreen("sign-in", screen(txt("ui.sign-in"), nil, body, nil))
 }
 
 // showPIN asks the user's PIN; the core checks it, counts wrong ones and locks out.
 func (a *App) showPIN(name, notice string) {
-	k := a.newPINKeypad("Enter PIN")
+	k := a.newPINKeypad(txt("ui.pin.enter"))
 	if notice != "" {
 		k.say(notice)
 	}
@@ -63,9 +63,9 @@ func (a *App) showPIN(name, notice string) {
 			a.showHome()
 		})
 	}
-	a.showKeypad(k, keypadScreen{name: "sign-in-pin", heading: "Sign in: " + name,
-		prompt: "Enter the PIN of " + name + " and select Sign in.", ok: signIn, okLabel: "Sign in",
-		back: func() { a.showSignIn("") }, backLabel: "Back", backIcon: theme.NavigateBackIcon()})
+	a.showKeypad(k, keypadScreen{name: "sign-in-pin", heading: txt("ui.sign-in.title", name),
+		prompt: txt("ui.sign-in.prompt", name), ok: signIn, okLabel: txt("ui.sign-in"),
+		back: func() { a.showSignIn("") }, backLabel: txt("ui.back"), backIcon: theme.NavigateBackIcon()})
 }
 
 // newPINKeypad is the keypad for a PIN: up to MaxPINLength digits, shown as dots.
@@ -85,15 +85,15 @@ func (a *App) newPINKeypad(empty string) *keypad {
 // PIN keyed the first time ("" on the first screen).
 func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 	role := a.session.User().Role
-	empty := "Enter new PIN"
+	empty := txt("ui.pin.enter-new")
 	if first != "" {
-		empty = "Enter new PIN again"
+		empty = txt("ui.pin.enter-new-again")
 	}
 	k := a.newPINKeypad(empty)
 	if notice != "" {
 		k.say(notice)
 	}
-	id, heading := "choose-pin", "Choose a new PIN"
+	id, heading := "choose-pin", txt("ui.choose-pin.title")
 	prompt := fmt.Sprintf("%s, your PIN must be changed before you use the meter. "+
 		"Enter a new PIN of %d to %d digits and select OK.", name, meter.MinPINLengthFor(role), meter.MaxPINLength)
 	ok := func() {
@@ -111,11 +111,11 @@ func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 		a.showChoosePIN(name, oldPIN, pin, "")
 	}
 	if first != "" {
-		id, heading = "choose-pin-confirm", "Confirm the new PIN"
-		prompt = "Enter the new PIN again to confirm it and select OK."
+		id, heading = "choose-pin-confirm", txt("ui.choose-pin.confirm-title")
+		prompt = txt("ui.choose-pin.again")
 		ok = func() {
 			if k.digits != first {
-				a.showChoosePIN(name, oldPIN, "", "The two PINs are not the same. Enter the new PIN again.")
+				a.showChoosePIN(name, oldPIN, "", txt("ui.choose-pin.mismatch"))
 				return
 			}
 			s := a.session
@@ -135,7 +135,7 @@ func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 		}
 	}
 	a.showKeypad(k, keypadScreen{name: id, heading: heading, prompt: prompt, ok: ok,
-		back: func() { a.signOut("") }, backLabel: "Sign out", backIcon: theme.LogoutIcon()})
+		back: func() { a.signOut("") }, backLabel: txt("ui.sign-out"), backIcon: theme.LogoutIcon()})
 }
 
 // signOut ends the session and shows sign-in (or Home when users are disabled).
