@@ -14,6 +14,7 @@ import (
 
 	"postmeter/funds"
 	"postmeter/meter"
+	"postmeter/when"
 )
 
 // Options configures the touchscreen.
@@ -305,7 +306,7 @@ func (s *statusBar) refresh() {
 	default:
 		s.dc.Text = "Data Center: offline"
 	}
-	s.date.Text = a.m.Now().Format("Mon Jan 2, 2006")
+	s.date.Text = when.Date(a.m.Now())
 	for _, t := range []*canvas.Text{s.user, s.dc, s.date} {
 		t.Refresh()
 	}

@@ -120,7 +120,7 @@ func TestOperatorMeetsTheLock(t *testing.T) {
 	require.Equal(t, "sign-in", a.Screen())
 
 	// A supervisor signs in and refills.
-	tap(t, a, simulator.DemoSupervisor+"  (Supervisor)")
+	tap(t, a, simulator.DemoSupervisor+" (Supervisor)")
 	tapDigits(t, a, simulator.DemoSupervisorPIN)
 	tap(t, a, "Sign in")
 	require.Equal(t, "home", a.Screen())
@@ -138,7 +138,7 @@ func TestFirstSignInChoosesANewPIN(t *testing.T) {
 	a, sim := play(t, Scene{Name: "flow"})
 	require.NoError(t, addFirstSignInUser(sim))
 	a.act(func() { a.showSignIn("") }) // the list now has the new user
-	tap(t, a, firstSignInUser+"  (Supervisor)")
+	tap(t, a, firstSignInUser+" (Supervisor)")
 	tapDigits(t, a, firstSignInPIN)
 	tap(t, a, "Sign in")
 	require.Equal(t, "choose-pin", a.Screen())
@@ -174,7 +174,7 @@ func TestFirstSignInChoosesANewPIN(t *testing.T) {
 	// Next time the new PIN signs in straight to Home.
 	tap(t, a, "Sign out")
 	require.Equal(t, "sign-in", a.Screen())
-	tap(t, a, firstSignInUser+"  (Supervisor)")
+	tap(t, a, firstSignInUser+" (Supervisor)")
 	tapDigits(t, a, "864213")
 	tap(t, a, "Sign in")
 	assert.Equal(t, "home", a.Screen())
@@ -194,7 +194,7 @@ func TestChoosePINSignOut(t *testing.T) {
 
 func TestWrongPINIsExplained(t *testing.T) {
 	a, _ := play(t, Scene{Name: "flow"})
-	tap(t, a, simulator.DemoSupervisor+"  (Supervisor)")
+	tap(t, a, simulator.DemoSupervisor+" (Supervisor)")
 	tapDigits(t, a, "9999")
 	tap(t, a, "Sign in")
 	assert.Equal(t, "sign-in-pin", a.Screen())

@@ -14,6 +14,7 @@ import (
 	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
+	"postmeter/when"
 )
 
 // Funds tabs, as on the meter.
@@ -24,7 +25,7 @@ const (
 	tabMeterInfo
 )
 
-var tabNames = []string{"Meter Funds", "Refill Settings", "Last 5 Refills", "Meter Information"}
+var tabNames = []string{"Meter Funds", "Refill settings", "Last 5 refills", "Meter information"}
 var tabScreens = []string{"funds-meter-funds", "funds-refill-settings", "funds-last-refills", "funds-meter-information"}
 
 // guarded is a button for an action that needs a right. Without the right it carries the lock symbol,
@@ -81,7 +82,7 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 		account.Add(rows(
 			[2]string{"Prepaid balance", funds.Amount(v.Account.PrepaidMills).String()},
 			[2]string{"Credit available", funds.Amount(v.Account.CreditAvailableMills).String()}))
-		account.Add(caption("As of " + v.AccountAt.Format("Jan 2, 3:04 PM")))
+		account.Add(caption("As of " + when.DateTime(v.AccountAt)))
 	} else {
 		account.Add(text("Select Get Balance to see the prepaid balance and the credit available."))
 	}
@@ -130,8 +131,8 @@ func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
 		grid.Add(l)
 	}
 	for _, l := range lines {
-		grid.Add(widget.NewLabel(l.At.Format("01/02/2006")))
-		grid.Add(widget.NewLabel(l.At.Format("3:04 PM")))
+		grid.Add(widget.NewLabel(when.Date(l.At)))
+		grid.Add(widget.NewLabel(when.Time(l.At)))
 		grid.Add(widget.NewLabel(l.Amount.String()))
 		grid.Add(widget.NewLabel(l.User))
 	}

@@ -43,7 +43,7 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 		return minSize(b, 0, 110)
 	}
 	other := minSize(a.button("Other amount\nenter on the keypad", nil, func() {
-		a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, func() { a.startRefill() })
+		a.showOtherAmount()
 	}), 0, 110)
 	limits := "The refill limits are shown after the first connection to the Data Center."
 	if o.Limits.Known {
@@ -61,29 +61,43 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 	a.setScreen("refill-options", screen("Add Postage to Meter", nil, body, container.NewHBox(cancel)))
 }
 
-// showAmountKeypad asks for an amount ATM-style. With save nil it is the refill's Other amount and OK
-// goes on to Confirm; otherwise OK saves through the core and returns with back.
+// showAmountKeypad asks for a setting's amount ATM-style (Refill settings); OK saves it through the
+// core, which checks it, and returns with back.
 func (a *App) showAmountKeypad(name, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error, back func()) {
-	k := a.newKeypad(current.KeypadDigits(), funds.MaxKeypadDigits, func(d string) string {
+	a.showAmountEntry(name, label, current, funds.MaxKeypadDigits, "", func(ctx context.Context, digits string) error {
+		v, err := funds.ParseKeypad(digits)
+		if err != nil {
+			return err
+		}
+		return save(ctx, v)
+	}, back)
+}
+
+// showAmountEntry asks for an amount ATM-style. With save nil it is the refill's Other amount and OK
+// goes on to Confirm; otherwise OK saves the digits through the core and returns with back. The first
+// digit keyed replaces current; maxDigits and limits come from the core, which refuses past them too.
+func (a *App) showAmountEntry(name, label string, current funds.Amount, maxDigits int, limits string,
+	save func(ctx context.Context, digits string) error, back func()) {
+	k := a.newKeypad(current.KeypadDigits(), maxDigits, func(d string) string {
 		v, err := funds.ParseKeypad(d)
 		if err != nil {
 			return d
 		}
 		return v.String()
 	})
-	var ok func()
-	ok = func() {
-		v, err := funds.ParseKeypad(k.digits)
-		if err != nil {
-			k.say(err.Error())
-			return
-		}
+	ok := func() {
+		digits := k.digits
+		var v funds.Amount
 		a.background(func(ctx context.Context) error {
 			if save == nil {
-				_, err := a.m.ConfirmRefill(ctx, a.session, v)
+				var err error
+				if v, err = funds.ParseKeypad(digits); err != nil {
+					return err
+				}
+				_, err = a.m.ConfirmRefill(ctx, a.session, v)
 				return err
 			}
-			return save(ctx, v)
+			return save(ctx, digits)
 		}, func(err error) {
 			var nr *meter.NoRightsError
 			switch {
@@ -98,26 +112,29 @@ func (a *App) showAmountKeypad(name, label string, current funds.Amount, save fu
 			}
 		})
 	}
-	hint := "Enter the new amount, then select OK."
+	prompt := txt(CapKeypadNewAmount)
 	if save == nil {
-		hint = "Enter the amount to transfer from your postage account, then select OK."
+		prompt = txt(CapKeypadRefillAmount)
 	}
-	side := container.NewVBox(
-		minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
-		minSize(a.button("Cancel", theme.CancelIcon(), back), 240, 72))
-	limits := widget.NewLabel("")
-	body := container.NewVBox(text(hint), container.NewBorder(nil, nil, limits, nil, k.display), k.note,
-		container.NewCenter(container.NewHBox(k.grid(), side)))
-	a.setScreen(name, screen(label, nil, body, nil))
-	a.pinPad = k
-	a.pinPadOK = ok
+	// How digits fill and the limits share one paragraph, so the keys stay on a full screen.
+	fill := txt(CapDigitsFillCents)
+	hint := text(fill + " " + limits)
+	a.showKeypad(k, keypadScreen{name: name, heading: label, prompt: prompt, limits: hint, ok: ok, back: back})
 	if save == nil {
 		load(a, a.m.Limits, func(l meter.Limits) {
 			if l.Known {
-				limits.SetText("Refill limits: " + l.Min.String() + " to " + l.Max.String())
+				hint.SetText(fill + " " + meter.Words(meter.MsgRefillLimits, l.Min, l.Max))
+			} else {
+				hint.SetText(fill + " " + meter.Words(meter.MsgRefillLimitsUnknown))
 			}
 		})
 	}
+}
+
+// showOtherAmount is the refill's Other amount: cents filled from the right, the meter's refill
+// limits shown; the core checks them at OK.
+func (a *App) showOtherAmount() {
+	a.showAmountEntry("refill-keypad", txt(CapOtherAmount), 0, funds.MaxKeypadDigits, "", nil, a.startRefill)
 }
 
 // confirmRefill shows amount, account, before and after, as the core computes them.
