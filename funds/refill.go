@@ -405,3 +405,35 @@ func (r *Refiller) contact(ctx context.Context, proof SignedAnswer) {
 		r.OnContact(ctx, proof)
 	}
 }
+
+// SettleOwed posts applied refills and voids abandoned ones, leaving requested refills alone: those are
+// the clerk's to try again or cancel. It returns an error wrapping ErrNoConnection while anything owed
+// is still open, so a caller knows the Data Center was not reached.
+func (r *Refiller) SettleOwed(ctx context.Context) error {
+	open, err := r.Vault.OpenRefills(ctx)
+	if err != nil {
+		return err
+	}
+	owed := 0
+	for _, ref := range open {
+		switch ref.State {
+		case RefillApplied:
+			if _, err := r.drive(ctx, ref.ID, func(Stage) {}); err != nil {
+				return fmt.Errorf("post refill %s: %w", ref.ID, err)
+			}
+		case RefillAbandoned:
+			if err := r.settleAbandoned(ctx, ref.ID); err != nil {
+				return fmt.Errorf("void refill %s: %w", ref.ID, err)
+			}
+		default:
+			continue
+		}
+		if now, err := r.Vault.Refill(ctx, ref.ID); err == nil && now.Open() {
+			owed++
+		}
+	}
+	if owed > 0 {
+		return fmt.Errorf("%d refills still owed to the Data Center: %w", owed, ErrNoConnection)
+	}
+	return nil
+}

@@ -97,6 +97,11 @@ func Explain(err error) Message {
 		return Message{Title: "No connection to the Data Center",
 			Text:    "The meter could not reach the Data Center. Check the network connection and try again.",
 			Actions: []string{ActionTryAgain, ActionCancel}}
+	case errors.Is(err, ErrNoRefillPending):
+		return Message{Title: "No refill waiting",
+			Text: "No refill is waiting for the Data Center any more, so there is nothing to try again or cancel. " +
+				"Postage in meter on the Funds screen shows what was added.",
+			Actions: []string{ActionOK}}
 	case errors.Is(err, funds.ErrRefillPending):
 		return Message{Title: "Refill pending",
 			Text:    "An earlier refill is still waiting for the Data Center. Try it again or cancel it before starting another.",
