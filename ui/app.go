@@ -58,7 +58,7 @@ type App struct {
 	modal   *fyne.Container
 	modalID string
 
-	flow     refillFlow
+	flow refillFlow
 	// here re-opens the last screen a clerk can return to (Home, Run Mail, a Funds tab): Cancel in a
 	// refill, Back on Funds and a sign-in for a locked action come back to it.
 	here func()
@@ -68,9 +68,9 @@ type App struct {
 	fundsBack func()
 	// afterSignIn, if set, is what the clerk was doing when a lock sent them to sign in.
 	afterSignIn func()
-	job      runMailJob
-	pinPad   *keypad // the keypad on screen, for tests and scenes
-	pinPadOK func()  // its OK
+	job         runMailJob
+	pinPad      *keypad // the keypad on screen, for tests and scenes
+	pinPadOK    func()  // its OK
 
 	// OnScreen, if set, hears every screen change.
 	OnScreen func(name string)
