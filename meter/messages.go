@@ -96,6 +96,8 @@ func Explain(err error) Message {
 		return msg(MsgNoConnectionTitle, MsgNoConnectionPending, []string{ActionTryAgain, ActionCancel}, pending.Refill.Amount)
 	case errors.Is(err, funds.ErrNoConnection):
 		return msg(MsgNoConnectionTitle, MsgNoConnection, []string{ActionTryAgain, ActionCancel})
+	case errors.Is(err, ErrNoRefillPending):
+		return msg(MsgNoRefillWaitingTitle, MsgNoRefillWaiting, ok)
 	case errors.Is(err, funds.ErrRefillPending):
 		return msg(MsgPendingTitle, MsgPending, []string{ActionTryAgain, ActionCancel})
 	case isRefusal(err, funds.CodeUnauthorized):

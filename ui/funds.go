@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -32,7 +33,10 @@ var tabScreens = []string{"funds-meter-funds", "funds-refill-settings", "funds-l
 // and tapping it explains why and offers sign-in as someone who has it; the core refuses either way.
 func (a *App) guarded(label string, right meter.Right, tapped func()) *widget.Button {
 	if err := a.m.Users().Require(a.session, right); err != nil {
-		b := a.button(label, assets.Lock, func() { a.fail(err, nil) })
+		b := a.button(label, assets.Lock, func() {
+			// Sign in as someone with the right, then carry on with what was tapped, from here.
+			a.fail(err, map[string]func(){meter.ActionSignIn: func() { a.signInThen(tapped) }})
+		})
 		return b
 	}
 	return a.button(label, nil, tapped)
@@ -49,8 +53,19 @@ func (a *App) showFunds(tab int) {
 		}
 		bar.Add(minSize(b, 0, 64))
 	}
-	content := container.NewStack()
-	a.setScreen(tabScreens[tab], screen("Funds", a.homeButton(),
+	// Never a blank body while the figures are read (a dialog may sit over it meanwhile).
+	content := container.NewStack(text("Reading the meter's funds…"))
+	// Funds opened from Run Mail ("Postage in meter") leads back there; moving between tabs keeps it.
+	if a.screen == "run-mail" {
+		a.fundsBack = func() { a.runMail(false, nil) }
+	} else if !strings.HasPrefix(a.screen, "funds-") {
+		a.fundsBack = nil
+	}
+	corner := a.homeButton()
+	if a.fundsBack != nil {
+		corner = container.NewHBox(minSize(a.button("Run Mail", theme.NavigateBackIcon(), a.fundsBack), 200, 64), corner)
+	}
+	a.setScreen(tabScreens[tab], screen("Funds", corner,
 		container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, content), nil))
 	set := func(o fyne.CanvasObject) {
 		content.Objects = []fyne.CanvasObject{o}

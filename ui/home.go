@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"postmeter/assets"
 	"postmeter/meter"
@@ -54,13 +55,20 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 }
 
 // getBalance asks the Data Center for the account (an inspection) and shows Meter Funds with it.
+// A dialog with a moving bar shows at once, whatever the Data Center's speed; a failure offers Try
+// again (the balance again) and Cancel (back to the screen underneath).
 func (a *App) getBalance() {
+	bar := widget.NewProgressBarInfinite()
+	a.popUp("balance-progress", container.NewVBox(title("Get Balance"),
+		minSize(text("Asking the Data Center for your postage account's balance. Please wait."), dialogWidth, 0), bar))
 	a.background(func(ctx context.Context) error {
 		_, err := a.m.GetBalance(ctx, a.session)
 		return err
 	}, func(err error) {
+		bar.Stop()
+		a.closeModal()
 		if err != nil {
-			a.fail(err, nil)
+			a.fail(err, map[string]func(){meter.ActionTryAgain: a.getBalance, meter.ActionCancel: func() {}})
 			return
 		}
 		a.showFunds(tabMeterFunds)

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -19,11 +20,17 @@ type refillFlow struct {
 	completion meter.Completion
 	cancel     context.CancelFunc // cancels the refill in progress
 	progress   *widget.ProgressBar
+	percent    *widget.Label
 	stage      *widget.Label
+	note       *widget.Label
+	cancelBtn  fyne.CanvasObject
 }
 
 // startRefill opens the refill options (from Meter Funds, a warning or an error).
 func (a *App) startRefill() {
+	if !strings.HasPrefix(a.screen, "refill-") {
+		a.refillBack = a.here // Cancel returns where the refill was started from
+	}
 	load(a, func(ctx context.Context) (meter.RefillOptions, error) { return a.m.RefillOptions(ctx, a.session) },
 		a.showRefillOptions)
 }
@@ -57,7 +64,11 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 		body.Add(banner(bannerInfo, "A refill of "+o.Pending.Amount.String()+" is waiting for the Data Center; finish or cancel it first.",
 			container.NewHBox(a.primary(meter.ActionTryAgain, nil, a.retryPending), a.button("Cancel refill", nil, a.cancelPending))))
 	}
-	cancel := minSize(a.button("Cancel", theme.CancelIcon(), func() { a.showFunds(tabMeterFunds) }), 220, 0)
+	back := a.refillBack
+	if back == nil {
+		back = func() { a.showFunds(tabMeterFunds) }
+	}
+	cancel := minSize(a.button("Cancel", theme.CancelIcon(), back), 220, 0)
 	a.setScreen("refill-options", screen("Add Postage to Meter", nil, body, container.NewHBox(cancel)))
 }
 
@@ -186,7 +197,7 @@ func (a *App) retryPending() {
 func (a *App) cancelPending() {
 	a.background(func(ctx context.Context) error { return a.m.AbandonPending(ctx, a.session) }, func(err error) {
 		if err != nil {
-			a.fail(err, nil)
+			a.fail(err, map[string]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
 			return
 		}
 		a.showDialog("refill-cancelled", meter.Message{Title: "Refill cancelled",
@@ -195,33 +206,39 @@ func (a *App) cancelPending() {
 	})
 }
 
-var stageText = map[funds.Stage]string{
-	funds.StageConnecting: "Connecting to the Data Center…",
-	funds.StageReserving:  "The Data Center is checking your account…",
-	funds.StageAdding:     "Adding postage to the meter…",
-	funds.StageConfirming: "Confirming with the Data Center…",
-}
-
 func (a *App) showProgress() {
+	st := meter.RefillStage(funds.StageConnecting)
 	a.flow.progress = widget.NewProgressBar()
-	a.flow.stage = widget.NewLabel(stageText[funds.StageConnecting])
+	// The bar's own percentage is white on the light part of the bar; it is shown beside it instead.
+	a.flow.progress.TextFormatter = func() string { return "" }
+	a.flow.percent = widget.NewLabel("")
+	a.flow.percent.TextStyle = fyne.TextStyle{Bold: true}
+	a.flow.stage = widget.NewLabel(st.Text)
 	a.flow.stage.Alignment = fyne.TextAlignCenter
-	cancel := minSize(a.button("Cancel", theme.CancelIcon(), func() {
+	a.flow.note = text(st.Note)
+	a.flow.cancelBtn = minSize(a.button("Cancel", theme.CancelIcon(), func() {
 		if a.flow.cancel != nil {
 			a.flow.cancel()
 		}
 	}), 220, 72)
-	body := container.NewVBox(layoutGap(), a.flow.stage, a.flow.progress, layoutGap(),
-		text("Please wait. If the connection fails, nothing is added and you can try again."))
-	a.setScreen("refill-progress", screen("Adding postage", nil, body, container.NewHBox(cancel)))
+	body := container.NewVBox(layoutGap(), a.flow.stage,
+		container.NewBorder(nil, nil, nil, minSize(a.flow.percent, 72, 0), a.flow.progress), layoutGap(), a.flow.note)
+	a.setScreen("refill-progress", screen("Adding postage", nil, body, container.NewHBox(a.flow.cancelBtn)))
+	a.setStage(funds.StageConnecting)
 }
 
 func (a *App) setStage(s funds.Stage) {
 	if a.screen != "refill-progress" {
 		return
 	}
-	a.flow.stage.SetText(stageText[s])
-	a.flow.progress.SetValue(float64(s+1) / 4)
+	st := meter.RefillStage(s)
+	a.flow.stage.SetText(st.Text)
+	a.flow.note.SetText(st.Note)
+	a.flow.progress.SetValue(st.Done)
+	a.flow.percent.SetText(st.Percent())
+	if !st.CanCancel {
+		a.flow.cancelBtn.Hide() // the credit is being applied: nothing can be cancelled any more
+	}
 }
 
 // refillDone shows the completion, or the failure with its ways out. A refill cancelled by the clerk
@@ -235,6 +252,9 @@ func (a *App) refillDone(ctx context.Context, c meter.Completion, err error) {
 		a.showComplete(c)
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
 		a.cancelPending()
+	case errors.Is(err, meter.ErrNoRefillPending):
+		a.showFunds(tabMeterFunds)
+		a.fail(err, map[string]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
 	default:
 		// Meter Funds underneath shows a pending refill; the dialog says what happened and what to do.
 		a.showFunds(tabMeterFunds)
@@ -245,11 +265,7 @@ func (a *App) refillDone(ctx context.Context, c meter.Completion, err error) {
 // showComplete is the completion notice: before, added, after.
 func (a *App) showComplete(c meter.Completion) {
 	a.flow.completion = c
-	note := "The postage was added to your meter."
-	if !c.Confirmed {
-		note += " The Data Center will be told at the next connection."
-	}
-	body := container.NewVBox(text(note), rows(
+	body := container.NewVBox(text(c.Note()), rows(
 		[2]string{"Postage in meter before", c.Before.String()},
 		[2]string{"Added", c.Added.String()},
 		[2]string{"Postage in meter now", c.After.String()}))

@@ -60,7 +60,7 @@ func (a *App) showPIN(name, notice string) {
 				a.showChoosePIN(name, pin, "", "")
 				return
 			}
-			a.showHome()
+			a.signedIn()
 		})
 	}
 	a.showKeypad(k, keypadScreen{name: "sign-in-pin", heading: txt("ui.sign-in.title", name),
@@ -145,9 +145,35 @@ func (a *App) signOut(notice string) {
 	}
 	a.session = nil
 	if !a.m.Users().Enabled() {
+		a.afterSignIn = nil
 		a.session = a.m.Users().Anonymous()
 		a.showHome()
 		return
 	}
 	a.showSignIn(notice)
+}
+
+// signInThen signs the clerk out to sign in as someone with the right a lock asked for, and then carries
+// on with what they tapped, from the screen they were on.
+func (a *App) signInThen(then func()) {
+	back := a.here
+	a.afterSignIn = func() {
+		a.here = back
+		if back != nil {
+			back()
+		}
+		then()
+	}
+	a.signOut("Sign in as a user who has the right.")
+}
+
+// signedIn shows what comes after a sign-in: what a lock interrupted, or Home.
+func (a *App) signedIn() {
+	next := a.afterSignIn
+	a.afterSignIn = nil
+	if next != nil {
+		next()
+		return
+	}
+	a.showHome()
 }

@@ -77,6 +77,8 @@ func template(text string) *regexp.Regexp {
 				b.WriteString("(.+?)")
 			case 'd':
 				b.WriteString(`(-?\d+)`)
+			case '%':
+				b.WriteString("%")
 			}
 			i++
 			continue
