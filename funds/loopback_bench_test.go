@@ -25,7 +25,7 @@ func BenchmarkRefillLoopback(b *testing.B) {
 	}
 	defer store.Close()
 	must(b, store.CreateAccount(ctx, crashAccount, 0))
-	must(b, store.Deposit(ctx, crashAccount, 1_000_000_000*funds.Dollar))
+	must(b, store.Deposit(ctx, crashAccount, datacenter.MaxAdminAmount))
 	if _, err := store.RegisterMeter(ctx, crashSerial, crashAccount, funds.Mill, 5000*funds.Dollar); err != nil {
 		b.Fatal(err)
 	}

@@ -140,7 +140,16 @@ func (r *Refiller) Refill(ctx context.Context, amount Amount, actor string, prog
 	}
 	report(StageConnecting)
 	if err := r.Reconcile(ctx); err != nil {
-		return RefillResult{}, fmt.Errorf("settle earlier refills: %w", err)
+		// An earlier refill whose post or void is owed does not hold up a new one: the money of an
+		// applied refill is in the meter, an abandoned one can never be applied, and Reconcile settles
+		// both at the next connection. A requested refill does: it is the clerk's to finish first.
+		if !errors.Is(err, ErrNoConnection) {
+			return RefillResult{}, fmt.Errorf("settle earlier refills: %w", err)
+		}
+		if requested, lerr := r.hasRequested(ctx); lerr != nil || requested {
+			return RefillResult{}, fmt.Errorf("settle earlier refills: %w", err)
+		}
+		r.log().Warn("earlier refills not settled yet", "err", err)
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -199,6 +208,20 @@ func (r *Refiller) Reconcile(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// hasRequested reports whether a refill is still requested (waiting for the clerk's Try again or Cancel).
+func (r *Refiller) hasRequested(ctx context.Context) (bool, error) {
+	open, err := r.Vault.OpenRefills(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, ref := range open {
+		if ref.State == RefillRequested {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // drive takes one refill from requested or applied as far as it can go.
@@ -275,7 +298,7 @@ func (r *Refiller) drive(ctx context.Context, id string, report func(Stage)) (Re
 		res.Before = after.Available - ref.Amount
 	}
 	ans, err := r.retry(ctx, "post", func() (RefillAnswer, error) { return r.DC.Post(ctx, id) })
-	if errors.Is(err, ErrNoConnection) {
+	if errors.Is(err, ErrNoConnection) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		r.log().Warn("refill applied, post owed", "refill", id, "err", err)
 		return res, nil // the money is in the meter; Reconcile posts later
 	}
@@ -381,4 +404,36 @@ func (r *Refiller) contact(ctx context.Context, proof SignedAnswer) {
 	if r.OnContact != nil && proof.Signature != nil {
 		r.OnContact(ctx, proof)
 	}
+}
+
+// SettleOwed posts applied refills and voids abandoned ones, leaving requested refills alone: those are
+// the clerk's to try again or cancel. It returns an error wrapping ErrNoConnection while anything owed
+// is still open, so a caller knows the Data Center was not reached.
+func (r *Refiller) SettleOwed(ctx context.Context) error {
+	open, err := r.Vault.OpenRefills(ctx)
+	if err != nil {
+		return err
+	}
+	owed := 0
+	for _, ref := range open {
+		switch ref.State {
+		case RefillApplied:
+			if _, err := r.drive(ctx, ref.ID, func(Stage) {}); err != nil {
+				return fmt.Errorf("post refill %s: %w", ref.ID, err)
+			}
+		case RefillAbandoned:
+			if err := r.settleAbandoned(ctx, ref.ID); err != nil {
+				return fmt.Errorf("void refill %s: %w", ref.ID, err)
+			}
+		default:
+			continue
+		}
+		if now, err := r.Vault.Refill(ctx, ref.ID); err == nil && now.Open() {
+			owed++
+		}
+	}
+	if owed > 0 {
+		return fmt.Errorf("%d refills still owed to the Data Center: %w", owed, ErrNoConnection)
+	}
+	return nil
 }

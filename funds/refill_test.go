@@ -164,3 +164,44 @@ func TestRefillCancelledKeepsIntent(t *testing.T) {
 	ref, _ := r.Vault.Refill(context.Background(), pending.Refill.ID)
 	assert.Equal(t, RefillClosed, ref.State)
 }
+
+// TestOwedPostOrVoidDoesNotBlockANewRefill: an applied refill whose post is owed (its money is in the
+// meter) and an abandoned one whose void is owed are settled later by Reconcile; a new refill goes ahead
+// while the Data Center cannot be told about them.
+func TestOwedPostOrVoidDoesNotBlockANewRefill(t *testing.T) {
+	ctx := context.Background()
+	dc := newFakeDC(1000 * Dollar)
+	r := newTestRefiller(t, dc)
+	dc.fault = func(op string) (bool, bool) { return op == "post", false }
+	res, err := r.Refill(ctx, 100*Dollar, "ann", nil)
+	require.NoError(t, err, "the money is in the meter; the post is owed")
+	assert.False(t, res.Confirmed)
+	ref, _ := r.Vault.Refill(ctx, res.ID)
+	require.Equal(t, RefillApplied, ref.State)
+
+	// A second refill while posts still fail: allowed, and itself applied with its post owed.
+	res2, err := r.Refill(ctx, 20*Dollar, "ann", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 120*Dollar, res2.After)
+
+	// A refill abandoned while the void cannot be sent does not block either.
+	dc.fault = loseAll
+	_, err = r.Refill(ctx, 5*Dollar, "ann", nil)
+	var pending *PendingRefillError
+	require.ErrorAs(t, err, &pending)
+	require.NoError(t, r.Abandon(ctx, pending.Refill.ID))
+	dc.fault = func(op string) (bool, bool) { return op == "post" || op == "void", false }
+	res3, err := r.Refill(ctx, 10*Dollar, "ann", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 130*Dollar, res3.After)
+
+	dc.fault = nil
+	require.NoError(t, r.Reconcile(ctx))
+	open, err := r.Vault.OpenRefills(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, open, "everything settled at the next connection")
+	_, posted, err := dc.check()
+	require.NoError(t, err)
+	assert.Len(t, posted, 3)
+	require.NoError(t, r.Vault.Verify(ctx))
+}

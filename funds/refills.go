@@ -36,21 +36,24 @@ func (r Refill) Open() bool {
 	return r.State == RefillRequested || r.State == RefillApplied || r.State == RefillAbandoned
 }
 
-// ErrRefillPending is returned when a new refill is asked for while another is requested or applied.
+// ErrRefillPending is returned when a new refill is asked for while another is requested: that one is
+// the clerk's to try again or cancel first. An applied refill whose post is still owed does not block a
+// new one: its money is in the meter, and Reconcile posts it later.
 var ErrRefillPending = errors.New("a refill is already pending")
 
 // ErrUnknownRefill is returned for a refill id the vault has never stored.
 var ErrUnknownRefill = errors.New("no such refill")
 
 // CreateRefill stores the intent to refill (state requested) and commits it before anything is sent.
-// It refuses while another refill is requested or applied, so at most one can be in flight.
+// It refuses while another refill is requested, so at most one can be in flight; refills applied (post
+// owed) or abandoned (void owed) are settled by Reconcile and do not block.
 func (v *Vault) CreateRefill(ctx context.Context, id string, amount Amount, actor string) error {
 	if amount <= 0 {
 		return fmt.Errorf("create refill %s of %s: %w", id, amount.MillsString(), ErrInvalidAmount)
 	}
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
 		var pending string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM refills WHERE state IN ('requested', 'applied') LIMIT 1`).Scan(&pending)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM refills WHERE state = 'requested' LIMIT 1`).Scan(&pending)
 		if err == nil {
 			return fmt.Errorf("%w (%s)", ErrRefillPending, pending)
 		}

@@ -100,7 +100,7 @@ func TestRefillFailuresAreTyped(t *testing.T) {
 			require.ErrorAs(t, err, &p)
 			assert.ErrorIs(t, err, funds.ErrNoConnection)
 		}, "No connection to the Data Center"},
-		{"zero amount", nil, 0, func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrZeroAmount) }, "Something went wrong"},
+		{"zero amount", nil, 0, func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrZeroAmount) }, "Amount out of limits"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

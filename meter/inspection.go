@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"postmeter/when"
 )
 
 // InspectionProfile is a postal inspection schedule: how long after the last successful Data Center
@@ -65,18 +67,21 @@ func (p InspectionProfile) Inspect(lastContact, now time.Time, warningCleared bo
 	return st
 }
 
-// Message says what the state means for the clerk.
+// Message says what the state means for the clerk (without the title, which the screens show apart).
 func (st InspectionStatus) Message() string {
+	id, args := st.messageID()
+	return Words(id, args...)
+}
+
+// messageID is the catalogue entry of Message and its data.
+func (st InspectionStatus) messageID() (MessageID, []any) {
 	switch st.State {
 	case InspectionDue:
-		return fmt.Sprintf("Postal inspection required: the meter last reached the Data Center %d days ago. "+
-			"Connect now (Get Balance, a refill or Upload postal information) before %s, when postage printing stops.",
-			st.Days, st.LockAt.Format("January 2"))
+		return MsgInspectionDue, []any{st.Days, when.Date(st.LockAt)}
 	case InspectionRequired:
-		return fmt.Sprintf("Postal inspection required: the meter has not reached the Data Center for %d days, so it "+
-			"cannot print postage. Select Get Balance on the Meter Funds tab to connect; refills and reports still work.", st.Days)
+		return MsgInspectionLocked, []any{st.Days}
 	}
-	return "Inspection up to date."
+	return MsgInspectionOK, nil
 }
 
 // ErrInspectionRequired is returned when postage printing is locked by the inspection clock.
@@ -85,5 +90,8 @@ var ErrInspectionRequired = errors.New("postal inspection required")
 // InspectionLockError carries the status that locked printing.
 type InspectionLockError struct{ Status InspectionStatus }
 
-func (e *InspectionLockError) Error() string { return e.Status.Message() }
+// Error is for logs; the clerk reads Explain's words.
+func (e *InspectionLockError) Error() string {
+	return fmt.Sprintf("postal inspection required: %d days since the last Data Center contact", e.Status.Days)
+}
 func (e *InspectionLockError) Unwrap() error { return ErrInspectionRequired }

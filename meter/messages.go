@@ -3,29 +3,37 @@ package meter
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"postmeter/funds"
+	"postmeter/when"
 )
 
-// Message is a failure told to the clerk: what happened, what to do, and the buttons that do it.
+// Message is a failure told to the clerk: what happened, what to do, and the buttons that do it. Its
+// words come from the catalogue (catalogue.go); ID names the body's entry.
 type Message struct {
+	ID      MessageID
 	Title   string
 	Text    string
 	Actions []string // e.g. "Try again", "Cancel", "Refill My Meter", "OK"
 }
 
 // Button labels offered by messages.
-const (
-	ActionTryAgain = "Try again"
-	ActionCancel   = "Cancel"
-	ActionOK       = "OK"
-	ActionSignIn   = "Sign in"
+var (
+	ActionTryAgain = Words(MsgActionTryAgain)
+	ActionCancel   = Words(MsgActionCancel)
+	ActionOK       = Words(MsgActionOK)
+	ActionSignIn   = Words(MsgActionSignIn)
 )
 
-// Explain turns any error from the core into the message a clerk reads. Every typed failure has its
-// own words; anything else is reported as it is, never hidden.
+// msg builds a message from catalogue entries: the title, the body filled with args, the actions.
+func msg(title, body MessageID, actions []string, args ...any) Message {
+	return Message{ID: body, Title: Words(title), Text: Words(body, args...), Actions: actions}
+}
+
+// Explain turns any error from the core into the message a clerk reads, every word from the catalogue.
+// An error it does not know is logged by the caller and shown as "Something went wrong", never as Go's
+// error text.
 func Explain(err error) Message {
 	var (
 		noRights     *NoRightsError
@@ -41,112 +49,127 @@ func Explain(err error) Message {
 		lockedOut    *LockedOutError
 		tooShort     *PINTooShortError
 		mustChange   *PINChangeRequiredError
+		expired      *SessionExpiredError
 	)
+	ok := []string{ActionOK}
 	switch {
 	case err == nil:
 		return Message{}
 	case errors.As(err, &noRights):
-		return Message{Title: "No rights", Text: noRights.Error(), Actions: []string{ActionSignIn, ActionOK}}
+		return msg(MsgNoRightsTitle, MsgNoRights, []string{ActionSignIn, ActionOK}, noRights.User, noRights.Right.action())
 	case errors.As(err, &mustChange):
-		return Message{Title: "Choose a new PIN", Text: fmt.Sprintf("%s must choose a new PIN before using the meter. "+
-			"Sign in again and choose a new PIN.", mustChange.User), Actions: []string{ActionSignIn}}
+		return msg(MsgChoosePINTitle, MsgMustChangePIN, []string{ActionSignIn}, mustChange.User)
 	case errors.As(err, &lockedOut):
-		return Message{Title: "Sign-in locked", Text: fmt.Sprintf("Too many wrong PINs for %s, so sign-in is locked until %s. "+
-			"Try again then, or ask a supervisor to clear the lock.", lockedOut.User, lockedOut.Until.Format("15:04")),
-			Actions: []string{ActionOK}}
+		return msg(MsgLockedOutTitle, MsgLockedOut, ok, lockedOut.User, when.Time(lockedOut.Until))
 	case errors.As(err, &wrongPIN):
-		left := fmt.Sprintf("%d attempts left", wrongPIN.AttemptsLeft)
 		if wrongPIN.AttemptsLeft == 1 {
-			left = "1 attempt left"
+			return msg(MsgSignInFailedTitle, MsgWrongPINLast, ok, wrongPIN.User)
 		}
-		return Message{Title: "Sign-in failed", Text: fmt.Sprintf("Wrong PIN for %s: %s before sign-in is locked. "+
-			"Enter the PIN again.", wrongPIN.User, left), Actions: []string{ActionOK}}
+		return msg(MsgSignInFailedTitle, MsgWrongPIN, ok, wrongPIN.User, wrongPIN.AttemptsLeft)
 	case errors.As(err, &tooShort):
-		return Message{Title: "PIN too short", Text: fmt.Sprintf("%s's PIN has at least %d digits; this one has %d. "+
-			"Enter a PIN of %d to %d digits.", capitalize(withArticle(strings.ToLower(tooShort.Role.Label()))), tooShort.Min, tooShort.Entered,
-			tooShort.Min, MaxPINLength), Actions: []string{ActionOK}}
+		return msg(MsgPINTooShortTitle, MsgPINTooShort, ok, capitalize(withArticle(strings.ToLower(tooShort.Role.Label()))),
+			tooShort.Min, tooShort.Entered, tooShort.Min, MaxPINLength)
 	case errors.Is(err, ErrSupervisorNeedsLongPIN):
-		return Message{Title: "PIN too short", Text: fmt.Sprintf("A supervisor needs a PIN of at least %d digits. "+
-			"Set a PIN of %d to %d digits for this user first, then make them a supervisor.",
-			MinSupervisorPINLength, MinSupervisorPINLength, MaxPINLength), Actions: []string{ActionOK}}
+		return msg(MsgPINTooShortTitle, MsgSupervisorPIN, ok, MinSupervisorPINLength, MinSupervisorPINLength, MaxPINLength)
 	case errors.Is(err, ErrSamePIN):
-		return Message{Title: "Choose another PIN", Text: "The new PIN is the same as the old one. Choose a different PIN.",
-			Actions: []string{ActionOK}}
+		return msg(MsgSamePINTitle, MsgSamePIN, ok)
 	case errors.Is(err, ErrNoPepper):
-		return Message{Title: "Sign-in failed", Text: "The meter cannot check PINs because its device key is missing. " +
-			"Call for service.", Actions: []string{ActionOK}}
-	case errors.Is(err, ErrInvalidPIN), errors.Is(err, ErrUnknownUser), errors.Is(err, ErrNotSignedIn):
-		return Message{Title: "Sign-in failed", Text: sentence(err.Error()), Actions: []string{ActionOK}}
-	case errors.Is(err, ErrSessionExpired):
-		return Message{Title: "Signed out", Text: err.Error(), Actions: []string{ActionSignIn}}
+		return msg(MsgSignInFailedTitle, MsgNoPepper, ok)
+	case errors.Is(err, ErrInvalidPIN):
+		return msg(MsgSignInFailedTitle, MsgInvalidPIN, ok)
+	case errors.Is(err, ErrUnknownUser):
+		return msg(MsgSignInFailedTitle, MsgUnknownUser, ok)
+	case errors.Is(err, ErrNotSignedIn):
+		return msg(MsgSignInFailedTitle, MsgNotSignedIn, []string{ActionSignIn})
+	case errors.As(err, &expired), errors.Is(err, ErrSessionExpired):
+		return msg(MsgSignedOutTitle, MsgSessionExpired, []string{ActionSignIn})
 	case errors.As(err, &insufficient):
-		return Message{Title: "Insufficient funds",
-			Text: fmt.Sprintf("This piece needs %s of postage but the meter holds %s. Refill the meter to print it.",
-				insufficient.Needed, insufficient.Available),
-			Actions: []string{ActionRefillMyMeter, ActionCancel}}
+		return msg(MsgInsufficientTitle, MsgInsufficient, []string{ActionRefillMyMeter, ActionCancel},
+			insufficient.Needed, insufficient.Available)
 	case errors.As(err, &limits):
-		return Message{Title: "Amount out of limits", Text: limits.Error(), Actions: []string{ActionOK}}
+		return msg(MsgOutOfLimitsTitle, MsgOutOfLimits, ok, limits.Amount, limits.Limits.Min, limits.Limits.Max)
+	case errors.Is(err, ErrZeroAmount):
+		return msg(MsgOutOfLimitsTitle, MsgZeroAmount, ok)
 	case errors.As(err, &declined):
 		return explainDecline(declined)
 	case errors.As(err, &pending):
-		return Message{Title: "No connection to the Data Center",
-			Text: fmt.Sprintf("The meter could not reach the Data Center, so the refill of %s is not finished and nothing "+
-				"was added. Check the network connection, then try again, or cancel the refill.", pending.Refill.Amount),
-			Actions: []string{ActionTryAgain, ActionCancel}}
+		return msg(MsgNoConnectionTitle, MsgNoConnectionPending, []string{ActionTryAgain, ActionCancel}, pending.Refill.Amount)
 	case errors.Is(err, funds.ErrNoConnection):
-		return Message{Title: "No connection to the Data Center",
-			Text:    "The meter could not reach the Data Center. Check the network connection and try again.",
-			Actions: []string{ActionTryAgain, ActionCancel}}
+		return msg(MsgNoConnectionTitle, MsgNoConnection, []string{ActionTryAgain, ActionCancel})
+	case errors.Is(err, ErrNoRefillPending):
+		return msg(MsgNoRefillWaitingTitle, MsgNoRefillWaiting, ok)
 	case errors.Is(err, funds.ErrRefillPending):
-		return Message{Title: "Refill pending",
-			Text:    "An earlier refill is still waiting for the Data Center. Try it again or cancel it before starting another.",
-			Actions: []string{ActionTryAgain, ActionCancel}}
+		return msg(MsgPendingTitle, MsgPending, []string{ActionTryAgain, ActionCancel})
 	case isRefusal(err, funds.CodeUnauthorized):
-		return Message{Title: "Meter not recognised",
-			Text:    "The Data Center does not recognise this meter's signature, so nothing was changed. Call for service to enroll the meter again.",
-			Actions: []string{ActionOK}}
+		return msg(MsgUnknownMeterTitle, MsgUnknownMeter, ok)
 	case isRefusal(err, funds.CodeStaleRequest):
-		return Message{Title: "Check the date and time",
-			Text:    "The Data Center refused the request because the meter's clock is more than five minutes off. Nothing was changed. Call for service to set the clock.",
-			Actions: []string{ActionOK}}
+		return msg(MsgClockOffTitle, MsgClockOff, ok)
 	case errors.Is(err, ErrMeterSuspect), isRefusal(err, funds.CodeMeterSuspect):
-		return Message{Title: "Call for service",
-			Text: "The Data Center found that this meter's funds do not match its records, so printing and refills are stopped. " +
-				"Call for service; nothing you can do on the meter will change this.",
-			Actions: []string{ActionOK}}
+		return msg(MsgSuspectTitle, MsgSuspect, ok)
 	case errors.As(err, &lock):
-		return Message{Title: "Postal inspection required", Text: lock.Error(), Actions: []string{ActionOK}}
+		id, args := lock.Status.messageID()
+		return msg(MsgInspectionTitle, id, ok, args...)
 	case errors.As(err, &printFailed):
-		return Message{Title: "Print failed", Text: printFailed.Error(), Actions: []string{ActionOK}}
+		return msg(MsgPrintFailedTitle, MsgPrintFailed, ok, printFailed.Piece.Seq, printFailed.Piece.Amount, deviceText(printFailed.Err))
 	case errors.As(err, &device):
-		return Message{Title: "Check the " + device.Device, Text: device.Error(), Actions: []string{ActionOK}}
+		return Message{ID: MsgCheckDeviceTitle, Title: Words(MsgCheckDeviceTitle, device.Device), Text: deviceText(device), Actions: ok}
 	case errors.As(err, &overweight):
-		return Message{Title: "Too heavy for this class", Text: overweight.Error(), Actions: []string{ActionOK}}
+		id := MsgOverweightKeyIn
+		args := []any{overweight.Class.noun(), overweight.Max, overweight.Weight}
+		switch {
+		case overweight.Next != "":
+			id, args = MsgOverweightUse, append(args, overweight.Next.Label())
+		case overweight.Class == ClassFlat:
+			id = MsgOverweightPriority
+		}
+		return msg(MsgOverweightTitle, id, ok, args...)
+	case errors.Is(err, ErrWeightTooHeavy):
+		return msg(MsgWeightTitle, MsgWeightTooHeavy, ok, MaxMailWeight)
+	case errors.Is(err, ErrInvalidWeight):
+		return msg(MsgWeightTitle, MsgNoWeight, ok)
+	case errors.Is(err, ErrPostageTooLarge):
+		return msg(MsgPostageTitle, MsgPostageTooLarge, ok, MaxKeyedPostage)
+	case errors.Is(err, ErrNoPostage):
+		return msg(MsgPostageTitle, MsgNoPostage, ok)
 	case errors.Is(err, context.Canceled):
-		return Message{Title: "Cancelled", Text: "The operation was cancelled; nothing was changed.", Actions: []string{ActionOK}}
+		return msg(MsgCancelledTitle, MsgCancelled, ok)
 	}
-	return Message{Title: "Something went wrong", Text: err.Error() + ". Try again; if it happens again, call for service.",
-		Actions: []string{ActionOK}}
+	return msg(MsgUnexpectedTitle, MsgUnexpected, ok)
+}
+
+// deviceText is what a device's failure means for the clerk, by what the device reported.
+func deviceText(err error) string {
+	for _, d := range []struct {
+		err error
+		id  MessageID
+	}{{ErrNoEnvelope, MsgNoEnvelope}, {ErrTapeOut, MsgTapeOut}, {ErrInkOut, MsgInkOut}, {ErrJam, MsgJam},
+		{ErrPrinterStopped, MsgPrinterStopped}, {ErrPrinterUnreachable, MsgPrinterUnreachable},
+		{ErrNoPrinter, MsgNoPrinter}, {ErrScaleUnreadable, MsgScaleUnreadable}} {
+		if errors.Is(err, d.err) {
+			return Words(d.id)
+		}
+	}
+	var device *DeviceError
+	if errors.As(err, &device) {
+		return Words(MsgDeviceFailed, device.Device)
+	}
+	return Words(MsgDeviceFailed, "print engine")
 }
 
 func explainDecline(d *funds.DeclinedError) Message {
+	ok := []string{ActionOK}
 	switch d.Decline.Code {
 	case funds.CodeShortOfFunds:
-		text := "Your postage account does not have enough funds for this refill."
 		if d.Decline.MaxMills > 0 {
-			text += fmt.Sprintf(" You can add up to %s now; choose Other amount to refill less,", funds.Amount(d.Decline.MaxMills))
-		} else {
-			text += " Nothing can be added now;"
+			return msg(MsgShortOfFundsTitle, MsgShortOfFundsUpTo, ok, funds.Amount(d.Decline.MaxMills))
 		}
-		return Message{Title: "Account short of funds", Text: text + " or add funds to your account.", Actions: []string{ActionOK}}
+		return msg(MsgShortOfFundsTitle, MsgShortOfFundsNone, ok)
 	case funds.CodeOutOfLimits:
-		return Message{Title: "Amount out of limits", Text: fmt.Sprintf("The Data Center accepts refills from %s to %s for this meter. Enter an amount in that range.",
-			funds.Amount(d.Decline.MinMills), funds.Amount(d.Decline.MaxMills)), Actions: []string{ActionOK}}
+		return msg(MsgOutOfLimitsTitle, MsgDCOutOfLimits, ok, funds.Amount(d.Decline.MinMills), funds.Amount(d.Decline.MaxMills))
 	case funds.CodeAccountLocked:
-		return Message{Title: "Account locked", Text: "Your postage account is locked, so no postage can be added. " +
-			"Contact your account administrator (this usually follows a returned payment).", Actions: []string{ActionOK}}
+		return msg(MsgAccountLockedTitle, MsgAccountLocked, ok)
 	}
-	return Message{Title: "Refill declined", Text: d.Decline.Message, Actions: []string{ActionOK}}
+	return msg(MsgDeclinedTitle, MsgDeclined, ok)
 }
 
 // withArticle puts "a" or "an" before a noun.

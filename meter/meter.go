@@ -36,7 +36,10 @@ type Config struct {
 	Scale      Scale           // nil: weights are keyed in
 	Inspection InspectionProfile
 	Retry      funds.RetryPolicy
-	Log        *slog.Logger
+	// Link, if set, tells whether the network link is up without sending anything (the trainer's
+	// SimLink). Without it (the kiosk) the last request's outcome is all the meter knows.
+	Link LinkStatus
+	Log  *slog.Logger
 }
 
 // Meter is the meter core every screen talks to.
@@ -51,6 +54,7 @@ type Meter struct {
 	balance        *funds.AccountBalance // the last Get Balance answer, nil before
 	balanceAt      time.Time
 	conn           Connection
+	probeAt        time.Time // when Probe last tried to settle owed refills
 }
 
 // Connection is what the meter knows of its link to the Data Center, for the status bar.
@@ -58,6 +62,9 @@ type Connection struct {
 	Known bool      // false until the first contact was tried since start-up
 	OK    bool      // the last contact got an answer
 	At    time.Time // when
+	// LinkDown is true when the last contact failed while the link was down: once the link is back,
+	// that failure says nothing about the Data Center any more.
+	LinkDown bool
 }
 
 // Connection reports the outcome of the last Data Center contact.
@@ -70,8 +77,9 @@ func (m *Meter) Connection() Connection {
 // noteFailure records a contact that got no answer; other errors say nothing about the link.
 func (m *Meter) noteFailure(err error) {
 	if errors.Is(err, funds.ErrNoConnection) {
+		down := m.cfg.Link != nil && !m.cfg.Link.Up()
 		m.mu.Lock()
-		m.conn = Connection{Known: true, OK: false, At: m.Now()}
+		m.conn = Connection{Known: true, OK: false, At: m.Now(), LinkDown: down}
 		m.mu.Unlock()
 	}
 }

@@ -164,7 +164,9 @@ func (m *Meter) Refill(ctx context.Context, s *Session, amount funds.Amount, pro
 	return m.finishRefill(ctx, s, res, err)
 }
 
-// PendingRefill returns the refill waiting for a Data Center answer, or nil.
+// PendingRefill returns the refill waiting for the clerk's Try again or Cancel (requested, no answer
+// yet), or nil. A refill applied whose post is owed is not pending for the clerk: its money is in the
+// meter and Reconcile tells the Data Center; nor is a cancelled one whose void is owed.
 func (m *Meter) PendingRefill(ctx context.Context) (*funds.Refill, error) {
 	open, err := m.cfg.Vault.OpenRefills(ctx)
 	if err != nil {
@@ -188,7 +190,7 @@ func (m *Meter) CompletePending(ctx context.Context, s *Session, progress func(f
 		return Completion{}, err
 	}
 	if p == nil {
-		return Completion{}, errors.New("no refill is pending")
+		return Completion{}, ErrNoRefillPending
 	}
 	res, err := m.refiller.Resume(ctx, p.ID, progress)
 	return m.finishRefill(ctx, s, res, err)
@@ -201,8 +203,11 @@ func (m *Meter) AbandonPending(ctx context.Context, s *Session) error {
 		return err
 	}
 	p, err := m.PendingRefill(ctx)
-	if err != nil || p == nil {
+	if err != nil {
 		return err
+	}
+	if p == nil {
+		return ErrNoRefillPending
 	}
 	return m.refiller.Abandon(ctx, p.ID)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"postmeter/funds"
+	"postmeter/when"
 )
 
 // Destination is where a receipt or report is printed.
@@ -19,8 +20,6 @@ const (
 	OnTape     Destination = "tape"
 	OnDocument Destination = "document" // the attached printer: "Print on document"
 )
-
-const printedLayout = "01/02/2006 15:04"
 
 // MeterInfo is the Meter Information tab.
 type MeterInfo struct {
@@ -48,7 +47,7 @@ func (m *Meter) RefillReceipt(ctx context.Context, s *Session) (Document, error)
 		return Document{}, errors.New("no refill yet: there is no receipt to print")
 	}
 	doc := Document{Title: "Refill Receipt", Fields: []Field{
-		{"Refill date", c.At.Format(printedLayout)},
+		{"Refill date", when.DateTime(c.At)},
 		{"Refill performed by", c.By},
 		{"Postage in meter before refill", c.Before.String()},
 		{"Refill amount", c.Added.String()},
@@ -62,7 +61,7 @@ func (m *Meter) RefillReceipt(ctx context.Context, s *Session) (Document, error)
 	doc.Fields = append(doc.Fields,
 		Field{"Account number", m.cfg.Identity.AccountNumber},
 		Field{"Meter number", m.cfg.Identity.Serial},
-		Field{"Printed", m.Now().Format(printedLayout)})
+		Field{"Printed", when.DateTime(m.Now())})
 	return doc, nil
 }
 
@@ -90,7 +89,7 @@ func (m *Meter) FundsReport(ctx context.Context, s *Session) (Document, error) {
 		{"Account number", m.cfg.Identity.AccountNumber},
 		{"Indicia number", m.cfg.Identity.IndiciaNumber},
 		{"Meter number", m.cfg.Identity.Serial},
-		{"Printed", m.Now().Format(printedLayout)},
+		{"Printed", when.DateTime(m.Now())},
 	}}, nil
 }
 
@@ -135,10 +134,10 @@ func (m *Meter) LastRefillsReport(ctx context.Context, s *Session) (Document, er
 	}
 	doc := Document{Title: "Last 5 Refills"}
 	for _, l := range lines {
-		doc.Fields = append(doc.Fields, Field{l.At.Format(printedLayout), l.Amount.String() + " " + l.User})
+		doc.Fields = append(doc.Fields, Field{when.DateTime(l.At), l.Amount.String() + " " + l.User})
 	}
 	doc.Fields = append(doc.Fields, Field{"Account number", m.cfg.Identity.AccountNumber},
-		Field{"Meter number", m.cfg.Identity.Serial}, Field{"Printed", m.Now().Format(printedLayout)})
+		Field{"Meter number", m.cfg.Identity.Serial}, Field{"Printed", when.DateTime(m.Now())})
 	return doc, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postmeter/funds"
+	"postmeter/when"
 )
 
 // MaxDateAdvanceDays is how far ahead a mailing date may be set (inferred; real meters allow a few
@@ -55,7 +56,7 @@ func (m *Meter) mailingDate(job Job, insp InspectionStatus) (time.Time, error) {
 	date := time.Date(now.Year(), now.Month(), now.Day()+job.DateAdvance, 0, 0, 0, 0, now.Location())
 	if job.DateAdvance > 0 && !date.Before(insp.LockAt) {
 		return time.Time{}, fmt.Errorf("%w: the date cannot pass the inspection deadline %s; connect to the Data Center first",
-			ErrDateTooFar, insp.LockAt.Format("January 2"))
+			ErrDateTooFar, when.Date(insp.LockAt))
 	}
 	return date, nil
 }
@@ -199,9 +200,8 @@ func (m *Meter) SetDefaultRefill(ctx context.Context, s *Session, a funds.Amount
 }
 
 func (m *Meter) lowFundsWarning(available, threshold funds.Amount) Warning {
-	return Warning{Kind: WarnLowFunds, Title: "Low funds",
-		Message: fmt.Sprintf("Postage in meter is %s, below the warning value of %s. Add postage to keep printing.", available, threshold),
-		Action:  ActionAddPostage}
+	return Warning{Kind: WarnLowFunds, Title: Words(MsgLowFundsTitle), Message: Words(MsgLowFunds, available, threshold),
+		Action: ActionAddPostage}
 }
 
 // Warnings lists what the clerk should see now: low funds, inspection, ink, a pending refill.
@@ -229,20 +229,18 @@ func (m *Meter) Warnings(ctx context.Context) ([]Warning, error) {
 		return nil, err
 	}
 	if insp.ShowWarning {
-		out = append(out, Warning{Kind: WarnInspection, Title: "Postal inspection required", Message: insp.Message()})
+		out = append(out, Warning{Kind: WarnInspection, Title: Words(MsgInspectionTitle), Message: insp.Message()})
 	}
 	if m.cfg.Engine.Status().Ink == InkLow {
-		out = append(out, Warning{Kind: WarnInkLow, Title: "Low postal ink",
-			Message: "The postal ink is low. You can keep printing; have a new cartridge ready."})
+		out = append(out, Warning{Kind: WarnInkLow, Title: Words(MsgInkLowTitle), Message: Words(MsgInkLow)})
 	}
 	pending, err := m.PendingRefill(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if pending != nil {
-		out = append(out, Warning{Kind: WarnRefillPending, Title: "Refill pending",
-			Message: fmt.Sprintf("A refill of %s is waiting for the Data Center. Open Funds to try again or cancel it.", pending.Amount),
-			Action:  ActionAddPostage})
+		out = append(out, Warning{Kind: WarnRefillPending, Title: Words(MsgPendingTitle), Message: Words(MsgPendingWarning, pending.Amount),
+			Action: ActionAddPostage})
 	}
 	return out, nil
 }
@@ -355,8 +353,7 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 		res.Warnings = append(res.Warnings, m.lowFundsWarning(piece.Registers.Available, set.LowFundsWarning))
 	}
 	if m.cfg.Engine.Status().Ink == InkLow {
-		res.Warnings = append(res.Warnings, Warning{Kind: WarnInkLow, Title: "Low postal ink",
-			Message: "The postal ink is low. You can keep printing; have a new cartridge ready."})
+		res.Warnings = append(res.Warnings, Warning{Kind: WarnInkLow, Title: Words(MsgInkLowTitle), Message: Words(MsgInkLow)})
 	}
 	return res, nil
 }
@@ -378,23 +375,21 @@ func (m *Meter) Classes() []MailClass {
 	return t.Classes()
 }
 
-// WeightFromTenths reads keypad digits as tenths of an ounce: "13" is 1.3 oz.
+// WeightFromTenths reads keypad digits as tenths of an ounce: "13" is 1.3 oz. Nothing keyed in is
+// ErrNoWeight, more than MaxKeyedWeight is ErrWeightTooHeavy (both wrap ErrInvalidWeight).
 func WeightFromTenths(digits string) (Weight, error) {
-	if digits == "" {
-		return 0, fmt.Errorf("%w: enter the weight", ErrInvalidWeight)
-	}
 	var w Weight
 	for _, r := range digits {
 		if r < '0' || r > '9' {
 			return 0, fmt.Errorf("%w %q: digits only", ErrInvalidWeight, digits)
 		}
 		w = w*10 + Weight(r-'0')
-		if w > MaxMailWeight {
-			return 0, fmt.Errorf("%w: at most %s", ErrInvalidWeight, MaxMailWeight)
+		if w > MaxKeyedWeight {
+			return 0, ErrWeightTooHeavy
 		}
 	}
 	if w == 0 {
-		return 0, fmt.Errorf("%w: the weight must be more than 0 oz", ErrInvalidWeight)
+		return 0, ErrNoWeight
 	}
 	return w, nil
 }

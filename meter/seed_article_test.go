@@ -102,6 +102,8 @@ func TestSeedArticle(t *testing.T) {
 		"Refill performed by": "Sue", "Postage in meter before refill": "$0.00", "Refill amount": "$125.00",
 		"Postage in meter after refill": "$125.00", "Prepaid balance": "$875.00", "Credit line available": "$500.00",
 		"Account number": rigAccount, "Meter number": rigSerial,
+		// One date style on receipts as on screens (when.DateTime), not "11/25/2026 10:00".
+		"Refill date": "Nov 25, 2026, 10:00 AM", "Printed": "Nov 25, 2026, 10:00 AM",
 	} {
 		got, ok := receipt.Value(label)
 		assert.True(t, ok, label)

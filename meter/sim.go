@@ -196,7 +196,16 @@ func (s *SimScale) Weight(ctx context.Context) (Weight, error) {
 type SimLink struct {
 	mu   sync.Mutex
 	down bool
+	drop func(*http.Request) bool
 	Base http.RoundTripper
+}
+
+// DropWhen makes the requests f picks fail as if the link were down at that moment (a test's way to
+// lose, say, only the post of a refill); nil stops it.
+func (l *SimLink) DropWhen(f func(*http.Request) bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.drop = f
 }
 
 // ErrLinkDown is what a request gets while the link is down.
@@ -218,7 +227,10 @@ func (l *SimLink) Up() bool {
 
 // RoundTrip sends the request unless the link is down.
 func (l *SimLink) RoundTrip(r *http.Request) (*http.Response, error) {
-	if !l.Up() {
+	l.mu.Lock()
+	down, drop := l.down, l.drop
+	l.mu.Unlock()
+	if down || drop != nil && drop(r) {
 		return nil, ErrLinkDown
 	}
 	base := l.Base

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"postmeter/when"
 )
 
 // SettingsStore is where the meter keeps its settings; *funds.Vault implements it (audited writes).
@@ -233,7 +235,7 @@ type LockedOutError struct {
 
 func (e *LockedOutError) Error() string {
 	return fmt.Sprintf("too many wrong PINs: %s cannot sign in until %s; try again later or ask a supervisor",
-		e.User, e.Until.Format("15:04"))
+		e.User, when.Time(e.Until))
 }
 
 // Is makes errors.Is(err, ErrLockedOut) true.

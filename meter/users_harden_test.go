@@ -377,10 +377,10 @@ func TestSignInMessagesAreSentences(t *testing.T) {
 	}{
 		{&WrongPINError{User: "Bob", AttemptsLeft: 4}, "Wrong PIN for Bob: 4 attempts left before sign-in is locked. Enter the PIN again."},
 		{&WrongPINError{User: "Bob", AttemptsLeft: 1}, "Wrong PIN for Bob: 1 attempt left before sign-in is locked. Enter the PIN again."},
-		{&LockedOutError{User: "Bob", Until: until, Level: 3}, "Too many wrong PINs for Bob, so sign-in is locked until 09:04. " +
+		{&LockedOutError{User: "Bob", Until: until, Level: 3}, "Too many wrong PINs for Bob, so sign-in is locked until 9:04 AM. " +
 			"Try again then, or ask a supervisor to clear the lock."},
 		{&PINTooShortError{Role: RoleOperator, Min: 4, Entered: 3}, "An operator's PIN has at least 4 digits; this one has 3. Enter a PIN of 4 to 8 digits."},
-		{ValidatePIN("12a4"), "Invalid PIN: a PIN contains digits 0-9 only."},
+		{ValidatePIN("12a4"), "A PIN is made of digits only. Enter the PIN again."},
 	}
 	for _, tt := range tests {
 		got := Explain(tt.err).Text

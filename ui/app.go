@@ -11,15 +11,22 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"postmeter/funds"
 	"postmeter/meter"
+	"postmeter/when"
 )
 
 // Options configures the touchscreen.
 type Options struct {
 	// IdleCheck is how often the idle sign-out is checked; 0 disables the check (tests drive it).
 	IdleCheck time.Duration
+	// ConnectionCheck is how often the status bar reads the connection again (and the core probes for
+	// owed refills); 0 means every second when IdleCheck is set (the app), never otherwise (tests drive
+	// it with PollConnection).
+	ConnectionCheck time.Duration
 	// Side, if set, is shown beside the meter screen (the trainer panel); the kiosk has none.
 	Side fyne.CanvasObject
 	Log  *slog.Logger
@@ -52,10 +59,19 @@ type App struct {
 	modal   *fyne.Container
 	modalID string
 
-	flow     refillFlow
-	job      runMailJob
-	pinPad   *keypad // the keypad on screen, for tests and scenes
-	pinPadOK func()  // its OK
+	flow refillFlow
+	// here re-opens the last screen a clerk can return to (Home, Run Mail, a Funds tab): Cancel in a
+	// refill, Back on Funds and a sign-in for a locked action come back to it.
+	here func()
+	// refillBack is where Cancel on the refill options returns: the screen the refill was started from.
+	refillBack func()
+	// fundsBack, if set, is Funds' way back to Run Mail (entered by "Postage in meter").
+	fundsBack func()
+	// afterSignIn, if set, is what the clerk was doing when a lock sent them to sign in.
+	afterSignIn func()
+	job         runMailJob
+	pinPad      *keypad // the keypad on screen, for tests and scenes
+	pinPadOK    func()  // its OK
 
 	// OnScreen, if set, hears every screen change.
 	OnScreen func(name string)
@@ -102,6 +118,12 @@ func Build(win fyne.Window, m *meter.Meter, opts Options) *App {
 	}
 	if opts.IdleCheck > 0 {
 		a.watchIdle(opts.IdleCheck)
+		if opts.ConnectionCheck == 0 {
+			opts.ConnectionCheck = time.Second
+		}
+	}
+	if opts.ConnectionCheck > 0 {
+		a.watchConnection(opts.ConnectionCheck)
 	}
 	return a
 }
@@ -161,6 +183,7 @@ func (a *App) touch() {
 // setScreen replaces the screen and refreshes the status bar.
 func (a *App) setScreen(name string, content fyne.CanvasObject) {
 	a.closeModal()
+	a.remember(name)
 	a.screen = name
 	a.body.Objects = []fyne.CanvasObject{content}
 	a.body.Refresh()
@@ -169,6 +192,31 @@ func (a *App) setScreen(name string, content fyne.CanvasObject) {
 		a.OnScreen(name)
 	}
 	a.changed()
+}
+
+// remember notes the screens a clerk can be returned to, before name replaces the screen shown.
+func (a *App) remember(name string) {
+	for i, t := range tabScreens {
+		if name == t {
+			a.here = func() { a.showFunds(i) } // showFunds keeps fundsBack
+			return
+		}
+	}
+	switch name {
+	case "home":
+		a.here, a.fundsBack = a.showHome, nil
+	case "run-mail":
+		a.here, a.fundsBack = func() { a.runMail(false, nil) }, nil
+	}
+}
+
+// back returns to the last screen the clerk can return to (Home if none).
+func (a *App) back() {
+	if a.here != nil {
+		a.here()
+		return
+	}
+	a.showHome()
 }
 
 func (a *App) changed() {
@@ -200,6 +248,7 @@ func (a *App) background(work func(ctx context.Context) error, done func(err err
 		err := work(a.ctx)
 		a.onUI(func() {
 			done(err)
+			a.status.showConnection() // every request's outcome is on the status bar at once
 			a.changed()
 		})
 	}()
@@ -254,6 +303,37 @@ func (a *App) watchIdle(every time.Duration) {
 	}()
 }
 
+// watchConnection keeps the status bar's connection current while the clerk waits: the core reads the
+// link and settles owed refills off the UI goroutine; the bar shows the result on it.
+func (a *App) watchConnection(every time.Duration) {
+	t := time.NewTicker(every)
+	go func() {
+		defer t.Stop()
+		for {
+			select {
+			case <-a.ctx.Done():
+				return
+			case <-t.C:
+				a.PollConnection()
+			}
+		}
+	}()
+}
+
+// PollConnection probes the connection once (off the UI goroutine) and shows the result.
+func (a *App) PollConnection() {
+	a.wg.Add(1)
+	defer a.wg.Done()
+	if a.ctx.Err() != nil {
+		return
+	}
+	a.uiMu.Lock()
+	m := a.m
+	a.uiMu.Unlock()
+	m.Probe(a.ctx)
+	a.onUI(a.status.showConnection)
+}
+
 // CheckIdle signs out an expired session and shows sign-in.
 func (a *App) CheckIdle() {
 	if a.session == nil || !a.m.Users().Enabled() || !a.session.Expired() {
@@ -269,6 +349,8 @@ type statusBar struct {
 	a       *App
 	user    *canvas.Text
 	dc      *canvas.Text
+	dcIcon  *widget.Icon
+	dcState meter.ConnState
 	date    *canvas.Text
 	postage *canvas.Text
 	box     fyne.CanvasObject
@@ -286,9 +368,12 @@ func newStatusBar(a *App) *statusBar {
 	s := &statusBar{a: a, user: mk("", fyne.TextAlignLeading), dc: mk("", fyne.TextAlignCenter),
 		date: mk("", fyne.TextAlignCenter), postage: mk("", fyne.TextAlignTrailing)}
 	s.postage.TextStyle = fyne.TextStyle{Bold: true}
+	s.dc.Alignment = fyne.TextAlignLeading
+	s.dcIcon = widget.NewIcon(nil)
 	bg := canvas.NewRectangle(statusBarColour)
 	bg.SetMinSize(fyne.NewSize(0, 52))
-	row := container.New(layout.NewGridLayoutWithColumns(4), s.user, s.dc, s.date, s.postage)
+	dc := container.NewCenter(container.NewHBox(minSize(s.dcIcon, 24, 24), s.dc))
+	row := container.New(layout.NewGridLayoutWithColumns(4), s.user, dc, s.date, s.postage)
 	s.box = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, 16, 16), row))
 	return s
 }
@@ -306,20 +391,37 @@ func (s *statusBar) refresh() {
 		u := a.session.User()
 		s.user.Text = u.Name + " (" + u.Role.Label() + ")"
 	}
-	switch c := a.m.Connection(); {
-	case !c.Known:
-		s.dc.Text = "Data Center: ready"
-	case c.OK:
-		s.dc.Text = "Data Center: connected"
-	default:
-		s.dc.Text = "Data Center: offline"
-	}
-	s.date.Text = a.m.Now().Format("Mon Jan 2, 2006")
-	for _, t := range []*canvas.Text{s.user, s.dc, s.date} {
+	s.showConnection()
+	s.date.Text = when.Date(a.m.Now())
+	for _, t := range []*canvas.Text{s.user, s.date} {
 		t.Refresh()
 	}
 	load(a, a.m.Registers, s.showPostage)
 }
+
+// connectionIcons are the status bar's connection icons, white on the bar.
+var connectionIcons = map[meter.ConnState]fyne.Resource{
+	meter.ConnUnknown:   theme.NewColoredResource(theme.InfoIcon(), theme.ColorNameForegroundOnPrimary),
+	meter.ConnOnline:    theme.NewColoredResource(theme.ConfirmIcon(), theme.ColorNameForegroundOnPrimary),
+	meter.ConnNoNetwork: theme.NewColoredResource(theme.ErrorIcon(), theme.ColorNameForegroundOnPrimary),
+	meter.ConnNoAnswer:  theme.NewColoredResource(theme.WarningIcon(), theme.ColorNameForegroundOnPrimary),
+}
+
+// showConnection shows the connection as the core reads it now: the link and the last request's
+// outcome. It sends nothing.
+func (s *statusBar) showConnection() {
+	c := s.a.m.ConnectionStatus()
+	if s.dc.Text == c.Text && s.dcState == c.State && s.dcIcon.Resource != nil {
+		return
+	}
+	s.dcState = c.State
+	s.dc.Text = c.Text
+	s.dc.Refresh()
+	s.dcIcon.SetResource(connectionIcons[c.State])
+}
+
+// Connection is the connection state the status bar shows, for tests and lessons.
+func (a *App) Connection() (meter.ConnState, string) { return a.status.dcState, a.status.dc.Text }
 
 func (s *statusBar) showPostage(regs funds.Registers) {
 	s.postage.Text = "Postage in meter: " + regs.Available.String()

@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"errors"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"postmeter/funds"
 	"postmeter/meter"
 )
 
@@ -92,8 +95,13 @@ func (a *App) fail(err error, handlers map[string]func()) {
 		meter.ActionRefillMyMeter: a.startRefill,
 		meter.ActionAddPostage:    a.startRefill,
 		meter.ActionSignIn:        func() { a.signOut("Sign in as a user who has the right.") },
-		meter.ActionTryAgain:      a.retryPending,
-		meter.ActionCancel:        a.cancelPending,
+	}
+	// Try again and Cancel act on the waiting refill only when the failure is about one; otherwise
+	// they close the dialog, back on the screen the clerk was using.
+	var pending *funds.PendingRefillError
+	if errors.As(err, &pending) || errors.Is(err, funds.ErrRefillPending) {
+		h[meter.ActionTryAgain] = a.retryPending
+		h[meter.ActionCancel] = a.cancelPending
 	}
 	for k, v := range handlers {
 		h[k] = v

@@ -120,11 +120,12 @@ func TestOperatorMeetsTheLock(t *testing.T) {
 	require.Equal(t, "sign-in", a.Screen())
 
 	// A supervisor signs in and refills.
-	tap(t, a, simulator.DemoSupervisor+"  (Supervisor)")
+	tap(t, a, simulator.DemoSupervisor+" (Supervisor)")
 	tapDigits(t, a, simulator.DemoSupervisorPIN)
 	tap(t, a, "Sign in")
-	require.Equal(t, "home", a.Screen())
-	tap(t, a, "Funds")
+	require.Equal(t, "refill-options", a.Screen(), "the supervisor lands in the refill the lock stopped")
+	tap(t, a, "Cancel")
+	require.Equal(t, "funds-meter-funds", a.Screen(), "Cancel returns to where the refill was started")
 	assert.Nil(t, button(t, a, meter.ActionAddPostage).Icon, "no lock for the supervisor")
 	tap(t, a, meter.ActionAddPostage)
 	finishSeedArticle(t, a, sim)
@@ -138,7 +139,7 @@ func TestFirstSignInChoosesANewPIN(t *testing.T) {
 	a, sim := play(t, Scene{Name: "flow"})
 	require.NoError(t, addFirstSignInUser(sim))
 	a.act(func() { a.showSignIn("") }) // the list now has the new user
-	tap(t, a, firstSignInUser+"  (Supervisor)")
+	tap(t, a, firstSignInUser+" (Supervisor)")
 	tapDigits(t, a, firstSignInPIN)
 	tap(t, a, "Sign in")
 	require.Equal(t, "choose-pin", a.Screen())
@@ -174,7 +175,7 @@ func TestFirstSignInChoosesANewPIN(t *testing.T) {
 	// Next time the new PIN signs in straight to Home.
 	tap(t, a, "Sign out")
 	require.Equal(t, "sign-in", a.Screen())
-	tap(t, a, firstSignInUser+"  (Supervisor)")
+	tap(t, a, firstSignInUser+" (Supervisor)")
 	tapDigits(t, a, "864213")
 	tap(t, a, "Sign in")
 	assert.Equal(t, "home", a.Screen())
@@ -194,7 +195,7 @@ func TestChoosePINSignOut(t *testing.T) {
 
 func TestWrongPINIsExplained(t *testing.T) {
 	a, _ := play(t, Scene{Name: "flow"})
-	tap(t, a, simulator.DemoSupervisor+"  (Supervisor)")
+	tap(t, a, simulator.DemoSupervisor+" (Supervisor)")
 	tapDigits(t, a, "9999")
 	tap(t, a, "Sign in")
 	assert.Equal(t, "sign-in-pin", a.Screen())

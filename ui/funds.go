@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,6 +15,7 @@ import (
 	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
+	"postmeter/when"
 )
 
 // Funds tabs, as on the meter.
@@ -24,14 +26,17 @@ const (
 	tabMeterInfo
 )
 
-var tabNames = []string{"Meter Funds", "Refill Settings", "Last 5 Refills", "Meter Information"}
+var tabNames = []string{"Meter Funds", "Refill settings", "Last 5 refills", "Meter information"}
 var tabScreens = []string{"funds-meter-funds", "funds-refill-settings", "funds-last-refills", "funds-meter-information"}
 
 // guarded is a button for an action that needs a right. Without the right it carries the lock symbol,
 // and tapping it explains why and offers sign-in as someone who has it; the core refuses either way.
 func (a *App) guarded(label string, right meter.Right, tapped func()) *widget.Button {
 	if err := a.m.Users().Require(a.session, right); err != nil {
-		b := a.button(label, assets.Lock, func() { a.fail(err, nil) })
+		b := a.button(label, assets.Lock, func() {
+			// Sign in as someone with the right, then carry on with what was tapped, from here.
+			a.fail(err, map[string]func(){meter.ActionSignIn: func() { a.signInThen(tapped) }})
+		})
 		return b
 	}
 	return a.button(label, nil, tapped)
@@ -49,8 +54,19 @@ func (a *App) showFunds(tab int) {
 		}
 		bar.Add(minSize(b, 0, 64))
 	}
-	content := container.NewStack()
-	a.setScreen(tabScreens[tab], screen("Funds", a.homeButton(),
+	// Never a blank body while the figures are read (a dialog may sit over it meanwhile).
+	content := container.NewStack(text("Reading the meter's funds…"))
+	// Funds opened from Run Mail ("Postage in meter") leads back there; moving between tabs keeps it.
+	if a.screen == "run-mail" {
+		a.fundsBack = func() { a.runMail(false, nil) }
+	} else if !strings.HasPrefix(a.screen, "funds-") {
+		a.fundsBack = nil
+	}
+	corner := a.homeButton()
+	if a.fundsBack != nil {
+		corner = container.NewHBox(minSize(a.button("Run Mail", theme.NavigateBackIcon(), a.fundsBack), 200, 64), corner)
+	}
+	a.setScreen(tabScreens[tab], screen("Funds", corner,
 		container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, content), nil))
 	set := func(o fyne.CanvasObject) {
 		content.Objects = []fyne.CanvasObject{o}
@@ -83,7 +99,7 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 		account.Add(rows(
 			[2]string{"Prepaid balance", funds.Amount(v.Account.PrepaidMills).String()},
 			[2]string{"Credit available", funds.Amount(v.Account.CreditAvailableMills).String()}))
-		account.Add(caption("As of " + v.AccountAt.Format("Jan 2, 3:04 PM")))
+		account.Add(caption("As of " + when.DateTime(v.AccountAt)))
 	} else {
 		account.Add(text("Select Get Balance to see the prepaid balance and the credit available."))
 	}
@@ -133,8 +149,8 @@ func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
 		grid.Add(l)
 	}
 	for _, l := range lines {
-		grid.Add(widget.NewLabel(l.At.Format("01/02/2006")))
-		grid.Add(widget.NewLabel(l.At.Format("3:04 PM")))
+		grid.Add(widget.NewLabel(when.Date(l.At)))
+		grid.Add(widget.NewLabel(when.Time(l.At)))
 		grid.Add(widget.NewLabel(l.Amount.String()))
 		grid.Add(widget.NewLabel(l.User))
 	}

@@ -146,7 +146,7 @@ func (a *App) TapThrough(labels []string, tap func(c fyne.Canvas, pos fyne.Posit
 // simulator: sign in as the supervisor, Funds, Add Postage to Meter, Other amount $125.00, Confirm, the
 // receipt on tape, Done. The end-to-end test and the benchmarks play it in a real window.
 var SeedArticleTaps = []string{
-	simulator.DemoSupervisor + "  (Supervisor)", "2", "4", "6", "8", "1", "3", "Sign in",
+	simulator.DemoSupervisor + " (Supervisor)", "2", "4", "6", "8", "1", "3", "Sign in",
 	"Funds", meter.ActionAddPostage, "Other amount\nenter on the keypad", "1", "2", "5", "0", "0", "OK",
 	"Confirm", "Print receipt", "Tape", "Done",
 }

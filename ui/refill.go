@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -19,11 +20,17 @@ type refillFlow struct {
 	completion meter.Completion
 	cancel     context.CancelFunc // cancels the refill in progress
 	progress   *widget.ProgressBar
+	percent    *widget.Label
 	stage      *widget.Label
+	note       *widget.Label
+	cancelBtn  fyne.CanvasObject
 }
 
 // startRefill opens the refill options (from Meter Funds, a warning or an error).
 func (a *App) startRefill() {
+	if !strings.HasPrefix(a.screen, "refill-") {
+		a.refillBack = a.here // Cancel returns where the refill was started from
+	}
 	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	load(a, func(ctx context.Context) (meter.RefillOptions, error) { return a.m.RefillOptions(ctx, sess) },
 		a.showRefillOptions)
@@ -44,7 +51,7 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 		return minSize(b, 0, 110)
 	}
 	other := minSize(a.button("Other amount\nenter on the keypad", nil, func() {
-		a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, func() { a.startRefill() })
+		a.showOtherAmount()
 	}), 0, 110)
 	limits := "The refill limits are shown after the first connection to the Data Center."
 	if o.Limits.Known {
@@ -58,34 +65,52 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 		body.Add(banner(bannerInfo, "A refill of "+o.Pending.Amount.String()+" is waiting for the Data Center; finish or cancel it first.",
 			container.NewHBox(a.primary(meter.ActionTryAgain, nil, a.retryPending), a.button("Cancel refill", nil, a.cancelPending))))
 	}
-	cancel := minSize(a.button("Cancel", theme.CancelIcon(), func() { a.showFunds(tabMeterFunds) }), 220, 0)
+	back := a.refillBack
+	if back == nil {
+		back = func() { a.showFunds(tabMeterFunds) }
+	}
+	cancel := minSize(a.button("Cancel", theme.CancelIcon(), back), 220, 0)
 	a.setScreen("refill-options", screen("Add Postage to Meter", nil, body, container.NewHBox(cancel)))
 }
 
-// showAmountKeypad asks for an amount ATM-style. With save nil it is the refill's Other amount and OK
-// goes on to Confirm; otherwise OK saves through the core and returns with back.
+// showAmountKeypad asks for a setting's amount ATM-style (Refill settings); OK saves it through the
+// core, which checks it, and returns with back.
 func (a *App) showAmountKeypad(name, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error, back func()) {
-	k := a.newKeypad(current.KeypadDigits(), funds.MaxKeypadDigits, func(d string) string {
+	a.showAmountEntry(name, label, current, funds.MaxKeypadDigits, "", func(ctx context.Context, digits string) error {
+		v, err := funds.ParseKeypad(digits)
+		if err != nil {
+			return err
+		}
+		return save(ctx, v)
+	}, back)
+}
+
+// showAmountEntry asks for an amount ATM-style. With save nil it is the refill's Other amount and OK
+// goes on to Confirm; otherwise OK saves the digits through the core and returns with back. The first
+// digit keyed replaces current; maxDigits and limits come from the core, which refuses past them too.
+func (a *App) showAmountEntry(name, label string, current funds.Amount, maxDigits int, limits string,
+	save func(ctx context.Context, digits string) error, back func()) {
+	k := a.newKeypad(current.KeypadDigits(), maxDigits, func(d string) string {
 		v, err := funds.ParseKeypad(d)
 		if err != nil {
 			return d
 		}
 		return v.String()
 	})
-	var ok func()
-	ok = func() {
-		v, err := funds.ParseKeypad(k.digits)
-		if err != nil {
-			k.say(err.Error())
-			return
-		}
+	ok := func() {
+		digits := k.digits
+		var v funds.Amount
 		sess := a.session // for the work off the UI goroutine
 		a.background(func(ctx context.Context) error {
 			if save == nil {
-				_, err := a.m.ConfirmRefill(ctx, sess, v)
+				var err error
+				if v, err = funds.ParseKeypad(digits); err != nil {
+					return err
+				}
+				_, err = a.m.ConfirmRefill(ctx, sess, v)
 				return err
 			}
-			return save(ctx, v)
+			return save(ctx, digits)
 		}, func(err error) {
 			var nr *meter.NoRightsError
 			switch {
@@ -100,26 +125,29 @@ func (a *App) showAmountKeypad(name, label string, current funds.Amount, save fu
 			}
 		})
 	}
-	hint := "Enter the new amount, then select OK."
+	prompt := txt(CapKeypadNewAmount)
 	if save == nil {
-		hint = "Enter the amount to transfer from your postage account, then select OK."
+		prompt = txt(CapKeypadRefillAmount)
 	}
-	side := container.NewVBox(
-		minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
-		minSize(a.button("Cancel", theme.CancelIcon(), back), 240, 72))
-	limits := widget.NewLabel("")
-	body := container.NewVBox(text(hint), container.NewBorder(nil, nil, limits, nil, k.display), k.note,
-		container.NewCenter(container.NewHBox(k.grid(), side)))
-	a.setScreen(name, screen(label, nil, body, nil))
-	a.pinPad = k
-	a.pinPadOK = ok
+	// How digits fill and the limits share one paragraph, so the keys stay on a full screen.
+	fill := txt(CapDigitsFillCents)
+	hint := text(fill + " " + limits)
+	a.showKeypad(k, keypadScreen{name: name, heading: label, prompt: prompt, limits: hint, ok: ok, back: back})
 	if save == nil {
 		load(a, a.m.Limits, func(l meter.Limits) {
 			if l.Known {
-				limits.SetText("Refill limits: " + l.Min.String() + " to " + l.Max.String())
+				hint.SetText(fill + " " + meter.Words(meter.MsgRefillLimits, l.Min, l.Max))
+			} else {
+				hint.SetText(fill + " " + meter.Words(meter.MsgRefillLimitsUnknown))
 			}
 		})
 	}
+}
+
+// showOtherAmount is the refill's Other amount: cents filled from the right, the meter's refill
+// limits shown; the core checks them at OK.
+func (a *App) showOtherAmount() {
+	a.showAmountEntry("refill-keypad", txt(CapOtherAmount), 0, funds.MaxKeypadDigits, "", nil, a.startRefill)
 }
 
 // confirmRefill shows amount, account, before and after, as the core computes them.
@@ -175,7 +203,7 @@ func (a *App) cancelPending() {
 	sess := a.session // for the work off the UI goroutine
 	a.background(func(ctx context.Context) error { return a.m.AbandonPending(ctx, sess) }, func(err error) {
 		if err != nil {
-			a.fail(err, nil)
+			a.fail(err, map[string]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
 			return
 		}
 		a.showDialog("refill-cancelled", meter.Message{Title: "Refill cancelled",
@@ -184,33 +212,39 @@ func (a *App) cancelPending() {
 	})
 }
 
-var stageText = map[funds.Stage]string{
-	funds.StageConnecting: "Connecting to the Data Center…",
-	funds.StageReserving:  "The Data Center is checking your account…",
-	funds.StageAdding:     "Adding postage to the meter…",
-	funds.StageConfirming: "Confirming with the Data Center…",
-}
-
 func (a *App) showProgress() {
+	st := meter.RefillStage(funds.StageConnecting)
 	a.flow.progress = widget.NewProgressBar()
-	a.flow.stage = widget.NewLabel(stageText[funds.StageConnecting])
+	// The bar's own percentage is white on the light part of the bar; it is shown beside it instead.
+	a.flow.progress.TextFormatter = func() string { return "" }
+	a.flow.percent = widget.NewLabel("")
+	a.flow.percent.TextStyle = fyne.TextStyle{Bold: true}
+	a.flow.stage = widget.NewLabel(st.Text)
 	a.flow.stage.Alignment = fyne.TextAlignCenter
-	cancel := minSize(a.button("Cancel", theme.CancelIcon(), func() {
+	a.flow.note = text(st.Note)
+	a.flow.cancelBtn = minSize(a.button("Cancel", theme.CancelIcon(), func() {
 		if a.flow.cancel != nil {
 			a.flow.cancel()
 		}
 	}), 220, 72)
-	body := container.NewVBox(layoutGap(), a.flow.stage, a.flow.progress, layoutGap(),
-		text("Please wait. If the connection fails, nothing is added and you can try again."))
-	a.setScreen("refill-progress", screen("Adding postage", nil, body, container.NewHBox(cancel)))
+	body := container.NewVBox(layoutGap(), a.flow.stage,
+		container.NewBorder(nil, nil, nil, minSize(a.flow.percent, 72, 0), a.flow.progress), layoutGap(), a.flow.note)
+	a.setScreen("refill-progress", screen("Adding postage", nil, body, container.NewHBox(a.flow.cancelBtn)))
+	a.setStage(funds.StageConnecting)
 }
 
 func (a *App) setStage(s funds.Stage) {
 	if a.screen != "refill-progress" {
 		return
 	}
-	a.flow.stage.SetText(stageText[s])
-	a.flow.progress.SetValue(float64(s+1) / 4)
+	st := meter.RefillStage(s)
+	a.flow.stage.SetText(st.Text)
+	a.flow.note.SetText(st.Note)
+	a.flow.progress.SetValue(st.Done)
+	a.flow.percent.SetText(st.Percent())
+	if !st.CanCancel {
+		a.flow.cancelBtn.Hide() // the credit is being applied: nothing can be cancelled any more
+	}
 }
 
 // refillDone shows the completion, or the failure with its ways out. A refill cancelled by the clerk
@@ -224,6 +258,9 @@ func (a *App) refillDone(ctx context.Context, c meter.Completion, err error) {
 		a.showComplete(c)
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
 		a.cancelPending()
+	case errors.Is(err, meter.ErrNoRefillPending):
+		a.showFunds(tabMeterFunds)
+		a.fail(err, map[string]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
 	default:
 		// Meter Funds underneath shows a pending refill; the dialog says what happened and what to do.
 		a.showFunds(tabMeterFunds)
@@ -234,11 +271,7 @@ func (a *App) refillDone(ctx context.Context, c meter.Completion, err error) {
 // showComplete is the completion notice: before, added, after.
 func (a *App) showComplete(c meter.Completion) {
 	a.flow.completion = c
-	note := "The postage was added to your meter."
-	if !c.Confirmed {
-		note += " The Data Center will be told at the next connection."
-	}
-	body := container.NewVBox(text(note), rows(
+	body := container.NewVBox(text(c.Note()), rows(
 		[2]string{"Postage in meter before", c.Before.String()},
 		[2]string{"Added", c.Added.String()},
 		[2]string{"Postage in meter now", c.After.String()}))

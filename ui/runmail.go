@@ -2,7 +2,7 @@ package ui
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -12,11 +12,13 @@ import (
 	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
+	"postmeter/when"
 )
 
 // runMailJob is the job being set up on the Run Mail screen; the core prices and prints it.
 type runMailJob struct {
 	meter.Job
+	shown funds.Amount // the postage on screen, where Key in Postage opens
 }
 
 func newRunMailJob() runMailJob {
@@ -51,7 +53,7 @@ func (a *App) runMail(entering bool, after func()) {
 		if err != nil {
 			return d, err
 		}
-		d.date = date.Format("Jan 2, 2006")
+		d.date = when.Date(date)
 		if d.codes, err = a.m.AccountCodes(ctx); err != nil {
 			return d, err
 		}
@@ -74,6 +76,14 @@ func (a *App) runMail(entering bool, after func()) {
 	})
 }
 
+// batchLine counts the batch in words: "Batch: 1 piece, $0.78".
+func batchLine(count int64, value funds.Amount) string {
+	if count == 1 {
+		return txt(CapBatchOne, value)
+	}
+	return txt(CapBatch, count, value)
+}
+
 func (a *App) drawRunMail(d runMailData) {
 	job := &a.job
 	classes := container.NewGridWithColumns(len(d.classes))
@@ -85,42 +95,43 @@ func (a *App) drawRunMail(d runMailData) {
 		}
 		classes.Add(minSize(b, 0, 64))
 	}
-	weightButtons := container.NewHBox(minSize(a.button("Key in weight", nil, a.keyInWeight), 0, 64))
+	weightButtons := container.NewHBox(minSize(a.button(txt(CapKeyInWeight), nil, a.keyInWeight), 0, 64))
 	if a.m.HasScale() {
-		weightButtons.Add(minSize(a.button("Weigh", nil, a.weigh), 0, 64))
+		weightButtons.Add(minSize(a.button(txt("ui.weigh"), nil, a.weigh), 0, 64))
 	}
 	postage := d.postage.String()
+	job.shown = d.postage
 	if d.priceErr != nil {
 		postage = "—"
 	}
-	code := job.AccountCode
-	if code == "" {
-		code = "none"
+	code := txt("ui.run-mail.account-code", job.AccountCode)
+	if job.AccountCode == "" {
+		code = txt("ui.run-mail.no-code")
 	}
 	left := container.NewVBox(
-		widget.NewLabel("Class"), classes,
-		container.NewBorder(nil, nil, nil, weightButtons, widget.NewLabel("Weight: "+job.Weight.String())),
-		container.NewBorder(nil, nil, nil, minSize(a.button("Key in Postage", nil, a.keyInPostage), 0, 64),
-			container.NewHBox(widget.NewLabel("Postage:"), amountLabel(postage))),
-		container.NewBorder(nil, nil, nil, minSize(a.button("Account", nil, func() { a.chooseAccount(d.codes) }), 180, 64),
-			widget.NewLabel("Account code: "+code)),
+		widget.NewLabel(txt("ui.run-mail.class")), classes,
+		container.NewBorder(nil, nil, nil, weightButtons, widget.NewLabel(txt("ui.run-mail.weight", job.Weight))),
+		container.NewBorder(nil, nil, nil, minSize(a.button(txt(CapKeyInPostage), nil, a.keyInPostage), 0, 64),
+			container.NewHBox(widget.NewLabel(txt("ui.run-mail.postage")), amountLabel(postage))),
+		container.NewBorder(nil, nil, nil, minSize(a.button(txt("ui.account"), nil, func() { a.chooseAccount(d.codes) }), 180, 64),
+			widget.NewLabel(code)),
 		container.NewBorder(nil, nil, nil, container.NewHBox(
 			minSize(a.button("", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }), 64, 64),
 			minSize(a.button("", theme.ContentAddIcon(), func() { a.advanceDate(+1) }), 64, 64)),
-			widget.NewLabel("Date: "+d.date)),
-		widget.NewLabel(fmt.Sprintf("Batch: %d pieces, %s", d.view.BatchCount, d.view.BatchValue)))
+			widget.NewLabel(txt("ui.run-mail.date", d.date))),
+		widget.NewLabel(batchLine(d.view.BatchCount, d.view.BatchValue)))
 	if d.priceErr != nil {
 		e := text(meter.Explain(d.priceErr).Text)
 		e.Importance = widget.DangerImportance
 		left.Add(e)
 	}
-	start := minSize(a.primary("Start", assets.Envelope, func() { a.print(meter.MediumEnvelope) }), 220, 110)
-	tape := minSize(a.button("Tape", nil, func() { a.print(meter.MediumTape) }), 220, 110)
+	start := minSize(a.primary(txt("ui.start"), assets.Envelope, func() { a.print(meter.MediumEnvelope) }), 220, 110)
+	tape := minSize(a.button(txt("ui.tape"), nil, func() { a.print(meter.MediumTape) }), 220, 110)
 	right := container.NewVBox(start, tape)
-	inMeter := a.button("Postage in meter: "+d.view.PostageInMeter.String(), assets.Funds, func() { a.showFunds(tabMeterFunds) })
-	bottom := container.NewBorder(nil, nil, minSize(a.button("Home", theme.HomeIcon(), a.showHome), 200, 64), nil,
+	inMeter := a.button(txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), assets.Funds, func() { a.showFunds(tabMeterFunds) })
+	bottom := container.NewBorder(nil, nil, minSize(a.button(txt("ui.home"), theme.HomeIcon(), a.showHome), 200, 64), nil,
 		minSize(inMeter, 0, 64))
-	a.setScreen("run-mail", screen("Run Mail", nil, container.NewBorder(nil, nil, nil, right, left), bottom))
+	a.setScreen("run-mail", screen(txt("ui.run-mail"), nil, container.NewBorder(nil, nil, nil, right, left), bottom))
 }
 
 // print prints one piece of the job; the core checks everything and debits before the engine prints.
@@ -161,14 +172,20 @@ func (a *App) advanceDate(delta int) {
 	})
 }
 
+// keyInPostage opens the keypad at the postage shown, which the first digit keyed replaces; the core
+// owns the most a piece may carry and refuses more.
 func (a *App) keyInPostage() {
 	job := a.job.Job // read on the UI goroutine: the check below runs on another
-	a.showAmountKeypad("run-mail-key-in-postage", "Key in Postage", a.job.KeyedPostage,
-		func(ctx context.Context, v funds.Amount) error {
+	a.showAmountEntry("run-mail-key-in-postage", txt(CapKeyInPostage), a.job.shown,
+		meter.AmountDigits(meter.MaxKeyedPostage), meter.Words(meter.MsgKeyedPostageLimit, meter.MaxKeyedPostage),
+		func(ctx context.Context, digits string) error {
+			v, err := meter.KeyedPostageFromDigits(digits)
+			if err != nil {
+				return err
+			}
 			job := job
 			job.KeyedPostage = v
-			_, err := a.m.Postage(ctx, job)
-			if err == nil {
+			if _, err = a.m.Postage(ctx, job); err == nil {
 				// This runs off the UI goroutine, and the job belongs to it. Queued now, the change
 				// reaches the job before the keypad's own result (Run Mail drawn again) does.
 				a.onUI(func() { a.job.KeyedPostage = v })
@@ -177,8 +194,13 @@ func (a *App) keyInPostage() {
 		}, func() { a.runMail(false, nil) })
 }
 
+// keyInWeight opens the keypad at the weight shown; the core reads the digits as tenths of an ounce
+// and refuses more than it allows, which the screen shows.
 func (a *App) keyInWeight() {
-	k := a.newKeypad("", 4, func(d string) string {
+	k := a.newKeypad(strconv.Itoa(int(a.job.Weight)), meter.WeightDigits(meter.MaxKeyedWeight), func(d string) string {
+		if d == "" {
+			return meter.Weight(0).String()
+		}
 		w, err := meter.WeightFromTenths(d)
 		if err != nil {
 			return d
@@ -188,18 +210,17 @@ func (a *App) keyInWeight() {
 	ok := func() {
 		w, err := meter.WeightFromTenths(k.digits)
 		if err != nil {
-			k.say(err.Error())
+			k.say(meter.Explain(err).Text)
 			return
 		}
 		a.job.Weight, a.job.KeyedPostage = w, 0
 		a.runMail(false, nil)
 	}
-	side := container.NewVBox(minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
-		minSize(a.button("Cancel", theme.CancelIcon(), func() { a.runMail(false, nil) }), 240, 72))
-	body := container.NewVBox(text("Enter the weight in ounces; the last digit is tenths (1 3 is 1.3 oz)."), k.display, k.note,
-		container.NewCenter(container.NewHBox(k.grid(), side)))
-	a.setScreen("run-mail-key-in-weight", screen("Key in weight", nil, body, nil))
-	a.pinPad = k
+	a.showKeypad(k, keypadScreen{name: "run-mail-key-in-weight", heading: txt(CapKeyInWeight),
+		prompt: txt(CapKeypadWeight),
+		limits: text(txt(CapDigitsFillTenths) + " " +
+			meter.Words(meter.MsgWeightLimit, meter.MaxKeyedWeight, meter.MaxKeyedWeight/(16*meter.Ounce))),
+		ok: ok, back: func() { a.runMail(false, nil) }})
 }
 
 func (a *App) weigh() {
@@ -227,11 +248,11 @@ func (a *App) chooseAccount(codes []string) {
 			a.runMail(false, nil)
 		}
 	}
-	buttons = append(buttons, minSize(a.button("No account code", nil, pick("")), 0, 64))
+	buttons = append(buttons, minSize(a.button(txt("ui.run-mail.no-account"), nil, pick("")), 0, 64))
 	for _, c := range codes {
 		buttons = append(buttons, minSize(a.button(c, nil, pick(c)), 0, 64))
 	}
 	a.closeModal()
-	content := container.NewVBox(title("Account code"), container.NewGridWithColumns(2, buttons...))
+	content := container.NewVBox(title(txt("ui.run-mail.account-code-title")), container.NewGridWithColumns(2, buttons...))
 	a.popUp("account-codes", minSize(content, dialogWidth, 0))
 }

@@ -133,9 +133,9 @@ var Scenes = []Scene{
 	{Name: "funds-meter-information", User: supervisor(), Steps: []Step{tab(tabMeterInfo)}},
 	{Name: "refill-options", User: supervisor(), Steps: []Step{do((*App).startRefill)}},
 	{Name: "refill-keypad", User: supervisor(), Steps: []Step{
-		do(func(a *App) { a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, a.startRefill) }), keys("12500")}},
+		do((*App).showOtherAmount), keys("12500")}},
 	{Name: "refill-keypad-out-of-limits", User: supervisor(), Steps: []Step{
-		do(func(a *App) { a.showAmountKeypad("refill-keypad", "Other amount", 0, nil, a.startRefill) }), keys("600000"),
+		do((*App).showOtherAmount), keys("600000"),
 		do(func(a *App) { a.pinPadOK() })}},
 	{Name: "refill-confirm", User: supervisor(), Steps: []Step{do(func(a *App) { a.confirmRefill(125 * funds.Dollar) })}},
 	{Name: "refill-progress", User: supervisor(), Steps: []Step{do(func(a *App) {

@@ -20,23 +20,23 @@ func (a *App) showSignIn(notice string) {
 	var buttons []fyne.CanvasObject
 	for _, u := range users {
 		u := u
-		buttons = append(buttons, minSize(a.button(u.Name+"  ("+u.Role.Label()+")", theme.AccountIcon(), func() {
+		buttons = append(buttons, minSize(a.button(txt(CapUserButton, u.Name, u.Role.Label()), theme.AccountIcon(), func() {
 			a.showPIN(u.Name, "")
 		}), 420, 72))
 	}
-	body := container.NewVBox(text("Select your name to sign in."))
+	body := container.NewVBox(text(txt("ui.sign-in.select")))
 	if notice != "" {
 		n := text(notice)
 		n.Importance = widget.WarningImportance
 		body.Add(n)
 	}
 	body.Add(container.NewCenter(container.NewVBox(buttons...)))
-	a.setScreen("sign-in", screen("Sign in", nil, body, nil))
+	a.setScreen("sign-in", screen(txt("ui.sign-in"), nil, body, nil))
 }
 
 // showPIN asks the user's PIN; the core checks it, counts wrong ones and locks out.
 func (a *App) showPIN(name, notice string) {
-	k := a.newPINKeypad("Enter PIN")
+	k := a.newPINKeypad(txt("ui.pin.enter"))
 	if notice != "" {
 		k.say(notice)
 	}
@@ -60,16 +60,12 @@ func (a *App) showPIN(name, notice string) {
 				a.showChoosePIN(name, pin, "", "")
 				return
 			}
-			a.showHome()
+			a.signedIn()
 		})
 	}
-	right := container.NewVBox(
-		minSize(a.primary("Sign in", theme.LoginIcon(), signIn), 240, 72),
-		minSize(a.button("Back", theme.NavigateBackIcon(), func() { a.showSignIn("") }), 240, 72))
-	body := container.NewVBox(text("Enter the PIN of "+name+" and select Sign in."), k.display, k.note,
-		container.NewCenter(container.NewHBox(k.grid(), right)))
-	a.setScreen("sign-in-pin", screen("Sign in: "+name, nil, body, nil))
-	a.pinPad = k
+	a.showKeypad(k, keypadScreen{name: "sign-in-pin", heading: txt("ui.sign-in.title", name),
+		prompt: txt("ui.sign-in.prompt", name), ok: signIn, okLabel: txt("ui.sign-in"),
+		back: func() { a.showSignIn("") }, backLabel: txt("ui.back"), backIcon: theme.NavigateBackIcon()})
 }
 
 // newPINKeypad is the keypad for a PIN: up to MaxPINLength digits, shown as dots.
@@ -89,15 +85,15 @@ func (a *App) newPINKeypad(empty string) *keypad {
 // PIN keyed the first time ("" on the first screen).
 func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 	role := a.session.User().Role
-	empty := "Enter new PIN"
+	empty := txt("ui.pin.enter-new")
 	if first != "" {
-		empty = "Enter new PIN again"
+		empty = txt("ui.pin.enter-new-again")
 	}
 	k := a.newPINKeypad(empty)
 	if notice != "" {
 		k.say(notice)
 	}
-	id, heading := "choose-pin", "Choose a new PIN"
+	id, heading := "choose-pin", txt("ui.choose-pin.title")
 	prompt := fmt.Sprintf("%s, your PIN must be changed before you use the meter. "+
 		"Enter a new PIN of %d to %d digits and select OK.", name, meter.MinPINLengthFor(role), meter.MaxPINLength)
 	ok := func() {
@@ -115,11 +111,11 @@ func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 		a.showChoosePIN(name, oldPIN, pin, "")
 	}
 	if first != "" {
-		id, heading = "choose-pin-confirm", "Confirm the new PIN"
-		prompt = "Enter the new PIN again to confirm it and select OK."
+		id, heading = "choose-pin-confirm", txt("ui.choose-pin.confirm-title")
+		prompt = txt("ui.choose-pin.again")
 		ok = func() {
 			if k.digits != first {
-				a.showChoosePIN(name, oldPIN, "", "The two PINs are not the same. Enter the new PIN again.")
+				a.showChoosePIN(name, oldPIN, "", txt("ui.choose-pin.mismatch"))
 				return
 			}
 			s := a.session
@@ -138,13 +134,8 @@ func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 			})
 		}
 	}
-	right := container.NewVBox(
-		minSize(a.primary("OK", theme.ConfirmIcon(), ok), 240, 72),
-		minSize(a.button("Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 240, 72))
-	body := container.NewVBox(text(prompt), k.display, k.note,
-		container.NewCenter(container.NewHBox(k.grid(), right)))
-	a.setScreen(id, screen(heading, nil, body, nil))
-	a.pinPad, a.pinPadOK = k, ok
+	a.showKeypad(k, keypadScreen{name: id, heading: heading, prompt: prompt, ok: ok,
+		back: func() { a.signOut("") }, backLabel: txt("ui.sign-out"), backIcon: theme.LogoutIcon()})
 }
 
 // signOut ends the session and shows sign-in (or Home when users are disabled).
@@ -154,9 +145,35 @@ func (a *App) signOut(notice string) {
 	}
 	a.session = nil
 	if !a.m.Users().Enabled() {
+		a.afterSignIn = nil
 		a.session = a.m.Users().Anonymous()
 		a.showHome()
 		return
 	}
 	a.showSignIn(notice)
+}
+
+// signInThen signs the clerk out to sign in as someone with the right a lock asked for, and then carries
+// on with what they tapped, from the screen they were on.
+func (a *App) signInThen(then func()) {
+	back := a.here
+	a.afterSignIn = func() {
+		a.here = back
+		if back != nil {
+			back()
+		}
+		then()
+	}
+	a.signOut("Sign in as a user who has the right.")
+}
+
+// signedIn shows what comes after a sign-in: what a lock interrupted, or Home.
+func (a *App) signedIn() {
+	next := a.afterSignIn
+	a.afterSignIn = nil
+	if next != nil {
+		next()
+		return
+	}
+	a.showHome()
 }

@@ -23,6 +23,8 @@ import (
 	"postmeter/funds/datacenter"
 	"postmeter/meter"
 	"postmeter/meter/simulator"
+
+	"postmeter/when"
 )
 
 // PanelWidth is the trainer panel's width beside the meter screen.
@@ -377,7 +379,7 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 		row("Scale "+weight.String(),
 			toggle("– 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
 			toggle("+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),
-		panelParagraph(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", sim.Clock.Now().Format("Jan 2"), insp.Days),
+		panelParagraph(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", when.Date(sim.Clock.Now()), insp.Days),
 			SizeNamePanelCaption, false),
 		row("Clock",
 			toggle("+1 day", false, t.control(t.advance(24*time.Hour))),

@@ -291,7 +291,7 @@ func benchRefill(dir string, n int, bare time.Duration, log *slog.Logger) (row, 
 	}
 	defer dc.Close()
 	const account, serial = "70000001", "PM700001"
-	if err := errors.Join(dc.store.CreateAccount(ctx, account, 0), dc.store.Deposit(ctx, account, 1_000_000_000*funds.Dollar)); err != nil {
+	if err := errors.Join(dc.store.CreateAccount(ctx, account, 0), dc.store.Deposit(ctx, account, datacenter.MaxAdminAmount)); err != nil {
 		return row{}, 0, err
 	}
 	keys, err := dc.meter(ctx, filepath.Join(dir, "keys"), serial, account, funds.Mill)
@@ -352,7 +352,7 @@ func benchDataCenter(dir string, meters int, window time.Duration, bare time.Dur
 		// account's every refill re-sums its history, so one account shared by all would slow down as
 		// it grows).
 		serial, account := fmt.Sprintf("PM80%04d", i+1), fmt.Sprintf("8%07d", i+1)
-		if err := errors.Join(dc.store.CreateAccount(ctx, account, 0), dc.store.Deposit(ctx, account, 1_000_000_000*funds.Dollar)); err != nil {
+		if err := errors.Join(dc.store.CreateAccount(ctx, account, 0), dc.store.Deposit(ctx, account, datacenter.MaxAdminAmount)); err != nil {
 			return row{}, err
 		}
 		keys, err := dc.meter(ctx, filepath.Join(dir, "keys-"+serial), serial, account, funds.Dollar)

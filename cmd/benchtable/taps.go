@@ -27,7 +27,7 @@ func (bareTheme) Size(n fyne.ThemeSizeName) float32       { return theme.Default
 // tourTaps visits the other screens after the refill: Run Mail, Reports, Settings, every Funds tab,
 // and signs out.
 var tourTaps = []string{"Run Mail", "Home", "Reports", "Home", "Settings", "Home",
-	"Funds", "Refill Settings", "Last 5 Refills", "Meter Information", "Home", "Sign out"}
+	"Funds", "Refill settings", "Last 5 refills", "Meter information", "Home", "Sign out"}
 
 // benchTaps plays the refill and the tour in Fyne's test driver reps times and times each tap that
 // changes the screen, from the tap until the next screen is drawn (its background work settled and

@@ -39,7 +39,7 @@ func TestKioskInARealWindow(t *testing.T) {
 		PIN  string `json:"pin"`
 	}{"Ada", "432198"}
 	// Ada signs in with the configuration's PIN and, as the kiosk's first supervisor, chooses a new one.
-	taps := []string{"Ada  (Supervisor)", "4", "3", "2", "1", "9", "8", "Sign in",
+	taps := []string{"Ada (Supervisor)", "4", "3", "2", "1", "9", "8", "Sign in",
 		"9", "1", "8", "2", "7", "3", "OK", "9", "1", "8", "2", "7", "3", "OK"}
 
 	// The plan: the same configuration on a data folder of its own, drawn by the test driver at the

@@ -34,7 +34,7 @@ func BenchmarkReserveAndPostWithHistory(b *testing.B) {
 			if err := st.CreateAccount(ctx, account, 0); err != nil {
 				b.Fatal(err)
 			}
-			if err := st.Deposit(ctx, account, 1_000_000_000*funds.Dollar); err != nil {
+			if err := st.Deposit(ctx, account, datacenter.MaxAdminAmount); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := st.RegisterMeter(ctx, serial, account, funds.Dollar, 100*funds.Dollar); err != nil {

@@ -55,6 +55,8 @@ type Options struct {
 	Log     *slog.Logger    // nil: discard
 	// FirstRefill is the refill made when the demo data is created; DemoFirstRefill if zero, none if < 0.
 	FirstRefill funds.Amount
+	// Retry, if set, replaces the meter's retry policy (tests keep it short).
+	Retry funds.RetryPolicy
 }
 
 // Simulator is a running simulated meter and its Data Center.
@@ -183,11 +185,15 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 	if model.Has(meter.FeatureAttachedScale) {
 		scale = s.Scale
 	}
+	retry := funds.RetryPolicy{Attempts: 2, Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond}
+	if opts.Retry.Attempts > 0 {
+		retry = opts.Retry
+	}
 	s.Meter, err = meter.Open(ctx, meter.Config{
 		Identity: meter.Identity{Serial: creds.Serial, IndiciaNumber: DemoIndicia, AccountNumber: DemoAccount, OriginZIP: DemoZIP},
 		Vault:    s.Vault, DataCenter: client, Users: s.Users, Clock: clock, Model: model, Rates: rates,
 		Engine: s.Engine, Printer: attached, Scale: scale, Log: log,
-		Retry: funds.RetryPolicy{Attempts: 2, Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond},
+		Retry: retry, Link: s.Link,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)

@@ -1,0 +1,319 @@
+package meter
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// MessageID names one clerk-facing text in the catalogue. IDs are stable: tests, lessons and
+// translations refer to them, so a text may be reworded but its ID stays.
+type MessageID string
+
+// TextKind says which rules a text follows: a body is whole sentences ending with a full stop; a
+// title or a caption (a button, a tab, a field label) is a short phrase without one.
+type TextKind int
+
+// Text kinds.
+const (
+	KindBody TextKind = iota
+	KindTitle
+	KindCaption
+)
+
+// Entry is one text of the catalogue. Text may hold fmt verbs (%s, %d, %v) where data goes: amounts,
+// dates, names, counts, or another entry.
+type Entry struct {
+	Kind TextKind
+	Text string
+}
+
+// Words is the catalogue text id filled with args. An unknown id is a programming mistake and panics,
+// so a test of any screen that uses it fails.
+func Words(id MessageID, args ...any) string {
+	e, ok := catalogue[id]
+	if !ok {
+		panic("meter: no catalogue entry " + string(id))
+	}
+	if len(args) == 0 {
+		return e.Text
+	}
+	return fmt.Sprintf(e.Text, args...)
+}
+
+// Catalogue returns every text the core gives the clerk, by ID (a copy).
+func Catalogue() map[MessageID]Entry { return maps.Clone(catalogue) }
+
+// Catalogue IDs: titles (…Title), bodies and captions of what the core tells the clerk.
+const (
+	MsgRefillLimits        MessageID = "refill.limits"
+	MsgRefillLimitsUnknown MessageID = "refill.limits-unknown"
+	MsgKeyedPostageLimit   MessageID = "runmail.keyed-postage-limit"
+	MsgWeightLimit         MessageID = "runmail.weight-limit"
+
+	MsgNoRightsTitle        MessageID = "rights.none.title"
+	MsgNoRights             MessageID = "rights.none"
+	MsgChoosePINTitle       MessageID = "pin.must-change.title"
+	MsgMustChangePIN        MessageID = "pin.must-change"
+	MsgLockedOutTitle       MessageID = "pin.locked-out.title"
+	MsgLockedOut            MessageID = "pin.locked-out"
+	MsgSignInFailedTitle    MessageID = "pin.sign-in-failed.title"
+	MsgWrongPIN             MessageID = "pin.wrong"
+	MsgWrongPINLast         MessageID = "pin.wrong-last"
+	MsgPINTooShortTitle     MessageID = "pin.too-short.title"
+	MsgPINTooShort          MessageID = "pin.too-short"
+	MsgSupervisorPIN        MessageID = "pin.supervisor-short"
+	MsgSamePINTitle         MessageID = "pin.same.title"
+	MsgSamePIN              MessageID = "pin.same"
+	MsgNoPepper             MessageID = "pin.no-device-key"
+	MsgInvalidPIN           MessageID = "pin.invalid"
+	MsgUnknownUser          MessageID = "pin.unknown-user"
+	MsgNotSignedIn          MessageID = "pin.not-signed-in"
+	MsgSignedOutTitle       MessageID = "session.expired.title"
+	MsgSessionExpired       MessageID = "session.expired"
+	MsgInsufficientTitle    MessageID = "funds.insufficient.title"
+	MsgInsufficient         MessageID = "funds.insufficient"
+	MsgOutOfLimitsTitle     MessageID = "refill.out-of-limits.title"
+	MsgOutOfLimits          MessageID = "refill.out-of-limits"
+	MsgDCOutOfLimits        MessageID = "refill.dc-out-of-limits"
+	MsgZeroAmount           MessageID = "refill.zero"
+	MsgShortOfFundsTitle    MessageID = "refill.short.title"
+	MsgShortOfFundsUpTo     MessageID = "refill.short.up-to"
+	MsgShortOfFundsNone     MessageID = "refill.short.none"
+	MsgAccountLockedTitle   MessageID = "refill.account-locked.title"
+	MsgAccountLocked        MessageID = "refill.account-locked"
+	MsgDeclinedTitle        MessageID = "refill.declined.title"
+	MsgDeclined             MessageID = "refill.declined"
+	MsgNoConnectionTitle    MessageID = "link.none.title"
+	MsgNoConnectionPending  MessageID = "link.none.pending"
+	MsgNoConnection         MessageID = "link.none"
+	MsgConnNoNetwork        MessageID = "status.no-network"
+	MsgConnReady            MessageID = "status.ready"
+	MsgConnOnline           MessageID = "status.connected"
+	MsgConnNoAnswer         MessageID = "status.no-answer"
+	MsgStageWaitNote        MessageID = "refill.stage.wait"
+	MsgStageConnecting      MessageID = "refill.stage.connecting"
+	MsgStageReserving       MessageID = "refill.stage.reserving"
+	MsgStageAdding          MessageID = "refill.stage.adding"
+	MsgStageAddingNote      MessageID = "refill.stage.adding.note"
+	MsgStageConfirming      MessageID = "refill.stage.confirming"
+	MsgStageConfirmingNote  MessageID = "refill.stage.confirming.note"
+	MsgStageOther           MessageID = "refill.stage.other"
+	MsgStagePercent         MessageID = "refill.stage.percent"
+	MsgCompletionConfirmed  MessageID = "refill.done.confirmed"
+	MsgCompletionOwed       MessageID = "refill.done.owed"
+	MsgNoRefillWaitingTitle MessageID = "refill.none-waiting.title"
+	MsgNoRefillWaiting      MessageID = "refill.none-waiting"
+	MsgPendingTitle         MessageID = "refill.pending.title"
+	MsgPending              MessageID = "refill.pending"
+	MsgPendingWarning       MessageID = "refill.pending.warning"
+	MsgUnknownMeterTitle    MessageID = "dc.unauthorized.title"
+	MsgUnknownMeter         MessageID = "dc.unauthorized"
+	MsgClockOffTitle        MessageID = "dc.stale.title"
+	MsgClockOff             MessageID = "dc.stale"
+	MsgSuspectTitle         MessageID = "dc.suspect.title"
+	MsgSuspect              MessageID = "dc.suspect"
+	MsgInspectionTitle      MessageID = "inspection.title"
+	MsgInspectionDue        MessageID = "inspection.due"
+	MsgInspectionLocked     MessageID = "inspection.locked"
+	MsgInspectionOK         MessageID = "inspection.ok"
+	MsgPrintFailedTitle     MessageID = "print.failed.title"
+	MsgPrintFailed          MessageID = "print.failed"
+	MsgCheckDeviceTitle     MessageID = "device.check.title"
+	MsgOverweightTitle      MessageID = "weight.over-class.title"
+	MsgOverweightUse        MessageID = "weight.over-class.use"
+	MsgOverweightPriority   MessageID = "weight.over-class.priority"
+	MsgOverweightKeyIn      MessageID = "weight.over-class.key-in"
+	MsgWeightTitle          MessageID = "weight.invalid.title"
+	MsgWeightTooHeavy       MessageID = "weight.too-heavy"
+	MsgNoWeight             MessageID = "weight.none"
+	MsgPostageTitle         MessageID = "postage.title"
+	MsgPostageTooLarge      MessageID = "postage.too-large"
+	MsgNoPostage            MessageID = "postage.none"
+	MsgCancelledTitle       MessageID = "cancelled.title"
+	MsgCancelled            MessageID = "cancelled"
+	MsgUnexpectedTitle      MessageID = "unexpected.title"
+	MsgUnexpected           MessageID = "unexpected"
+	MsgLowFundsTitle        MessageID = "warn.low-funds.title"
+	MsgLowFunds             MessageID = "warn.low-funds"
+	MsgInkLowTitle          MessageID = "warn.ink-low.title"
+	MsgInkLow               MessageID = "warn.ink-low"
+
+	// What a device reports, and what to do about it (DeviceError).
+	MsgNoEnvelope         MessageID = "device.no-envelope"
+	MsgTapeOut            MessageID = "device.tape-out"
+	MsgInkOut             MessageID = "device.ink-out"
+	MsgJam                MessageID = "device.jam"
+	MsgPrinterStopped     MessageID = "device.printer-stopped"
+	MsgPrinterUnreachable MessageID = "device.printer-unreachable"
+	MsgNoPrinter          MessageID = "device.no-printer"
+	MsgScaleUnreadable    MessageID = "device.scale-unreadable"
+	MsgDeviceFailed       MessageID = "device.failed"
+
+	// Buttons the messages offer.
+	MsgActionTryAgain MessageID = "action.try-again"
+	MsgActionCancel   MessageID = "action.cancel"
+	MsgActionOK       MessageID = "action.ok"
+	MsgActionSignIn   MessageID = "action.sign-in"
+	MsgActionAdd      MessageID = "action.add-postage"
+	MsgActionRefill   MessageID = "action.refill-my-meter"
+)
+
+var catalogue = map[MessageID]Entry{
+	MsgRefillLimits:        {KindBody, "This meter accepts refills from %s to %s."},
+	MsgRefillLimitsUnknown: {KindBody, "The refill limits are shown after the first connection to the Data Center."},
+	MsgKeyedPostageLimit:   {KindBody, "A piece can carry at most %s of keyed-in postage."},
+	MsgWeightLimit:         {KindBody, "A piece can weigh at most %s (%d lb)."},
+
+	MsgNoRightsTitle:      {KindTitle, "No rights"},
+	MsgNoRights:           {KindBody, "%s cannot %s. Sign in as a supervisor, or ask one to grant operators the right in Roles setup."},
+	MsgChoosePINTitle:     {KindTitle, "Choose a new PIN"},
+	MsgMustChangePIN:      {KindBody, "%s must choose a new PIN before using the meter. Sign in again and choose a new PIN."},
+	MsgLockedOutTitle:     {KindTitle, "Sign-in locked"},
+	MsgLockedOut:          {KindBody, "Too many wrong PINs for %s, so sign-in is locked until %s. Try again then, or ask a supervisor to clear the lock."},
+	MsgSignInFailedTitle:  {KindTitle, "Sign-in failed"},
+	MsgWrongPIN:           {KindBody, "Wrong PIN for %s: %d attempts left before sign-in is locked. Enter the PIN again."},
+	MsgWrongPINLast:       {KindBody, "Wrong PIN for %s: 1 attempt left before sign-in is locked. Enter the PIN again."},
+	MsgPINTooShortTitle:   {KindTitle, "PIN too short"},
+	MsgPINTooShort:        {KindBody, "%s's PIN has at least %d digits; this one has %d. Enter a PIN of %d to %d digits."},
+	MsgSupervisorPIN:      {KindBody, "A supervisor needs a PIN of at least %d digits. Set a PIN of %d to %d digits for this user first, then make them a supervisor."},
+	MsgSamePINTitle:       {KindTitle, "Choose another PIN"},
+	MsgSamePIN:            {KindBody, "The new PIN is the same as the old one. Choose a different PIN."},
+	MsgNoPepper:           {KindBody, "The meter cannot check PINs because its device key is missing. Call for service."},
+	MsgInvalidPIN:         {KindBody, "A PIN is made of digits only. Enter the PIN again."},
+	MsgUnknownUser:        {KindBody, "There is no such user on this meter. Select your name on the sign-in screen."},
+	MsgNotSignedIn:        {KindBody, "Nobody is signed in. Sign in first."},
+	MsgSignedOutTitle:     {KindTitle, "Signed out"},
+	MsgSessionExpired:     {KindBody, "You were signed out after a while without activity. Sign in again."},
+	MsgInsufficientTitle:  {KindTitle, "Insufficient funds"},
+	MsgInsufficient:       {KindBody, "This piece needs %s of postage but the meter holds %s. Refill the meter to print it."},
+	MsgOutOfLimitsTitle:   {KindTitle, "Amount out of limits"},
+	MsgOutOfLimits:        {KindBody, "%s is outside this meter's refill limits. Enter an amount from %s to %s."},
+	MsgDCOutOfLimits:      {KindBody, "The Data Center accepts refills from %s to %s for this meter. Enter an amount in that range."},
+	MsgZeroAmount:         {KindBody, "No amount was keyed in. Enter the amount to add, then select OK."},
+	MsgShortOfFundsTitle:  {KindTitle, "Account short of funds"},
+	MsgShortOfFundsUpTo:   {KindBody, "Your postage account does not have enough funds for this refill. You can add up to %s now: choose Other amount to refill less, or add funds to your account."},
+	MsgShortOfFundsNone:   {KindBody, "Your postage account does not have enough funds for this refill, and nothing can be added now. Add funds to your account."},
+	MsgAccountLockedTitle: {KindTitle, "Account locked"},
+	MsgAccountLocked: {KindBody, "Your postage account is locked, so no postage can be added. " +
+		"Contact your account administrator (this usually follows a returned payment)."},
+	MsgDeclinedTitle:     {KindTitle, "Refill declined"},
+	MsgDeclined:          {KindBody, "The Data Center declined this refill, so nothing was added. Check the amount and try again, or contact your account administrator."},
+	MsgNoConnectionTitle: {KindTitle, "No connection to the Data Center"},
+	MsgNoConnectionPending: {KindBody, "The meter could not reach the Data Center, so the refill of %s is not finished and nothing " +
+		"was added. Check the network connection, then try again, or cancel the refill."},
+	MsgNoConnection:        {KindBody, "The meter could not reach the Data Center. Check the network connection and try again."},
+	MsgConnNoNetwork:       {KindCaption, "No network"},
+	MsgConnReady:           {KindCaption, "Data Center: ready"},
+	MsgConnOnline:          {KindCaption, "Data Center: connected"},
+	MsgConnNoAnswer:        {KindCaption, "Data Center: no answer"},
+	MsgStageWaitNote:       {KindBody, "Please wait. If the connection fails, nothing is added and you can try again or cancel."},
+	MsgStageConnecting:     {KindCaption, "Connecting to the Data Center…"},
+	MsgStageReserving:      {KindCaption, "The Data Center is checking your account…"},
+	MsgStageAdding:         {KindCaption, "Adding postage to the meter…"},
+	MsgStageAddingNote:     {KindBody, "The Data Center approved the refill and the postage is being added to the meter. Please wait."},
+	MsgStageConfirming:     {KindCaption, "Confirming with the Data Center…"},
+	MsgStageConfirmingNote: {KindBody, "The postage is in the meter. The meter is telling the Data Center; please wait."},
+	MsgStageOther:          {KindCaption, "Please wait…"},
+	MsgStagePercent:        {KindCaption, "%d %%"},
+	MsgCompletionConfirmed: {KindBody, "The postage was added to your meter."},
+	MsgCompletionOwed: {KindBody, "The postage was added to your meter and you can use it now. The meter tells the Data Center " +
+		"at its next connection; there is nothing else to do."},
+	MsgNoRefillWaitingTitle: {KindTitle, "No refill waiting"},
+	MsgNoRefillWaiting: {KindBody, "No refill is waiting for the Data Center any more, so there is nothing to try again or cancel. " +
+		"Postage in meter on the Funds screen shows what was added."},
+	MsgPendingTitle:      {KindTitle, "Refill pending"},
+	MsgPending:           {KindBody, "An earlier refill is still waiting for the Data Center. Try it again or cancel it before starting another."},
+	MsgPendingWarning:    {KindBody, "A refill of %s is waiting for the Data Center. Open Funds to try again or cancel it."},
+	MsgUnknownMeterTitle: {KindTitle, "Meter not recognised"},
+	MsgUnknownMeter:      {KindBody, "The Data Center does not recognise this meter's signature, so nothing was changed. Call for service to enroll the meter again."},
+	MsgClockOffTitle:     {KindTitle, "Check the date and time"},
+	MsgClockOff:          {KindBody, "The Data Center refused the request because the meter's clock is more than five minutes off. Nothing was changed. Call for service to set the clock."},
+	MsgSuspectTitle:      {KindTitle, "Call for service"},
+	MsgSuspect: {KindBody, "The Data Center found that this meter's funds do not match its records, so printing and refills are stopped. " +
+		"Only service can clear this; nothing you can do on the meter will change it."},
+	MsgInspectionTitle: {KindTitle, "Postal inspection required"},
+	MsgInspectionDue: {KindBody, "The meter last reached the Data Center %d days ago. " +
+		"Connect now (Get Balance, a refill or Upload postal information) before %s, when postage printing stops."},
+	MsgInspectionLocked: {KindBody, "The meter has not reached the Data Center for %d days, so it cannot print postage. " +
+		"Select Get Balance on the Meter Funds tab to connect; refills and reports still work."},
+	MsgInspectionOK:       {KindBody, "The postal inspection is up to date."},
+	MsgPrintFailedTitle:   {KindTitle, "Print failed"},
+	MsgPrintFailed:        {KindBody, "Piece %d (%s) did not print, so its postage is recorded as spoiled for a refund request. %s"},
+	MsgCheckDeviceTitle:   {KindTitle, "Check the %s"},
+	MsgOverweightTitle:    {KindTitle, "Too heavy for this class"},
+	MsgOverweightUse:      {KindBody, "A %s can weigh at most %s; this piece weighs %s. Select %s instead."},
+	MsgOverweightPriority: {KindBody, "A %s can weigh at most %s; this piece weighs %s. Send it as Priority Mail and key in the postage."},
+	MsgOverweightKeyIn:    {KindBody, "A %s can weigh at most %s; this piece weighs %s. Key in the postage."},
+	MsgWeightTitle:        {KindTitle, "Check the weight"},
+	MsgWeightTooHeavy:     {KindBody, "A piece can weigh at most %s (70 lb). Check the weight and key it in again."},
+	MsgNoWeight:           {KindBody, "No weight was keyed in. Key in the weight, then select OK."},
+	MsgPostageTitle:       {KindTitle, "Check the postage"},
+	MsgPostageTooLarge:    {KindBody, "A piece can carry at most %s of keyed-in postage. Key in a smaller amount."},
+	MsgNoPostage:          {KindBody, "There is no postage to print yet. Choose a class and weight, or key in the postage."},
+	MsgCancelledTitle:     {KindTitle, "Cancelled"},
+	MsgCancelled:          {KindBody, "The operation was cancelled, so nothing was changed."},
+	MsgUnexpectedTitle:    {KindTitle, "Something went wrong"},
+	MsgUnexpected:         {KindBody, "The meter could not finish this, and nothing was changed. Try again; if it happens again, call for service."},
+	MsgLowFundsTitle:      {KindTitle, "Low funds"},
+	MsgLowFunds:           {KindBody, "Postage in meter is %s, below the warning value of %s. Add postage to keep printing."},
+	MsgInkLowTitle:        {KindTitle, "Low postal ink"},
+	MsgInkLow:             {KindBody, "The postal ink is low. You can keep printing; have a new cartridge ready."},
+
+	MsgNoEnvelope:         {KindBody, "There is no envelope on the feed deck. Place an envelope on the feed deck and select Start."},
+	MsgTapeOut:            {KindBody, "The tape is out. Load a new roll of tape, then select Tape."},
+	MsgInkOut:             {KindBody, "The postal ink is out. Replace the ink cartridge, then try again."},
+	MsgJam:                {KindBody, "The print engine is jammed. Open the cover, remove the jammed piece and close the cover."},
+	MsgPrinterStopped:     {KindBody, "The attached printer is not accepting jobs. Check the printer (paper, power, queue), then select Print on document again."},
+	MsgPrinterUnreachable: {KindBody, "The attached printer does not answer. Check that it is on and connected, then select Print on document again, or print on tape."},
+	MsgNoPrinter:          {KindBody, "No attached printer is set up on this meter. Print on an envelope or tape instead."},
+	MsgScaleUnreadable:    {KindBody, "The scale gave no stable weight. Let the piece settle on the scale, or key in the weight."},
+	MsgDeviceFailed:       {KindBody, "The %s did not work. Try again; if it happens again, call for service."},
+
+	MsgActionTryAgain: {KindCaption, "Try again"},
+	MsgActionCancel:   {KindCaption, "Cancel"},
+	MsgActionOK:       {KindCaption, "OK"},
+	MsgActionSignIn:   {KindCaption, "Sign in"},
+	MsgActionAdd:      {KindCaption, "Add Postage to Meter"},
+	MsgActionRefill:   {KindCaption, "Refill My Meter"},
+}
+
+// lowerPrefix is a Go package or device prefix such as "print engine: " or "funds: ".
+var lowerPrefix = regexp.MustCompile(`^[a-z][a-z ]*: `)
+
+// Problems lists how e breaks the catalogue's rules: a capital first letter (or a placeholder for a
+// name or an amount), a full stop at the end of a body and none at the end of a title, no Go error
+// text ("error:", "%!", "nil", a lower-case "package: " prefix), no doubled spaces.
+func (e Entry) Problems() []string {
+	var out []string
+	t := e.Text
+	switch {
+	case t == "":
+		return []string{"empty"}
+	case strings.HasPrefix(t, "%"), strings.HasPrefix(t, "$"):
+	case !unicode.IsUpper([]rune(t)[0]):
+		out = append(out, "does not start with a capital letter")
+	}
+	switch e.Kind {
+	case KindBody:
+		if !strings.HasSuffix(t, ".") && !strings.HasSuffix(t, "%s") {
+			out = append(out, "a body must end with a full stop")
+		}
+	case KindTitle:
+		if strings.HasSuffix(t, ".") {
+			out = append(out, "a title has no full stop")
+		}
+	}
+	lower := strings.ToLower(t)
+	for _, bad := range []string{"error:", "%!", "nil", "  "} {
+		if strings.Contains(lower, bad) {
+			out = append(out, fmt.Sprintf("contains %q", bad))
+		}
+	}
+	if lowerPrefix.MatchString(t) {
+		out = append(out, "starts with an internal prefix")
+	}
+	return out
+}

@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+	"postmeter/meter"
+	"postmeter/meter/simulator"
+)
+
+// TestStatusBarFollowsTheConnection: the status bar says what the link and the last request say, and
+// follows the link while the clerk waits (the poll the app's ticker runs).
+func TestStatusBarFollowsTheConnection(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{Retry: funds.RetryPolicy{Attempts: 1}}})
+	tap(t, a, "Funds")
+	tap(t, a, "Get Balance")
+	st, _ := a.Connection()
+	assert.Equal(t, meter.ConnOnline, st)
+
+	sim.Link.SetUp(false)
+	a.PollConnection()
+	st, text := a.Connection()
+	assert.Equal(t, meter.ConnNoNetwork, st, "link down shows at once, without a request: %s", text)
+
+	tap(t, a, "Get Balance")
+	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+	tap(t, a, meter.ActionCancel)
+	assert.Equal(t, "funds-meter-funds", a.Screen())
+	st, _ = a.Connection()
+	assert.Equal(t, meter.ConnNoNetwork, st)
+
+	sim.Link.SetUp(true)
+	a.PollConnection()
+	st, text = a.Connection()
+	assert.Equal(t, meter.ConnUnknown, st, "the link is back: no longer offline (%s)", text)
+
+	sim.Faults.Set(simulator.DCDown, 0)
+	tap(t, a, "Get Balance")
+	tap(t, a, meter.ActionCancel)
+	st, _ = a.Connection()
+	assert.Equal(t, meter.ConnNoAnswer, st)
+	assert.NotNil(t, a.status.dcIcon.Resource, "an icon beside the words")
+}
+
+// TestGetBalanceShowsProgressAtOnce: with a slow Data Center the tap shows a progress dialog before
+// any answer; Try again and Cancel after a failure act on the balance, not on a refill.
+func TestGetBalanceShowsProgressAtOnce(t *testing.T) {
+	a, sim := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{Retry: funds.RetryPolicy{Attempts: 1}}})
+	tap(t, a, "Funds")
+	sim.Faults.Set(simulator.DCSlow, 3*time.Second)
+	sim.Faults.Hold()
+	button(t, a, "Get Balance").OnTapped() // not tap(): Settle would wait for the held request
+	assert.Equal(t, "balance-progress", a.Modal(), "progress shows on the tap itself")
+	<-sim.Faults.Waiting()
+	sim.Faults.Set(simulator.DCDown, 0)
+	sim.Faults.Release()
+	a.Settle()
+	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+	sim.Faults.Set(simulator.DCNormal, 0)
+	tap(t, a, meter.ActionTryAgain)
+	assert.Equal(t, "", a.Modal())
+	assert.Equal(t, "funds-meter-funds", a.Screen())
+}
+
+// TestProgressAfterTheCreditCannotBeCancelled: at Confirming the postage is in the meter; no Cancel,
+// no "nothing is added".
+func TestProgressAfterTheCreditCannotBeCancelled(t *testing.T) {
+	a, _ := play(t, Scene{Name: "flow", User: supervisor()})
+	tap(t, a, "Funds")
+	tap(t, a, meter.ActionAddPostage)
+	tap(t, a, "Default refill amount\n$100.00")
+	a.act(func() {
+		a.showProgress()
+		assert.True(t, a.flow.cancelBtn.Visible())
+		a.setStage(funds.StageConfirming)
+	})
+	assert.False(t, a.flow.cancelBtn.Visible(), "nothing can be cancelled after the credit")
+	assert.NotContains(t, a.flow.note.Text, "nothing is added")
+	assert.Contains(t, a.flow.note.Text, "The postage is in the meter.")
+	assert.Equal(t, "100 %", a.flow.percent.Text)
+	assert.Equal(t, "", a.flow.progress.TextFormatter(), "no white text on the light bar")
+}
+
+// TestReturnsWhereTheClerkCameFrom: Funds from Run Mail leads back to Run Mail; Cancel on the refill
+// options from the low-funds warning goes back to Run Mail.
+func TestReturnsWhereTheClerkCameFrom(t *testing.T) {
+	a, _ := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}})
+	tap(t, a, "Run Mail")
+	require.Equal(t, "low-funds-warning", a.Modal())
+	tap(t, a, meter.ActionAddPostage)
+	require.Equal(t, "refill-options", a.Screen())
+	tap(t, a, "Cancel")
+	assert.Equal(t, "run-mail", a.Screen())
+	assert.Equal(t, "", a.Modal(), "back on Run Mail without the warning again")
+
+	tap(t, a, "Postage in meter: $12.00")
+	require.Equal(t, "funds-meter-funds", a.Screen())
+	tap(t, a, "Last 5 refills")
+	tap(t, a, "Run Mail")
+	assert.Equal(t, "run-mail", a.Screen())
+
+	tap(t, a, "Home")
+	tap(t, a, "Funds")
+	assert.Nil(t, a.findButton("Run Mail"), "from Home, Funds leads Home only")
+}

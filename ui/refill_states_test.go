@@ -1,0 +1,258 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+	"postmeter/meter"
+	"postmeter/meter/simulator"
+)
+
+// seen is what the clerk saw at one step: the screen and dialog IDs, the words, the buttons to tap, and
+// (from the core, not shown) whether a refill was waiting for the clerk then.
+type seen struct {
+	step, screen, modal string
+	words               []string
+	actions             []string
+	pending             bool
+}
+
+func (s seen) String() string {
+	return fmt.Sprintf("%s: %s/%s %q %q pending=%v", s.step, s.screen, s.modal, s.words, s.actions, s.pending)
+}
+
+// look records what is on top of the meter's screen: the dialog if one is open, else the screen.
+func look(t *testing.T, a *App, step string) seen {
+	t.Helper()
+	s := seen{step: step, screen: a.Screen(), modal: a.Modal()}
+	root := fyne.CanvasObject(a.body)
+	if a.modal != nil {
+		root = a.modal
+	}
+	for _, o := range visibleUnder(root) {
+		switch x := o.(type) {
+		case *widget.Label:
+			s.words = append(s.words, x.Text)
+		case *widget.Button:
+			if !x.Disabled() {
+				s.actions = append(s.actions, x.Text)
+			}
+		}
+	}
+	p, err := a.m.PendingRefill(context.Background())
+	require.NoError(t, err)
+	s.pending = p != nil
+	return s
+}
+
+func (s seen) has(action string) bool {
+	for _, a := range s.actions {
+		if a == action {
+			return true
+		}
+	}
+	return false
+}
+
+func (s seen) says(words string) bool {
+	for _, w := range s.words {
+		if strings.Contains(strings.ToLower(w), strings.ToLower(words)) {
+			return true
+		}
+	}
+	return false
+}
+
+// noContradiction fails on a step that is a dead end or contradicts the core or an earlier step.
+func noContradiction(t *testing.T, journal []seen) {
+	t.Helper()
+	completed := false
+	for _, s := range journal {
+		assert.NotEqual(t, "refill-progress", s.screen, "%s: a settled screen that only waits", s)
+		assert.NotEmpty(t, s.actions, "%s: nothing to tap but waiting", s)
+		assert.NotEqual(t, "something-went-wrong", s.modal, "%s", s)
+		assert.False(t, s.says("no refill is pending") || s.says("no refill is waiting"), "%s: told there is no refill after being offered one", s)
+		offered := s.has(meter.ActionTryAgain) && (s.modal == "" || s.modal == "refill-pending" ||
+			s.modal == "no-connection-to-the-data-center" && strings.HasPrefix(s.step, "refill"))
+		if offered {
+			assert.True(t, s.pending, "%s: Try again offered for a refill the core does not have waiting", s)
+		}
+		if s.pending && s.screen == "funds-meter-funds" && s.modal == "" {
+			assert.True(t, s.has(meter.ActionTryAgain) && s.has("Cancel refill"), "%s: a waiting refill without Try again / Cancel", s)
+		}
+		if s.screen == "refill-complete" {
+			completed = true
+		}
+		if completed && s.modal == "refill-pending" {
+			assert.True(t, s.pending, "%s: 'complete' then 'pending' for the same refill", s)
+		}
+		for _, w := range s.words {
+			assert.NotContains(t, w, "context canceled", "%s: a Go error string", s)
+			assert.NotContains(t, w, "no connection to the Data Center:", "%s: a Go error string", s)
+		}
+	}
+}
+
+// TestRefillStatesHaveAWayForward drives every refill state × link up/down × Data Center mode through
+// the screens by taps and checks each step against the core and the steps before.
+func TestRefillStatesHaveAWayForward(t *testing.T) {
+	isPost := func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/post") }
+	isVoid := func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/void") }
+	states := []struct {
+		name  string
+		setup func(t *testing.T, a *App, sim *simulator.Simulator) []seen
+	}{
+		{"requested", func(t *testing.T, a *App, sim *simulator.Simulator) []seen {
+			sim.Link.SetUp(false)
+			defer sim.Link.SetUp(true)
+			j := refillDefault(t, a, "setup")
+			require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+			return append(j, closeFailure(t, a))
+		}},
+		{"applied-not-posted", func(t *testing.T, a *App, sim *simulator.Simulator) []seen {
+			sim.Link.DropWhen(isPost)
+			defer sim.Link.DropWhen(nil)
+			j := refillDefault(t, a, "setup")
+			require.Equal(t, "refill-complete", a.Screen())
+			tap(t, a, "Done")
+			return j
+		}},
+		{"abandoned-void-owed", func(t *testing.T, a *App, sim *simulator.Simulator) []seen {
+			sim.Link.DropWhen(func(r *http.Request) bool { return r.Method == http.MethodPut || isVoid(r) })
+			defer sim.Link.DropWhen(nil)
+			j := refillDefault(t, a, "setup")
+			require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+			tap(t, a, meter.ActionCancel)
+			j = append(j, look(t, a, "setup cancelled"))
+			require.Equal(t, "refill-cancelled", a.Modal())
+			tap(t, a, meter.ActionOK)
+			open, err := sim.Vault.OpenRefills(context.Background())
+			require.NoError(t, err)
+			require.Len(t, open, 1)
+			require.Equal(t, funds.RefillAbandoned, open[0].State)
+			return j
+		}},
+		{"declined", func(t *testing.T, a *App, sim *simulator.Simulator) []seen {
+			openFunds(t, a)
+			tap(t, a, meter.ActionAddPostage)
+			tap(t, a, "Other amount\nenter on the keypad")
+			tapDigits(t, a, "200000")
+			tap(t, a, "OK")
+			tap(t, a, "Confirm")
+			j := []seen{look(t, a, "setup")}
+			require.Equal(t, "account-short-of-funds", a.Modal())
+			tap(t, a, meter.ActionOK)
+			return j
+		}},
+	}
+	modes := []struct {
+		name string
+		mode simulator.DCMode
+	}{{"normal", simulator.DCNormal}, {"slow", simulator.DCSlow}, {"down", simulator.DCDown}, {"lose-answer", simulator.DCDropResponse}}
+	for _, st := range states {
+		for _, up := range []bool{true, false} {
+			for _, md := range modes {
+				link := map[bool]string{true: "link-up", false: "link-down"}[up]
+				t.Run(st.name+"/"+link+"/"+md.name, func(t *testing.T) {
+					a, sim := play(t, Scene{Name: "flow", User: supervisor(),
+						Sim: simulator.Options{Retry: funds.RetryPolicy{Attempts: 1}}})
+					journal := st.setup(t, a, sim)
+					sim.Link.SetUp(up)
+					sim.Faults.Set(md.mode, 20*time.Millisecond)
+
+					openFunds(t, a)
+					journal = append(journal, look(t, a, "funds"))
+					if journal[len(journal)-1].pending {
+						tap(t, a, meter.ActionTryAgain)
+						journal = append(journal, look(t, a, "refill try again"))
+					} else {
+						journal = append(journal, refillDefault(t, a, "refill")...)
+					}
+					journal = append(journal, closeFailure(t, a))
+					if a.Screen() == "refill-complete" {
+						tap(t, a, "Done")
+						openFunds(t, a)
+					}
+					require.Equal(t, "funds-meter-funds", a.Screen(), "%v", journal)
+					tap(t, a, "Get Balance")
+					journal = append(journal, look(t, a, "get balance"))
+					if a.Modal() != "" {
+						tap(t, a, meter.ActionCancel)
+						assert.Equal(t, "", a.Modal(), "Cancel closes the dialog")
+						journal = append(journal, look(t, a, "get balance cancelled"))
+					}
+					noContradiction(t, journal)
+					if t.Failed() {
+						for _, s := range journal {
+							t.Log(s)
+						}
+					}
+
+					// Whatever happened, the next connection settles everything: nothing lost or made.
+					sim.Link.SetUp(true)
+					sim.Faults.Set(simulator.DCNormal, 0)
+					require.NoError(t, sim.Meter.Reconcile(context.Background()))
+					open, err := sim.Vault.OpenRefills(context.Background())
+					require.NoError(t, err)
+					assert.Empty(t, open)
+					require.NoError(t, sim.Vault.Verify(context.Background()))
+					require.NoError(t, sim.Store.CheckInvariants(context.Background()))
+				})
+			}
+		}
+	}
+}
+
+// openFunds goes to Meter Funds from Home.
+func openFunds(t *testing.T, a *App) {
+	t.Helper()
+	if a.Screen() != "home" {
+		a.act(a.showHome)
+	}
+	tap(t, a, "Funds")
+	require.Equal(t, "funds-meter-funds", a.Screen())
+}
+
+// refillDefault refills the default amount from Meter Funds and records what follows.
+func refillDefault(t *testing.T, a *App, step string) []seen {
+	t.Helper()
+	if a.Screen() != "funds-meter-funds" {
+		openFunds(t, a)
+	}
+	tap(t, a, meter.ActionAddPostage)
+	j := []seen{look(t, a, step+" options")}
+	tap(t, a, "Default refill amount\n$100.00")
+	tap(t, a, "Confirm")
+	return append(j, look(t, a, step))
+}
+
+// closeFailure answers a failure dialog the way out that changes nothing: Cancel (then OK), or OK.
+func closeFailure(t *testing.T, a *App) seen {
+	t.Helper()
+	switch s := look(t, a, "close"); {
+	case a.Modal() == "":
+		return s
+	case s.has(meter.ActionCancel):
+		tap(t, a, meter.ActionCancel)
+	case s.has(meter.ActionOK):
+		tap(t, a, meter.ActionOK)
+	}
+	s := look(t, a, "after close")
+	if a.Modal() != "" && s.has(meter.ActionOK) {
+		tap(t, a, meter.ActionOK)
+	}
+	if a.Screen() != "refill-complete" && a.Screen() != "funds-meter-funds" {
+		openFunds(t, a)
+	}
+	return s
+}
