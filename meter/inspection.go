@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // InspectionProfile is a postal inspection schedule: how long after the last successful Data Center

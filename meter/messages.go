@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"postmeter/funds"
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // Message is a failure told to the clerk: what happened, what to do, and the buttons that do it. Its

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"postmeter/funds"
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // Destination is where a receipt or report is printed.

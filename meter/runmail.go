@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"postmeter/funds"
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // MaxDateAdvanceDays is how far ahead a mailing date may be set (inferred; real meters allow a few

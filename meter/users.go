@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // SettingsStore is where the meter keeps its settings; *funds.Vault implements it (audited writes).

@@ -16,7 +16,7 @@ import (
 
 	"postmeter/funds"
 	"postmeter/meter"
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // Options configures the touchscreen.

@@ -15,7 +15,7 @@ import (
 	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // Funds tabs, as on the meter.

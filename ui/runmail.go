@@ -12,7 +12,7 @@ import (
 	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // runMailJob is the job being set up on the Run Mail screen; the core prices and prints it.

@@ -24,7 +24,7 @@ import (
 	"postmeter/meter"
 	"postmeter/meter/simulator"
 
-	"postmeter/when"
+	"postmeter/printer/when"
 )
 
 // PanelWidth is the trainer panel's width beside the meter screen.
