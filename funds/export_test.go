@@ -23,7 +23,7 @@ func PlantBug(r *Refiller, bug string) {
 	case BugNewIDRetry:
 		r.afterFailedReserve = plantedNewID
 	case BugSplitApply:
-		r.apply = PlantedSplitApply(func() { time.Sleep(5 * time.Millisecond) })
+		r.apply = PlantedSplitApply(func() { time.Sleep(20 * time.Millisecond) })
 	}
 }
 

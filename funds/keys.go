@@ -49,6 +49,8 @@ type FileKeys struct {
 
 	mu sync.Mutex
 	dc ed25519.PublicKey
+
+	derived sync.Map // purpose → its key: Verify MACs every audit entry, so each key is derived once
 }
 
 // ErrKeyFileMode is returned for a key file that others than its owner may read or write.
@@ -93,7 +95,11 @@ func (k *FileKeys) Sign(msg []byte) []byte { return ed25519.Sign(k.priv, msg) }
 
 // MAC implements Keys.
 func (k *FileKeys) MAC(purpose string, msg []byte) []byte {
-	return MACWith(DeriveKey(k.device, purpose), msg)
+	key, ok := k.derived.Load(purpose)
+	if !ok {
+		key, _ = k.derived.LoadOrStore(purpose, DeriveKey(k.device, purpose))
+	}
+	return MACWith(key.([]byte), msg)
 }
 
 // DeriveKey derives the key for one purpose from a device key, so one purpose's MACs never stand for another's.
