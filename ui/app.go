@@ -289,24 +289,18 @@ func load[T any](a *App, read func(ctx context.Context) (T, error), show func(T)
 
 // watchIdle signs the clerk out after the meter's idle time.
 func (a *App) watchIdle(every time.Duration) {
-	t := time.NewTicker(every)
-	go func() {
-		defer t.Stop()
-		for {
-			select {
-			case <-a.ctx.Done():
-				return
-			case <-t.C:
-				a.onUI(a.CheckIdle)
-			}
-		}
-	}()
+	a.every(every, func() { a.onUI(a.CheckIdle) })
 }
 
 // watchConnection keeps the status bar's connection current while the clerk waits: the core reads the
 // link and settles owed refills off the UI goroutine; the bar shows the result on it.
 func (a *App) watchConnection(every time.Duration) {
-	t := time.NewTicker(every)
+	a.every(every, a.PollConnection)
+}
+
+// every runs f on its own goroutine at each tick until the app closes.
+func (a *App) every(d time.Duration, f func()) {
+	t := time.NewTicker(d)
 	go func() {
 		defer t.Stop()
 		for {
@@ -314,7 +308,7 @@ func (a *App) watchConnection(every time.Duration) {
 			case <-a.ctx.Done():
 				return
 			case <-t.C:
-				a.PollConnection()
+				f()
 			}
 		}
 	}()
