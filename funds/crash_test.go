@@ -22,6 +22,7 @@ import (
 
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
+	"postmeter/internal/testenv"
 )
 
 // The crash harness runs the real Data Center (SQLite + HTTP) and a real meter (vault + refill client) in
@@ -53,9 +54,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestRefillCrashHarness(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the crash harness takes about a minute; run without -short")
-	}
+	testenv.Short(t, "the crash harness takes about a minute")
 	rounds := defaultCrashRounds
 	if s := os.Getenv(envRounds); s != "" {
 		n, err := strconv.Atoi(s)
@@ -79,9 +78,7 @@ func TestRefillCrashHarness(t *testing.T) {
 // TestRefillCrashHarnessCatchesPlantedBugs proves the harness is not blind: with each planted bug it
 // must report a violation within a few dozen rounds.
 func TestRefillCrashHarnessCatchesPlantedBugs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the crash harness twice")
-	}
+	testenv.Short(t, "runs the crash harness twice")
 	for _, bug := range []string{funds.BugNewIDRetry, funds.BugSplitApply} {
 		t.Run(bug, func(t *testing.T) {
 			h := newCrashHarness(t, 1, bug)

@@ -59,9 +59,7 @@ type cupsServer struct {
 }
 
 func TestCUPSIntegration(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test; -short skips it")
-	}
+	testenv.Short(t, "an integration test with a private cupsd")
 	cupsd := findTool(t, "cupsd", "cups-daemon")
 	lpadmin := findTool(t, "lpadmin", "cups-client")
 	cupsdisable := findTool(t, "cupsdisable", "cups-client")

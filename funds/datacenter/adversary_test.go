@@ -21,6 +21,7 @@ import (
 
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
+	"postmeter/internal/testenv"
 	pm "postmeter/meter"
 )
 
@@ -330,9 +331,7 @@ func TestAdversary(t *testing.T) {
 // TestAdversaryCatchesPlantedWeaknesses proves the harness is not blind: with a check planted away, the
 // attacks that check stops must come out undetected.
 func TestAdversaryCatchesPlantedWeaknesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("plays every advAttack once per planted weakness")
-	}
+	testenv.Short(t, "plays every attack once per planted weakness")
 	for _, tc := range []struct {
 		weak weakness
 		want []string // attacks that must now go undetected

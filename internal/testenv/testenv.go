@@ -19,3 +19,12 @@ func Missing(t testing.TB, format string, args ...any) {
 	}
 	t.Skip(reason)
 }
+
+// Short skips a long test under -short on a developer's machine; where CI is set it runs regardless,
+// so CI never reports a test it did not run.
+func Short(t testing.TB, reason string) {
+	t.Helper()
+	if testing.Short() && os.Getenv("CI") == "" {
+		t.Skip(reason + " (-short)")
+	}
+}
