@@ -28,6 +28,14 @@ type Vault struct {
 	lastSeq  int64
 
 	stmts vaultStmts
+
+	// receipt remembers the last stored contact receipt checked and its time: every print reads the
+	// inspection clock, and a receipt read back unchanged need not have its signature checked again.
+	receipt struct {
+		sync.Mutex
+		value string
+		at    time.Time
+	}
 }
 
 // vaultStmts are prepared once: the hot path (a debit) then parses no SQL.

@@ -73,9 +73,9 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	}
 	defer trainer.Close()
 	touch.Attach()
+	// No PIN in the log, not even the demo ones: the README and the trainer panel show those.
 	log.Info("trainer simulator started", "data", *dataDir, "data_center", trainer.Sim().DCURL,
-		"supervisor", simulator.DemoSupervisor+" PIN "+simulator.DemoSupervisorPIN,
-		"operator", simulator.DemoOperator+" PIN "+simulator.DemoOperatorPIN)
+		"supervisor", simulator.DemoSupervisor, "operator", simulator.DemoOperator)
 	if os.Getenv("POSTMETER_QUIT_AFTER") != "" {
 		d, err := time.ParseDuration(os.Getenv("POSTMETER_QUIT_AFTER"))
 		if err == nil {
