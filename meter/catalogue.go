@@ -159,6 +159,7 @@ const (
 	MsgActionSignIn   MessageID = "action.sign-in"
 	MsgActionAdd      MessageID = "action.add-postage"
 	MsgActionRefill   MessageID = "action.refill-my-meter"
+	MsgActionContinue MessageID = "action.continue"
 )
 
 var catalogue = map[MessageID]Entry{
@@ -278,6 +279,7 @@ var catalogue = map[MessageID]Entry{
 	MsgActionSignIn:   {KindCaption, "Sign in"},
 	MsgActionAdd:      {KindCaption, "Add Postage to Meter"},
 	MsgActionRefill:   {KindCaption, "Refill My Meter"},
+	MsgActionContinue: {KindCaption, "Continue"},
 }
 
 // lowerPrefix is a Go package or device prefix such as "print engine: " or "funds: ".

@@ -120,13 +120,13 @@ func TestRefillFailuresAreTyped(t *testing.T) {
 }
 
 func TestPendingRefillIsCompletedOrAbandonedByChoice(t *testing.T) {
-	for _, choice := range []string{ActionTryAgain, ActionCancel} {
-		t.Run(choice, func(t *testing.T) {
+	for _, choice := range []MessageID{ActionTryAgain, ActionCancel} {
+		t.Run(string(choice), func(t *testing.T) {
 			r := newRig(t)
 			r.link.SetUp(false)
 			_, err := r.m.Refill(r.ctx, r.super, dollars(200), nil)
 			require.ErrorIs(t, err, funds.ErrNoConnection)
-			assert.Equal(t, []string{ActionTryAgain, ActionCancel}, Explain(err).Actions)
+			assert.Equal(t, []MessageID{ActionTryAgain, ActionCancel}, Explain(err).Actions)
 
 			pending, err := r.m.PendingRefill(r.ctx)
 			require.NoError(t, err)

@@ -12,22 +12,27 @@ import (
 // Message is a failure told to the clerk: what happened, what to do, and the buttons that do it. Its
 // words come from the catalogue (catalogue.go); ID names the body's entry.
 type Message struct {
-	ID      MessageID
-	Title   string
-	Text    string
-	Actions []string // e.g. "Try again", "Cancel", "Refill My Meter", "OK"
+	ID    MessageID
+	Title string
+	Text  string
+	// Actions are the buttons the message offers, by the ID of their caption (Words gives the text): the
+	// screens give each button its action by that ID, never by the caption's words.
+	Actions []MessageID
 }
 
-// Button labels offered by messages.
-var (
-	ActionTryAgain = Words(MsgActionTryAgain)
-	ActionCancel   = Words(MsgActionCancel)
-	ActionOK       = Words(MsgActionOK)
-	ActionSignIn   = Words(MsgActionSignIn)
+// Buttons offered by messages, by the IDs of their captions.
+const (
+	ActionTryAgain      = MsgActionTryAgain
+	ActionCancel        = MsgActionCancel
+	ActionOK            = MsgActionOK
+	ActionSignIn        = MsgActionSignIn
+	ActionContinue      = MsgActionContinue
+	ActionAddPostage    = MsgActionAdd
+	ActionRefillMyMeter = MsgActionRefill
 )
 
 // msg builds a message from catalogue entries: the title, the body filled with args, the actions.
-func msg(title, body MessageID, actions []string, args ...any) Message {
+func msg(title, body MessageID, actions []MessageID, args ...any) Message {
 	return Message{ID: body, Title: Words(title), Text: Words(body, args...), Actions: actions}
 }
 
@@ -51,14 +56,14 @@ func Explain(err error) Message {
 		mustChange   *PINChangeRequiredError
 		expired      *SessionExpiredError
 	)
-	ok := []string{ActionOK}
+	ok := []MessageID{ActionOK}
 	switch {
 	case err == nil:
 		return Message{}
 	case errors.As(err, &noRights):
-		return msg(MsgNoRightsTitle, MsgNoRights, []string{ActionSignIn, ActionOK}, noRights.User, noRights.Right.action())
+		return msg(MsgNoRightsTitle, MsgNoRights, []MessageID{ActionSignIn, ActionOK}, noRights.User, noRights.Right.action())
 	case errors.As(err, &mustChange):
-		return msg(MsgChoosePINTitle, MsgMustChangePIN, []string{ActionSignIn}, mustChange.User)
+		return msg(MsgChoosePINTitle, MsgMustChangePIN, []MessageID{ActionSignIn}, mustChange.User)
 	case errors.As(err, &lockedOut):
 		return msg(MsgLockedOutTitle, MsgLockedOut, ok, lockedOut.User, when.Time(lockedOut.Until))
 	case errors.As(err, &wrongPIN):
@@ -80,11 +85,11 @@ func Explain(err error) Message {
 	case errors.Is(err, ErrUnknownUser):
 		return msg(MsgSignInFailedTitle, MsgUnknownUser, ok)
 	case errors.Is(err, ErrNotSignedIn):
-		return msg(MsgSignInFailedTitle, MsgNotSignedIn, []string{ActionSignIn})
+		return msg(MsgSignInFailedTitle, MsgNotSignedIn, []MessageID{ActionSignIn})
 	case errors.As(err, &expired), errors.Is(err, ErrSessionExpired):
-		return msg(MsgSignedOutTitle, MsgSessionExpired, []string{ActionSignIn})
+		return msg(MsgSignedOutTitle, MsgSessionExpired, []MessageID{ActionSignIn})
 	case errors.As(err, &insufficient):
-		return msg(MsgInsufficientTitle, MsgInsufficient, []string{ActionRefillMyMeter, ActionCancel},
+		return msg(MsgInsufficientTitle, MsgInsufficient, []MessageID{ActionRefillMyMeter, ActionCancel},
 			insufficient.Needed, insufficient.Available)
 	case errors.As(err, &limits):
 		return msg(MsgOutOfLimitsTitle, MsgOutOfLimits, ok, limits.Amount, limits.Limits.Min, limits.Limits.Max)
@@ -93,13 +98,13 @@ func Explain(err error) Message {
 	case errors.As(err, &declined):
 		return explainDecline(declined)
 	case errors.As(err, &pending):
-		return msg(MsgNoConnectionTitle, MsgNoConnectionPending, []string{ActionTryAgain, ActionCancel}, pending.Refill.Amount)
+		return msg(MsgNoConnectionTitle, MsgNoConnectionPending, []MessageID{ActionTryAgain, ActionCancel}, pending.Refill.Amount)
 	case errors.Is(err, funds.ErrNoConnection):
-		return msg(MsgNoConnectionTitle, MsgNoConnection, []string{ActionTryAgain, ActionCancel})
+		return msg(MsgNoConnectionTitle, MsgNoConnection, []MessageID{ActionTryAgain, ActionCancel})
 	case errors.Is(err, ErrNoRefillPending):
 		return msg(MsgNoRefillWaitingTitle, MsgNoRefillWaiting, ok)
 	case errors.Is(err, funds.ErrRefillPending):
-		return msg(MsgPendingTitle, MsgPending, []string{ActionTryAgain, ActionCancel})
+		return msg(MsgPendingTitle, MsgPending, []MessageID{ActionTryAgain, ActionCancel})
 	case isRefusal(err, funds.CodeUnauthorized):
 		return msg(MsgUnknownMeterTitle, MsgUnknownMeter, ok)
 	case isRefusal(err, funds.CodeStaleRequest):
@@ -157,7 +162,7 @@ func deviceText(err error) string {
 }
 
 func explainDecline(d *funds.DeclinedError) Message {
-	ok := []string{ActionOK}
+	ok := []MessageID{ActionOK}
 	switch d.Decline.Code {
 	case funds.CodeShortOfFunds:
 		if d.Decline.MaxMills > 0 {

@@ -152,14 +152,8 @@ type Warning struct {
 	Kind    WarningKind
 	Title   string
 	Message string
-	Action  string // a button leading to the fix, "" if none ("Add Postage to Meter" leads to Funds)
+	Action  MessageID // a button leading to the fix, "" if none (ActionAddPostage leads to the refill)
 }
-
-// ActionAddPostage is the low-funds warning's way to the refill.
-const ActionAddPostage = "Add Postage to Meter"
-
-// ActionRefillMyMeter is the insufficient-funds error's way to the refill.
-const ActionRefillMyMeter = "Refill My Meter"
 
 // Settings are the refill settings a supervisor can change.
 type Settings struct {

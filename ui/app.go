@@ -29,7 +29,10 @@ type Options struct {
 	ConnectionCheck time.Duration
 	// Side, if set, is shown beside the meter screen (the trainer panel); the kiosk has none.
 	Side fyne.CanvasObject
-	Log  *slog.Logger
+	// Pending, if set, waits for work the side panel started off the UI goroutine (a trainer's reset):
+	// Settle and Close wait for it too.
+	Pending func()
+	Log     *slog.Logger
 }
 
 // App is the meter's touchscreen in one window.
@@ -77,10 +80,9 @@ type App struct {
 	OnScreen func(name string)
 
 	// tapGuard, if set, sees every tap first and may refuse it (a guided lesson's wrong touch).
-	tapGuard func(label string) bool
+	tapGuard func(id ID) bool
 	// onChange, if set, hears that what is drawn changed (the trainer re-highlights a lesson's target).
 	onChange func()
-	trainer  *Trainer
 }
 
 // New builds the touchscreen in win and shows the first screen: sign-in when users are enabled,
@@ -153,25 +155,31 @@ func (a *App) Window() fyne.Window { return a.win }
 // Settle waits until all background work has finished and its results are on screen, the trainer's
 // resets included.
 func (a *App) Settle() {
-	if a.trainer != nil {
-		a.trainer.resets.Wait()
+	if a.opts.Pending != nil {
+		a.opts.Pending()
 	}
 	a.wg.Wait()
 }
 
-// Close stops background work, and the trainer's simulator if there is one.
+// Close stops background work and waits for it to end.
 func (a *App) Close() {
 	a.cancel()
-	if a.trainer != nil {
-		a.trainer.resets.Wait() // a reset under way opens a simulator: it is closed below
+	if a.opts.Pending != nil {
+		a.opts.Pending()
 	}
 	a.wg.Wait()
-	if a.trainer != nil {
-		if err := a.trainer.sim.Close(); err != nil {
-			a.log.Warn("close simulator", "err", err)
-		}
-	}
 }
+
+// WaitBackground waits for the screens' background work only (a trainer's reset waits for it before it
+// closes the meter that work uses).
+func (a *App) WaitBackground() { a.wg.Wait() }
+
+// SetTapGuard lets guard see every tap on the meter's screen first and refuse it (a guided lesson's
+// wrong touch); nil removes it. Call it in turn (Act).
+func (a *App) SetTapGuard(guard func(id ID) bool) { a.tapGuard = guard }
+
+// SetOnChange lets f hear that what is drawn changed (the trainer lights a lesson's target again).
+func (a *App) SetOnChange(f func()) { a.onChange = f }
 
 // touch counts a tap as activity, so the idle sign-out does not strike a busy clerk.
 func (a *App) touch() {
@@ -254,8 +262,10 @@ func (a *App) background(work func(ctx context.Context) error, done func(err err
 	}()
 }
 
-// act runs f as a tap would: taking its turn with background results. Scenes and the trainer use it to
+// Act runs f as a tap would: taking its turn with background results. Scenes and the trainer use it to
 // drive the screens from outside.
+func (a *App) Act(f func()) { a.act(f) }
+
 func (a *App) act(f func()) {
 	a.uiMu.Lock()
 	defer a.uiMu.Unlock()
@@ -269,6 +279,31 @@ func (a *App) onUI(f func()) {
 		defer a.uiMu.Unlock()
 		f()
 	})
+}
+
+// Background runs work off the UI goroutine and then done on it, as the screens' own work does.
+func (a *App) Background(work func(ctx context.Context) error, done func(err error)) {
+	a.background(work, done)
+}
+
+// Later runs f on the UI goroutine, in turn with taps and background results.
+func (a *App) Later(f func()) { a.onUI(f) }
+
+// Fail shows an error as the message a clerk reads. Call it in turn (Act, Later, a Background's done).
+func (a *App) Fail(err error) { a.fail(err, nil) }
+
+// Load runs a read off the UI goroutine; a failure is shown as a message, success goes to show.
+func Load[T any](a *App, read func(ctx context.Context) (T, error), show func(T)) {
+	load(a, read, show)
+}
+
+// Refresh reads the status bar again and redraws Home if it is shown: something outside the screens
+// (the trainer's panel) changed what they show.
+func (a *App) Refresh() {
+	a.status.refresh()
+	if a.screen == "home" {
+		a.showHome()
+	}
 }
 
 // load runs a read off the UI goroutine; a failure is shown as a message, success goes to show.
@@ -427,3 +462,6 @@ func (a *App) SignInAs(s *meter.Session) {
 	a.session = s
 	a.showHome()
 }
+
+// ScreenSize is the meter's screen, 1280×800 as on a SendPro P-class touchscreen.
+var ScreenSize = fyne.NewSize(1280, 800)

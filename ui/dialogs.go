@@ -18,7 +18,7 @@ const dialogWidth = 720
 
 // showDialog puts a modal message over the screen with one button per action. A handler missing from
 // handlers just closes the dialog.
-func (a *App) showDialog(id string, msg meter.Message, handlers map[string]func()) {
+func (a *App) showDialog(id string, msg meter.Message, handlers map[meter.MessageID]func()) {
 	a.closeModal()
 	var buttons []fyne.CanvasObject
 	for i, act := range msg.Actions {
@@ -29,11 +29,11 @@ func (a *App) showDialog(id string, msg meter.Message, handlers map[string]func(
 				h()
 			}
 		}
-		var b *widget.Button
+		var b *Button
 		if i == 0 {
-			b = a.primary(act, nil, tapped)
+			b = a.primary(dialogAction(act), meter.Words(act), nil, tapped)
 		} else {
-			b = a.button(act, nil, tapped)
+			b = a.button(dialogAction(act), meter.Words(act), nil, tapped)
 		}
 		buttons = append(buttons, b)
 	}
@@ -87,11 +87,11 @@ func (b *blocker) CreateRenderer() fyne.WidgetRenderer {
 // fail shows an error from the core as the message a clerk reads, with its ways out. Handlers not
 // given get sensible defaults: Refill My Meter and Add Postage to Meter open the refill, Sign in signs
 // out, Try again and Cancel act on a pending refill.
-func (a *App) fail(err error, handlers map[string]func()) {
+func (a *App) fail(err error, handlers map[meter.MessageID]func()) {
 	a.log.Info("shown to the clerk", "err", err)
 	a.status.refresh()
 	msg := meter.Explain(err)
-	h := map[string]func(){
+	h := map[meter.MessageID]func(){
 		meter.ActionRefillMyMeter: a.startRefill,
 		meter.ActionAddPostage:    a.startRefill,
 		meter.ActionSignIn:        func() { a.signOut("Sign in as a user who has the right.") },
@@ -134,8 +134,8 @@ func (a *App) showWarning(w meter.Warning) {
 	if w.Action != "" {
 		msg.Actions = append(msg.Actions, w.Action)
 	}
-	msg.Actions = append(msg.Actions, "Continue")
-	a.showDialog(string(w.Kind)+"-warning", msg, map[string]func(){
+	msg.Actions = append(msg.Actions, meter.ActionContinue)
+	a.showDialog(string(w.Kind)+"-warning", msg, map[meter.MessageID]func(){
 		meter.ActionAddPostage:    a.startRefill,
 		meter.ActionRefillMyMeter: a.startRefill,
 	})

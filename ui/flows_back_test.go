@@ -16,8 +16,8 @@ import (
 // follows the link while the clerk waits (the poll the app's ticker runs).
 func TestStatusBarFollowsTheConnection(t *testing.T) {
 	a, sim := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{Retry: funds.RetryPolicy{Attempts: 1}}})
-	tap(t, a, "Funds")
-	tap(t, a, "Get Balance")
+	tap(t, a, IDFunds)
+	tap(t, a, IDGetBalance)
 	st, _ := a.Connection()
 	assert.Equal(t, meter.ConnOnline, st)
 
@@ -26,9 +26,9 @@ func TestStatusBarFollowsTheConnection(t *testing.T) {
 	st, text := a.Connection()
 	assert.Equal(t, meter.ConnNoNetwork, st, "link down shows at once, without a request: %s", text)
 
-	tap(t, a, "Get Balance")
+	tap(t, a, IDGetBalance)
 	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
-	tap(t, a, meter.ActionCancel)
+	tap(t, a, IDCancel)
 	assert.Equal(t, "funds-meter-funds", a.Screen())
 	st, _ = a.Connection()
 	assert.Equal(t, meter.ConnNoNetwork, st)
@@ -39,8 +39,8 @@ func TestStatusBarFollowsTheConnection(t *testing.T) {
 	assert.Equal(t, meter.ConnUnknown, st, "the link is back: no longer offline (%s)", text)
 
 	sim.Faults.Set(simulator.DCDown, 0)
-	tap(t, a, "Get Balance")
-	tap(t, a, meter.ActionCancel)
+	tap(t, a, IDGetBalance)
+	tap(t, a, IDCancel)
 	st, _ = a.Connection()
 	assert.Equal(t, meter.ConnNoAnswer, st)
 	assert.NotNil(t, a.status.dcIcon.Resource, "an icon beside the words")
@@ -50,10 +50,10 @@ func TestStatusBarFollowsTheConnection(t *testing.T) {
 // any answer; Try again and Cancel after a failure act on the balance, not on a refill.
 func TestGetBalanceShowsProgressAtOnce(t *testing.T) {
 	a, sim := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{Retry: funds.RetryPolicy{Attempts: 1}}})
-	tap(t, a, "Funds")
+	tap(t, a, IDFunds)
 	sim.Faults.Set(simulator.DCSlow, 3*time.Second)
 	sim.Faults.Hold()
-	button(t, a, "Get Balance").OnTapped() // not tap(): Settle would wait for the held request
+	button(t, a, IDGetBalance).OnTapped() // not tap(): Settle would wait for the held request
 	assert.Equal(t, "balance-progress", a.Modal(), "progress shows on the tap itself")
 	<-sim.Faults.Waiting()
 	sim.Faults.Set(simulator.DCDown, 0)
@@ -61,7 +61,7 @@ func TestGetBalanceShowsProgressAtOnce(t *testing.T) {
 	a.Settle()
 	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
 	sim.Faults.Set(simulator.DCNormal, 0)
-	tap(t, a, meter.ActionTryAgain)
+	tap(t, a, IDTryAgain)
 	assert.Equal(t, "", a.Modal())
 	assert.Equal(t, "funds-meter-funds", a.Screen())
 }
@@ -70,9 +70,9 @@ func TestGetBalanceShowsProgressAtOnce(t *testing.T) {
 // no "nothing is added".
 func TestProgressAfterTheCreditCannotBeCancelled(t *testing.T) {
 	a, _ := play(t, Scene{Name: "flow", User: supervisor()})
-	tap(t, a, "Funds")
-	tap(t, a, meter.ActionAddPostage)
-	tap(t, a, "Default refill amount\n$100.00")
+	tap(t, a, IDFunds)
+	tap(t, a, IDAddPostage)
+	tap(t, a, IDRefillDefault)
 	a.act(func() {
 		a.showProgress()
 		assert.True(t, a.flow.cancelBtn.Visible())
@@ -89,21 +89,21 @@ func TestProgressAfterTheCreditCannotBeCancelled(t *testing.T) {
 // options from the low-funds warning goes back to Run Mail.
 func TestReturnsWhereTheClerkCameFrom(t *testing.T) {
 	a, _ := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}})
-	tap(t, a, "Run Mail")
+	tap(t, a, IDRunMail)
 	require.Equal(t, "low-funds-warning", a.Modal())
-	tap(t, a, meter.ActionAddPostage)
+	tap(t, a, IDAddPostage)
 	require.Equal(t, "refill-options", a.Screen())
-	tap(t, a, "Cancel")
+	tap(t, a, IDCancel)
 	assert.Equal(t, "run-mail", a.Screen())
 	assert.Equal(t, "", a.Modal(), "back on Run Mail without the warning again")
 
-	tap(t, a, "Postage in meter: $12.00")
+	tap(t, a, IDPostageInMeter)
 	require.Equal(t, "funds-meter-funds", a.Screen())
-	tap(t, a, "Last 5 refills")
-	tap(t, a, "Run Mail")
+	tap(t, a, IDTabLastRefills)
+	tap(t, a, IDBackToMail)
 	assert.Equal(t, "run-mail", a.Screen())
 
-	tap(t, a, "Home")
-	tap(t, a, "Funds")
-	assert.Nil(t, a.findButton("Run Mail"), "from Home, Funds leads Home only")
+	tap(t, a, IDHome)
+	tap(t, a, IDFunds)
+	assert.Nil(t, a.FindButton(IDBackToMail), "from Home, Funds leads Home only")
 }

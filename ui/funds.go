@@ -27,19 +27,20 @@ const (
 )
 
 var tabNames = []string{"Meter Funds", "Refill settings", "Last 5 refills", "Meter information"}
+var tabIDs = []ID{IDTabMeterFunds, IDTabRefillSettings, IDTabLastRefills, IDTabMeterInfo}
 var tabScreens = []string{"funds-meter-funds", "funds-refill-settings", "funds-last-refills", "funds-meter-information"}
 
 // guarded is a button for an action that needs a right. Without the right it carries the lock symbol,
 // and tapping it explains why and offers sign-in as someone who has it; the core refuses either way.
-func (a *App) guarded(label string, right meter.Right, tapped func()) *widget.Button {
+func (a *App) guarded(id ID, label string, right meter.Right, tapped func()) *Button {
 	if err := a.m.Users().Require(a.session, right); err != nil {
-		b := a.button(label, assets.Lock, func() {
+		b := a.button(id, label, assets.Lock, func() {
 			// Sign in as someone with the right, then carry on with what was tapped, from here.
-			a.fail(err, map[string]func(){meter.ActionSignIn: func() { a.signInThen(tapped) }})
+			a.fail(err, map[meter.MessageID]func(){meter.ActionSignIn: func() { a.signInThen(tapped) }})
 		})
 		return b
 	}
-	return a.button(label, nil, tapped)
+	return a.button(id, label, nil, tapped)
 }
 
 // showFunds shows the Funds screen on a tab.
@@ -48,7 +49,7 @@ func (a *App) showFunds(tab int) {
 	bar := container.NewGridWithColumns(len(tabNames))
 	for i, n := range tabNames {
 		i := i
-		b := a.button(n, nil, func() { a.showFunds(i) })
+		b := a.button(tabIDs[i], n, nil, func() { a.showFunds(i) })
 		if i == tab {
 			b.Importance = widget.HighImportance
 		}
@@ -64,7 +65,7 @@ func (a *App) showFunds(tab int) {
 	}
 	corner := a.homeButton()
 	if a.fundsBack != nil {
-		corner = container.NewHBox(minSize(a.button("Run Mail", theme.NavigateBackIcon(), a.fundsBack), 200, 64), corner)
+		corner = container.NewHBox(minSize(a.button(IDBackToMail, txt("ui.run-mail"), theme.NavigateBackIcon(), a.fundsBack), 200, 64), corner)
 	}
 	a.setScreen(tabScreens[tab], screen("Funds", corner,
 		container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, content), nil))
@@ -106,12 +107,13 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 	body := container.NewVBox(container.NewGridWithColumns(2, inMeter, account))
 	if v.Pending != nil {
 		body.Add(banner(bannerInfo, fmt.Sprintf("A refill of %s is waiting for the Data Center.", v.Pending.Amount),
-			container.NewHBox(a.primary(meter.ActionTryAgain, nil, a.retryPending), a.button("Cancel refill", nil, a.cancelPending))))
+			container.NewHBox(a.primary(IDTryAgain, meter.Words(meter.ActionTryAgain), nil, a.retryPending),
+				a.button(IDCancelRefill, "Cancel refill", nil, a.cancelPending))))
 	}
 	buttons := actions(
-		minSize(a.guarded(meter.ActionAddPostage, meter.RightRefill, a.startRefill), 0, 72),
-		minSize(a.guarded("Get Balance", meter.RightBalanceInquiry, a.getBalance), 0, 72),
-		minSize(a.guarded("Print funds report", meter.RightFundsReport, func() {
+		minSize(a.guarded(IDAddPostage, meter.Words(meter.ActionAddPostage), meter.RightRefill, a.startRefill), 0, 72),
+		minSize(a.guarded(IDGetBalance, txt("ui.get-balance"), meter.RightBalanceInquiry, a.getBalance), 0, 72),
+		minSize(a.guarded(IDPrintFundsReport, "Print funds report", meter.RightFundsReport, func() {
 			a.showPrint("funds-report-print", "Print funds report", func(ctx context.Context, d meter.Destination) error {
 				return a.m.PrintFundsReport(ctx, sess, d)
 			}, func() { a.showFunds(tabMeterFunds) })
@@ -121,19 +123,19 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 
 func (a *App) refillSettingsTab(s meter.Settings) fyne.CanvasObject {
 	sess := a.session // for the work off the UI goroutine
-	change := func(label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error) fyne.CanvasObject {
-		b := a.guarded("Change", meter.RightRefillSettings, func() {
+	change := func(setting, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error) fyne.CanvasObject {
+		b := a.guarded(ChangeSetting(setting), "Change", meter.RightRefillSettings, func() {
 			a.showAmountKeypad("refill-settings-keypad", label, current, save, func() { a.showFunds(tabRefillSettings) })
 		})
 		v := amountLabel(current.String())
 		return container.NewBorder(nil, nil, nil, minSize(b, 180, 72), container.NewVBox(widget.NewLabel(label), v))
 	}
 	return container.NewVBox(
-		change("Warn when postage in meter is below", s.LowFundsWarning, func(ctx context.Context, v funds.Amount) error {
+		change("low-funds-warning", "Warn when postage in meter is below", s.LowFundsWarning, func(ctx context.Context, v funds.Amount) error {
 			return a.m.SetLowFundsWarning(ctx, sess, v)
 		}),
 		widget.NewSeparator(),
-		change("Default refill amount", s.DefaultRefill, func(ctx context.Context, v funds.Amount) error {
+		change("default-refill", "Default refill amount", s.DefaultRefill, func(ctx context.Context, v funds.Amount) error {
 			return a.m.SetDefaultRefill(ctx, sess, v)
 		}))
 }
@@ -169,14 +171,14 @@ func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
 		[2]string{"Account number", i.Identity.AccountNumber},
 		[2]string{"Model", i.Model.Name},
 		[2]string{"Refill limits", limits})
-	upload := a.button("Upload postal information now", theme.UploadIcon(), func() {
+	upload := a.button(IDUploadPostalInfo, "Upload postal information now", theme.UploadIcon(), func() {
 		a.background(func(ctx context.Context) error { return a.m.UploadPostalInfo(ctx, sess) }, func(err error) {
 			if err != nil {
 				a.fail(err, nil)
 				return
 			}
 			a.showDialog("upload-complete", meter.Message{Title: "Upload complete",
-				Text: "The postal information was uploaded to the Data Center.", Actions: []string{meter.ActionOK}}, nil)
+				Text: "The postal information was uploaded to the Data Center.", Actions: []meter.MessageID{meter.ActionOK}}, nil)
 		})
 	})
 	return container.NewBorder(nil, minSize(upload, 0, 72), nil, nil, info)

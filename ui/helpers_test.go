@@ -1,127 +1,104 @@
 package ui
 
 import (
-	"image"
-	"os"
-	"path/filepath"
+	"context"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/require"
 
+	"postmeter/internal/uitest"
+	"postmeter/meter"
 	"postmeter/meter/simulator"
 )
 
-// play starts a fresh test app with the kiosk theme, one window, and the scene; everything is closed
-// when the test ends.
+// Scene is a test's starting point: a fresh simulator, a user signed in ("" for none), and steps
+// that reach the state under test (package scene has the gallery's scenes; these tests need the screens'
+// insides).
+type Scene struct {
+	Name  string
+	Sim   simulator.Options
+	User  string
+	Steps []Step
+}
+
+// Step is one thing done to the touchscreen.
+type Step func(a *App, sim *simulator.Simulator) error
+
+func operator() string   { return simulator.DemoOperator }
+func supervisor() string { return simulator.DemoSupervisor }
+
+// do makes a step of an action on the touchscreen, taken in turn with background results as a tap is.
+func do(f func(a *App)) Step {
+	return func(a *App, _ *simulator.Simulator) error { a.act(func() { f(a) }); return nil }
+}
+
+// testClock is the fixed time every test runs at.
+var testClock = time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
+
+// play starts a fresh test app with the kiosk theme, one window of the meter's screen size, and the
+// scene; everything is closed when the test ends.
 func play(t *testing.T, sc Scene) (*App, *simulator.Simulator) {
 	t.Helper()
 	test.NewTempApp(t)
 	test.ApplyTheme(t, KioskTheme{})
-	a, sim, w, err := PlayScene(sc, t.TempDir())
-	t.Cleanup(func() {
-		if a != nil {
-			a.Close()
-		}
-		if w != nil {
-			w.Close()
-		}
-		if sim != nil {
-			sim.Close()
-		}
-	})
+	opts := sc.Sim
+	opts.Dir, opts.Clock = t.TempDir(), meter.FixedClock(testClock)
+	sim, err := simulator.Start(context.Background(), opts)
 	require.NoError(t, err)
-	return a, sim
-}
-
-// assertMarkup compares the window with testdata/<name>; UPDATE_GOLDEN=1 rewrites the golden.
-func assertMarkup(t *testing.T, name string, c fyne.Canvas) {
-	t.Helper()
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		writeGolden(t, name, []byte(test.RenderToMarkup(c)))
-		return
-	}
-	test.AssertRendersToMarkup(t, name, c)
-}
-
-// assertImage compares a capture with testdata/<name>; UPDATE_GOLDEN=1 rewrites the golden.
-func assertImage(t *testing.T, name string, img image.Image) {
-	t.Helper()
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		f := filepath.Join(t.TempDir(), "golden.png")
-		require.NoError(t, writePNG(f, img))
-		data, err := os.ReadFile(f)
+	w := fyne.CurrentApp().NewWindow("postmeter")
+	w.Resize(ScreenSize)
+	a := New(w, sim.Meter, Options{})
+	t.Cleanup(func() {
+		a.Close()
+		w.Close()
+		sim.Close()
+	})
+	a.Settle()
+	if sc.User != "" {
+		s, err := sim.SignIn(context.Background(), sc.User)
 		require.NoError(t, err)
-		writeGolden(t, name, data)
-		return
+		a.act(func() { a.SignInAs(s) })
+		a.Settle()
 	}
-	test.AssertImageMatches(t, name, img)
-}
-
-func writeGolden(t *testing.T, name string, data []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-	require.NoError(t, os.WriteFile(p, data, 0o644))
-}
-
-// visible lists every object drawn on the canvas, overlays (dialogs) included.
-func visible(c fyne.Canvas) []fyne.CanvasObject {
-	return visibleUnder(append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...)...)
+	for i, step := range sc.Steps {
+		require.NoError(t, step(a, sim), "step %d", i+1)
+		a.Settle()
+	}
+	return a, sim
 }
 
 // visibleUnder lists the visible objects in the trees of roots.
 func visibleUnder(roots ...fyne.CanvasObject) []fyne.CanvasObject {
-	var out []fyne.CanvasObject
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		out = append(out, o)
-		switch x := o.(type) {
-		case *fyne.Container:
-			for _, child := range x.Objects {
-				walk(child)
-			}
-		case fyne.Widget:
-			for _, child := range test.WidgetRenderer(x).Objects() {
-				walk(child)
-			}
-		}
-	}
-	for _, r := range roots {
-		walk(r)
-	}
-	return out
+	return uitest.VisibleUnder(roots...)
 }
 
-// button finds the visible button labelled text on top: in the dialog if one is open, else on the
-// screen. It fails the test if there is none or more than one.
-func button(t *testing.T, a *App, text string) *widget.Button {
+// button finds the visible button id on top: in the dialog if one is open, else on the screen. It
+// fails the test if there is none or more than one.
+func button(t *testing.T, a *App, id ID) *Button {
 	t.Helper()
-	var found []*widget.Button
+	var found []*Button
 	objs := visibleUnder(a.meterScreen) // the meter's screen, not the trainer panel beside it
 	if a.modal != nil {
 		objs = visibleUnder(a.modal)
 	}
 	for _, o := range objs {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b, ok := o.(*Button); ok && b.ID == id {
 			found = append(found, b)
 		}
 	}
-	require.Len(t, found, 1, "buttons labelled %q on %s (dialog %q)", text, a.screen, a.modalID)
+	require.Len(t, found, 1, "buttons %s on %s (dialog %q)", id, a.screen, a.modalID)
 	return found[0]
 }
 
-// tap taps the button labelled text at its centre through the canvas, as a finger would: whatever is
+// tap taps the button id at its centre through the canvas, as a finger would: whatever is
 // drawn on top there gets the tap. Then it waits for the work the tap started.
-func tap(t *testing.T, a *App, text string) {
+func tap(t *testing.T, a *App, id ID) {
 	t.Helper()
-	b := button(t, a, text)
-	require.False(t, b.Disabled(), "button %q is disabled", text)
+	b := button(t, a, id)
+	require.False(t, b.Disabled(), "button %s is disabled", id)
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
 	centre := pos.Add(fyne.NewPos(b.Size().Width/2, b.Size().Height/2))
 	test.TapCanvas(a.win.Canvas(), centre)
@@ -132,6 +109,46 @@ func tap(t *testing.T, a *App, text string) {
 func tapDigits(t *testing.T, a *App, digits string) {
 	t.Helper()
 	for _, d := range digits {
-		tap(t, a, string(d))
+		tap(t, a, Key(string(d)))
 	}
+}
+
+// A supervisor whose PIN was chosen by someone else (as the kiosk's first one is): it must be changed at
+// the first sign-in.
+const (
+	firstSignInUser = "Kim"
+	firstSignInPIN  = "135792"
+)
+
+// addFirstSignInUser adds firstSignInUser, who must change the PIN at the first sign-in.
+func addFirstSignInUser(sim *simulator.Simulator) error {
+	ctx := context.Background()
+	sup, err := sim.SignIn(ctx, supervisor())
+	if err != nil {
+		return err
+	}
+	return sim.Users.AddUser(ctx, sup, meter.NewUser{Name: firstSignInUser, Role: meter.RoleSupervisor,
+		PIN: firstSignInPIN, MustChangePIN: true})
+}
+
+// firstSignIn signs firstSignInUser in, which brings up the screen to choose a new PIN.
+func firstSignIn(a *App, sim *simulator.Simulator) error {
+	if err := addFirstSignInUser(sim); err != nil {
+		return err
+	}
+	s, err := sim.Users.SignIn(context.Background(), firstSignInUser, firstSignInPIN)
+	if err != nil {
+		return err
+	}
+	a.act(func() {
+		a.session = s
+		a.showChoosePIN(firstSignInUser, firstSignInPIN, "", "")
+	})
+	return nil
+}
+
+// consistent checks the meter and the Data Center agree and hold no open refill.
+func consistent(t *testing.T, sim *simulator.Simulator) {
+	t.Helper()
+	require.NoError(t, sim.CheckSettled(context.Background()))
 }

@@ -17,13 +17,13 @@ func (a *App) showHome() {
 	a.flow = refillFlow{}
 	banners := container.NewVBox()
 	tiles := container.NewGridWithColumns(2,
-		a.tile(txt("ui.run-mail"), assets.Envelope, a.showRunMail),
-		a.tile(txt("ui.funds"), assets.Funds, func() { a.showFunds(tabMeterFunds) }),
-		a.tile(txt("ui.reports"), theme.DocumentPrintIcon(), a.showReports),
-		a.tile(txt("ui.settings"), theme.SettingsIcon(), a.showSettings))
+		a.tile(IDRunMail, txt("ui.run-mail"), assets.Envelope, a.showRunMail),
+		a.tile(IDFunds, txt("ui.funds"), assets.Funds, func() { a.showFunds(tabMeterFunds) }),
+		a.tile(IDReports, txt("ui.reports"), theme.DocumentPrintIcon(), a.showReports),
+		a.tile(IDSettings, txt("ui.settings"), theme.SettingsIcon(), a.showSettings))
 	var corner fyne.CanvasObject
 	if a.m.Users().Enabled() {
-		corner = minSize(a.button(txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 200, 64)
+		corner = minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 200, 64)
 	}
 	a.setScreen("home", screen(txt("ui.home"), corner, container.NewBorder(banners, nil, nil, nil, container.NewCenter(tiles)), nil))
 	load(a, a.m.Warnings, func(ws []meter.Warning) {
@@ -40,13 +40,13 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 	var action fyne.CanvasObject
 	switch w.Kind {
 	case meter.WarnLowFunds:
-		action = minSize(a.primary(meter.ActionAddPostage, nil, a.startRefill), 0, MinTarget)
+		action = minSize(a.primary(IDAddPostage, meter.Words(meter.ActionAddPostage), nil, a.startRefill), 0, MinTarget)
 	case meter.WarnRefillPending:
 		kind = bannerInfo
-		action = a.primary(txt("ui.home.open-funds"), nil, func() { a.showFunds(tabMeterFunds) })
+		action = a.primary(IDOpenFunds, txt("ui.home.open-funds"), nil, func() { a.showFunds(tabMeterFunds) })
 	case meter.WarnInspection:
 		kind = bannerError
-		action = a.button(txt("ui.get-balance"), nil, a.getBalance)
+		action = a.button(IDGetBalance, txt("ui.get-balance"), nil, a.getBalance)
 	case meter.WarnSuspect:
 		kind = bannerError // no action: only service can clear it, at the Data Center
 	}
@@ -69,7 +69,7 @@ func (a *App) getBalance() {
 		bar.Stop()
 		a.closeModal()
 		if err != nil {
-			a.fail(err, map[string]func(){meter.ActionTryAgain: a.getBalance, meter.ActionCancel: func() {}})
+			a.fail(err, map[meter.MessageID]func(){meter.ActionTryAgain: a.getBalance, meter.ActionCancel: func() {}})
 			return
 		}
 		a.showFunds(tabMeterFunds)

@@ -23,12 +23,12 @@ type keypad struct {
 	format  func(digits string) string
 	display *widget.Label
 	note    *widget.Label
-	keys    map[string]*widget.Button // by label, for tests
+	keys    map[string]*Button // by label, for tests
 }
 
 func (a *App) newKeypad(initial string, maxDigits int, format func(string) string) *keypad {
 	k := &keypad{a: a, digits: initial, fresh: initial != "", max: maxDigits, format: format,
-		keys: map[string]*widget.Button{}}
+		keys: map[string]*Button{}}
 	k.display = amountLabel(format(initial))
 	k.display.Alignment = fyne.TextAlignTrailing
 	k.note = text("")
@@ -82,20 +82,20 @@ const keypadWidth = 3*120 + 2*4
 
 // grid is the 4×3 block of keys: 1–9, Clear, 0, backspace.
 func (k *keypad) grid() fyne.CanvasObject {
-	key := func(label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
-		b := k.a.button(label, icon, tapped)
+	key := func(id ID, label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
+		b := k.a.button(id, label, icon, tapped)
 		k.keys[label] = b
 		return minSize(b, 120, 72)
 	}
 	var cells []fyne.CanvasObject
 	for _, d := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"} {
 		d := d
-		cells = append(cells, key(d, nil, func() { k.press(d) }))
+		cells = append(cells, key(Key(d), d, nil, func() { k.press(d) }))
 	}
 	cells = append(cells,
-		key(txt(CapClear), nil, k.clear),
-		key("0", nil, func() { k.press("0") }),
-		key(txt(CapDelete), nil, k.backspace))
+		key(Key("clear"), txt(CapClear), nil, k.clear),
+		key(Key("0"), "0", nil, func() { k.press("0") }),
+		key(Key("delete"), txt(CapDelete), nil, k.backspace))
 	return container.NewGridWithColumns(3, cells...)
 }
 
@@ -139,8 +139,8 @@ func (a *App) showKeypad(k *keypad, s keypadScreen) {
 	}
 	top.Add(k.note)
 	side := container.NewVBox(
-		minSize(a.primary(s.okLabel, theme.ConfirmIcon(), s.ok), 240, 72),
-		minSize(a.button(s.backLabel, s.backIcon, s.back), 240, 72))
+		minSize(a.primary(IDKeypadOK, s.okLabel, theme.ConfirmIcon(), s.ok), 240, 72),
+		minSize(a.button(IDKeypadBack, s.backLabel, s.backIcon, s.back), 240, 72))
 	pad := container.NewVBox(k.boxedDisplay(), k.grid())
 	body := container.NewVBox(top, container.NewCenter(container.NewHBox(pad, side)))
 	a.setScreen(s.name, screen(s.heading, nil, body, nil))

@@ -1,24 +1,25 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/widget"
 
 	"postmeter/meter"
-	"postmeter/meter/simulator"
 )
 
 // This file lets tools outside the package find where things are drawn: the end-to-end test clicks a
 // real window at the centres the same screens have in Fyne's test driver, and the benchmarks time taps.
 // It needs no import of fyne.io/fyne/v2/test: callers bring their own tap (test.TapCanvas).
 
-// ButtonRect finds the visible button labelled label on top of the meter's screen — in the dialog if
+// ButtonRect finds the visible button id on top of the meter's screen — in the dialog if
 // one is open, else on the screen — and returns its absolute position and size in the window's canvas. ok is
 // false if there is no such button or more than one.
-func (a *App) ButtonRect(label string) (pos fyne.Position, size fyne.Size, ok bool) {
-	b := a.findButton(label)
+func (a *App) ButtonRect(id ID) (pos fyne.Position, size fyne.Size, ok bool) {
+	b := a.FindButton(id)
 	if b == nil {
 		return fyne.Position{}, fyne.Size{}, false
 	}
@@ -26,32 +27,32 @@ func (a *App) ButtonRect(label string) (pos fyne.Position, size fyne.Size, ok bo
 }
 
 // ButtonCentre is the absolute centre of the button ButtonRect finds.
-func (a *App) ButtonCentre(label string) (fyne.Position, bool) {
-	pos, size, ok := a.ButtonRect(label)
+func (a *App) ButtonCentre(id ID) (fyne.Position, bool) {
+	pos, size, ok := a.ButtonRect(id)
 	if !ok {
 		return fyne.Position{}, false
 	}
 	return pos.Add(fyne.NewPos(size.Width/2, size.Height/2)), true
 }
 
-// findButton walks what is drawn on top of the meter's screen — the dialog if one is open, else the
-// screen's body — for the one visible button labelled label. The trainer panel beside the screen is not
+// FindButton walks what is drawn on top of the meter's screen — the dialog if one is open, else the
+// screen's body — for the one visible button id; nil if there is none or more than one. The trainer panel beside the screen is not
 // searched. The screens and dialogs are built of containers and leaf widgets only, so the walk needs no
 // widget renderer.
-func (a *App) findButton(label string) *widget.Button {
+func (a *App) FindButton(id ID) *Button {
 	var root fyne.CanvasObject = a.body
 	if a.modal != nil {
 		root = a.modal
 	}
-	var found []*widget.Button
+	var found []*Button
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
 		if o == nil || !o.Visible() {
 			return
 		}
 		switch x := o.(type) {
-		case *widget.Button:
-			if x.Text == label {
+		case *Button:
+			if x.ID == id {
 				found = append(found, x)
 			}
 		case *widget.PopUp:
@@ -99,12 +100,21 @@ func (a *App) Relayout() {
 	}
 }
 
-// TapStep is one tap of a flow played in a window: the button tapped, where, and the screen it led to.
-type TapStep struct {
-	Label  string
-	Centre fyne.Position // absolute, in canvas units, before the tap
-	Before string        // screen (and dialog, after a slash) before the tap
-	After  string        // screen (and dialog) once the tap's work has settled
+// ErrNoButton is Tap's answer when the button is not on top exactly once, or is disabled.
+var ErrNoButton = errors.New("no such button to tap")
+
+// Tap taps the visible button id as a finger would (a disabled button does nothing), then waits until
+// the tap's background work is on screen. Scenes, lessons' tests and the benchmarks' planning use it; a
+// real window's taps arrive through the driver instead.
+func (a *App) Tap(id ID) error {
+	a.Relayout()
+	b := a.FindButton(id)
+	if b == nil || b.Disabled() {
+		return fmt.Errorf("%w: %s on %s", ErrNoButton, id, a.ScreenState())
+	}
+	b.OnTapped() // the button's own handler: the lesson guard, the activity clock, the action
+	a.Settle()
+	return nil
 }
 
 // ScreenState names the screen shown and the dialog over it, if any: "home", "refill-options/no-connection".
@@ -115,38 +125,39 @@ func (a *App) ScreenState() string {
 	return a.screen
 }
 
-// TapThrough taps the buttons labelled labels in order, as a finger would, through tap (the test
-// driver's test.TapCanvas, or anything with its meaning), waiting after each until its background work
-// has settled, and laying the window out again as a real window would (Relayout). each, if set, runs after every tap (a capture, a timing). It stops at the first label
-// not found exactly once on top.
-func (a *App) TapThrough(labels []string, tap func(c fyne.Canvas, pos fyne.Position), each func(i int, st TapStep) error) ([]TapStep, error) {
-	var steps []TapStep
-	for i, label := range labels {
-		a.Relayout()
-		centre, ok := a.ButtonCentre(label)
-		if !ok {
-			return steps, fmt.Errorf("step %d: no single visible button %q on %s", i+1, label, a.ScreenState())
+// Texts is every text the meter's screen shows now, in drawing order: the status bar, the screen and
+// the dialog over it (not the trainer panel beside it, which a clerk's meter does not have). The words
+// checks read it; the screens are built of containers and leaf widgets, so the walk needs no renderer.
+func (a *App) Texts() []string {
+	var out []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
 		}
-		st := TapStep{Label: label, Centre: centre, Before: a.ScreenState()}
-		tap(a.win.Canvas(), centre)
-		a.Settle()
-		a.Relayout()
-		st.After = a.ScreenState()
-		steps = append(steps, st)
-		if each != nil {
-			if err := each(i, st); err != nil {
-				return steps, fmt.Errorf("step %d (%s): %w", i+1, label, err)
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *Button:
+			out = append(out, x.Text)
+		case *canvas.Text:
+			out = append(out, x.Text)
+		case *fyne.Container:
+			for _, child := range x.Objects {
+				walk(child)
 			}
 		}
 	}
-	return steps, nil
+	walk(a.meterScreen)
+	return out
 }
 
-// SeedArticleTaps is the help article's refill from the Home screen as a clerk taps it on a fresh
-// simulator: sign in as the supervisor, Funds, Add Postage to Meter, Other amount $125.00, Confirm, the
-// receipt on tape, Done. The end-to-end test and the benchmarks play it in a real window.
-var SeedArticleTaps = []string{
-	simulator.DemoSupervisor + " (Supervisor)", "2", "4", "6", "8", "1", "3", "Sign in",
-	"Funds", meter.ActionAddPostage, "Other amount\nenter on the keypad", "1", "2", "5", "0", "0", "OK",
-	"Confirm", "Print receipt", "Tape", "Done",
+// Captions is a copy of the screens' own words (button captions, titles, prompts), by ID; with
+// meter.Catalogue it is every word the meter's screen says.
+func Captions() map[meter.MessageID]meter.Entry {
+	out := make(map[meter.MessageID]meter.Entry, len(captions))
+	for id, e := range captions {
+		out[id] = e
+	}
+	return out
 }

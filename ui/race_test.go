@@ -32,11 +32,11 @@ func TestSignOutWhileWorkIsUnderWay(t *testing.T) {
 // worker goroutine that priced it, while the screens read the job on the UI goroutine.
 func TestKeyedPostageIsSetOnTheUIGoroutine(t *testing.T) {
 	a, _ := play(t, Scene{Name: "flow", User: supervisor()})
-	tap(t, a, "Run Mail")
+	tap(t, a, IDRunMail)
 	if a.Modal() != "" {
-		tap(t, a, "Continue") // a warning on entering
+		tap(t, a, IDContinue) // a warning on entering
 	}
-	tap(t, a, "Key in Postage")
+	tap(t, a, IDKeyInPostage)
 	tapDigits(t, a, "125")
 	a.act(func() {
 		a.pinPadOK() // OK: the postage is checked on another goroutine

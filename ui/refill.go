@@ -39,18 +39,18 @@ func (a *App) startRefill() {
 // showRefillOptions offers Last refill amount, Default refill amount and Other amount.
 func (a *App) showRefillOptions(o meter.RefillOptions) {
 	a.flow = refillFlow{}
-	option := func(label string, amount funds.Amount, ok bool) fyne.CanvasObject {
+	option := func(id ID, label string, amount funds.Amount, ok bool) fyne.CanvasObject {
 		caption := label + "\n" + amount.String()
 		if !ok {
 			caption = label + "\nnone yet"
 		}
-		b := a.button(caption, nil, func() { a.confirmRefill(amount) })
+		b := a.button(id, caption, nil, func() { a.confirmRefill(amount) })
 		if !ok {
 			b.Disable()
 		}
 		return minSize(b, 0, 110)
 	}
-	other := minSize(a.button("Other amount\nenter on the keypad", nil, func() {
+	other := minSize(a.button(IDRefillOther, "Other amount\nenter on the keypad", nil, func() {
 		a.showOtherAmount()
 	}), 0, 110)
 	limits := "The refill limits are shown after the first connection to the Data Center."
@@ -58,18 +58,19 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 		limits = "This meter accepts refills from " + o.Limits.Min.String() + " to " + o.Limits.Max.String() + "."
 	}
 	body := container.NewVBox(text("Select a refill option."),
-		container.NewGridWithColumns(3, option("Last refill amount", o.Last, o.HasLast),
-			option("Default refill amount", o.Default, true), other),
+		container.NewGridWithColumns(3, option(IDRefillLast, "Last refill amount", o.Last, o.HasLast),
+			option(IDRefillDefault, "Default refill amount", o.Default, true), other),
 		text(limits))
 	if o.Pending != nil {
 		body.Add(banner(bannerInfo, "A refill of "+o.Pending.Amount.String()+" is waiting for the Data Center; finish or cancel it first.",
-			container.NewHBox(a.primary(meter.ActionTryAgain, nil, a.retryPending), a.button("Cancel refill", nil, a.cancelPending))))
+			container.NewHBox(a.primary(IDTryAgain, meter.Words(meter.ActionTryAgain), nil, a.retryPending),
+				a.button(IDCancelRefill, "Cancel refill", nil, a.cancelPending))))
 	}
 	back := a.refillBack
 	if back == nil {
 		back = func() { a.showFunds(tabMeterFunds) }
 	}
-	cancel := minSize(a.button("Cancel", theme.CancelIcon(), back), 220, 0)
+	cancel := minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), back), 220, 0)
 	a.setScreen("refill-options", screen("Add Postage to Meter", nil, body, container.NewHBox(cancel)))
 }
 
@@ -163,8 +164,8 @@ func (a *App) confirmRefill(amount funds.Amount) {
 					[2]string{"From postage account", c.AccountNumber},
 					[2]string{"Postage in meter now", c.Before.String()},
 					[2]string{"Postage in meter after", c.After.String()}))
-			bottom := actions(minSize(a.primary("Confirm", theme.ConfirmIcon(), a.runRefill), 0, 72),
-				minSize(a.button("Cancel", theme.CancelIcon(), a.startRefill), 0, 72))
+			bottom := actions(minSize(a.primary(IDConfirm, "Confirm", theme.ConfirmIcon(), a.runRefill), 0, 72),
+				minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), a.startRefill), 0, 72))
 			a.setScreen("refill-confirm", screen("Confirm refill", nil, body, bottom))
 		})
 }
@@ -203,12 +204,12 @@ func (a *App) cancelPending() {
 	sess := a.session // for the work off the UI goroutine
 	a.background(func(ctx context.Context) error { return a.m.AbandonPending(ctx, sess) }, func(err error) {
 		if err != nil {
-			a.fail(err, map[string]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
+			a.fail(err, map[meter.MessageID]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
 			return
 		}
 		a.showDialog("refill-cancelled", meter.Message{Title: "Refill cancelled",
-			Text: "The refill was cancelled and no postage was added.", Actions: []string{meter.ActionOK}},
-			map[string]func(){meter.ActionOK: a.showHome})
+			Text: "The refill was cancelled and no postage was added.", Actions: []meter.MessageID{meter.ActionOK}},
+			map[meter.MessageID]func(){meter.ActionOK: a.showHome})
 	})
 }
 
@@ -222,7 +223,7 @@ func (a *App) showProgress() {
 	a.flow.stage = widget.NewLabel(st.Text)
 	a.flow.stage.Alignment = fyne.TextAlignCenter
 	a.flow.note = text(st.Note)
-	a.flow.cancelBtn = minSize(a.button("Cancel", theme.CancelIcon(), func() {
+	a.flow.cancelBtn = minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), func() {
 		if a.flow.cancel != nil {
 			a.flow.cancel()
 		}
@@ -260,7 +261,7 @@ func (a *App) refillDone(ctx context.Context, c meter.Completion, err error) {
 		a.cancelPending()
 	case errors.Is(err, meter.ErrNoRefillPending):
 		a.showFunds(tabMeterFunds)
-		a.fail(err, map[string]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
+		a.fail(err, map[meter.MessageID]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
 	default:
 		// Meter Funds underneath shows a pending refill; the dialog says what happened and what to do.
 		a.showFunds(tabMeterFunds)
@@ -276,8 +277,8 @@ func (a *App) showComplete(c meter.Completion) {
 		[2]string{"Added", c.Added.String()},
 		[2]string{"Postage in meter now", c.After.String()}))
 	bottom := actions(
-		minSize(a.guarded("Print receipt", meter.RightRefillReceipts, a.showPrintReceipt), 0, 72),
-		minSize(a.primary("Done", theme.HomeIcon(), a.showHome), 0, 72))
+		minSize(a.guarded(IDPrintReceipt, "Print receipt", meter.RightRefillReceipts, a.showPrintReceipt), 0, 72),
+		minSize(a.primary(IDDone, "Done", theme.HomeIcon(), a.showHome), 0, 72))
 	a.setScreen("refill-complete", screen("Refill complete", nil, body, bottom))
 }
 
@@ -315,19 +316,27 @@ func (a *App) showPrint(name, heading string, print func(ctx context.Context, d 
 			})
 		}
 	}
-	envelope := container.NewBorder(nil, nil, nil, minSize(a.primary("Start", theme.MediaPlayIcon(), do(meter.OnEnvelope, "on the envelope")), 200, 72),
+	envelope := container.NewBorder(nil, nil, nil, minSize(a.primary(IDPrintEnvelope, "Start", theme.MediaPlayIcon(), do(meter.OnEnvelope, "on the envelope")), 200, 72),
 		text("Envelope: place an envelope on the feed deck and select Start."))
 	choices := container.NewVBox(envelope, widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, minSize(a.button("Tape", nil, do(meter.OnTape, "on tape")), 200, 72),
+		container.NewBorder(nil, nil, nil, minSize(a.button(IDPrintTape, "Tape", nil, do(meter.OnTape, "on tape")), 200, 72),
 			text("Tape: print on a strip of tape.")))
 	if a.m.HasAttachedPrinter() {
 		choices.Add(widget.NewSeparator())
-		choices.Add(container.NewBorder(nil, nil, nil, minSize(a.button("Print on document", theme.DocumentPrintIcon(),
+		choices.Add(container.NewBorder(nil, nil, nil, minSize(a.button(IDPrintDocument, "Print on document", theme.DocumentPrintIcon(),
 			do(meter.OnDocument, "on the attached printer")), 300, 72), text("Attached printer: print on a sheet.")))
 	}
 	choices.Add(status)
-	bottom := container.NewHBox(minSize(a.primary("Done", theme.HomeIcon(), done), 220, 72))
+	bottom := container.NewHBox(minSize(a.primary(IDDone, "Done", theme.HomeIcon(), done), 220, 72))
 	a.setScreen(name, screen(heading, nil, choices, bottom))
 }
 
 func layoutGap() fyne.CanvasObject { return minSize(widget.NewLabel(""), 0, 24) }
+
+// ShowRefillProgress draws the progress screen of a refill of amount at stage s, as the refill flow
+// does while it waits for the Data Center; the gallery shows the screen held at one stage.
+func (a *App) ShowRefillProgress(amount funds.Amount, s funds.Stage) {
+	a.flow.amount = amount
+	a.showProgress()
+	a.setStage(s)
+}

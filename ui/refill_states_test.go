@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"postmeter/funds"
-	"postmeter/meter"
 	"postmeter/meter/simulator"
 )
 
@@ -23,7 +22,7 @@ import (
 type seen struct {
 	step, screen, modal string
 	words               []string
-	actions             []string
+	actions             []ID
 	pending             bool
 }
 
@@ -43,9 +42,10 @@ func look(t *testing.T, a *App, step string) seen {
 		switch x := o.(type) {
 		case *widget.Label:
 			s.words = append(s.words, x.Text)
-		case *widget.Button:
+		case *Button:
+			s.words = append(s.words, x.Text)
 			if !x.Disabled() {
-				s.actions = append(s.actions, x.Text)
+				s.actions = append(s.actions, x.ID)
 			}
 		}
 	}
@@ -55,7 +55,7 @@ func look(t *testing.T, a *App, step string) seen {
 	return s
 }
 
-func (s seen) has(action string) bool {
+func (s seen) has(action ID) bool {
 	for _, a := range s.actions {
 		if a == action {
 			return true
@@ -82,13 +82,13 @@ func noContradiction(t *testing.T, journal []seen) {
 		assert.NotEmpty(t, s.actions, "%s: nothing to tap but waiting", s)
 		assert.NotEqual(t, "something-went-wrong", s.modal, "%s", s)
 		assert.False(t, s.says("no refill is pending") || s.says("no refill is waiting"), "%s: told there is no refill after being offered one", s)
-		offered := s.has(meter.ActionTryAgain) && (s.modal == "" || s.modal == "refill-pending" ||
+		offered := s.has(IDTryAgain) && (s.modal == "" || s.modal == "refill-pending" ||
 			s.modal == "no-connection-to-the-data-center" && strings.HasPrefix(s.step, "refill"))
 		if offered {
 			assert.True(t, s.pending, "%s: Try again offered for a refill the core does not have waiting", s)
 		}
 		if s.pending && s.screen == "funds-meter-funds" && s.modal == "" {
-			assert.True(t, s.has(meter.ActionTryAgain) && s.has("Cancel refill"), "%s: a waiting refill without Try again / Cancel", s)
+			assert.True(t, s.has(IDTryAgain) && s.has(IDCancelRefill), "%s: a waiting refill without Try again / Cancel", s)
 		}
 		if s.screen == "refill-complete" {
 			completed = true
@@ -124,7 +124,7 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 			defer sim.Link.DropWhen(nil)
 			j := refillDefault(t, a, "setup")
 			require.Equal(t, "refill-complete", a.Screen())
-			tap(t, a, "Done")
+			tap(t, a, IDDone)
 			return j
 		}},
 		{"abandoned-void-owed", func(t *testing.T, a *App, sim *simulator.Simulator) []seen {
@@ -132,10 +132,10 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 			defer sim.Link.DropWhen(nil)
 			j := refillDefault(t, a, "setup")
 			require.Equal(t, "no-connection-to-the-data-center", a.Modal())
-			tap(t, a, meter.ActionCancel)
+			tap(t, a, IDCancel)
 			j = append(j, look(t, a, "setup cancelled"))
 			require.Equal(t, "refill-cancelled", a.Modal())
-			tap(t, a, meter.ActionOK)
+			tap(t, a, IDOK)
 			open, err := sim.Vault.OpenRefills(context.Background())
 			require.NoError(t, err)
 			require.Len(t, open, 1)
@@ -144,14 +144,14 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 		}},
 		{"declined", func(t *testing.T, a *App, sim *simulator.Simulator) []seen {
 			openFunds(t, a)
-			tap(t, a, meter.ActionAddPostage)
-			tap(t, a, "Other amount\nenter on the keypad")
+			tap(t, a, IDAddPostage)
+			tap(t, a, IDRefillOther)
 			tapDigits(t, a, "200000")
-			tap(t, a, "OK")
-			tap(t, a, "Confirm")
+			tap(t, a, IDKeypadOK)
+			tap(t, a, IDConfirm)
 			j := []seen{look(t, a, "setup")}
 			require.Equal(t, "account-short-of-funds", a.Modal())
-			tap(t, a, meter.ActionOK)
+			tap(t, a, IDOK)
 			return j
 		}},
 	}
@@ -173,21 +173,21 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 					openFunds(t, a)
 					journal = append(journal, look(t, a, "funds"))
 					if journal[len(journal)-1].pending {
-						tap(t, a, meter.ActionTryAgain)
+						tap(t, a, IDTryAgain)
 						journal = append(journal, look(t, a, "refill try again"))
 					} else {
 						journal = append(journal, refillDefault(t, a, "refill")...)
 					}
 					journal = append(journal, closeFailure(t, a))
 					if a.Screen() == "refill-complete" {
-						tap(t, a, "Done")
+						tap(t, a, IDDone)
 						openFunds(t, a)
 					}
 					require.Equal(t, "funds-meter-funds", a.Screen(), "%v", journal)
-					tap(t, a, "Get Balance")
+					tap(t, a, IDGetBalance)
 					journal = append(journal, look(t, a, "get balance"))
 					if a.Modal() != "" {
-						tap(t, a, meter.ActionCancel)
+						tap(t, a, IDCancel)
 						assert.Equal(t, "", a.Modal(), "Cancel closes the dialog")
 						journal = append(journal, look(t, a, "get balance cancelled"))
 					}
@@ -219,7 +219,7 @@ func openFunds(t *testing.T, a *App) {
 	if a.Screen() != "home" {
 		a.act(a.showHome)
 	}
-	tap(t, a, "Funds")
+	tap(t, a, IDFunds)
 	require.Equal(t, "funds-meter-funds", a.Screen())
 }
 
@@ -229,10 +229,10 @@ func refillDefault(t *testing.T, a *App, step string) []seen {
 	if a.Screen() != "funds-meter-funds" {
 		openFunds(t, a)
 	}
-	tap(t, a, meter.ActionAddPostage)
+	tap(t, a, IDAddPostage)
 	j := []seen{look(t, a, step+" options")}
-	tap(t, a, "Default refill amount\n$100.00")
-	tap(t, a, "Confirm")
+	tap(t, a, IDRefillDefault)
+	tap(t, a, IDConfirm)
 	return append(j, look(t, a, step))
 }
 
@@ -242,14 +242,14 @@ func closeFailure(t *testing.T, a *App) seen {
 	switch s := look(t, a, "close"); {
 	case a.Modal() == "":
 		return s
-	case s.has(meter.ActionCancel):
-		tap(t, a, meter.ActionCancel)
-	case s.has(meter.ActionOK):
-		tap(t, a, meter.ActionOK)
+	case s.has(IDCancel):
+		tap(t, a, IDCancel)
+	case s.has(IDOK):
+		tap(t, a, IDOK)
 	}
 	s := look(t, a, "after close")
-	if a.Modal() != "" && s.has(meter.ActionOK) {
-		tap(t, a, meter.ActionOK)
+	if a.Modal() != "" && s.has(IDOK) {
+		tap(t, a, IDOK)
 	}
 	if a.Screen() != "refill-complete" && a.Screen() != "funds-meter-funds" {
 		openFunds(t, a)

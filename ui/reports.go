@@ -16,11 +16,11 @@ func (a *App) showReports() {
 		return func() { a.showPrint(name, heading, print, a.showReports) }
 	}
 	body := container.NewGridWithColumns(1,
-		minSize(a.guarded("Funds report", meter.RightFundsReport, printer("reports-funds", "Print funds report",
+		minSize(a.guarded(IDReportFunds, "Funds report", meter.RightFundsReport, printer("reports-funds", "Print funds report",
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, sess, d) })), 0, 80),
-		minSize(a.guarded("Refill receipt (last refill)", meter.RightRefillReceipts, printer("reports-receipt", "Print refill receipt",
+		minSize(a.guarded(IDReportReceipt, "Refill receipt (last refill)", meter.RightRefillReceipts, printer("reports-receipt", "Print refill receipt",
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintRefillReceipt(ctx, sess, d) })), 0, 80),
-		minSize(a.guarded("Last 5 refills", meter.RightRefillReceipts, printer("reports-last-refills", "Print last 5 refills",
+		minSize(a.guarded(IDReportLastRefills, "Last 5 refills", meter.RightRefillReceipts, printer("reports-last-refills", "Print last 5 refills",
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, sess, d) })), 0, 80))
 	a.setScreen("reports", screen("Reports", a.homeButton(), container.NewVBox(body), nil))
 }
@@ -29,18 +29,18 @@ func (a *App) showReports() {
 func (a *App) showSettings() {
 	sess := a.session // for the work off the UI goroutine
 	body := container.NewGridWithColumns(2,
-		minSize(a.button("Refill settings", nil, func() { a.showFunds(tabRefillSettings) }), 0, 80),
-		minSize(a.button("Meter information", nil, func() { a.showFunds(tabMeterInfo) }), 0, 80),
-		minSize(a.button("Reset batch counter", nil, func() {
+		minSize(a.button(IDTabRefillSettings, "Refill settings", nil, func() { a.showFunds(tabRefillSettings) }), 0, 80),
+		minSize(a.button(IDTabMeterInfo, "Meter information", nil, func() { a.showFunds(tabMeterInfo) }), 0, 80),
+		minSize(a.button(IDResetBatch, "Reset batch counter", nil, func() {
 			a.background(func(ctx context.Context) error { return a.m.ResetBatch(ctx, sess) }, func(err error) {
 				if err != nil {
 					a.fail(err, nil)
 					return
 				}
 				a.showDialog("batch-reset", meter.Message{Title: "Batch counter reset",
-					Text: "The batch count and value start again from zero.", Actions: []string{meter.ActionOK}}, nil)
+					Text: "The batch count and value start again from zero.", Actions: []meter.MessageID{meter.ActionOK}}, nil)
 			})
 		}), 0, 80),
-		minSize(a.button("Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
+		minSize(a.button(IDSignOut, "Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
 	a.setScreen("settings", screen("Settings", a.homeButton(), container.NewVBox(body), nil))
 }

@@ -89,15 +89,15 @@ func (a *App) drawRunMail(d runMailData) {
 	classes := container.NewGridWithColumns(len(d.classes))
 	for _, c := range d.classes {
 		c := c
-		b := a.button(c.Label(), nil, func() { job.Class, job.KeyedPostage = c, 0; a.runMail(false, nil) })
+		b := a.button(Class(c), c.Label(), nil, func() { job.Class, job.KeyedPostage = c, 0; a.runMail(false, nil) })
 		if job.KeyedPostage == 0 && job.Class == c {
 			b.Importance = widget.HighImportance
 		}
 		classes.Add(minSize(b, 0, 64))
 	}
-	weightButtons := container.NewHBox(minSize(a.button(txt(CapKeyInWeight), nil, a.keyInWeight), 0, 64))
+	weightButtons := container.NewHBox(minSize(a.button(IDKeyInWeight, txt(CapKeyInWeight), nil, a.keyInWeight), 0, 64))
 	if a.m.HasScale() {
-		weightButtons.Add(minSize(a.button(txt("ui.weigh"), nil, a.weigh), 0, 64))
+		weightButtons.Add(minSize(a.button(IDWeigh, txt("ui.weigh"), nil, a.weigh), 0, 64))
 	}
 	postage := d.postage.String()
 	job.shown = d.postage
@@ -111,13 +111,13 @@ func (a *App) drawRunMail(d runMailData) {
 	left := container.NewVBox(
 		widget.NewLabel(txt("ui.run-mail.class")), classes,
 		container.NewBorder(nil, nil, nil, weightButtons, widget.NewLabel(txt("ui.run-mail.weight", job.Weight))),
-		container.NewBorder(nil, nil, nil, minSize(a.button(txt(CapKeyInPostage), nil, a.keyInPostage), 0, 64),
+		container.NewBorder(nil, nil, nil, minSize(a.button(IDKeyInPostage, txt(CapKeyInPostage), nil, a.keyInPostage), 0, 64),
 			container.NewHBox(widget.NewLabel(txt("ui.run-mail.postage")), amountLabel(postage))),
-		container.NewBorder(nil, nil, nil, minSize(a.button(txt("ui.account"), nil, func() { a.chooseAccount(d.codes) }), 180, 64),
+		container.NewBorder(nil, nil, nil, minSize(a.button(IDAccount, txt("ui.account"), nil, func() { a.chooseAccount(d.codes) }), 180, 64),
 			widget.NewLabel(code)),
 		container.NewBorder(nil, nil, nil, container.NewHBox(
-			minSize(a.button("", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }), 64, 64),
-			minSize(a.button("", theme.ContentAddIcon(), func() { a.advanceDate(+1) }), 64, 64)),
+			minSize(a.button(IDDateEarlier, "", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }), 64, 64),
+			minSize(a.button(IDDateLater, "", theme.ContentAddIcon(), func() { a.advanceDate(+1) }), 64, 64)),
 			widget.NewLabel(txt("ui.run-mail.date", d.date))),
 		widget.NewLabel(batchLine(d.view.BatchCount, d.view.BatchValue)))
 	if d.priceErr != nil {
@@ -125,11 +125,11 @@ func (a *App) drawRunMail(d runMailData) {
 		e.Importance = widget.DangerImportance
 		left.Add(e)
 	}
-	start := minSize(a.primary(txt("ui.start"), assets.Envelope, func() { a.print(meter.MediumEnvelope) }), 220, 110)
-	tape := minSize(a.button(txt("ui.tape"), nil, func() { a.print(meter.MediumTape) }), 220, 110)
+	start := minSize(a.primary(IDStart, txt("ui.start"), assets.Envelope, func() { a.print(meter.MediumEnvelope) }), 220, 110)
+	tape := minSize(a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) }), 220, 110)
 	right := container.NewVBox(start, tape)
-	inMeter := a.button(txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), assets.Funds, func() { a.showFunds(tabMeterFunds) })
-	bottom := container.NewBorder(nil, nil, minSize(a.button(txt("ui.home"), theme.HomeIcon(), a.showHome), 200, 64), nil,
+	inMeter := a.button(IDPostageInMeter, txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), assets.Funds, func() { a.showFunds(tabMeterFunds) })
+	bottom := container.NewBorder(nil, nil, minSize(a.button(IDHome, txt("ui.home"), theme.HomeIcon(), a.showHome), 200, 64), nil,
 		minSize(inMeter, 0, 64))
 	a.setScreen("run-mail", screen(txt("ui.run-mail"), nil, container.NewBorder(nil, nil, nil, right, left), bottom))
 }
@@ -248,9 +248,9 @@ func (a *App) chooseAccount(codes []string) {
 			a.runMail(false, nil)
 		}
 	}
-	buttons = append(buttons, minSize(a.button(txt("ui.run-mail.no-account"), nil, pick("")), 0, 64))
+	buttons = append(buttons, minSize(a.button(IDNoAccount, txt("ui.run-mail.no-account"), nil, pick("")), 0, 64))
 	for _, c := range codes {
-		buttons = append(buttons, minSize(a.button(c, nil, pick(c)), 0, 64))
+		buttons = append(buttons, minSize(a.button(AccountCode(c), c, nil, pick(c)), 0, 64))
 	}
 	a.closeModal()
 	content := container.NewVBox(title(txt("ui.run-mail.account-code-title")), container.NewGridWithColumns(2, buttons...))

@@ -20,7 +20,7 @@ func (a *App) showSignIn(notice string) {
 	var buttons []fyne.CanvasObject
 	for _, u := range users {
 		u := u
-		buttons = append(buttons, minSize(a.button(txt(CapUserButton, u.Name, u.Role.Label()), theme.AccountIcon(), func() {
+		buttons = append(buttons, minSize(a.button(User(u.Name), txt(CapUserButton, u.Name, u.Role.Label()), theme.AccountIcon(), func() {
 			a.showPIN(u.Name, "")
 		}), 420, 72))
 	}
@@ -177,3 +177,7 @@ func (a *App) signedIn() {
 	}
 	a.showHome()
 }
+
+// SignOut ends the session and shows the sign-in screen (the trainer's and the scenes' way to start
+// a sign-in from the keypad).
+func (a *App) SignOut() { a.signOut("") }

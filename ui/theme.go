@@ -77,10 +77,22 @@ var sizes = map[fyne.ThemeSizeName]float32{
 	theme.SizeNameSelectionRadius: 6,
 	SizeNameAmount:                44,
 	SizeNameTitle:                 32,
-	SizeNamePanelCaption:          panelCaptionSize,
-	SizeNamePanelText:             panelTextSize,
-	SizeNamePanelHeading:          panelHeadingSize,
+	SizeNamePanelCaption:          PanelCaptionSize,
+	SizeNamePanelText:             PanelTextSize,
+	SizeNamePanelHeading:          PanelHeadingSize,
 }
+
+// The trainer panel's text is smaller than the meter's screen: the desktop trainer is used with a
+// mouse, and more controls fit beside the screen.
+const (
+	PanelTextSize    = 16
+	PanelCaptionSize = 14
+	PanelHeadingSize = 19
+
+	SizeNamePanelCaption fyne.ThemeSizeName = "postmeterPanelCaption"
+	SizeNamePanelText    fyne.ThemeSizeName = "postmeterPanelText"
+	SizeNamePanelHeading fyne.ThemeSizeName = "postmeterPanelHeading"
+)
 
 // Size returns the kiosk sizes: text 22, padding 8, inner padding 16, so a one-line button is 62 high.
 func (KioskTheme) Size(n fyne.ThemeSizeName) float32 {

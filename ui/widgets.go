@@ -19,12 +19,12 @@ func minSize(obj fyne.CanvasObject, w, h float32) fyne.CanvasObject {
 }
 
 // button is a touch-sized button; every tap also counts as activity for the idle sign-out.
-func (a *App) button(label string, icon fyne.Resource, tapped func()) *widget.Button {
-	b := widget.NewButtonWithIcon(label, icon, func() {
+func (a *App) button(id ID, label string, icon fyne.Resource, tapped func()) *Button {
+	b := newButton(id, label, icon, func() {
 		// Taps and background results take turns (see App.uiMu).
 		a.uiMu.Lock()
 		defer a.uiMu.Unlock()
-		if a.tapGuard != nil && !a.tapGuard(label) {
+		if a.tapGuard != nil && !a.tapGuard(id) {
 			return
 		}
 		a.touch()
@@ -35,15 +35,15 @@ func (a *App) button(label string, icon fyne.Resource, tapped func()) *widget.Bu
 }
 
 // primary is the screen's main action.
-func (a *App) primary(label string, icon fyne.Resource, tapped func()) *widget.Button {
-	b := a.button(label, icon, tapped)
+func (a *App) primary(id ID, label string, icon fyne.Resource, tapped func()) *Button {
+	b := a.button(id, label, icon, tapped)
 	b.Importance = widget.HighImportance
 	return b
 }
 
 // tile is a big Home-screen button.
-func (a *App) tile(label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
-	b := a.button(label, icon, tapped)
+func (a *App) tile(id ID, label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
+	b := a.button(id, label, icon, tapped)
 	b.IconPlacement = widget.ButtonIconLeadingText
 	return minSize(b, 280, 150)
 }
@@ -134,7 +134,7 @@ func banner(kind bannerKind, msg string, action fyne.CanvasObject) fyne.CanvasOb
 
 // homeButton returns to Home from the top-right corner of a screen.
 func (a *App) homeButton() fyne.CanvasObject {
-	return minSize(a.button("Home", theme.HomeIcon(), a.showHome), 200, 64)
+	return minSize(a.button(IDHome, txt("ui.home"), theme.HomeIcon(), a.showHome), 200, 64)
 }
 
 // subtitle heads a group of figures.

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"postmeter/ui"
+	"postmeter/ui/scene"
 )
 
 // bareTheme mirrors barewindow's theme: Fyne's default in its light variant.
@@ -26,31 +27,34 @@ func (bareTheme) Size(n fyne.ThemeSizeName) float32       { return theme.Default
 
 // tourTaps visits the other screens after the refill: Run Mail, Reports, Settings, every Funds tab,
 // and signs out.
-var tourTaps = []string{"Run Mail", "Home", "Reports", "Home", "Settings", "Home",
-	"Funds", "Refill settings", "Last 5 refills", "Meter information", "Home", "Sign out"}
+var tourTaps = []ui.ID{ui.IDRunMail, ui.IDHome, ui.IDReports, ui.IDHome, ui.IDSettings, ui.IDHome,
+	ui.IDFunds, ui.IDTabRefillSettings, ui.IDTabLastRefills, ui.IDTabMeterInfo, ui.IDHome, ui.IDSignOut}
 
 // benchTaps plays the refill and the tour in Fyne's test driver reps times and times each tap that
 // changes the screen, from the tap until the next screen is drawn (its background work settled and
 // the window rendered by the software painter).
 func benchTaps(dir string, reps int) ([]row, error) {
 	fyne.CurrentApp().Settings().SetTheme(ui.KioskTheme{})
-	labels := append(slices.Clone(ui.SeedArticleTaps), tourTaps...)
+	ids := append(slices.Clone(scene.SeedArticleTaps), tourTaps...)
 	type transition struct {
-		label, from, to string
-		d               []time.Duration // one per repetition
+		id       ui.ID
+		from, to string
+		d        []time.Duration // one per repetition
 	}
 	byStep := map[int]*transition{} // the flow is the same every time: step i is the same tap
 	for rep := range reps {
-		a, sim, w, err := ui.PlayScene(ui.Scene{Name: "bench"}, filepath.Join(dir, fmt.Sprint(rep)))
+		r, err := scene.Play(scene.Scene{Name: "bench"}, filepath.Join(dir, fmt.Sprint(rep)))
 		if err != nil {
+			r.Close()
 			return nil, err
 		}
+		a, w := r.App, r.Window
 		var t0 time.Time
 		tap := func(c fyne.Canvas, pos fyne.Position) {
 			t0 = time.Now()
 			test.TapCanvas(c, pos)
 		}
-		_, err = a.TapThrough(labels, tap, func(i int, st ui.TapStep) error {
+		_, err = scene.TapThrough(a, ids, tap, func(i int, st scene.TapStep) error {
 			w.Canvas().Capture()
 			d := time.Since(t0)
 			if st.Before == st.After {
@@ -58,15 +62,13 @@ func benchTaps(dir string, reps int) ([]row, error) {
 			}
 			tr := byStep[i]
 			if tr == nil {
-				tr = &transition{label: st.Label, from: st.Before, to: st.After}
+				tr = &transition{id: st.ID, from: st.Before, to: st.After}
 				byStep[i] = tr
 			}
 			tr.d = append(tr.d, d)
 			return nil
 		})
-		a.Close()
-		w.Close()
-		sim.Close()
+		r.Close()
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +91,7 @@ func benchTaps(dir string, reps int) ([]row, error) {
 	return []row{
 		{figure: fmt.Sprintf("tap → next screen drawn, test driver: slowest of %d screen changes to %d screens (median of %d runs each)",
 			len(all), len(screens), reps),
-			value:    fmt.Sprintf("%s (%s → %q → %s)", ms(slowest.med), slowest.from, slowest.label, slowest.to),
+			value:    fmt.Sprintf("%s (%s → %s → %s)", ms(slowest.med), slowest.from, slowest.id, slowest.to),
 			baseline: "target ≤ 100 ms", ratio: fmt.Sprintf("%.2f× the target", float64(slowest.med)/float64(limit)),
 			result: passFail(slowest.med <= limit)},
 		{figure: "tap → next screen drawn, test driver: median screen change", value: ms(mid.med),

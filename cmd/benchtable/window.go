@@ -25,6 +25,7 @@ import (
 	"postmeter/cmd/internal/xwin"
 	"postmeter/meter/simulator"
 	"postmeter/ui"
+	"postmeter/ui/scene"
 )
 
 const (
@@ -54,21 +55,12 @@ type trainerPlan struct {
 func planTrainer(dir string) (trainerPlan, error) {
 	var p trainerPlan
 	fyne.CurrentApp().Settings().SetTheme(ui.KioskTheme{})
-	a, sim, w, err := ui.PlayScene(ui.Scene{Name: "bench", Trainer: true}, dir)
-	defer func() {
-		if a != nil {
-			a.Close()
-		}
-		if w != nil {
-			w.Close()
-		}
-		if sim != nil {
-			sim.Close()
-		}
-	}()
+	r, err := scene.Play(scene.Scene{Name: "bench", Trainer: true}, dir)
+	defer r.Close()
 	if err != nil {
 		return p, err
 	}
+	a, w := r.App, r.Window
 	a.Relayout()
 	size := w.Canvas().Size()
 	p.window = image.Pt(int(size.Width), int(size.Height))
@@ -77,7 +69,7 @@ func planTrainer(dir string) (trainerPlan, error) {
 	pos, psize := a.StatusPostageRect()
 	p.postage = image.Rect(int(pos.X), int(pos.Y), int(pos.X+psize.Width), int(pos.Y+psize.Height))
 	p.initial = xwin.ToRGBA(w.Canvas().Capture())
-	_, err = a.TapThrough(ui.SeedArticleTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
+	_, err = scene.TapThrough(a, scene.SeedArticleTaps, test.TapCanvas, func(i int, st scene.TapStep) error {
 		p.steps = append(p.steps, plannedStep{x: int(math.Round(float64(st.Centre.X))), y: int(math.Round(float64(st.Centre.Y))),
 			want: xwin.ToRGBA(w.Canvas().Capture())})
 		return nil
@@ -336,7 +328,7 @@ func benchWindow(dir string, starts int, progress func(string, ...any)) ([]row, 
 			changed := xwin.ChangedRect(prev, st.want).Intersect(plan.meter)
 			d, err := waitDrawnSince(x, p, clicked, st.want, plan.meter, changed, plan.postage, 5*time.Millisecond)
 			if err != nil {
-				return 0, fmt.Errorf("refill flow step %d (%q): %w", i+1, ui.SeedArticleTaps[i], err)
+				return 0, fmt.Errorf("refill flow step %d (%q): %w", i+1, scene.SeedArticleTaps[i], err)
 			}
 			taps[i] = append(taps[i], d)
 			prev = st.want
@@ -400,7 +392,7 @@ func realWindowTaps(taps [][]time.Duration) row {
 		figure: fmt.Sprintf("tap → next screen drawn in the real window (Xvfb, X screenshots): the seed article's %d taps, median of %d runs each",
 			len(taps), len(taps[0])),
 		value: fmt.Sprintf("slowest %.0f ms (%q), median %.0f ms", float64(per[slowest].Microseconds())/1000,
-			strings.ReplaceAll(ui.SeedArticleTaps[slowest], "\n", " "), float64(med.Microseconds())/1000),
+			scene.SeedArticleTaps[slowest], float64(med.Microseconds())/1000),
 		baseline: "target ≤ 100 ms",
 		ratio:    fmt.Sprintf("%.2f× the target", float64(per[slowest])/float64(100*time.Millisecond)),
 		result:   passFail(per[slowest] <= 100*time.Millisecond),

@@ -19,6 +19,7 @@ import (
 
 	"postmeter/meter/simulator"
 	"postmeter/ui"
+	"postmeter/ui/trainer"
 )
 
 // runApp starts the touchscreen: the trainer simulator by default.
@@ -56,25 +57,25 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	a := app.NewWithID("com.postmeter.trainer")
 	a.Settings().SetTheme(ui.KioskTheme{})
 	w := a.NewWindow("postmeter — trainer simulator")
-	w.Resize(fyne.NewSize(size.Width+ui.PanelWidth, size.Height))
+	w.Resize(trainer.WindowSize(size))
 	w.SetFixedSize(true)
-	var trainer *ui.Trainer
+	var tr *trainer.Trainer
 	touch, err := buildWhileShowing(w, func() (*ui.App, error) {
 		var err error
-		trainer, err = ui.BuildTrainer(w, ui.TrainerOptions{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
+		tr, err = trainer.Build(w, trainer.Options{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
 		if err != nil {
 			return nil, err
 		}
-		return trainer.App(), nil
+		return tr.App(), nil
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 1
 	}
-	defer trainer.Close()
+	defer tr.Close()
 	touch.Attach()
 	// No PIN in the log, not even the demo ones: the README and the trainer panel show those.
-	log.Info("trainer simulator started", "data", *dataDir, "data_center", trainer.Sim().DCURL,
+	log.Info("trainer simulator started", "data", *dataDir, "data_center", tr.Sim().DCURL,
 		"supervisor", simulator.DemoSupervisor, "operator", simulator.DemoOperator)
 	if os.Getenv("POSTMETER_QUIT_AFTER") != "" {
 		d, err := time.ParseDuration(os.Getenv("POSTMETER_QUIT_AFTER"))

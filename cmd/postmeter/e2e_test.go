@@ -24,6 +24,7 @@ import (
 	"postmeter/funds/datacenter"
 	"postmeter/meter/simulator"
 	"postmeter/ui"
+	"postmeter/ui/scene"
 )
 
 // The screens the taps lead to, as the test driver plays them.
@@ -37,7 +38,7 @@ var refillScreens = []string{
 const (
 	// screenTolerance bounds the fraction of the meter screen's pixels that differ from the test driver's
 	// rendering (xwin.PixelDiffers: beyond antialiasing). A run differs in about 0.01–0.1 %; the date in
-	// the status bar (the binary runs on the real clock, the test driver on ui.SceneClock) is about 0.3 %.
+	// the status bar (the binary runs on the real clock, the test driver on scene.Clock) is about 0.3 %.
 	screenTolerance = 0.01
 	// changeTolerance bounds the same fraction inside the box where the expected screen changed from the
 	// previous step: a screen counts as drawn only when what the tap changed is there.
@@ -67,26 +68,17 @@ type refillPlan struct {
 	steps   []plannedStep
 }
 
-// planRefill plays ui.SeedArticleTaps in Fyne's test driver, in the window the binary opens (the meter's screen
+// planRefill plays scene.SeedArticleTaps in Fyne's test driver, in the window the binary opens (the meter's screen
 // at 1280×800 with the trainer panel beside it, same theme and demo data), and records each button's
 // centre before its tap and the rendering after it.
 func planRefill(t *testing.T) (p refillPlan) {
 	t.Helper()
 	test.NewTempApp(t)
 	test.ApplyTheme(t, ui.KioskTheme{})
-	a, sim, w, err := ui.PlayScene(ui.Scene{Name: "e2e", Trainer: true}, t.TempDir())
-	defer func() {
-		if a != nil {
-			a.Close()
-		}
-		if w != nil {
-			w.Close()
-		}
-		if sim != nil {
-			sim.Close()
-		}
-	}()
+	r, err := scene.Play(scene.Scene{Name: "e2e", Trainer: true}, t.TempDir())
+	defer r.Close()
 	require.NoError(t, err)
+	a, w := r.App, r.Window
 	require.Equal(t, "sign-in", a.ScreenState())
 	a.Relayout()
 	size := w.Canvas().Size()
@@ -98,8 +90,8 @@ func planRefill(t *testing.T) (p refillPlan) {
 	p.initial = xwin.ToRGBA(w.Canvas().Capture())
 	require.Equal(t, p.window, p.initial.Rect.Size(), "the test driver's capture must be the window at scale 1")
 	t.Logf("test driver: window %v, meter's screen at %v", p.window, p.meter)
-	played, err := a.TapThrough(ui.SeedArticleTaps, test.TapCanvas, func(i int, st ui.TapStep) error {
-		p.steps = append(p.steps, plannedStep{label: st.Label, x: int(math.Round(float64(st.Centre.X))),
+	played, err := scene.TapThrough(a, scene.SeedArticleTaps, test.TapCanvas, func(i int, st scene.TapStep) error {
+		p.steps = append(p.steps, plannedStep{label: string(st.ID), x: int(math.Round(float64(st.Centre.X))),
 			y: int(math.Round(float64(st.Centre.Y))), screen: st.After, want: xwin.ToRGBA(w.Canvas().Capture())})
 		return nil
 	})

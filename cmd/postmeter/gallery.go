@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"postmeter/ui"
+	"postmeter/ui/scene"
 )
 
 // runGallery renders every scene to DIR/<scene>.png with the software renderer: no display needed.
@@ -19,7 +21,13 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "gallery", "folder for the PNG files")
 	only := fs.String("scene", "", "render only this scene")
+	screen := fs.String("screen", "1280x800", "the meter's screen size, WIDTHxHEIGHT (the trainer's panel is added beside it)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	size, err := parseSize(*screen)
+	if err != nil {
+		fmt.Fprintln(stderr, "gallery: -screen:", err)
 		return 2
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -37,11 +45,11 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 		app := test.NewApp()
 		defer app.Quit()
 		app.Settings().SetTheme(ui.KioskTheme{})
-		for _, sc := range ui.Scenes {
+		for _, sc := range scene.All {
 			if *only != "" && sc.Name != *only {
 				continue
 			}
-			if err := renderScene(sc, *out); err != nil {
+			if err := renderScene(sc, *out, size); err != nil {
 				fmt.Fprintln(stderr, "gallery:", err)
 				failed++
 				continue
@@ -56,25 +64,18 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func renderScene(sc ui.Scene, out string) error {
+func renderScene(sc scene.Scene, out string, size fyne.Size) error {
 	dir, err := os.MkdirTemp("", "postmeter-gallery-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	a, sim, w, err := ui.PlayScene(sc, dir)
-	if a != nil {
-		defer a.Close()
-	}
-	if w != nil {
-		defer w.Close()
-	}
-	if sim != nil {
-		defer sim.Close()
-	}
+	r, err := scene.PlayAt(sc, dir, size)
+	defer r.Close()
 	if err != nil {
 		return err
 	}
+	w := r.Window
 	f, err := os.Create(filepath.Join(out, sc.Name+".png"))
 	if err != nil {
 		return err

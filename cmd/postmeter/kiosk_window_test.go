@@ -19,6 +19,7 @@ import (
 
 	"postmeter/cmd/internal/xwin"
 	"postmeter/ui"
+	"postmeter/ui/scene"
 )
 
 // TestKioskInARealWindow runs `postmeter -kiosk` full screen under Xvfb, as on a meter: its
@@ -39,8 +40,13 @@ func TestKioskInARealWindow(t *testing.T) {
 		PIN  string `json:"pin"`
 	}{"Ada", "432198"}
 	// Ada signs in with the configuration's PIN and, as the kiosk's first supervisor, chooses a new one.
-	taps := []string{"Ada (Supervisor)", "4", "3", "2", "1", "9", "8", "Sign in",
-		"9", "1", "8", "2", "7", "3", "OK", "9", "1", "8", "2", "7", "3", "OK"}
+	taps := []ui.ID{ui.User("Ada")}
+	for _, pin := range []string{"432198", "918273", "918273"} {
+		for _, d := range pin {
+			taps = append(taps, ui.Key(string(d)))
+		}
+		taps = append(taps, ui.IDKeypadOK)
+	}
 
 	// The plan: the same configuration on a data folder of its own, drawn by the test driver at the
 	// meter's screen size.
@@ -63,8 +69,8 @@ func TestKioskInARealWindow(t *testing.T) {
 	pos, size := a.StatusPostageRect()
 	postage := image.Rect(int(pos.X), int(pos.Y), int(pos.X+size.Width), int(pos.Y+size.Height))
 	var steps []plannedStep
-	played, err := a.TapThrough(taps, test.TapCanvas, func(_ int, st ui.TapStep) error {
-		steps = append(steps, plannedStep{label: st.Label, x: int(math.Round(float64(st.Centre.X))),
+	played, err := scene.TapThrough(a, taps, test.TapCanvas, func(_ int, st scene.TapStep) error {
+		steps = append(steps, plannedStep{label: string(st.ID), x: int(math.Round(float64(st.Centre.X))),
 			y: int(math.Round(float64(st.Centre.Y))), screen: st.After, want: xwin.ToRGBA(w.Canvas().Capture())})
 		return nil
 	})

@@ -1,0 +1,104 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/meter"
+)
+
+// ID names a button a clerk can touch. Tests, scenes, lessons and the benchmarks find buttons by ID,
+// never by their caption, so rewording a caption breaks none of them. IDs are short, stable and
+// readable in a lesson file ("funds", "key.5", "user.Sue").
+type ID string
+
+// Buttons of the screens.
+const (
+	IDHome       ID = "home"
+	IDRunMail    ID = "run-mail"
+	IDFunds      ID = "funds"
+	IDReports    ID = "reports"
+	IDSettings   ID = "settings"
+	IDSignOut    ID = "sign-out"
+	IDOpenFunds  ID = "open-funds" // a Home banner's way to Funds
+	IDGetBalance ID = "get-balance"
+	IDBackToMail ID = "back-to-run-mail"
+
+	// The dialogs' actions and the screens' buttons that do the same carry the action's catalogue ID.
+	IDAddPostage    = ID(meter.ActionAddPostage)
+	IDRefillMyMeter = ID(meter.ActionRefillMyMeter)
+	IDTryAgain      = ID(meter.ActionTryAgain)
+	IDCancel        = ID(meter.ActionCancel)
+	IDOK            = ID(meter.ActionOK)
+	IDSignIn        = ID(meter.ActionSignIn)
+	IDContinue      = ID(meter.ActionContinue)
+
+	IDTabMeterFunds     ID = "tab.meter-funds"
+	IDTabRefillSettings ID = "tab.refill-settings"
+	IDTabLastRefills    ID = "tab.last-refills"
+	IDTabMeterInfo      ID = "tab.meter-information"
+	IDCancelRefill      ID = "cancel-refill"
+	IDPrintFundsReport  ID = "print-funds-report"
+	IDUploadPostalInfo  ID = "upload-postal-information"
+
+	IDRefillLast    ID = "refill.last-amount"
+	IDRefillDefault ID = "refill.default-amount"
+	IDRefillOther   ID = "refill.other-amount"
+	IDConfirm       ID = "confirm"
+	IDPrintReceipt  ID = "print-receipt"
+	IDDone          ID = "done"
+
+	IDPrintEnvelope ID = "print.envelope" // Start, with an envelope on the feed deck
+	IDPrintTape     ID = "print.tape"
+	IDPrintDocument ID = "print.document"
+
+	IDKeypadOK   ID = "keypad.ok"
+	IDKeypadBack ID = "keypad.back" // Cancel, or Back where the keypad has no cancel
+
+	IDKeyInWeight    ID = "run-mail.key-in-weight"
+	IDWeigh          ID = "run-mail.weigh"
+	IDKeyInPostage   ID = "run-mail.key-in-postage"
+	IDAccount        ID = "run-mail.account"
+	IDDateEarlier    ID = "run-mail.date-earlier"
+	IDDateLater      ID = "run-mail.date-later"
+	IDStart          ID = "run-mail.start"
+	IDTape           ID = "run-mail.tape"
+	IDPostageInMeter ID = "run-mail.postage-in-meter"
+	IDNoAccount      ID = "run-mail.no-account"
+
+	IDReportFunds       ID = "report.funds"
+	IDReportReceipt     ID = "report.refill-receipt"
+	IDReportLastRefills ID = "report.last-refills"
+	IDResetBatch        ID = "settings.reset-batch"
+)
+
+// Key is a keypad key: "0"–"9", "clear", "delete".
+func Key(k string) ID { return ID("key." + k) }
+
+// User is a user's button on the sign-in screen.
+func User(name string) ID { return ID("user." + name) }
+
+// Class is a mail class's button on Run Mail.
+func Class(c meter.MailClass) ID { return ID("class." + string(c)) }
+
+// AccountCode is an account code's button in Run Mail's account dialog.
+func AccountCode(code string) ID { return ID("account." + code) }
+
+// ChangeSetting is a refill setting's Change button.
+func ChangeSetting(name string) ID { return ID("change." + name) }
+
+// dialogAction is a dialog's button for one of the message's actions.
+func dialogAction(m meter.MessageID) ID { return ID(m) }
+
+// Button is a touchscreen button that knows its ID.
+type Button struct {
+	widget.Button
+	ID ID
+}
+
+func newButton(id ID, label string, icon fyne.Resource, tapped func()) *Button {
+	b := &Button{ID: id}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}

@@ -1,0 +1,71 @@
+package scene
+
+import (
+	"fmt"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+	"github.com/stretchr/testify/assert"
+
+	"postmeter/internal/uitest"
+	"postmeter/ui"
+)
+
+// TestScenes compares every screen in every state with its golden markup.
+func TestScenes(t *testing.T) {
+	for _, sc := range All {
+		t.Run(sc.Name, func(t *testing.T) {
+			r := play(t, sc)
+			uitest.Markup(t, "scenes/"+sc.Name+".xml", r.Window.Canvas())
+		})
+	}
+}
+
+// pngScenes are the main screens also kept as pictures, with the kiosk theme.
+var pngScenes = []string{"home", "run-mail", "funds-meter-funds", "funds-meter-funds-locked", "refill-options",
+	"refill-keypad", "refill-confirm", "refill-complete", "refill-print-receipt", "no-connection-error",
+	"trainer-panel", "lesson-step", "choose-pin"}
+
+func TestMainScreensLookRight(t *testing.T) {
+	byName := map[string]Scene{}
+	for _, sc := range All {
+		byName[sc.Name] = sc
+	}
+	for _, name := range pngScenes {
+		t.Run(name, func(t *testing.T) {
+			r := play(t, byName[name])
+			uitest.Image(t, "screens/"+name+".png", r.Window.Canvas().Capture())
+		})
+	}
+}
+
+// TestTouchTargets checks that everything a finger can tap, on every screen, is at least 48×48.
+func TestTouchTargets(t *testing.T) {
+	for _, sc := range All {
+		t.Run(sc.Name, func(t *testing.T) {
+			r := play(t, sc)
+			n := 0
+			for _, o := range uitest.Visible(r.Window.Canvas()) {
+				if _, ok := o.(fyne.Tappable); !ok {
+					continue
+				}
+				n++
+				s := o.Size()
+				assert.True(t, s.Width >= ui.MinTarget && s.Height >= ui.MinTarget,
+					"%T %s is %.0f×%.0f, smaller than %d×%d", o, describe(o), s.Width, s.Height, ui.MinTarget, ui.MinTarget)
+			}
+			assert.NotZero(t, n, "a screen with nothing to tap")
+		})
+	}
+}
+
+func describe(o fyne.CanvasObject) string {
+	switch b := o.(type) {
+	case *ui.Button:
+		return fmt.Sprintf("%s %q", b.ID, b.Text)
+	case *widget.Button:
+		return fmt.Sprintf("%q", b.Text)
+	}
+	return ""
+}
