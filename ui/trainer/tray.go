@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -79,7 +80,7 @@ func (v *trayView) draw() {
 		img.FillMode = canvas.ImageFillContain
 		img.SetMinSize(fyne.NewSize(PanelWidth-32, 420))
 		back := newPanelButton("Back to the tray", v.act(func() { v.selected = nil }))
-		body = container.NewBorder(panelText(fmt.Sprintf("#%d %s", v.selected.Seq, v.selected.Kind), panelCaptionSize, false), back, nil, nil, img)
+		body = container.NewBorder(panelText(trayLabel(v.selected.TrayItem), panelCaptionSize, false), back, nil, nil, img)
 	case len(v.items) == 0:
 		body = panelParagraph("Nothing printed yet. Envelopes, tapes and documents appear here, newest first.", SizeNamePanelText, false)
 	default:
@@ -126,7 +127,7 @@ func (th *thumbnail) CreateRenderer() fyne.WidgetRenderer {
 	img.FillMode = canvas.ImageFillContain
 	img.SetMinSize(fyne.NewSize(190, 90))
 	bg := canvas.NewRectangle(panelThumbBackground)
-	label := panelText(fmt.Sprintf("#%d %s", th.item.Seq, th.item.Kind), panelCaptionSize, false)
+	label := panelText(trayLabel(th.item.TrayItem), panelCaptionSize, false)
 	return widget.NewSimpleRenderer(container.NewBorder(nil, label, nil, nil, container.NewStack(bg, img)))
 }
 
@@ -138,4 +139,17 @@ func (v *trayView) act(change func()) func() {
 			v.draw()
 		})
 	}
+}
+
+// trayLabel names a printed item in words, "3. Refill receipt on tape", from its tray kind
+// ("tape-receipt"): the trainer reads what was printed on what, not a file name.
+func trayLabel(it printer.TrayItem) string {
+	medium, what, _ := strings.Cut(it.Kind, "-")
+	on := map[string]string{"envelope": "an envelope", "tape": "tape", "document": "the attached printer"}[medium]
+	thing := map[string]string{"indicium": "Postage", "receipt": "Refill receipt", "funds-report": "Funds report",
+		"last-5-refills": "Last 5 refills"}[what]
+	if on == "" || thing == "" {
+		return fmt.Sprintf("%d. %s", it.Seq, strings.ReplaceAll(it.Kind, "-", " "))
+	}
+	return fmt.Sprintf("%d. %s on %s", it.Seq, thing, on)
 }
