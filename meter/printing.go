@@ -52,7 +52,7 @@ func TrayOutput(tray printer.Tray) func(Impression) error {
 		case imp.Document != nil:
 			medium := printer.Medium(imp.Medium)
 			if imp.Medium == MediumDocument {
-				medium = printer.Tape // a sheet is shown in the tray as a long strip
+				medium = printer.Sheet // the page the attached printer prints
 			}
 			kind = string(imp.Medium) + "-" + documentKind(*imp.Document)
 			im, rerr := printer.RenderDocument(toPrinterDocument(*imp.Document), medium)

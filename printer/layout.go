@@ -212,7 +212,7 @@ func RenderDocument(doc Document, m Medium) (image.Image, error) {
 	p := &plan{spec: spec}
 	x0, w := spec.margin, spec.width-2*spec.margin
 	y := spec.margin
-	const titlePt, fieldPt = 11, 9
+	titlePt, fieldPt := spec.docTitlePt, spec.docFieldPt
 	titleFace, err := newFace(bold, titlePt, spec.dpi)
 	if err != nil {
 		return nil, fmt.Errorf("render document: %w", err)
@@ -235,7 +235,7 @@ func RenderDocument(doc Document, m Medium) (image.Image, error) {
 		}
 	}
 	y = p.rule(y+spec.px(2), x0, w)
-	return p.render(y+spec.margin, fmt.Sprintf("document %q", doc.Title))
+	return p.render(max(y+spec.margin, spec.page), fmt.Sprintf("document %q", doc.Title))
 }
 
 // rule queues a horizontal line at y and returns the y below it.

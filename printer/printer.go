@@ -69,6 +69,9 @@ type Medium string
 const (
 	Envelope Medium = "envelope"
 	Tape     Medium = "tape"
+	// Sheet is a Letter page from the attached printer as the trainer's output tray shows it: the page
+	// RenderPDF sends to the printer, drawn at screen resolution.
+	Sheet Medium = "sheet"
 )
 
 // Media lists every medium, in a stable order.
@@ -88,6 +91,10 @@ type mediumSpec struct {
 	margin    int // px, white border around the content
 	module    int // px per Data Matrix module
 	maxHeight int // px; 0 means as long as needed (up to tapeMaxHeight)
+	// page, if set, is the height of a whole page: a document fills it, blank below its text.
+	page int
+	// docTitlePt and docFieldPt are a document's text sizes on this medium.
+	docTitlePt, docFieldPt int
 }
 
 // tapeMaxHeight bounds tape images (40 in) so a runaway document cannot allocate gigabytes.
@@ -95,15 +102,17 @@ const tapeMaxHeight = 40 * 203
 
 var specs = map[Medium]mediumSpec{
 	// 3.5 in wide; 5 px modules are 16.7 mil, in the usual range of meter Data Matrix symbols.
-	Envelope: {medium: Envelope, dpi: 300, width: 1050, margin: 24, module: 5, maxHeight: 1162},
+	Envelope: {medium: Envelope, dpi: 300, width: 1050, margin: 24, module: 5, maxHeight: 1162, docTitlePt: 11, docFieldPt: 9},
 	// 80 mm tape: 72 mm printable = 576 dots at 8 dots/mm; 4 px modules are 19.7 mil.
-	Tape: {medium: Tape, dpi: 203, width: 576, margin: 16, module: 4, maxHeight: tapeMaxHeight},
+	Tape: {medium: Tape, dpi: 203, width: 576, margin: 16, module: 4, maxHeight: tapeMaxHeight, docTitlePt: 11, docFieldPt: 9},
+	// US Letter, 8.5 × 11 in at 100 dpi, 20 mm margins and the PDF's text sizes (pdf.go).
+	Sheet: {medium: Sheet, dpi: 100, width: 850, margin: 79, module: 3, maxHeight: 1100, page: 1100, docTitlePt: 18, docFieldPt: 12},
 }
 
 func specFor(m Medium) (mediumSpec, error) {
 	s, ok := specs[m]
 	if !ok {
-		return mediumSpec{}, fmt.Errorf("medium %q: %w (want %q or %q)", m, ErrUnknownMedium, Envelope, Tape)
+		return mediumSpec{}, fmt.Errorf("medium %q: %w (want %q, %q or %q)", m, ErrUnknownMedium, Envelope, Tape, Sheet)
 	}
 	return s, nil
 }

@@ -163,12 +163,16 @@ func TestDocumentGoldens(t *testing.T) {
 		{"receipt-envelope.png", sampleReceipt(), Envelope},
 		{"receipt-tape.png", sampleReceipt(), Tape},
 		{"funds-report-tape.png", sampleFundsReport(), Tape},
+		{"receipt-sheet.png", sampleReceipt(), Sheet},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			img, err := RenderDocument(c.doc, c.m)
 			require.NoError(t, err)
 			assert.Equal(t, specs[c.m].width, img.Bounds().Dx())
+			if c.m == Sheet {
+				assert.Equal(t, 1100, img.Bounds().Dy(), "a whole Letter page at 100 dpi")
+			}
 			checkGolden(t, c.name, img)
 		})
 	}
