@@ -253,6 +253,10 @@ func (t *Trainer) changed() {
 // showTab shows one of the panel's tabs.
 func (t *Trainer) showTab(tab string) {
 	t.tab = tab
+	if t.tray != nil && t.tray.large != nil { // the old tray's large view goes with it
+		t.tray.large.Hide()
+		t.tray.large = nil
+	}
 	bar := container.New(panelRowLayout{})
 	for _, x := range []struct{ id, label string }{{"controls", "Controls"}, {"tray", "Output tray"}, {"lessons", "Lessons"}} {
 		x := x

@@ -78,8 +78,14 @@ func tap(t *testing.T, a *ui.App, id ui.ID) {
 // tapPanel taps the trainer panel's button labelled text, as the trainer's mouse would.
 func tapPanel(t *testing.T, tr *Trainer, text string) {
 	t.Helper()
+	tapButtonUnder(t, tr, tr.panel, text)
+}
+
+// tapButtonUnder taps the panel button labelled text drawn under root.
+func tapButtonUnder(t *testing.T, tr *Trainer, root fyne.CanvasObject, text string) {
+	t.Helper()
 	var found []*panelButton
-	for _, o := range visibleUnder(tr.panel) {
+	for _, o := range visibleUnder(root) {
 		if b, ok := o.(*panelButton); ok && b.Text == text {
 			found = append(found, b)
 		}
@@ -260,8 +266,12 @@ func TestOutputTrayShowsWhatWasPrinted(t *testing.T) {
 	test.TapCanvas(a.Window().Canvas(), pos.Add(fyne.NewPos(20, 20)))
 	require.NotNil(t, tr.tray.selected)
 	assert.Equal(t, "envelope-indicium", tr.tray.selected.Kind)
-	tapPanel(t, tr, "Back to the tray")
+	require.NotNil(t, tr.tray.large, "shown large")
+	win := a.Window().Canvas().Size()
+	assert.Greater(t, tr.tray.large.Content.Size().Width, win.Width/2, "over the window, not only the panel")
+	tapButtonUnder(t, tr, tr.tray.large.Content, "Back to the tray")
 	assert.Nil(t, tr.tray.selected)
+	assert.Nil(t, tr.tray.large)
 }
 
 func TestOutputTrayPages(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"log/slog"
 	"path/filepath"
 	"strings"
 
@@ -24,6 +25,7 @@ type trayView struct {
 	page     int
 	items    []trayPicture
 	selected *trayPicture
+	large    *widget.PopUp // the selected item over the whole window, nil if none
 	box      *fyne.Container
 	err      error
 }
@@ -74,13 +76,8 @@ func (v *trayView) draw() {
 	var body fyne.CanvasObject
 	switch {
 	case v.err != nil:
-		body = panelParagraph("Cannot read the output tray: "+v.err.Error(), SizeNamePanelText, false)
-	case v.selected != nil:
-		img := canvas.NewImageFromResource(v.selected.image)
-		img.FillMode = canvas.ImageFillContain
-		img.SetMinSize(fyne.NewSize(PanelWidth-32, 420))
-		back := newPanelButton("Back to the tray", v.act(func() { v.selected = nil }))
-		body = container.NewBorder(panelText(trayLabel(v.selected.TrayItem), panelCaptionSize, false), back, nil, nil, img)
+		slog.Warn("read the output tray", "err", v.err)
+		body = panelParagraph("The output tray cannot be read. Check the data folder; the log says why.", SizeNamePanelText, false)
 	case len(v.items) == 0:
 		body = panelParagraph("Nothing printed yet. Envelopes, tapes and documents appear here, newest first.", SizeNamePanelText, false)
 	default:
@@ -103,6 +100,29 @@ func (v *trayView) draw() {
 	}
 	v.box.Objects = []fyne.CanvasObject{body}
 	v.box.Refresh()
+	v.showLarge()
+}
+
+// showLarge shows the selected item over the whole window, the meter's screen included, so a receipt or
+// a page can be read at the size it was printed; Back to the tray closes it.
+func (v *trayView) showLarge() {
+	if v.large != nil {
+		v.large.Hide()
+		v.large = nil
+	}
+	if v.selected == nil {
+		return
+	}
+	c := v.t.app.Window().Canvas()
+	img := canvas.NewImageFromResource(v.selected.image)
+	img.FillMode = canvas.ImageFillContain
+	bg := canvas.NewRectangle(panelThumbBackground)
+	back := newPanelButton("Back to the tray", v.act(func() { v.selected = nil }))
+	content := container.NewBorder(panelText(trayLabel(v.selected.TrayItem), panelCaptionSize, true),
+		container.New(fixedWidthLayout{PanelWidth / 2}, back), nil, nil, container.NewStack(bg, img))
+	v.large = widget.NewModalPopUp(content, c)
+	v.large.Resize(c.Size().Subtract(fyne.NewSize(48, 48)))
+	v.large.ShowAtPosition(fyne.NewPos(24, 24))
 }
 
 // thumbnail is a small picture of one printed item; tapping it opens it large.
