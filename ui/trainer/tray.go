@@ -3,8 +3,8 @@ package trainer
 import (
 	"context"
 	"fmt"
-	"os"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
