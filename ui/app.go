@@ -401,8 +401,11 @@ func newStatusBar(a *App) *statusBar {
 	s.dcIcon = widget.NewIcon(nil)
 	bg := canvas.NewRectangle(statusBarColour)
 	bg.SetMinSize(fyne.NewSize(0, 52))
-	dc := container.NewCenter(container.NewHBox(minSize(s.dcIcon, 24, 24), s.dc))
-	row := container.New(layout.NewGridLayoutWithColumns(4), s.user, dc, s.date, s.postage)
+	// User at the left, postage at the right, the connection and the date between them: each part as
+	// wide as its words, so the bar fits a 1024-wide screen.
+	dc := container.NewHBox(minSize(s.dcIcon, 24, 24), s.dc)
+	middle := container.NewCenter(container.NewHBox(dc, minSize(layout.NewSpacer(), 48, 0), s.date))
+	row := container.NewBorder(nil, nil, s.user, s.postage, middle)
 	s.box = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, 16, 16), row))
 	return s
 }
