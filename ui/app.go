@@ -383,6 +383,7 @@ type statusBar struct {
 	date    *canvas.Text
 	postage *canvas.Text
 	box     fyne.CanvasObject
+	row     *fyne.Container
 }
 
 var statusBarColour = color.NRGBA{0x1f, 0x3b, 0x5c, 0xff}
@@ -406,6 +407,7 @@ func newStatusBar(a *App) *statusBar {
 	dc := container.NewHBox(minSize(s.dcIcon, 24, 24), s.dc)
 	middle := container.NewCenter(container.NewHBox(dc, minSize(layout.NewSpacer(), 48, 0), s.date))
 	row := container.NewBorder(nil, nil, s.user, s.postage, middle)
+	s.row = row
 	s.box = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, 16, 16), row))
 	return s
 }
@@ -428,6 +430,7 @@ func (s *statusBar) refresh() {
 	for _, t := range []*canvas.Text{s.user, s.date} {
 		t.Refresh()
 	}
+	s.row.Refresh()
 	load(a, a.m.Registers, s.showPostage)
 }
 
@@ -450,6 +453,9 @@ func (s *statusBar) showConnection() {
 	s.dc.Text = c.Text
 	s.dc.Refresh()
 	s.dcIcon.SetResource(connectionIcons[c.State])
+	if s.row != nil {
+		s.row.Refresh()
+	}
 }
 
 // Connection is the connection state the status bar shows, for tests and lessons.
@@ -458,6 +464,7 @@ func (a *App) Connection() (meter.ConnState, string) { return a.status.dcState, 
 func (s *statusBar) showPostage(regs funds.Registers) {
 	s.postage.Text = "Postage in meter: " + regs.Available.String()
 	s.postage.Refresh()
+	s.row.Refresh() // the parts share the bar by their widths
 }
 
 // SignInAs makes s the signed-in session and shows Home (the trainer's "sign in as", scenes).

@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
 	"postmeter/printer/when"
@@ -34,7 +33,7 @@ var tabScreens = []string{"funds-meter-funds", "funds-refill-settings", "funds-l
 // and tapping it explains why and offers sign-in as someone who has it; the core refuses either way.
 func (a *App) guarded(id ID, label string, right meter.Right, tapped func()) *Button {
 	if err := a.m.Users().Require(a.session, right); err != nil {
-		b := a.button(id, label, assets.Lock, func() {
+		b := a.button(id, label, iconLock, func() {
 			// Sign in as someone with the right, then carry on with what was tapped, from here.
 			a.fail(err, map[meter.MessageID]func(){meter.ActionSignIn: func() { a.signInThen(tapped) }})
 		})

@@ -9,6 +9,16 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"postmeter/assets"
+)
+
+// Icons of our own, themed: drawn in the text colour of the button they are on (white on a primary
+// button).
+var (
+	iconEnvelope = theme.NewThemedResource(assets.Envelope)
+	iconFunds    = theme.NewThemedResource(assets.Funds)
+	iconLock     = theme.NewThemedResource(assets.Lock)
 )
 
 // minSize wraps obj so it is never smaller than w×h: touch targets keep their size in any layout.
@@ -41,11 +51,19 @@ func (a *App) primary(id ID, label string, icon fyne.Resource, tapped func()) *B
 	return b
 }
 
-// tile is a big Home-screen button.
+// tile is a big Home-screen button: a large icon above its name. The tiles share the room Home has, so
+// they grow on a large screen and shrink (never below a comfortable target) on a small one.
 func (a *App) tile(id ID, label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
-	b := a.button(id, label, icon, tapped)
-	b.IconPlacement = widget.ButtonIconLeadingText
-	return minSize(b, 280, 150)
+	b := a.button(id, "", nil, tapped)
+	img := canvas.NewImageFromResource(icon)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(56, 56))
+	name := widget.NewLabel(label)
+	name.TextStyle = fyne.TextStyle{Bold: true}
+	name.Alignment = fyne.TextAlignCenter
+	name.SizeName = theme.SizeNameSubHeadingText
+	face := container.NewVBox(layout.NewSpacer(), img, name, layout.NewSpacer())
+	return container.NewStack(b, face)
 }
 
 // title is a screen's heading.
