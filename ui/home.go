@@ -27,7 +27,7 @@ type homeData struct {
 func (a *App) showHome() {
 	a.flow = refillFlow{}
 	banners := container.NewVBox()
-	tiles := container.New(tilesLayout{min: fyne.NewSize(150, 120)},
+	tiles := container.New(tilesLayout{min: fyne.NewSize(150, 110)},
 		a.tile(IDRunMail, txt("ui.run-mail"), iconEnvelope, a.showRunMail),
 		a.tile(IDFunds, txt("ui.funds"), iconFunds, func() { a.showFunds(tabMeterFunds) }),
 		a.tile(IDReports, txt("ui.reports"), theme.DocumentPrintIcon(), a.showReports),

@@ -86,7 +86,7 @@ func batchLine(count int64, value funds.Amount) string {
 
 // runMailButtonWidth is the width of the column of buttons at the right of Run Mail's rows: every
 // row's buttons fill it, in equal widths, so they line up.
-const runMailButtonWidth = 380
+const runMailButtonWidth = 340
 
 func (a *App) drawRunMail(d runMailData) {
 	job := &a.job
@@ -118,7 +118,6 @@ func (a *App) drawRunMail(d runMailData) {
 		code = txt("ui.run-mail.no-code")
 	}
 	left := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabel(txt("ui.run-mail.class")), nil, classes),
 		row(widget.NewLabel(txt("ui.run-mail.weight", job.Weight)), weightButtons...),
 		row(container.NewHBox(widget.NewLabel(txt("ui.run-mail.postage")), amountLabel(postage)),
 			a.button(IDKeyInPostage, txt(CapKeyInPostage), nil, a.keyInPostage)),
@@ -138,8 +137,10 @@ func (a *App) drawRunMail(d runMailData) {
 	right := minSize(container.NewGridWithColumns(1, start, tape), 220, 2*110)
 	inMeter := a.button(IDPostageInMeter, txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), iconFunds, func() { a.showFunds(tabMeterFunds) })
 	corner := container.NewHBox(inMeter, a.homeButton())
+	// The classes across the whole width, then the rows with Start and Tape beside them.
+	classRow := container.NewBorder(nil, nil, widget.NewLabel(txt("ui.run-mail.class")), nil, classes)
 	a.setScreen("run-mail", screen(txt("ui.run-mail"), corner,
-		container.NewBorder(nil, nil, nil, container.NewVBox(right), left), nil))
+		container.NewBorder(classRow, nil, nil, container.NewVBox(right), left), nil))
 }
 
 // print prints one piece of the job; the core checks everything and debits before the engine prints.

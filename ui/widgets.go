@@ -89,6 +89,23 @@ func text(s string) *widget.Label {
 	return l
 }
 
+// denseTheme is the kiosk theme with little room around text: figures in rows read as a table and
+// leave the screen's height to the buttons.
+type denseTheme struct{ KioskTheme }
+
+// Size is the kiosk's, with a smaller inner padding.
+func (t denseTheme) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameInnerPadding {
+		return 4
+	}
+	return t.KioskTheme.Size(n)
+}
+
+// dense draws obj with denseTheme.
+func dense(obj fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewThemeOverride(obj, denseTheme{})
+}
+
 // rows lays out label/value pairs as a two-column form with the values right-aligned.
 func rows(pairs ...[2]string) fyne.CanvasObject {
 	grid := container.New(layout.NewFormLayout())
@@ -99,7 +116,7 @@ func rows(pairs ...[2]string) fyne.CanvasObject {
 		grid.Add(widget.NewLabel(p[0]))
 		grid.Add(v)
 	}
-	return grid
+	return dense(grid)
 }
 
 // actions lays buttons out in a row of equal widths.
@@ -147,7 +164,7 @@ func banner(kind bannerKind, msg string, action fyne.CanvasObject) fyne.CanvasOb
 	if action != nil {
 		content = container.NewBorder(nil, nil, nil, action, l)
 	}
-	return container.NewStack(bg, container.NewPadded(content))
+	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding(), theme.Padding()), content))
 }
 
 // homeButton returns to Home from the top-right corner of a screen.
