@@ -158,7 +158,8 @@ func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
 		grid.Add(widget.NewLabel(l.Amount.String()))
 		grid.Add(widget.NewLabel(l.User))
 	}
-	return grid
+	// A table from the top of the tab, not rows stretched over its height.
+	return container.NewVBox(grid, widget.NewSeparator())
 }
 
 func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
