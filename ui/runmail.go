@@ -119,7 +119,7 @@ func (a *App) drawRunMail(d runMailData) {
 	}
 	left := container.NewVBox(
 		row(widget.NewLabel(txt("ui.run-mail.weight", job.Weight)), weightButtons...),
-		row(container.NewHBox(widget.NewLabel(txt("ui.run-mail.postage")), amountLabel(postage)),
+		row(container.NewHBox(container.NewVBox(layout.NewSpacer(), widget.NewLabel(txt("ui.run-mail.postage")), layout.NewSpacer()), amountLabel(postage)),
 			a.button(IDKeyInPostage, txt(CapKeyInPostage), nil, a.keyInPostage)),
 		row(widget.NewLabel(code), a.button(IDAccount, txt("ui.account"), nil, func() { a.chooseAccount(d.codes) })),
 		row(widget.NewLabel(txt("ui.run-mail.date", d.date)),
