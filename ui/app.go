@@ -404,9 +404,12 @@ func newStatusBar(a *App) *statusBar {
 	bg.SetMinSize(fyne.NewSize(0, 52))
 	// User at the left, postage at the right, the connection and the date between them: each part as
 	// wide as its words, so the bar fits a 1024-wide screen.
-	dc := container.NewHBox(minSize(s.dcIcon, 24, 24), s.dc)
-	middle := container.NewCenter(container.NewHBox(dc, minSize(layout.NewSpacer(), 48, 0), s.date))
-	row := container.NewBorder(nil, nil, s.user, s.postage, middle)
+	// The connection and the postage change after a reply from off the UI goroutine, and the bar is not
+	// laid out again then: they keep room for their longest words ("Data Center: connected",
+	// "Postage in meter: $9,999.99").
+	dc := container.NewHBox(minSize(s.dcIcon, 24, 24), minSize(s.dc, 230, 0))
+	middle := container.NewCenter(container.NewHBox(dc, minSize(layout.NewSpacer(), 32, 0), s.date))
+	row := container.NewBorder(nil, nil, s.user, minSize(s.postage, 290, 0), middle)
 	s.row = row
 	s.box = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, 16, 16), row))
 	return s
@@ -453,9 +456,6 @@ func (s *statusBar) showConnection() {
 	s.dc.Text = c.Text
 	s.dc.Refresh()
 	s.dcIcon.SetResource(connectionIcons[c.State])
-	if s.row != nil {
-		s.row.Refresh()
-	}
 }
 
 // Connection is the connection state the status bar shows, for tests and lessons.
@@ -464,7 +464,6 @@ func (a *App) Connection() (meter.ConnState, string) { return a.status.dcState, 
 func (s *statusBar) showPostage(regs funds.Registers) {
 	s.postage.Text = "Postage in meter: " + regs.Available.String()
 	s.postage.Refresh()
-	s.row.Refresh() // the parts share the bar by their widths
 }
 
 // SignInAs makes s the signed-in session and shows Home (the trainer's "sign in as", scenes).
