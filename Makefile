@@ -40,9 +40,13 @@ deps:
 run: deps
 	$(GO) run -tags $(TAGS) ./cmd/postmeter -data $(DATA)
 
-# Every screen in every state as PNG, without a display.
+# Every screen in every state as PNG, without a display, at each meter screen size the screens must fit
+# (ui/scene's TestEveryScreenFitsEverySize): gallery/1024x600, gallery/1280x800, gallery/1920x1080.
+GALLERY_SIZES := 1024x600 1280x800 1920x1080
 gallery: deps
-	$(GO) run -tags $(TAGS) ./cmd/postmeter gallery -out gallery
+	$(GO) build -tags $(TAGS) -o gallery/.postmeter ./cmd/postmeter
+	for s in $(GALLERY_SIZES); do gallery/.postmeter gallery -out gallery/$$s -screen $$s || exit 1; done
+	rm -f gallery/.postmeter
 
 # The core and the screens run under the race detector; the rest (the real-window tests, the printer)
 # without it, and so do the crash harness and its planted-bug check, whose child processes are killed

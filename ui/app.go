@@ -383,6 +383,7 @@ type statusBar struct {
 	date    *canvas.Text
 	postage *canvas.Text
 	box     fyne.CanvasObject
+	row     *fyne.Container
 }
 
 var statusBarColour = color.NRGBA{0x1f, 0x3b, 0x5c, 0xff}
@@ -401,8 +402,15 @@ func newStatusBar(a *App) *statusBar {
 	s.dcIcon = widget.NewIcon(nil)
 	bg := canvas.NewRectangle(statusBarColour)
 	bg.SetMinSize(fyne.NewSize(0, 52))
-	dc := container.NewCenter(container.NewHBox(minSize(s.dcIcon, 24, 24), s.dc))
-	row := container.New(layout.NewGridLayoutWithColumns(4), s.user, dc, s.date, s.postage)
+	// User at the left, postage at the right, the connection and the date between them: each part as
+	// wide as its words, so the bar fits a 1024-wide screen.
+	// The connection and the postage change after a reply from off the UI goroutine, and the bar is not
+	// laid out again then: they keep room for their longest words ("Data Center: connected",
+	// "Postage in meter: $9,999.99").
+	dc := container.NewHBox(minSize(s.dcIcon, 24, 24), minSize(s.dc, 230, 0))
+	middle := container.NewCenter(container.NewHBox(dc, minSize(layout.NewSpacer(), 32, 0), s.date))
+	row := container.NewBorder(nil, nil, s.user, minSize(s.postage, 290, 0), middle)
+	s.row = row
 	s.box = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, 16, 16), row))
 	return s
 }
@@ -425,6 +433,7 @@ func (s *statusBar) refresh() {
 	for _, t := range []*canvas.Text{s.user, s.date} {
 		t.Refresh()
 	}
+	s.row.Refresh()
 	load(a, a.m.Registers, s.showPostage)
 }
 

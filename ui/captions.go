@@ -49,6 +49,7 @@ var captions = map[meter.MessageID]meter.Entry{
 	// status bar); TestScreensSpeakFromTheCatalogue keeps them and the screens the same.
 	"ui.home":                        {Kind: meter.KindCaption, Text: "Home"},
 	"ui.funds":                       {Kind: meter.KindCaption, Text: "Funds"},
+	"ui.home.funds-low":              {Kind: meter.KindCaption, Text: "Postage in meter is low"},
 	"ui.run-mail":                    {Kind: meter.KindCaption, Text: "Run Mail"},
 	"ui.reports":                     {Kind: meter.KindCaption, Text: "Reports"},
 	"ui.settings":                    {Kind: meter.KindCaption, Text: "Settings"},

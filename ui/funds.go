@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
 	"postmeter/printer/when"
@@ -34,7 +33,7 @@ var tabScreens = []string{"funds-meter-funds", "funds-refill-settings", "funds-l
 // and tapping it explains why and offers sign-in as someone who has it; the core refuses either way.
 func (a *App) guarded(id ID, label string, right meter.Right, tapped func()) *Button {
 	if err := a.m.Users().Require(a.session, right); err != nil {
-		b := a.button(id, label, assets.Lock, func() {
+		b := a.button(id, label, iconLock, func() {
 			// Sign in as someone with the right, then carry on with what was tapped, from here.
 			a.fail(err, map[meter.MessageID]func(){meter.ActionSignIn: func() { a.signInThen(tapped) }})
 		})
@@ -53,7 +52,7 @@ func (a *App) showFunds(tab int) {
 		if i == tab {
 			b.Importance = widget.HighImportance
 		}
-		bar.Add(minSize(b, 0, 64))
+		bar.Add(b)
 	}
 	// Never a blank body while the figures are read (a dialog may sit over it meanwhile).
 	content := container.NewStack(text("Reading the meter's funds…"))
@@ -68,7 +67,7 @@ func (a *App) showFunds(tab int) {
 		corner = container.NewHBox(minSize(a.button(IDBackToMail, txt("ui.run-mail"), theme.NavigateBackIcon(), a.fundsBack), 200, 64), corner)
 	}
 	a.setScreen(tabScreens[tab], screen("Funds", corner,
-		container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, content), nil))
+		container.NewBorder(bar, nil, nil, nil, content), nil))
 	set := func(o fyne.CanvasObject) {
 		content.Objects = []fyne.CanvasObject{o}
 		content.Refresh()
@@ -104,20 +103,23 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 	} else {
 		account.Add(text("Select Get Balance to see the prepaid balance and the credit available."))
 	}
-	body := container.NewVBox(container.NewGridWithColumns(2, inMeter, account))
+	body := container.NewVBox(dense(container.NewGridWithColumns(2, inMeter, account)))
 	if v.Pending != nil {
 		body.Add(banner(bannerInfo, fmt.Sprintf("A refill of %s is waiting for the Data Center.", v.Pending.Amount),
 			container.NewHBox(a.primary(IDTryAgain, meter.Words(meter.ActionTryAgain), nil, a.retryPending),
 				a.button(IDCancelRefill, "Cancel refill", nil, a.cancelPending))))
 	}
+	// Add Postage to Meter is the screen's one main action (the help article's); the others are plain.
+	add := a.guarded(IDAddPostage, meter.Words(meter.ActionAddPostage), meter.RightRefill, a.startRefill)
+	add.Importance = widget.HighImportance
 	buttons := actions(
-		minSize(a.guarded(IDAddPostage, meter.Words(meter.ActionAddPostage), meter.RightRefill, a.startRefill), 0, 72),
-		minSize(a.guarded(IDGetBalance, txt("ui.get-balance"), meter.RightBalanceInquiry, a.getBalance), 0, 72),
-		minSize(a.guarded(IDPrintFundsReport, "Print funds report", meter.RightFundsReport, func() {
+		add,
+		a.guarded(IDGetBalance, txt("ui.get-balance"), meter.RightBalanceInquiry, a.getBalance),
+		a.guarded(IDPrintFundsReport, "Print funds report", meter.RightFundsReport, func() {
 			a.showPrint("funds-report-print", "Print funds report", func(ctx context.Context, d meter.Destination) error {
 				return a.m.PrintFundsReport(ctx, sess, d)
 			}, func() { a.showFunds(tabMeterFunds) })
-		}), 0, 72))
+		}))
 	return container.NewBorder(nil, buttons, nil, nil, body)
 }
 
@@ -156,7 +158,8 @@ func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
 		grid.Add(widget.NewLabel(l.Amount.String()))
 		grid.Add(widget.NewLabel(l.User))
 	}
-	return grid
+	// A table from the top of the tab, not rows stretched over its height.
+	return container.NewVBox(grid, widget.NewSeparator())
 }
 
 func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
@@ -181,5 +184,5 @@ func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
 				Text: "The postal information was uploaded to the Data Center.", Actions: []meter.MessageID{meter.ActionOK}}, nil)
 		})
 	})
-	return container.NewBorder(nil, minSize(upload, 0, 72), nil, nil, info)
+	return container.NewBorder(nil, upload, nil, nil, info)
 }

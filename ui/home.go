@@ -2,36 +2,126 @@ package ui
 
 import (
 	"context"
+	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postmeter/assets"
+	"postmeter/funds"
 	"postmeter/meter"
 )
 
-// showHome shows the Home screen: Run Mail, Funds, Reports, Settings, and a banner per warning.
+// homeData is what Home shows beside its tiles, read off the UI goroutine: the core's warnings and
+// the postage in the meter.
+type homeData struct {
+	warnings []meter.Warning
+	regs     funds.Registers
+}
+
+// showHome shows the Home screen: a banner per warning across the top, the postage card (its colour
+// says the core found the funds low) and large tiles for Run Mail, Funds, Reports and Settings.
 func (a *App) showHome() {
 	a.flow = refillFlow{}
 	banners := container.NewVBox()
-	tiles := container.NewGridWithColumns(2,
-		a.tile(IDRunMail, txt("ui.run-mail"), assets.Envelope, a.showRunMail),
-		a.tile(IDFunds, txt("ui.funds"), assets.Funds, func() { a.showFunds(tabMeterFunds) }),
+	tiles := container.New(tilesLayout{min: fyne.NewSize(150, 110)},
+		a.tile(IDRunMail, txt("ui.run-mail"), iconEnvelope, a.showRunMail),
+		a.tile(IDFunds, txt("ui.funds"), iconFunds, func() { a.showFunds(tabMeterFunds) }),
 		a.tile(IDReports, txt("ui.reports"), theme.DocumentPrintIcon(), a.showReports),
 		a.tile(IDSettings, txt("ui.settings"), theme.SettingsIcon(), a.showSettings))
+	card := newPostageCard()
 	var corner fyne.CanvasObject
 	if a.m.Users().Enabled() {
 		corner = minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 200, 64)
 	}
-	a.setScreen("home", screen(txt("ui.home"), corner, container.NewBorder(banners, nil, nil, nil, container.NewCenter(tiles)), nil))
-	load(a, a.m.Warnings, func(ws []meter.Warning) {
-		for _, w := range ws {
-			banners.Add(a.warningBanner(w))
+	body := container.NewBorder(banners, nil, card.object(), nil, tiles)
+	a.setScreen("home", screen(txt("ui.home"), corner, body, nil))
+	load(a, func(ctx context.Context) (homeData, error) {
+		var d homeData
+		var err error
+		if d.warnings, err = a.m.Warnings(ctx); err != nil {
+			return d, err
 		}
-		banners.Refresh()
+		d.regs, err = a.m.Registers(ctx)
+		return d, err
+	}, func(d homeData) {
+		low := false
+		for _, w := range d.warnings {
+			banners.Add(a.warningBanner(w))
+			low = low || w.Kind == meter.WarnLowFunds
+		}
+		card.show(d.regs.Available, low)
+		body.Refresh() // the banners took room from the tiles
+		a.changed()
 	})
+}
+
+// postageCard shows the postage in the meter, large, on Home; its colour and its heading say when the
+// core warned that the funds are low.
+type postageCard struct {
+	bg     *canvas.Rectangle
+	head   *widget.Label
+	amount *widget.Label
+	box    fyne.CanvasObject
+}
+
+var (
+	cardTint    = color.NRGBA{0xdd, 0xeb, 0xfa, 0xff} // bannerInfo's
+	cardTintLow = color.NRGBA{0xff, 0xd8, 0x94, 0xff}
+)
+
+func newPostageCard() *postageCard {
+	c := &postageCard{bg: canvas.NewRectangle(cardTint), head: widget.NewLabel(txt("ui.funds.in-meter")), amount: amountLabel("—")}
+	c.bg.CornerRadius = 8
+	c.amount.Alignment = fyne.TextAlignCenter
+	c.head.Alignment = fyne.TextAlignCenter
+	c.head.Wrapping = fyne.TextWrapWord
+	c.box = minSize(container.NewStack(c.bg, container.NewVBox(layout.NewSpacer(), c.head, c.amount, layout.NewSpacer())), 280, 0)
+	return c
+}
+
+func (c *postageCard) object() fyne.CanvasObject { return c.box }
+
+func (c *postageCard) show(available funds.Amount, low bool) {
+	c.amount.SetText(available.String())
+	c.bg.FillColor = cardTint
+	c.head.SetText(txt("ui.funds.in-meter"))
+	c.head.TextStyle = fyne.TextStyle{}
+	if low {
+		c.bg.FillColor = cardTintLow
+		c.head.SetText(txt("ui.home.funds-low"))
+		c.head.TextStyle = fyne.TextStyle{Bold: true}
+	}
+	c.bg.Refresh()
+	c.head.Refresh()
+}
+
+// tilesLayout puts Home's four tiles in two rows of two when the screen has the height, and in one row
+// of four when warnings have taken it (a 600-high screen with two banners).
+type tilesLayout struct{ min fyne.Size }
+
+func (l tilesLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	p := theme.Padding()
+	n := float32(len(objs))
+	return fyne.NewSize(n*l.min.Width+(n-1)*p, l.min.Height)
+}
+
+func (l tilesLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	p := theme.Padding()
+	cols := len(objs)
+	if size.Height >= 2*l.min.Height+p {
+		cols = (len(objs) + 1) / 2
+	}
+	rows := (len(objs) + cols - 1) / cols
+	w := (size.Width - float32(cols-1)*p) / float32(cols)
+	h := (size.Height - float32(rows-1)*p) / float32(rows)
+	for i, o := range objs {
+		o.Move(fyne.NewPos(float32(i%cols)*(w+p), float32(i/cols)*(h+p)))
+		o.Resize(fyne.NewSize(w, h))
+	}
 }
 
 // warningBanner turns a warning from the core into a Home-screen banner with its action.

@@ -96,6 +96,16 @@ type Button struct {
 	ID ID
 }
 
+// ButtonHeight is the least height of every button: a comfortable touch target above MinTarget,
+// whatever the text size.
+const ButtonHeight = 56
+
+// MinSize is the button's own, never lower than ButtonHeight.
+func (b *Button) MinSize() fyne.Size {
+	s := b.Button.MinSize()
+	return fyne.NewSize(max(s.Width, ButtonHeight), max(s.Height, ButtonHeight))
+}
+
 func newButton(id ID, label string, icon fyne.Resource, tapped func()) *Button {
 	b := &Button{ID: id}
 	b.Text, b.Icon, b.OnTapped = label, icon, tapped

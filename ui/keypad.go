@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -24,6 +25,7 @@ type keypad struct {
 	display *widget.Label
 	note    *widget.Label
 	keys    map[string]*Button // by label, for tests
+	words   *fyne.Container    // the column the note is in, laid out again when it shows or hides
 }
 
 func (a *App) newKeypad(initial string, maxDigits int, format func(string) string) *keypad {
@@ -74,6 +76,9 @@ func (k *keypad) say(msg string) {
 	k.note.SetText(msg)
 	k.note.Hidden = msg == ""
 	k.note.Refresh()
+	if k.words != nil {
+		k.words.Refresh()
+	}
 }
 
 // keypadWidth is the width of the 3×120 keys with their gaps; the display box has the same width so
@@ -108,9 +113,9 @@ func (k *keypad) boxedDisplay() fyne.CanvasObject {
 	return minSize(container.NewStack(box, k.display), keypadWidth, 0)
 }
 
-// keypadScreen is the one layout of every keypad: the prompt, then how digits fill and the core's
-// limits, the reason for a refusal, then a centred column of the boxed display right above the keys,
-// with OK and the way back beside the keys.
+// keypadScreen is the one layout of every keypad: at the left the prompt, then how digits fill and the
+// core's limits and the reason for a refusal; at the right a column of the boxed display right above
+// the keys, with OK and the way back beside the keys.
 type keypadScreen struct {
 	name, heading string
 	prompt        string // what to key in and what to select
@@ -138,11 +143,14 @@ func (a *App) showKeypad(k *keypad, s keypadScreen) {
 		top.Add(s.limits)
 	}
 	top.Add(k.note)
+	k.words = top
 	side := container.NewVBox(
 		minSize(a.primary(IDKeypadOK, s.okLabel, theme.ConfirmIcon(), s.ok), 240, 72),
 		minSize(a.button(IDKeypadBack, s.backLabel, s.backIcon, s.back), 240, 72))
+	// The words beside the keys, not above them: the boxed display and all four rows of keys fit a
+	// 600-high screen whatever the words' length.
 	pad := container.NewVBox(k.boxedDisplay(), k.grid())
-	body := container.NewVBox(top, container.NewCenter(container.NewHBox(pad, side)))
+	body := container.NewBorder(nil, nil, nil, container.NewHBox(minSize(layout.NewSpacer(), 8, 0), pad, side), top)
 	a.setScreen(s.name, screen(s.heading, nil, body, nil))
 	a.pinPad, a.pinPadOK = k, s.ok
 }

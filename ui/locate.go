@@ -81,6 +81,10 @@ func (a *App) MeterScreenRect() (fyne.Position, fyne.Size) {
 	return top, fyne.NewSize(end.X-top.X, end.Y-top.Y)
 }
 
+// MeterScreenMinSize is the smallest the meter's screen (status bar, body and any dialog over it,
+// without the trainer panel) can be drawn: the meter's display must be at least this big.
+func (a *App) MeterScreenMinSize() fyne.Size { return a.meterScreen.MinSize() }
+
 // StatusPostageRect is where the status bar shows the postage in the meter, in the window's canvas. It
 // is the figure the status bar reads again after each screen is drawn (off the UI goroutine), so a
 // screenshot can show the new screen with the old figure for a moment; checks of real windows look

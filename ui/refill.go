@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -316,18 +317,23 @@ func (a *App) showPrint(name, heading string, print func(ctx context.Context, d 
 			})
 		}
 	}
-	envelope := container.NewBorder(nil, nil, nil, minSize(a.primary(IDPrintEnvelope, "Start", theme.MediaPlayIcon(), do(meter.OnEnvelope, "on the envelope")), 200, 72),
-		text("Envelope: place an envelope on the feed deck and select Start."))
-	choices := container.NewVBox(envelope, widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, minSize(a.button(IDPrintTape, "Tape", nil, do(meter.OnTape, "on tape")), 200, 72),
-			text("Tape: print on a strip of tape.")))
+	// A row: what the choice prints on, vertically centred against its button.
+	choice := func(words string, b fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewBorder(nil, nil, nil, b, container.NewVBox(layout.NewSpacer(), text(words), layout.NewSpacer()))
+	}
+	// Start is the screen's one main action; Tape, the printer and Done are plain.
+	choices := container.NewVBox(
+		choice("Envelope: place an envelope on the feed deck and select Start.",
+			minSize(a.primary(IDPrintEnvelope, "Start", theme.MediaPlayIcon(), do(meter.OnEnvelope, "on the envelope")), 240, 72)),
+		widget.NewSeparator(),
+		choice("Tape: print on a strip of tape.", minSize(a.button(IDPrintTape, "Tape", nil, do(meter.OnTape, "on tape")), 240, 72)))
 	if a.m.HasAttachedPrinter() {
 		choices.Add(widget.NewSeparator())
-		choices.Add(container.NewBorder(nil, nil, nil, minSize(a.button(IDPrintDocument, "Print on document", theme.DocumentPrintIcon(),
-			do(meter.OnDocument, "on the attached printer")), 300, 72), text("Attached printer: print on a sheet.")))
+		choices.Add(choice("Attached printer: print on a sheet.", minSize(a.button(IDPrintDocument, "Print on document", theme.DocumentPrintIcon(),
+			do(meter.OnDocument, "on the attached printer")), 240, 72)))
 	}
 	choices.Add(status)
-	bottom := container.NewHBox(minSize(a.primary(IDDone, "Done", theme.HomeIcon(), done), 220, 72))
+	bottom := container.NewHBox(minSize(a.button(IDDone, "Done", theme.HomeIcon(), done), 220, 72))
 	a.setScreen(name, screen(heading, nil, choices, bottom))
 }
 

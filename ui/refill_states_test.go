@@ -218,6 +218,7 @@ func openFunds(t *testing.T, a *App) {
 	t.Helper()
 	if a.Screen() != "home" {
 		a.act(a.showHome)
+		a.Settle() // Home reads its warnings and figures off the UI goroutine, then draws them
 	}
 	tap(t, a, IDFunds)
 	require.Equal(t, "funds-meter-funds", a.Screen())

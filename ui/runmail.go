@@ -6,10 +6,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postmeter/assets"
 	"postmeter/funds"
 	"postmeter/meter"
 	"postmeter/printer/when"
@@ -84,6 +84,10 @@ func batchLine(count int64, value funds.Amount) string {
 	return txt(CapBatch, count, value)
 }
 
+// runMailButtonWidth is the width of the column of buttons at the right of Run Mail's rows: every
+// row's buttons fill it, in equal widths, so they line up.
+const runMailButtonWidth = 340
+
 func (a *App) drawRunMail(d runMailData) {
 	job := &a.job
 	classes := container.NewGridWithColumns(len(d.classes))
@@ -93,11 +97,16 @@ func (a *App) drawRunMail(d runMailData) {
 		if job.KeyedPostage == 0 && job.Class == c {
 			b.Importance = widget.HighImportance
 		}
-		classes.Add(minSize(b, 0, 64))
+		classes.Add(b)
 	}
-	weightButtons := container.NewHBox(minSize(a.button(IDKeyInWeight, txt(CapKeyInWeight), nil, a.keyInWeight), 0, 64))
+	// A row: what is set at the left, the buttons that change it in the right-hand column.
+	row := func(what fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+		col := minSize(container.NewGridWithColumns(len(buttons), buttons...), runMailButtonWidth, 0)
+		return container.NewBorder(nil, nil, nil, col, container.NewVBox(layout.NewSpacer(), what, layout.NewSpacer()))
+	}
+	weightButtons := []fyne.CanvasObject{a.button(IDKeyInWeight, txt(CapKeyInWeight), nil, a.keyInWeight)}
 	if a.m.HasScale() {
-		weightButtons.Add(minSize(a.button(IDWeigh, txt("ui.weigh"), nil, a.weigh), 0, 64))
+		weightButtons = append(weightButtons, a.button(IDWeigh, txt("ui.weigh"), nil, a.weigh))
 	}
 	postage := d.postage.String()
 	job.shown = d.postage
@@ -109,29 +118,29 @@ func (a *App) drawRunMail(d runMailData) {
 		code = txt("ui.run-mail.no-code")
 	}
 	left := container.NewVBox(
-		widget.NewLabel(txt("ui.run-mail.class")), classes,
-		container.NewBorder(nil, nil, nil, weightButtons, widget.NewLabel(txt("ui.run-mail.weight", job.Weight))),
-		container.NewBorder(nil, nil, nil, minSize(a.button(IDKeyInPostage, txt(CapKeyInPostage), nil, a.keyInPostage), 0, 64),
-			container.NewHBox(widget.NewLabel(txt("ui.run-mail.postage")), amountLabel(postage))),
-		container.NewBorder(nil, nil, nil, minSize(a.button(IDAccount, txt("ui.account"), nil, func() { a.chooseAccount(d.codes) }), 180, 64),
-			widget.NewLabel(code)),
-		container.NewBorder(nil, nil, nil, container.NewHBox(
-			minSize(a.button(IDDateEarlier, "", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }), 64, 64),
-			minSize(a.button(IDDateLater, "", theme.ContentAddIcon(), func() { a.advanceDate(+1) }), 64, 64)),
-			widget.NewLabel(txt("ui.run-mail.date", d.date))),
+		row(widget.NewLabel(txt("ui.run-mail.weight", job.Weight)), weightButtons...),
+		row(container.NewHBox(container.NewVBox(layout.NewSpacer(), widget.NewLabel(txt("ui.run-mail.postage")), layout.NewSpacer()), amountLabel(postage)),
+			a.button(IDKeyInPostage, txt(CapKeyInPostage), nil, a.keyInPostage)),
+		row(widget.NewLabel(code), a.button(IDAccount, txt("ui.account"), nil, func() { a.chooseAccount(d.codes) })),
+		row(widget.NewLabel(txt("ui.run-mail.date", d.date)),
+			a.button(IDDateEarlier, "", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }),
+			a.button(IDDateLater, "", theme.ContentAddIcon(), func() { a.advanceDate(+1) })),
 		widget.NewLabel(batchLine(d.view.BatchCount, d.view.BatchValue)))
 	if d.priceErr != nil {
 		e := text(meter.Explain(d.priceErr).Text)
 		e.Importance = widget.DangerImportance
 		left.Add(e)
 	}
-	start := minSize(a.primary(IDStart, txt("ui.start"), assets.Envelope, func() { a.print(meter.MediumEnvelope) }), 220, 110)
-	tape := minSize(a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) }), 220, 110)
-	right := container.NewVBox(start, tape)
-	inMeter := a.button(IDPostageInMeter, txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), assets.Funds, func() { a.showFunds(tabMeterFunds) })
-	bottom := container.NewBorder(nil, nil, minSize(a.button(IDHome, txt("ui.home"), theme.HomeIcon(), a.showHome), 200, 64), nil,
-		minSize(inMeter, 0, 64))
-	a.setScreen("run-mail", screen(txt("ui.run-mail"), nil, container.NewBorder(nil, nil, nil, right, left), bottom))
+	// Start and Tape: the same size, sharing the height beside the rows.
+	start := a.primary(IDStart, txt("ui.start"), iconEnvelope, func() { a.print(meter.MediumEnvelope) })
+	tape := a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) })
+	right := minSize(container.NewGridWithColumns(1, start, tape), 220, 2*110)
+	inMeter := a.button(IDPostageInMeter, txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), iconFunds, func() { a.showFunds(tabMeterFunds) })
+	corner := container.NewHBox(inMeter, a.homeButton())
+	// The classes across the whole width, then the rows with Start and Tape beside them.
+	classRow := container.NewBorder(nil, nil, widget.NewLabel(txt("ui.run-mail.class")), nil, classes)
+	a.setScreen("run-mail", screen(txt("ui.run-mail"), corner,
+		container.NewBorder(classRow, nil, nil, container.NewVBox(right), left), nil))
 }
 
 // print prints one piece of the job; the core checks everything and debits before the engine prints.

@@ -67,7 +67,7 @@ var sizes = map[fyne.ThemeSizeName]float32{
 	theme.SizeNameSubHeadingText:  26,
 	theme.SizeNameCaptionText:     18,
 	theme.SizeNamePadding:         8,
-	theme.SizeNameInnerPadding:    16,
+	theme.SizeNameInnerPadding:    10,
 	theme.SizeNameLineSpacing:     6,
 	theme.SizeNameInlineIcon:      28,
 	theme.SizeNameScrollBar:       24,
@@ -94,7 +94,8 @@ const (
 	SizeNamePanelHeading fyne.ThemeSizeName = "postmeterPanelHeading"
 )
 
-// Size returns the kiosk sizes: text 22, padding 8, inner padding 16, so a one-line button is 62 high.
+// Size returns the kiosk sizes: text 22, padding 8, inner padding 10, so a line of text is 50 high and
+// fits a 1024×600 screen; buttons keep at least ButtonHeight (Button.MinSize).
 func (KioskTheme) Size(n fyne.ThemeSizeName) float32 {
 	if s, ok := sizes[n]; ok {
 		return s

@@ -9,6 +9,16 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"postmeter/assets"
+)
+
+// Icons of our own, themed: drawn in the text colour of the button they are on (white on a primary
+// button).
+var (
+	iconEnvelope = theme.NewThemedResource(assets.Envelope)
+	iconFunds    = theme.NewThemedResource(assets.Funds)
+	iconLock     = theme.NewThemedResource(assets.Lock)
 )
 
 // minSize wraps obj so it is never smaller than w×h: touch targets keep their size in any layout.
@@ -41,11 +51,19 @@ func (a *App) primary(id ID, label string, icon fyne.Resource, tapped func()) *B
 	return b
 }
 
-// tile is a big Home-screen button.
+// tile is a big Home-screen button: a large icon above its name. The tiles share the room Home has, so
+// they grow on a large screen and shrink (never below a comfortable target) on a small one.
 func (a *App) tile(id ID, label string, icon fyne.Resource, tapped func()) fyne.CanvasObject {
-	b := a.button(id, label, icon, tapped)
-	b.IconPlacement = widget.ButtonIconLeadingText
-	return minSize(b, 280, 150)
+	b := a.button(id, "", nil, tapped)
+	img := canvas.NewImageFromResource(icon)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(56, 56))
+	name := widget.NewLabel(label)
+	name.TextStyle = fyne.TextStyle{Bold: true}
+	name.Alignment = fyne.TextAlignCenter
+	name.SizeName = theme.SizeNameSubHeadingText
+	face := container.NewVBox(layout.NewSpacer(), img, name, layout.NewSpacer())
+	return container.NewStack(b, face)
 }
 
 // title is a screen's heading.
@@ -71,6 +89,23 @@ func text(s string) *widget.Label {
 	return l
 }
 
+// denseTheme is the kiosk theme with little room around text: figures in rows read as a table and
+// leave the screen's height to the buttons.
+type denseTheme struct{ KioskTheme }
+
+// Size is the kiosk's, with a smaller inner padding.
+func (t denseTheme) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameInnerPadding {
+		return 4
+	}
+	return t.KioskTheme.Size(n)
+}
+
+// dense draws obj with denseTheme.
+func dense(obj fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewThemeOverride(obj, denseTheme{})
+}
+
 // rows lays out label/value pairs as a two-column form with the values right-aligned.
 func rows(pairs ...[2]string) fyne.CanvasObject {
 	grid := container.New(layout.NewFormLayout())
@@ -81,7 +116,7 @@ func rows(pairs ...[2]string) fyne.CanvasObject {
 		grid.Add(widget.NewLabel(p[0]))
 		grid.Add(v)
 	}
-	return grid
+	return dense(grid)
 }
 
 // actions lays buttons out in a row of equal widths.
@@ -129,7 +164,7 @@ func banner(kind bannerKind, msg string, action fyne.CanvasObject) fyne.CanvasOb
 	if action != nil {
 		content = container.NewBorder(nil, nil, nil, action, l)
 	}
-	return container.NewStack(bg, container.NewPadded(content))
+	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding(), theme.Padding()), content))
 }
 
 // homeButton returns to Home from the top-right corner of a screen.

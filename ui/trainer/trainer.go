@@ -273,7 +273,9 @@ func (t *Trainer) showTab(tab string) {
 		body = t.controlsTab()
 	}
 	heading := panelText("Trainer", panelTextSize, true)
-	t.content.Objects = []fyne.CanvasObject{container.NewBorder(panelVBox(heading, bar), nil, nil, nil, body)}
+	// The tab scrolls when the window is lower than it (a 600-high screen): the trainer is a desktop
+	// tool, used with a mouse, and the window never grows past the meter's screen height.
+	t.content.Objects = []fyne.CanvasObject{container.NewBorder(panelVBox(heading, bar), nil, nil, nil, container.NewVScroll(body))}
 	t.content.Refresh()
 }
 
