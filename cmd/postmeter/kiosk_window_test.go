@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,9 +108,44 @@ func TestKioskInARealWindow(t *testing.T) {
 	logged, err := os.ReadFile(filepath.Join(d.shots, "postmeter.log"))
 	require.NoError(t, err)
 	assert.Contains(t, string(logged), "the kiosk window was closed by another program")
-	for _, bad := range []string{"Error parsing user locale", "Fyne error", "level=ERROR", "panic"} {
-		assert.NotContains(t, string(logged), bad, "the kiosk's log under LANG=C.UTF-8")
-	}
+	assert.Empty(t, unexpectedErrors(string(logged)), "the kiosk's log under LANG=C.UTF-8")
 	t.Logf("kiosk: %d clicks, slowest screen %.0f ms, worst difference %.2f%% of the screen",
 		len(steps), d.slowest.Seconds()*1000, d.worst*100)
+}
+
+// unexpectedErrors are the lines of a kiosk's log that report an error: Fyne's (an unparseable locale,
+// a call from the wrong thread, a theme asked for before the app runs), the kiosk's own, a panic. One
+// Fyne error is expected and left out: when the app stops, Fyne 2.7.1 saves its preferences by
+// truncating preferences.json and writing it again, and its own watcher of that file can read it in
+// between ("Preferences load error: … EOF", app/preferences.go sets savedRecently only after the
+// truncation). It happens only as the process ends, and only when the window was closed from outside.
+func unexpectedErrors(log string) []string {
+	var bad []string
+	for _, line := range strings.Split(log, "\n") {
+		switch {
+		case strings.Contains(line, "Fyne error") && strings.Contains(line, "Preferences load error"):
+		case strings.Contains(line, "Fyne error"), strings.Contains(line, "level=ERROR"), strings.Contains(line, "panic"),
+			strings.Contains(line, "Error parsing user locale"):
+			bad = append(bad, line)
+		}
+	}
+	return bad
+}
+
+// The log check of TestKioskInARealWindow lets only Fyne's preferences race at exit through.
+func TestUnexpectedErrors(t *testing.T) {
+	log := `time=2026-12-01T22:55:29.925Z level=INFO msg="user chose a new PIN" user=Ada
+time=2026-12-01T22:55:31.258Z level=INFO msg="Fyne error:  Preferences load error:"
+time=2026-12-01T22:55:31.258Z level=INFO msg="  Cause: EOF"
+time=2026-12-01T22:55:31.258Z level=INFO msg="  At: /root/go/pkg/mod/fyne.io/fyne/v2@v2.7.1/app/preferences.go:103"
+`
+	assert.Empty(t, unexpectedErrors(log))
+	for _, line := range []string{
+		`2026/12/01 22:20:55 Fyne error:  Attempt to access current Fyne app when none is started`,
+		`2026/12/01 22:22:22 Fyne error:  Error parsing user locale C`,
+		`time=2026-12-01T22:55:31.258Z level=ERROR msg="close the meter's vault" err=x`,
+		`panic: runtime error: invalid memory address or nil pointer dereference`,
+	} {
+		assert.Equal(t, []string{line}, unexpectedErrors(log+line+"\n"), line)
+	}
 }
