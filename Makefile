@@ -22,7 +22,7 @@ APT_PACKAGES := ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcu
 # checks can be off in the binaries (tests keep them on).
 TAGS := migrated_fynedo
 
-.PHONY: run test deps gallery bench vet fuzz
+.PHONY: run kiosk test deps gallery bench vet fuzz
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -39,6 +39,12 @@ deps:
 # Center and demo data in $(DATA). Sign in as Sue (supervisor, PIN 246813) or Oscar (operator, PIN 1357).
 run: deps
 	$(GO) run -tags $(TAGS) ./cmd/postmeter -data $(DATA)
+
+# The kiosk for a real meter, full screen with the devices and Data Center of its configuration
+# (README: On a meter). A program of its own, so that no simulator or test code ships to a meter:
+# cmd/postmeter-kiosk's TestKioskBinaryLinksNoTrainerCode checks the symbols of a binary built this way.
+kiosk: deps
+	$(GO) build -tags $(TAGS) -o bin/postmeter-kiosk ./cmd/postmeter-kiosk
 
 # Every screen in every state as PNG, without a display, at each meter screen size the screens must fit
 # (ui/scene's TestEveryScreenFitsEverySize): gallery/1024x600, gallery/1280x800, gallery/1920x1080.

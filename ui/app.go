@@ -437,12 +437,15 @@ func (s *statusBar) refresh() {
 	load(a, a.m.Registers, s.showPostage)
 }
 
-// connectionIcons are the status bar's connection icons, white on the bar.
+// connectionIcons are the status bar's connection icons, white on the bar. They come from the default
+// theme by name, as KioskTheme.Icon does: theme.InfoIcon() and the like ask for the running app, which
+// does not exist yet while packages are initialised, and Fyne logs an error for each (the kiosk's log
+// showed four at every start; the trainer hid them, as linking Fyne's test package starts a dummy app).
 var connectionIcons = map[meter.ConnState]fyne.Resource{
-	meter.ConnUnknown:   theme.NewColoredResource(theme.InfoIcon(), theme.ColorNameForegroundOnPrimary),
-	meter.ConnOnline:    theme.NewColoredResource(theme.ConfirmIcon(), theme.ColorNameForegroundOnPrimary),
-	meter.ConnNoNetwork: theme.NewColoredResource(theme.ErrorIcon(), theme.ColorNameForegroundOnPrimary),
-	meter.ConnNoAnswer:  theme.NewColoredResource(theme.WarningIcon(), theme.ColorNameForegroundOnPrimary),
+	meter.ConnUnknown:   theme.NewColoredResource(theme.DefaultTheme().Icon(theme.IconNameInfo), theme.ColorNameForegroundOnPrimary),
+	meter.ConnOnline:    theme.NewColoredResource(theme.DefaultTheme().Icon(theme.IconNameConfirm), theme.ColorNameForegroundOnPrimary),
+	meter.ConnNoNetwork: theme.NewColoredResource(theme.DefaultTheme().Icon(theme.IconNameError), theme.ColorNameForegroundOnPrimary),
+	meter.ConnNoAnswer:  theme.NewColoredResource(theme.DefaultTheme().Icon(theme.IconNameWarning), theme.ColorNameForegroundOnPrimary),
 }
 
 // showConnection shows the connection as the core reads it now: the link and the last request's

@@ -151,12 +151,18 @@ type e2eDriver struct {
 // window (as large as want) and returns a driver for it; the program is stopped when the test ends.
 func launchInX(t *testing.T, x *xwin.Server, bin, shots string, want image.Point, args ...string) *e2eDriver {
 	t.Helper()
+	return launchInXEnv(t, x, bin, shots, want, nil, args...)
+}
+
+// launchInXEnv is launchInX with env ("KEY=value") added to the program's environment.
+func launchInXEnv(t *testing.T, x *xwin.Server, bin, shots string, want image.Point, env []string, args ...string) *e2eDriver {
+	t.Helper()
 	t.Logf("screenshots in %s; X display %s", shots, x.Display())
 	logFile, err := os.Create(filepath.Join(shots, "postmeter.log"))
 	require.NoError(t, err)
 	t.Cleanup(func() { logFile.Close() })
 	app := exec.Command(bin, args...)
-	app.Env = x.Env("POSTMETER_QUIT_AFTER=120s") // a safety net; the test stops it itself
+	app.Env = x.Env(append([]string{"POSTMETER_QUIT_AFTER=120s"}, env...)...) // a safety net; the test stops it itself
 	app.Stdout, app.Stderr = logFile, logFile
 	require.NoError(t, app.Start())
 	d := &e2eDriver{t: t, x: x, shots: shots, exited: make(chan struct{}), exitErr: new(error)}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"postmeter/cmd/internal/startup"
 	"postmeter/ui"
 	"postmeter/ui/scene"
 )
@@ -25,7 +26,7 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	size, err := parseSize(*screen)
+	size, err := startup.ParseSize(*screen)
 	if err != nil {
 		fmt.Fprintln(stderr, "gallery: -screen:", err)
 		return 2

@@ -1,14 +1,17 @@
-// Command postmeter is the meter's touchscreen. With no flags it runs the trainer simulator in a
-// window the size of the meter's screen, with an embedded Data Center and demo data; -kiosk runs it
-// full screen on a real meter; "postmeter gallery" renders every screen to PNG without a display.
+// Command postmeter is the trainer: the meter's touchscreen in a window the size of the meter's
+// screen, on simulated devices with an embedded Data Center and demo data. "postmeter gallery" renders
+// every screen to PNG without a display. The kiosk, on a real meter, is its own command,
+// cmd/postmeter-kiosk, which links none of the trainer's simulator and test code.
 package main
 
 import (
-	"io"
-	"os"
-
 	// Initialised before Fyne's packages: it gives Fyne a locale it can parse (see the package).
 	_ "postmeter/cmd/internal/fynelocale"
+
+	"fmt"
+	"io"
+	"os"
+	"strings"
 )
 
 func main() {
@@ -19,5 +22,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "gallery" {
 		return runGallery(args[1:], stdout, stderr)
 	}
+	if askedForKiosk(args) {
+		// The flag parser would print the whole usage for an unknown flag; whoever still starts the
+		// kiosk this way (an old session script) needs only the new command's name.
+		fmt.Fprintln(stderr, "postmeter: -kiosk is gone: the kiosk is its own program, postmeter-kiosk -config FILE (make kiosk builds bin/postmeter-kiosk)")
+		return 2
+	}
 	return runApp(args, stdout, stderr)
+}
+
+// askedForKiosk reports whether args hold the old -kiosk flag, in any form the flag package accepts.
+func askedForKiosk(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "kiosk" {
+			return true
+		}
+	}
+	return false
 }

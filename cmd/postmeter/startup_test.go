@@ -105,21 +105,3 @@ func TestUnknownModelIsRefusedBeforeAnythingIsWritten(t *testing.T) {
 	_, err = os.Stat(data)
 	assert.True(t, os.IsNotExist(err), "nothing written for an unknown model: %v", err)
 }
-
-func TestXAddress(t *testing.T) {
-	for d, want := range map[string][2]string{
-		":0":             {"unix", "/tmp/.X11-unix/X0"},
-		":12.0":          {"unix", "/tmp/.X11-unix/X12"},
-		"unix:3":         {"unix", "/tmp/.X11-unix/X3"},
-		"localhost:10.0": {"tcp", "localhost:6010"},
-		"192.168.1.20:1": {"tcp", "192.168.1.20:6001"},
-	} {
-		network, addr, ok := xAddress(d)
-		require.True(t, ok, d)
-		assert.Equal(t, want, [2]string{network, addr}, d)
-	}
-	for _, d := range []string{"/private/tmp/launch-x/org.xquartz:0", "nonsense", ":x"} {
-		_, _, ok := xAddress(d)
-		assert.False(t, ok, d)
-	}
-}

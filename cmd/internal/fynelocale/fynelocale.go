@@ -3,8 +3,9 @@
 // Debian's default C.UTF-8. This package must therefore be initialised before fyne.io/fyne/v2/lang:
 // it imports nothing that needs text/template (which lang imports, and which sorts after "postmeter",
 // so by Go's initialisation order, packages sorted by import path with their imports first, this
-// package comes first). The binary imports it for that side effect; TestGalleryLogsNoErrors checks
-// the order holds.
+// package comes first). Both touchscreen binaries, postmeter and postmeter-kiosk, import it for that
+// side effect; TestGalleryLogsNoErrors, the kiosk's TestNoDisplayIsOneClearLine and
+// TestKioskInARealWindow (each under LANG=C.UTF-8) check the order holds.
 package fynelocale
 
 import (

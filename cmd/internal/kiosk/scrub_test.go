@@ -1,4 +1,4 @@
-package main
+package kiosk
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"postmeter/cmd/internal/kiosk/kiosktest"
 	"postmeter/meter"
 )
 
@@ -72,7 +73,7 @@ func TestScrubKeepsEverythingElse(t *testing.T) {
 	assert.Equal(t, data, again)
 
 	// The scrubbed file still loads.
-	c, err := loadKioskConfig(path)
+	c, err := LoadConfig(path)
 	require.NoError(t, err)
 	assert.Equal(t, "Sue", c.Supervisor.Name)
 	assert.Empty(t, c.Supervisor.PIN)
@@ -104,10 +105,10 @@ func TestScrubSupervisorPINRefusesBadFiles(t *testing.T) {
 func TestKioskFirstStartSeedsThenScrubs(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	path := writeConfig(t, newTestDC(t, false).config(t, t.TempDir(), `,"supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"`))
-	cfg, err := loadKioskConfig(path)
+	path := writeConfig(t, kiosktest.New(t, false).Config(t, t.TempDir(), `,"supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"`))
+	cfg, err := LoadConfig(path)
 	require.NoError(t, err)
-	k, err := buildKiosk(ctx, cfg, quiet)
+	k, err := Build(ctx, cfg, quiet)
 	require.NoError(t, err)
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -115,19 +116,19 @@ func TestKioskFirstStartSeedsThenScrubs(t *testing.T) {
 	assert.NotContains(t, string(data), "enrollment_token", "nor the spent token")
 	assert.Contains(t, string(data), `"name": "Ada"`)
 
-	s, err := k.meter.Users().SignIn(ctx, "Ada", "432198")
+	s, err := k.Meter().Users().SignIn(ctx, "Ada", "432198")
 	require.NoError(t, err)
 	assert.True(t, s.MustChangePIN())
-	assert.ErrorIs(t, k.meter.Users().Require(s, meter.RightRefill), meter.ErrPINChangeRequired)
+	assert.ErrorIs(t, k.Meter().Users().Require(s, meter.RightRefill), meter.ErrPINChangeRequired)
 	require.NoError(t, k.Close())
 
-	cfg, err = loadKioskConfig(path)
+	cfg, err = LoadConfig(path)
 	require.NoError(t, err)
-	k, err = buildKiosk(ctx, cfg, quiet)
+	k, err = Build(ctx, cfg, quiet)
 	require.NoError(t, err)
 	defer k.Close()
-	assert.Equal(t, []meter.User{{Name: "Ada", Role: meter.RoleSupervisor}}, k.meter.Users().List())
-	s, err = k.meter.Users().SignIn(ctx, "Ada", "432198")
+	assert.Equal(t, []meter.User{{Name: "Ada", Role: meter.RoleSupervisor}}, k.Meter().Users().List())
+	s, err = k.Meter().Users().SignIn(ctx, "Ada", "432198")
 	require.NoError(t, err)
 	assert.True(t, s.MustChangePIN(), "still to be changed after a restart")
 }
@@ -135,10 +136,10 @@ func TestKioskFirstStartSeedsThenScrubs(t *testing.T) {
 // TestKioskRefusesAShortSupervisorPIN: the first supervisor's PIN needs 6 digits; the file keeps it.
 func TestKioskRefusesAShortSupervisorPIN(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	path := writeConfig(t, newTestDC(t, false).config(t, t.TempDir(), `,"supervisor":{"name":"Ada","pin":"4321"}`))
-	cfg, err := loadKioskConfig(path)
+	path := writeConfig(t, kiosktest.New(t, false).Config(t, t.TempDir(), `,"supervisor":{"name":"Ada","pin":"4321"}`))
+	cfg, err := LoadConfig(path)
 	require.NoError(t, err)
-	_, err = buildKiosk(context.Background(), cfg, quiet)
+	_, err = Build(context.Background(), cfg, quiet)
 	assert.ErrorIs(t, err, meter.ErrInvalidPIN)
 	assert.ErrorContains(t, err, "first supervisor")
 	data, err := os.ReadFile(path)

@@ -1,4 +1,4 @@
-package main
+package kiosk
 
 import (
 	"crypto/tls"
@@ -14,7 +14,7 @@ import (
 // checkDataCenter checks data_center_url and data_center_ca of a kiosk configuration: the Data Center
 // is reached over https://, or over plain http:// only on this machine's loopback interface, where no
 // request crosses a network; data_center_ca, if given, is a PEM file of the certificates to trust.
-func checkDataCenter(path string, c kioskConfig) error {
+func checkDataCenter(path string, c Config) error {
 	u, err := url.Parse(c.DataCenterURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("kiosk config %s: data_center_url %q is not a Data Center address; want http:// or https://, "+
@@ -47,9 +47,9 @@ func loadCAPool(file string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// kioskHTTPClient is the HTTP client the kiosk reaches its Data Center with: the system's roots, or only
+// httpClient is the HTTP client the kiosk reaches its Data Center with: the system's roots, or only
 // the certificates of data_center_ca when it is given.
-func kioskHTTPClient(c kioskConfig) (*http.Client, error) {
+func httpClient(c Config) (*http.Client, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.DataCenterCA != "" {

@@ -14,19 +14,25 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"postmeter/cmd/internal/kiosk"
 	"postmeter/internal/testenv"
 )
 
-// The kiosk's install files: the systemd unit, the X session script and the example configuration.
+// The kiosk's install files: the systemd unit, the X session script, the example configuration and
+// the Xorg snippet.
 const (
-	kioskUnit     = "kiosk/postmeter-kiosk.service"
-	kioskSession  = "kiosk/postmeter-session.sh"
-	kioskExample  = "kiosk/kiosk.example.json"
-	kioskXorgConf = "kiosk/90-postmeter-kiosk.conf"
+	kioskUnit     = "deploy/postmeter-kiosk.service"
+	kioskSession  = "deploy/postmeter-session.sh"
+	kioskExample  = "deploy/kiosk.example.json"
+	kioskXorgConf = "deploy/90-postmeter-kiosk.conf"
 )
 
+// kioskBinary is where the unit's install steps put the binary of `make kiosk`, and where the session
+// script looks for it.
+const kioskBinary = "/usr/local/bin/postmeter-kiosk"
+
 func TestKioskExampleConfigLoads(t *testing.T) {
-	c, err := loadKioskConfig(kioskExample)
+	c, err := kiosk.LoadConfig(kioskExample)
 	require.NoError(t, err)
 	assert.Equal(t, "/var/lib/postmeter", c.DataDir, "the unit's StateDirectory")
 	assert.NotNil(t, c.Supervisor, "a first supervisor, so users can be managed")
@@ -38,7 +44,9 @@ func TestKioskSessionScript(t *testing.T) {
 	script := string(data)
 	assert.True(t, strings.HasPrefix(script, "#!/bin/bash\n"))
 	assert.Contains(t, script, "xset s off -dpms s noblank", "screen blanking off")
-	assert.Contains(t, script, `exec "$binary" -kiosk -config "$config"`, "the session is the app: it ends when the app stops")
+	assert.Contains(t, script, `exec "$binary" -config "$config"`, "the session is the app: it ends when the app stops")
+	assert.Contains(t, script, `binary="${POSTMETER_BIN:-`+kioskBinary+`}"`, "the kiosk's own binary")
+	assert.NotContains(t, script, " -kiosk", "the trainer's old flag is gone")
 	assert.Contains(t, script, "/etc/postmeter/kiosk.json")
 	info, err := os.Stat(kioskSession)
 	require.NoError(t, err)
@@ -98,10 +106,12 @@ func TestKioskUnit(t *testing.T) {
 	assert.Contains(t, strings.Join(keys["Service.Environment"], " "), "FYNE_SCALE=1")
 	assert.Equal(t, "graphical.target", one("Install.WantedBy"))
 
-	// The header says how to install the Xorg snippet and why the keyboard cannot leave the screen.
+	// The header says how to install the binary and the Xorg snippet, and why the keyboard cannot leave the screen.
 	data, err := os.ReadFile(kioskUnit)
 	require.NoError(t, err)
 	header := string(data[:bytes.Index(data, []byte("\n["))])
+	assert.Contains(t, header, "install -m 0755 postmeter-kiosk "+kioskBinary, "the binary of make kiosk")
+	assert.NotContains(t, string(data), "/usr/local/bin/postmeter ", "the trainer's binary has no place on a meter")
 	assert.Contains(t, header, "install -D -m 0644 "+filepath.Base(kioskXorgConf)+" /etc/X11/xorg.conf.d/"+filepath.Base(kioskXorgConf))
 	for _, s := range []string{"DontVTSwitch", "DontZap", "-novtswitch", "Restart=always"} {
 		assert.Contains(t, header, s)

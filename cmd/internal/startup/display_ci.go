@@ -1,6 +1,6 @@
 //go:build ci
 
-package main
+package startup
 
 // needsDisplay: with -tags ci, Fyne's app package uses its test driver, which draws in memory.
 const needsDisplay = false

@@ -1,6 +1,6 @@
 //go:build !ci
 
-package main
+package startup
 
 // needsDisplay: Fyne's GL driver draws on an X server.
 const needsDisplay = true

@@ -1,4 +1,4 @@
-package main
+package kiosk
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"postmeter/cmd/internal/kiosk/kiosktest"
 	"postmeter/funds"
 )
 
@@ -24,18 +25,18 @@ func configWithURL(dcURL, extra string) string {
 func TestKioskRefusesPlainHTTPToAnotherMachine(t *testing.T) {
 	for _, u := range []string{"http://dc.example.com:8443", "http://192.168.1.20:8443", "http://0.0.0.0:8443",
 		"http://[2001:db8::1]:8443", "http://localhost.example.com", "HTTP://dc.example.com"} {
-		_, err := loadKioskConfig(writeConfig(t, configWithURL(u, "")))
+		_, err := LoadConfig(writeConfig(t, configWithURL(u, "")))
 		require.Error(t, err, u)
 		assert.Contains(t, err.Error(), "data_center_url", u)
 		assert.Contains(t, err.Error(), "Use https://", u)
 	}
 	for _, u := range []string{"http://127.0.0.1:8443", "http://127.0.0.2", "http://[::1]:8443", "http://localhost:8443",
 		"https://dc.example.com:8443", "https://192.168.1.20"} {
-		_, err := loadKioskConfig(writeConfig(t, configWithURL(u, "")))
+		_, err := LoadConfig(writeConfig(t, configWithURL(u, "")))
 		assert.NoError(t, err, u)
 	}
 	for _, u := range []string{"ftp://dc.example.com", "dc.example.com:8443", "https://"} {
-		_, err := loadKioskConfig(writeConfig(t, configWithURL(u, "")))
+		_, err := LoadConfig(writeConfig(t, configWithURL(u, "")))
 		require.Error(t, err, u)
 		assert.Contains(t, err.Error(), "want http:// or https://", u)
 	}
@@ -48,7 +49,7 @@ func TestKioskDataCenterCAMustHoldACertificate(t *testing.T) {
 		notPEM:                                   "holds no PEM certificate",
 		filepath.Join(t.TempDir(), "absent.pem"): "no such file",
 	} {
-		_, err := loadKioskConfig(writeConfig(t, configWithURL("https://dc.example.com", `,"data_center_ca":"`+file+`"`)))
+		_, err := LoadConfig(writeConfig(t, configWithURL("https://dc.example.com", `,"data_center_ca":"`+file+`"`)))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "data_center_ca")
 		assert.Contains(t, err.Error(), want)
@@ -60,25 +61,25 @@ func TestKioskDataCenterCAMustHoldACertificate(t *testing.T) {
 func TestKioskTrustsItsDataCenterCA(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dc := newTestDC(t, true)
-	store, srv, token := dc.store, dc.srv, dc.token
+	dc := kiosktest.New(t, true)
+	store, srv, token := dc.Store, dc.Srv, dc.Token
 	ca := filepath.Join(t.TempDir(), "cert.pem")
 	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644))
 
 	refill := func(extra string) error {
-		cfg, err := loadKioskConfig(writeConfig(t, fmt.Sprintf(`{"data_dir":%q,"data_center_url":%q,"serial":"PM777777",
+		cfg, err := LoadConfig(writeConfig(t, fmt.Sprintf(`{"data_dir":%q,"data_center_url":%q,"serial":"PM777777",
 			"data_center_key":%q,"enrollment_token":%q,"account_number":"87654321","supervisor":{"name":"Ada","pin":"432198"},"model":"P3000"%s}`,
-			t.TempDir(), srv.URL, dc.key, token, extra)))
+			t.TempDir(), srv.URL, dc.Key, token, extra)))
 		require.NoError(t, err)
-		k, err := buildKiosk(ctx, cfg, quiet) // enrolls over HTTPS first
+		k, err := Build(ctx, cfg, quiet) // enrolls over HTTPS first
 		if err != nil {
 			return err
 		}
 		defer k.Close()
-		s, err := k.meter.Users().SignIn(ctx, "Ada", "432198")
+		s, err := k.Meter().Users().SignIn(ctx, "Ada", "432198")
 		require.NoError(t, err)
-		require.NoError(t, k.meter.Users().ChangeOwnPIN(ctx, s, "432198", "918273"))
-		_, err = k.meter.Refill(ctx, s, 40*funds.Dollar, nil)
+		require.NoError(t, k.Meter().Users().ChangeOwnPIN(ctx, s, "432198", "918273"))
+		_, err = k.Meter().Refill(ctx, s, 40*funds.Dollar, nil)
 		return err
 	}
 	require.Error(t, refill(""), "the system's roots do not trust a self-signed certificate")

@@ -1,4 +1,9 @@
-package main
+// Package startup holds what both touchscreen commands, the trainer (cmd/postmeter) and the kiosk
+// (cmd/postmeter-kiosk), do before and while their window opens: check that there is an X server to
+// draw on, build the screens while the window is created, hold the garbage collector off until the
+// first frames are drawn, and read a screen size. It imports the screens (package ui) but never the
+// simulator nor Fyne's test driver, so the kiosk can link it.
+package startup
 
 import (
 	"errors"
@@ -8,40 +13,25 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"postmeter/meter"
 )
 
-// checkModel refuses an unknown -model before anything is written or a window opens; the message
-// names the models there are.
-func checkModel(name string) error {
-	if name == "" {
-		return nil
-	}
-	models, err := meter.LoadModels()
-	if err != nil {
-		return err
-	}
-	_, err = meter.ModelByName(models, name)
-	return err
-}
-
-// errNoDisplay says what is wrong and what to do when there is no X server to draw on. Fyne's GL
+// ErrNoDisplay says what is wrong and what to do when there is no X server to draw on. Fyne's GL
 // driver would otherwise panic inside GLFW with a stack trace that says neither.
-var errNoDisplay = errors.New("no display")
+var ErrNoDisplay = errors.New("no display")
 
-// checkDisplay finds out, before Fyne's GL driver starts, whether the X server named by DISPLAY can be
-// reached. Builds with the test driver (-tags ci) need none.
-func checkDisplay() error {
+// CheckDisplay finds out, before Fyne's GL driver starts, whether the X server named by DISPLAY can be
+// reached; program is the command's name, for the advice in the error. Builds with the test driver
+// (-tags ci) need none.
+func CheckDisplay(program string) error {
 	if !needsDisplay {
 		return nil
 	}
 	d := os.Getenv("DISPLAY")
 	if d == "" {
 		return fmt.Errorf("%w: DISPLAY is not set, so there is no X server to draw the meter's screen on; "+
-			"run postmeter in an X session (or under xvfb-run), or render the screens to PNG with `postmeter gallery`", errNoDisplay)
+			"run %s in an X session (or under xvfb-run)", ErrNoDisplay, program)
 	}
-	network, addr, ok := xAddress(d)
+	network, addr, ok := XAddress(d)
 	if !ok {
 		return nil // a form this check does not know: let the driver try it
 	}
@@ -52,15 +42,15 @@ func checkDisplay() error {
 	}
 	if err != nil {
 		return fmt.Errorf("%w: no X server answers on DISPLAY=%s (%v); start the X server, or set DISPLAY to one "+
-			"that runs (or run under xvfb-run)", errNoDisplay, d, err)
+			"that runs (or run %s under xvfb-run)", ErrNoDisplay, d, err, program)
 	}
 	c.Close()
 	return nil
 }
 
-// xAddress is where an X client connects for DISPLAY d: [host]:n[.screen], a Unix socket when host is
+// XAddress is where an X client connects for DISPLAY d: [host]:n[.screen], a Unix socket when host is
 // empty or "unix", TCP port 6000+n otherwise.
-func xAddress(d string) (network, addr string, ok bool) {
+func XAddress(d string) (network, addr string, ok bool) {
 	host, rest, found := strings.Cut(d, ":")
 	if !found || strings.HasPrefix(host, "/") {
 		return "", "", false // launchd-style paths and the like
