@@ -464,8 +464,11 @@ func (s *statusBar) showConnection() {
 // Connection is the connection state the status bar shows, for tests and lessons.
 func (a *App) Connection() (meter.ConnState, string) { return a.status.dcState, a.status.dc.Text }
 
-func (s *statusBar) showPostage(regs funds.Registers) {
-	s.postage.Text = "Postage in meter: " + regs.Available.String()
+func (s *statusBar) showPostage(regs funds.Registers) { s.showAvailable(regs.Available) }
+
+// showAvailable shows amount as the postage in the meter.
+func (s *statusBar) showAvailable(amount funds.Amount) {
+	s.postage.Text = "Postage in meter: " + amount.String()
 	s.postage.Refresh()
 }
 

@@ -101,15 +101,15 @@ func (a *App) showAmountEntry(name, label string, current funds.Amount, maxDigit
 	})
 	ok := func() {
 		digits := k.digits
-		var v funds.Amount
+		var c meter.Confirmation
 		sess := a.session // for the work off the UI goroutine
 		a.background(func(ctx context.Context) error {
 			if save == nil {
-				var err error
-				if v, err = funds.ParseKeypad(digits); err != nil {
+				v, err := funds.ParseKeypad(digits)
+				if err != nil {
 					return err
 				}
-				_, err = a.m.ConfirmRefill(ctx, sess, v)
+				c, err = a.m.ConfirmRefill(ctx, sess, v)
 				return err
 			}
 			return save(ctx, digits)
@@ -121,7 +121,9 @@ func (a *App) showAmountEntry(name, label string, current funds.Amount, maxDigit
 			case err != nil:
 				k.say(meter.Explain(err).Text) // out of limits and the like: fix the entry
 			case save == nil:
-				a.confirmRefill(v)
+				// The confirmation just read is shown: reading it again cost another trip off the UI
+				// goroutine and back, and a frame, before the screen could change.
+				a.showConfirm(c)
 			default:
 				back()
 			}
@@ -157,18 +159,20 @@ func (a *App) confirmRefill(amount funds.Amount) {
 	sess := a.session // for the work off the UI goroutine
 	load(a, func(ctx context.Context) (meter.Confirmation, error) {
 		return a.m.ConfirmRefill(ctx, sess, amount)
-	},
-		func(c meter.Confirmation) {
-			a.flow.amount = c.Amount
-			body := container.NewVBox(text("Select Confirm to add this postage to the meter."),
-				rows([2]string{"Refill amount", c.Amount.String()},
-					[2]string{"From postage account", c.AccountNumber},
-					[2]string{"Postage in meter now", c.Before.String()},
-					[2]string{"Postage in meter after", c.After.String()}))
-			bottom := actions(minSize(a.primary(IDConfirm, "Confirm", theme.ConfirmIcon(), a.runRefill), 0, 72),
-				minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), a.startRefill), 0, 72))
-			a.setScreen("refill-confirm", screen("Confirm refill", nil, body, bottom))
-		})
+	}, a.showConfirm)
+}
+
+// showConfirm is the confirm screen of c.
+func (a *App) showConfirm(c meter.Confirmation) {
+	a.flow.amount = c.Amount
+	body := container.NewVBox(text("Select Confirm to add this postage to the meter."),
+		rows([2]string{"Refill amount", c.Amount.String()},
+			[2]string{"From postage account", c.AccountNumber},
+			[2]string{"Postage in meter now", c.Before.String()},
+			[2]string{"Postage in meter after", c.After.String()}))
+	bottom := actions(minSize(a.primary(IDConfirm, "Confirm", theme.ConfirmIcon(), a.runRefill), 0, 72),
+		minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), a.startRefill), 0, 72))
+	a.setScreen("refill-confirm", screen("Confirm refill", nil, body, bottom))
 }
 
 // runRefill shows the progress screen at once, then runs the refill in the background.
@@ -273,6 +277,9 @@ func (a *App) refillDone(ctx context.Context, c meter.Completion, err error) {
 // showComplete is the completion notice: before, added, after.
 func (a *App) showComplete(c meter.Completion) {
 	a.flow.completion = c
+	// The status bar shows the postage the refill left in the meter in the same frame as the notice,
+	// not one trip off the UI goroutine and one frame later; setScreen reads the registers again anyway.
+	a.status.showAvailable(c.After)
 	body := container.NewVBox(text(c.Note()), rows(
 		[2]string{"Postage in meter before", c.Before.String()},
 		[2]string{"Added", c.Added.String()},

@@ -7,6 +7,9 @@
 //   - Data Center refills per second from 50 concurrent meters against the bare commit rate;
 //   - cold start to the first drawn screen and resident memory after a refill flow of the real binary
 //     under Xvfb, against a bare Fyne window built and started the same way (cmd/benchtable/barewindow);
+//   - the time from a tap to the next screen drawn in that real window;
+//   - the kiosk's cold start (`postmeter -kiosk`, full screen, a Data Center on loopback) against the
+//     bare window at the same size;
 //   - the time from a tap to the next screen drawn, in Fyne's test driver.
 //
 // Databases go in -dir (the temp folder by default): run it on the file system the meter uses.
@@ -44,7 +47,7 @@ func main() {
 	refills := flag.Int("refills", 300, "refills timed for the round trip")
 	starts := flag.Int("starts", 15, "cold starts of each program under Xvfb (the median is reported)")
 	meters := flag.Int("meters", 50, "meters refilling at once against one Data Center")
-	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, window, taps)")
+	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, window, kiosk, taps)")
 	flag.Parse()
 
 	began := time.Now()
@@ -91,6 +94,10 @@ func main() {
 		}},
 		{"window", fmt.Sprintf("cold start and memory under Xvfb, %d starts each", *starts), func() ([]row, error) {
 			return benchWindow(filepath.Join(work, "x"), *starts, progress)
+		}},
+		{"kiosk", fmt.Sprintf("kiosk cold start under Xvfb, %d starts", *starts), func() ([]row, error) {
+			r, err := benchKiosk(filepath.Join(work, "kiosk"), *starts, progress)
+			return []row{r}, err
 		}},
 		{"taps", "tap to next screen in the test driver", func() ([]row, error) {
 			return benchTaps(filepath.Join(work, "taps"), 3)

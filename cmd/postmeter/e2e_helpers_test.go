@@ -64,8 +64,8 @@ func xvfbOrSkip(t *testing.T) string {
 	return xvfb
 }
 
-// buildBinary builds cmd/postmeter with the GL driver once per test run.
-func buildBinary(t *testing.T) string { return buildBinaryTags(t, "migrated_fynedo") }
+// buildBinary builds cmd/postmeter with the GL driver and the Makefile's tags once per test run.
+func buildBinary(t *testing.T) string { return buildBinaryTags(t, "migrated_fynedo,no_animations") }
 
 // buildKioskBinary builds cmd/postmeter-kiosk with the GL driver once per test run, as `make kiosk` does.
 func buildKioskBinary(t *testing.T) string {

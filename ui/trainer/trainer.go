@@ -76,6 +76,8 @@ type Trainer struct {
 	onReset    func()         // tests: called as a reset begins
 	figures    panelFigures   // the account and inspection figures the controls show
 	figuresFor string         // the screen shown when they were last read
+	// shownControls describes the controls tab shown (describePanel), "" when another tab is shown.
+	shownControls string
 }
 
 // New starts the simulator in opts.Dir and shows the meter screen with the trainer panel in win.
@@ -272,6 +274,10 @@ func (t *Trainer) showTab(tab string) {
 	default:
 		body = t.controlsTab()
 	}
+	t.shownControls = ""
+	if tab == "controls" {
+		t.shownControls = describePanel(body)
+	}
 	heading := panelText("Trainer", panelTextSize, true)
 	// The tab scrolls when the window is lower than it (a 600-high screen): the trainer is a desktop
 	// tool, used with a mouse, and the window never grows past the meter's screen height.
@@ -336,10 +342,47 @@ func (t *Trainer) refreshFigures() {
 	sim := t.sim // read on the UI goroutine (see advance)
 	ui.Load(t.app, func(ctx context.Context) (panelFigures, error) { return readFigures(ctx, sim) }, func(f panelFigures) {
 		t.figures = f
-		if t.tab == "controls" {
+		// The figures are read again at every screen change, but seldom change: rebuilding the controls
+		// anyway laid out some 60 widgets and redrew the whole window (a frame of 20-25 ms of CPU with
+		// software GL on a meter's two cores) while the next screen was being drawn.
+		if t.tab == "controls" && describePanel(t.controlsTab()) != t.shownControls {
 			t.showTab("controls")
 		}
 	})
+}
+
+// describePanel is what a panel tree shows: its buttons (text, importance, enabled), labels and texts,
+// in order. Two trees with the same description look and act the same, as long as they were built for
+// the same simulator (showTab is called at once when a reset replaces it); any other kind of object
+// makes the description unique, so a tree holding one is always shown afresh.
+func describePanel(o fyne.CanvasObject) string {
+	var b strings.Builder
+	var walk func(o fyne.CanvasObject) bool
+	walk = func(o fyne.CanvasObject) bool {
+		switch o := o.(type) {
+		case *fyne.Container:
+			b.WriteString("(")
+			for _, c := range o.Objects {
+				if !walk(c) {
+					return false
+				}
+			}
+			b.WriteString(")")
+		case *panelButton:
+			fmt.Fprintf(&b, "[%q %d %t]", o.Text, o.Importance, o.Disabled())
+		case *widget.Label:
+			fmt.Fprintf(&b, "<%q %d>", o.Text, o.Importance)
+		case *canvas.Text:
+			fmt.Fprintf(&b, "%q", o.Text)
+		default:
+			return false
+		}
+		return true
+	}
+	if !walk(o) {
+		return fmt.Sprintf("%p", o) // a tree with an object of another kind never matches another
+	}
+	return b.String()
 }
 
 // controlsTab draws the controls with the figures last read.

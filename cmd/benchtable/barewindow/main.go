@@ -1,6 +1,6 @@
 // Command barewindow is the baseline of `make bench`: a Fyne window with one label and nothing else,
-// built (-tags migrated_fynedo) and started (under Xvfb, FYNE_SCALE=1) exactly as postmeter is, so the
-// benchmark can tell what postmeter's start-up time and memory add to Fyne's own.
+// built (-tags migrated_fynedo,no_animations) and started (under Xvfb, FYNE_SCALE=1) exactly as
+// postmeter is, so the benchmark can tell what postmeter's start-up time and memory add to Fyne's own.
 // POSTMETER_QUIT_AFTER quits after a duration, as for postmeter.
 package main
 
