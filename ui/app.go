@@ -250,10 +250,19 @@ func (a *App) Rebind(m *meter.Meter) {
 
 // background runs work off the UI goroutine and then done on it.
 func (a *App) background(work func(ctx context.Context) error, done func(err error)) {
+	// Once Close has cancelled the screens' context, no new work starts and no result is shown: a
+	// failed read after Close once showed an error, whose status bar read again and failed again, and
+	// Close waited for that loop forever.
+	if a.ctx.Err() != nil {
+		return
+	}
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
 		err := work(a.ctx)
+		if a.ctx.Err() != nil {
+			return
+		}
 		a.onUI(func() {
 			done(err)
 			a.status.showConnection() // every request's outcome is on the status bar at once
