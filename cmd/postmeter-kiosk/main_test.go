@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,23 +9,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// environ is this process's environment without the named variables, plus extra.
-func environ(drop []string, extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		keep := true
-		for _, d := range drop {
-			keep = keep && name != d
-		}
-		if keep {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
-}
+	"postmeter/internal/testenv"
+)
 
 // TestNoDisplayIsOneClearLine runs the kiosk binary (GL driver) where there is no X server, under
 // Debian's default locale C.UTF-8: once with DISPLAY unset, once naming a display nothing serves. Each
@@ -35,8 +20,8 @@ func environ(drop []string, extra ...string) []string {
 func TestNoDisplayIsOneClearLine(t *testing.T) {
 	bin := buildCommand(t, "./cmd/postmeter-kiosk")
 	for name, env := range map[string][]string{
-		"DISPLAY unset":            environ([]string{"DISPLAY", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "LANG"}, "LANG=C.UTF-8"),
-		"DISPLAY with no X server": environ([]string{"DISPLAY", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "LANG"}, "LANG=C.UTF-8", "DISPLAY=:917"),
+		"DISPLAY unset":            testenv.Environ([]string{"DISPLAY", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "LANG"}, "LANG=C.UTF-8"),
+		"DISPLAY with no X server": testenv.Environ([]string{"DISPLAY", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "LANG"}, "LANG=C.UTF-8", "DISPLAY=:917"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(bin, "-config", filepath.Join(t.TempDir(), "absent.json"))

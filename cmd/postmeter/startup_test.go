@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,41 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"postmeter/internal/testenv"
 	"postmeter/meter"
 )
-
-// environ is this process's environment without the named variables, plus extra.
-func environ(drop []string, extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		keep := true
-		for _, d := range drop {
-			keep = keep && name != d
-		}
-		if keep {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
-}
-
-// runBinary runs bin with env and args and returns its exit status and what it wrote.
-func runBinary(t *testing.T, bin string, env []string, args ...string) (int, string, string) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		require.True(t, ok, "run %s: %v", bin, err)
-		code = ee.ExitCode()
-	}
-	return code, stdout.String(), stderr.String()
-}
 
 // TestNoDisplayIsOneClearLine runs the real binary (GL driver) where there is no X server: once with
 // DISPLAY unset, once naming a display nothing serves. Each time it must say so in one line that says
@@ -53,12 +20,12 @@ func runBinary(t *testing.T, bin string, env []string, args ...string) (int, str
 func TestNoDisplayIsOneClearLine(t *testing.T) {
 	bin := buildBinary(t)
 	for name, env := range map[string][]string{
-		"DISPLAY unset":            environ([]string{"DISPLAY"}),
-		"DISPLAY with no X server": environ([]string{"DISPLAY"}, "DISPLAY=:917"),
+		"DISPLAY unset":            testenv.Environ([]string{"DISPLAY"}),
+		"DISPLAY with no X server": testenv.Environ([]string{"DISPLAY"}, "DISPLAY=:917"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			data := filepath.Join(t.TempDir(), "data")
-			code, _, stderr := runBinary(t, bin, env, "-data", data)
+			code, _, stderr := testenv.Run(t, bin, env, "-data", data)
 			assert.Equal(t, 1, code, stderr)
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
 			require.Len(t, lines, 1, "one line: %s", stderr)
@@ -76,10 +43,10 @@ func TestNoDisplayIsOneClearLine(t *testing.T) {
 // gallery` builds it (no tags: Fyne's thread checks on), with Debian's default locale C.UTF-8, and no
 // display. Its log must hold no Fyne error: no unparseable locale, no fyne.Do from the main goroutine.
 func TestGalleryLogsNoErrors(t *testing.T) {
-	bin := buildBinaryTags(t, "")
+	bin := testenv.Build(t, "./cmd/postmeter", "")
 	out := t.TempDir()
-	env := environ([]string{"DISPLAY", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "LANG"}, "LANG=C.UTF-8")
-	code, stdout, stderr := runBinary(t, bin, env, "gallery", "-scene", "home", "-out", out)
+	env := testenv.Environ([]string{"DISPLAY", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "LANG"}, "LANG=C.UTF-8")
+	code, stdout, stderr := testenv.Run(t, bin, env, "gallery", "-scene", "home", "-out", out)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, filepath.Join(out, "home.png"))
 	assert.NotContains(t, stderr, "Error parsing user locale")
