@@ -48,6 +48,9 @@ type App struct {
 	// uiMu serialises results coming back from background work. In the app they all run on the main
 	// thread anyway; Fyne's test driver runs fyne.Do on the calling goroutine, so there it matters.
 	uiMu sync.Mutex
+	// pending are the results waiting for the UI goroutine (onUI), in order.
+	pendingMu sync.Mutex
+	pending   []func()
 
 	session *meter.Session
 	screen  string // the name of the screen shown: tests, lessons and the gallery read it
@@ -281,13 +284,31 @@ func (a *App) act(f func()) {
 	f()
 }
 
-// onUI runs f on the UI goroutine, one result at a time.
+// onUI runs f on the UI goroutine, one result at a time. Results that come back while the UI
+// goroutine is busy (drawing a frame, say) are applied together, in order, by the first of their calls
+// to run: Fyne's loop takes one queued call at a time and may draw a frame between two (20-25 ms of
+// CPU with software GL on a meter's two cores), so a screen whose figures came back in three results
+// could be drawn three times before it was complete. The later calls find nothing left to do.
 func (a *App) onUI(f func()) {
-	fyne.Do(func() {
-		a.uiMu.Lock()
-		defer a.uiMu.Unlock()
+	a.pendingMu.Lock()
+	a.pending = append(a.pending, f)
+	a.pendingMu.Unlock()
+	fyne.Do(a.applyPending)
+}
+
+// applyPending runs the results queued by onUI. It takes uiMu before it takes them, so a call that
+// finds its result taken by another returns only once that one has applied it (Fyne's test driver
+// runs each call on the goroutine that made it).
+func (a *App) applyPending() {
+	a.uiMu.Lock()
+	defer a.uiMu.Unlock()
+	a.pendingMu.Lock()
+	fs := a.pending
+	a.pending = nil
+	a.pendingMu.Unlock()
+	for _, f := range fs {
 		f()
-	})
+	}
 }
 
 // Background runs work off the UI goroutine and then done on it, as the screens' own work does.

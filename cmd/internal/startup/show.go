@@ -23,6 +23,11 @@ func BuildWhileShowing(w fyne.Window, build func() (*ui.App, error)) (*ui.App, e
 			// is made and every text measured here, so SetContent has little left to do.
 			c := touch.Content()
 			c.Resize(c.MinSize())
+			// The first screen's reads (the status bar's postage, the trainer's figures) finish here
+			// too, and their results wait for the UI goroutine: the app's loop applies them before its
+			// first frame, which is then the whole screen. A read still under way when the loop starts
+			// would come back after that frame and cost another.
+			touch.Settle()
 		}
 		done <- result{touch, err}
 	}()

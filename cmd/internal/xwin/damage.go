@@ -79,6 +79,19 @@ func (x *Server) NextChange(timeout time.Duration) (time.Time, bool) {
 	}
 }
 
+// WaitStill waits until the screen has not changed for still, at most max, and drops the changes
+// reported meanwhile; it reports whether the screen was still.
+func (x *Server) WaitStill(still, max time.Duration) bool {
+	deadline := time.Now().Add(max)
+	x.ForgetChanges()
+	for time.Now().Before(deadline) {
+		if _, changed := x.NextChange(still); !changed {
+			return true
+		}
+	}
+	return false
+}
+
 // ForgetChanges drops the changes reported so far, e.g. before a click whose effect is to be timed.
 func (x *Server) ForgetChanges() {
 	select {
