@@ -103,7 +103,7 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 	} else {
 		account.Add(text("Select Get Balance to see the prepaid balance and the credit available."))
 	}
-	body := container.NewVBox(dense(container.NewGridWithColumns(2, inMeter, account)))
+	body := container.NewVBox(container.NewGridWithColumns(2, inMeter, account))
 	if v.Pending != nil {
 		body.Add(banner(bannerInfo, fmt.Sprintf("A refill of %s is waiting for the Data Center.", v.Pending.Amount),
 			container.NewHBox(a.primary(IDTryAgain, meter.Words(meter.ActionTryAgain), nil, a.retryPending),

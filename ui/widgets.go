@@ -89,34 +89,56 @@ func text(s string) *widget.Label {
 	return l
 }
 
-// denseTheme is the kiosk theme with little room around text: figures in rows read as a table and
-// leave the screen's height to the buttons.
-type denseTheme struct{ KioskTheme }
-
-// Size is the kiosk's, with a smaller inner padding.
-func (t denseTheme) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameInnerPadding {
-		return 4
-	}
-	return t.KioskTheme.Size(n)
-}
-
-// dense draws obj with denseTheme.
-func dense(obj fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewThemeOverride(obj, denseTheme{})
-}
-
-// rows lays out label/value pairs as a two-column form with the values right-aligned.
+// rows lays out label/value pairs as a compact two-column table, the values bold and right-aligned:
+// figures in rows read as a table and leave the screen's height to the buttons. The rows are drawn
+// as plain text with the app's theme, not as labels in a container.ThemeOverride: Fyne 2.7.1 parses
+// the fonts again for every override and keeps them (about 12 MiB each), and these rows are built
+// on every Funds, confirm and completion screen.
 func rows(pairs ...[2]string) fyne.CanvasObject {
-	grid := container.New(layout.NewFormLayout())
+	var objs []fyne.CanvasObject
 	for _, p := range pairs {
-		v := widget.NewLabel(p[1])
+		l := canvas.NewText(p[0], theme.Color(theme.ColorNameForeground))
+		l.TextSize = theme.TextSize()
+		v := canvas.NewText(p[1], theme.Color(theme.ColorNameForeground))
+		v.TextSize = theme.TextSize()
 		v.TextStyle = fyne.TextStyle{Bold: true}
 		v.Alignment = fyne.TextAlignTrailing
-		grid.Add(widget.NewLabel(p[0]))
-		grid.Add(v)
+		objs = append(objs, l, v)
 	}
-	return dense(grid)
+	return container.New(figureRowsLayout{}, objs...)
+}
+
+// figureRowsLayout places label/value text pairs in rows: labels from the left edge plus padding,
+// values against the right edge minus padding, a small gap between rows.
+type figureRowsLayout struct{}
+
+const figureRowGap = 8
+
+func (figureRowsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	pad := theme.Padding() * 2
+	var w, h float32
+	for i := 0; i+1 < len(objs); i += 2 {
+		l, v := objs[i].MinSize(), objs[i+1].MinSize()
+		w = max(w, l.Width+v.Width+3*pad)
+		h += max(l.Height, v.Height) + figureRowGap
+	}
+	return fyne.NewSize(w, h)
+}
+
+func (figureRowsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding() * 2
+	var y float32 = figureRowGap / 2
+	for i := 0; i+1 < len(objs); i += 2 {
+		l, v := objs[i], objs[i+1]
+		lh, vh := l.MinSize().Height, v.MinSize().Height
+		rh := max(lh, vh)
+		l.Move(fyne.NewPos(pad, y+(rh-lh)/2))
+		l.Resize(fyne.NewSize(l.MinSize().Width, lh))
+		vw := v.MinSize().Width
+		v.Move(fyne.NewPos(size.Width-pad-vw, y+(rh-vh)/2))
+		v.Resize(fyne.NewSize(vw, vh))
+		y += rh + figureRowGap
+	}
 }
 
 // actions lays buttons out in a row of equal widths.
