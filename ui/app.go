@@ -54,8 +54,12 @@ type App struct {
 
 	session *meter.Session
 	screen  string // the name of the screen shown: tests, lessons and the gallery read it
-	body    *fyne.Container
-	status  *statusBar
+	// screenSeq counts the screens shown, so a screen whose data comes late knows the clerk moved on.
+	screenSeq int
+	// busy counts the taps whose work has not yet shown its result or its wait (see unlessQuick).
+	busy   int
+	body   *fyne.Container
+	status *statusBar
 	// meterScreen is the meter's screen: the status bar and the body, without the trainer panel.
 	meterScreen fyne.CanvasObject
 	content     fyne.CanvasObject // what the window shows: the meter's screen and the side panel
@@ -196,6 +200,7 @@ func (a *App) setScreen(name string, content fyne.CanvasObject) {
 	a.closeModal()
 	a.remember(name)
 	a.screen = name
+	a.screenSeq++
 	a.body.Objects = []fyne.CanvasObject{content}
 	a.body.Refresh()
 	a.status.refresh()
@@ -498,7 +503,11 @@ func (s *statusBar) showPostage(regs funds.Registers) { s.showAvailable(regs.Ava
 
 // showAvailable shows amount as the postage in the meter.
 func (s *statusBar) showAvailable(amount funds.Amount) {
-	s.postage.Text = "Postage in meter: " + amount.String()
+	t := "Postage in meter: " + amount.String()
+	if s.postage.Text == t {
+		return // each refresh draws the whole window again
+	}
+	s.postage.Text = t
 	s.postage.Refresh()
 }
 

@@ -130,6 +130,7 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.run-mail.flat":               {Kind: meter.KindCaption, Text: "Large envelope (flat)"},
 	"ui.run-mail.postcard":           {Kind: meter.KindCaption, Text: "Postcard"},
 	"ui.sign-in":                     {Kind: meter.KindCaption, Text: "Sign in"},
+	"ui.sign-in.checking":            {Kind: meter.KindBody, Text: "Checking your PIN. Please wait."},
 	"ui.pin.enter":                   {Kind: meter.KindCaption, Text: "Enter PIN"},
 	"ui.pin.enter-new":               {Kind: meter.KindCaption, Text: "Enter new PIN"},
 	"ui.pin.enter-new-again":         {Kind: meter.KindCaption, Text: "Enter new PIN again"},

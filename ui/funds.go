@@ -43,7 +43,10 @@ func (a *App) guarded(id ID, label string, right meter.Right, tapped func()) *Bu
 }
 
 // showFunds shows the Funds screen on a tab.
-func (a *App) showFunds(tab int) {
+func (a *App) showFunds(tab int) { a.showFundsThen(tab, nil) }
+
+// showFundsThen shows the Funds screen on a tab, then runs shown (a message over it) once it is drawn.
+func (a *App) showFundsThen(tab int, shown func()) {
 	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	bar := container.NewGridWithColumns(len(tabNames))
 	for i, n := range tabNames {
@@ -54,8 +57,6 @@ func (a *App) showFunds(tab int) {
 		}
 		bar.Add(b)
 	}
-	// Never a blank body while the figures are read (a dialog may sit over it meanwhile).
-	content := container.NewStack(text("Reading the meter's funds…"))
 	// Funds opened from Run Mail ("Postage in meter") leads back there; moving between tabs keeps it.
 	if a.screen == "run-mail" {
 		a.fundsBack = func() { a.runMail(false, nil) }
@@ -66,24 +67,37 @@ func (a *App) showFunds(tab int) {
 	if a.fundsBack != nil {
 		corner = container.NewHBox(minSize(a.button(IDBackToMail, txt("ui.run-mail"), theme.NavigateBackIcon(), a.fundsBack), 200, 64), corner)
 	}
-	a.setScreen(tabScreens[tab], screen("Funds", corner,
-		container.NewBorder(bar, nil, nil, nil, content), nil))
-	set := func(o fyne.CanvasObject) {
-		content.Objects = []fyne.CanvasObject{o}
-		content.Refresh()
+	frame := func(body fyne.CanvasObject) fyne.CanvasObject {
+		return screen("Funds", corner, container.NewBorder(bar, nil, nil, nil, body), nil)
 	}
+	// Never a blank body while the figures are read (a dialog may sit over it meanwhile).
+	waiting := func() fyne.CanvasObject { return text("Reading the meter's funds…") }
+	// Each tab reads its own figures; what it reads is built into the tab on the UI goroutine.
+	type tabBody = func() fyne.CanvasObject
+	var read func(ctx context.Context) (tabBody, error)
 	switch tab {
 	case tabMeterFunds:
-		load(a, func(ctx context.Context) (meter.FundsView, error) { return a.m.Funds(ctx, sess) },
-			func(v meter.FundsView) { set(a.meterFundsTab(v)) })
+		read = func(ctx context.Context) (tabBody, error) {
+			v, err := a.m.Funds(ctx, sess)
+			return func() fyne.CanvasObject { return a.meterFundsTab(v) }, err
+		}
 	case tabRefillSettings:
-		load(a, a.m.Settings, func(s meter.Settings) { set(a.refillSettingsTab(s)) })
+		read = func(ctx context.Context) (tabBody, error) {
+			s, err := a.m.Settings(ctx)
+			return func() fyne.CanvasObject { return a.refillSettingsTab(s) }, err
+		}
 	case tabLastRefills:
-		load(a, func(ctx context.Context) ([]meter.RefillLine, error) { return a.m.LastRefills(ctx, 5) },
-			func(l []meter.RefillLine) { set(lastRefillsTab(l)) })
-	case tabMeterInfo:
-		load(a, a.m.Info, func(i meter.MeterInfo) { set(a.meterInfoTab(i)) })
+		read = func(ctx context.Context) (tabBody, error) {
+			l, err := a.m.LastRefills(ctx, 5)
+			return func() fyne.CanvasObject { return lastRefillsTab(l) }, err
+		}
+	default:
+		read = func(ctx context.Context) (tabBody, error) {
+			i, err := a.m.Info(ctx)
+			return func() fyne.CanvasObject { return a.meterInfoTab(i) }, err
+		}
 	}
+	openScreen(a, tabScreens[tab], frame, waiting, read, func(b tabBody) fyne.CanvasObject { return b() }, shown)
 }
 
 func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {

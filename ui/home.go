@@ -26,6 +26,26 @@ type homeData struct {
 // says the core found the funds low) and large tiles for Run Mail, Funds, Reports and Settings.
 func (a *App) showHome() {
 	a.flow = refillFlow{}
+	var corner fyne.CanvasObject
+	if a.m.Users().Enabled() {
+		corner = minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 200, 64)
+	}
+	frame := func(body fyne.CanvasObject) fyne.CanvasObject { return screen(txt("ui.home"), corner, body, nil) }
+	openScreen(a, "home", frame, func() fyne.CanvasObject { return a.homeBody(nil) },
+		func(ctx context.Context) (homeData, error) {
+			var d homeData
+			var err error
+			if d.warnings, err = a.m.Warnings(ctx); err != nil {
+				return d, err
+			}
+			d.regs, err = a.m.Registers(ctx)
+			return d, err
+		}, func(d homeData) fyne.CanvasObject { return a.homeBody(&d) }, nil)
+}
+
+// homeBody is Home under its title: the banners, the postage card and the tiles; with d nil, while
+// the core's warnings and registers are read.
+func (a *App) homeBody(d *homeData) fyne.CanvasObject {
 	banners := container.NewVBox()
 	tiles := container.New(tilesLayout{min: fyne.NewSize(150, 110)},
 		a.tile(IDRunMail, txt("ui.run-mail"), iconEnvelope, a.showRunMail),
@@ -33,30 +53,16 @@ func (a *App) showHome() {
 		a.tile(IDReports, txt("ui.reports"), theme.DocumentPrintIcon(), a.showReports),
 		a.tile(IDSettings, txt("ui.settings"), theme.SettingsIcon(), a.showSettings))
 	card := newPostageCard()
-	var corner fyne.CanvasObject
-	if a.m.Users().Enabled() {
-		corner = minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 200, 64)
-	}
-	body := container.NewBorder(banners, nil, card.object(), nil, tiles)
-	a.setScreen("home", screen(txt("ui.home"), corner, body, nil))
-	load(a, func(ctx context.Context) (homeData, error) {
-		var d homeData
-		var err error
-		if d.warnings, err = a.m.Warnings(ctx); err != nil {
-			return d, err
-		}
-		d.regs, err = a.m.Registers(ctx)
-		return d, err
-	}, func(d homeData) {
+	if d != nil {
 		low := false
 		for _, w := range d.warnings {
 			banners.Add(a.warningBanner(w))
 			low = low || w.Kind == meter.WarnLowFunds
 		}
 		card.show(d.regs.Available, low)
-		body.Refresh() // the banners took room from the tiles
-		a.changed()
-	})
+		a.status.showPostage(d.regs)
+	}
+	return container.NewBorder(banners, nil, card.object(), nil, tiles)
 }
 
 // postageCard shows the postage in the meter, large, on Home; its colour and its heading say when the

@@ -20,6 +20,7 @@ type refillFlow struct {
 	amount     funds.Amount
 	completion meter.Completion
 	cancel     context.CancelFunc // cancels the refill in progress
+	stageNow   funds.Stage        // the stage the refill in progress has reached
 	progress   *widget.ProgressBar
 	percent    *widget.Label
 	stage      *widget.Label
@@ -134,24 +135,20 @@ func (a *App) showAmountEntry(name, label string, current funds.Amount, maxDigit
 		prompt = txt(CapKeypadRefillAmount)
 	}
 	// How digits fill and the limits share one paragraph, so the keys stay on a full screen.
-	fill := txt(CapDigitsFillCents)
-	hint := text(fill + " " + limits)
+	hint := text(txt(CapDigitsFillCents) + " " + limits)
 	a.showKeypad(k, keypadScreen{name: name, heading: label, prompt: prompt, limits: hint, ok: ok, back: back})
-	if save == nil {
-		load(a, a.m.Limits, func(l meter.Limits) {
-			if l.Known {
-				hint.SetText(fill + " " + meter.Words(meter.MsgRefillLimits, l.Min, l.Max))
-			} else {
-				hint.SetText(fill + " " + meter.Words(meter.MsgRefillLimitsUnknown))
-			}
-		})
-	}
 }
 
 // showOtherAmount is the refill's Other amount: cents filled from the right, the meter's refill
-// limits shown; the core checks them at OK.
+// limits (read first, so the screen is drawn once) shown; the core checks them at OK.
 func (a *App) showOtherAmount() {
-	a.showAmountEntry("refill-keypad", txt(CapOtherAmount), 0, funds.MaxKeypadDigits, "", nil, a.startRefill)
+	load(a, a.m.Limits, func(l meter.Limits) {
+		limits := meter.Words(meter.MsgRefillLimitsUnknown)
+		if l.Known {
+			limits = meter.Words(meter.MsgRefillLimits, l.Min, l.Max)
+		}
+		a.showAmountEntry("refill-keypad", txt(CapOtherAmount), 0, funds.MaxKeypadDigits, limits, nil, a.startRefill)
+	})
 }
 
 // confirmRefill shows amount, account, before and after, as the core computes them.
@@ -175,33 +172,40 @@ func (a *App) showConfirm(c meter.Confirmation) {
 	a.setScreen("refill-confirm", screen("Confirm refill", nil, body, bottom))
 }
 
-// runRefill shows the progress screen at once, then runs the refill in the background.
+// runRefill runs the refill off the UI goroutine, with its progress screen unless it ends quickly.
 func (a *App) runRefill() {
 	sess := a.session // for the work off the UI goroutine
-	ctx, cancel := context.WithCancel(a.ctx)
-	a.flow.cancel = cancel
-	a.showProgress()
 	amount := a.flow.amount
-	var c meter.Completion
-	a.background(func(context.Context) error {
-		var err error
-		c, err = a.m.Refill(ctx, sess, amount, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
-		return err
-	}, func(err error) { a.refillDone(ctx, c, err) })
+	a.driveRefill(func(ctx context.Context, progress func(funds.Stage)) (meter.Completion, error) {
+		return a.m.Refill(ctx, sess, amount, progress)
+	})
 }
 
 // retryPending drives the pending refill on (the clerk chose Try again).
 func (a *App) retryPending() {
 	sess := a.session // for the work off the UI goroutine
+	a.driveRefill(func(ctx context.Context, progress func(funds.Stage)) (meter.Completion, error) {
+		return a.m.CompletePending(ctx, sess, progress)
+	})
+}
+
+// driveRefill runs a refill's exchange with the Data Center off the UI goroutine. Its progress screen
+// shows once the exchange has taken quickWork (a quick one goes straight to its outcome, drawn once),
+// at the stage reached by then.
+func (a *App) driveRefill(run func(ctx context.Context, progress func(funds.Stage)) (meter.Completion, error)) {
 	ctx, cancel := context.WithCancel(a.ctx)
 	a.flow.cancel = cancel
-	a.showProgress()
+	a.flow.stageNow = funds.StageConnecting
+	finished := a.unlessQuick(a.showProgress)
 	var c meter.Completion
 	a.background(func(context.Context) error {
 		var err error
-		c, err = a.m.CompletePending(ctx, sess, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
+		c, err = run(ctx, func(s funds.Stage) { a.onUI(func() { a.setStage(s) }) })
 		return err
-	}, func(err error) { a.refillDone(ctx, c, err) })
+	}, func(err error) {
+		finished()
+		a.refillDone(ctx, c, err)
+	})
 }
 
 // cancelPending abandons the pending refill: nothing is added; the hold is released now or later.
@@ -219,7 +223,7 @@ func (a *App) cancelPending() {
 }
 
 func (a *App) showProgress() {
-	st := meter.RefillStage(funds.StageConnecting)
+	st := meter.RefillStage(a.flow.stageNow)
 	a.flow.progress = widget.NewProgressBar()
 	// The bar's own percentage is white on the light part of the bar; it is shown beside it instead.
 	a.flow.progress.TextFormatter = func() string { return "" }
@@ -236,10 +240,12 @@ func (a *App) showProgress() {
 	body := container.NewVBox(layoutGap(), a.flow.stage,
 		container.NewBorder(nil, nil, nil, minSize(a.flow.percent, 72, 0), a.flow.progress), layoutGap(), a.flow.note)
 	a.setScreen("refill-progress", screen("Adding postage", nil, body, container.NewHBox(a.flow.cancelBtn)))
-	a.setStage(funds.StageConnecting)
+	a.setStage(a.flow.stageNow)
 }
 
+// setStage notes the stage the refill reached and shows it on the progress screen, if it is shown.
 func (a *App) setStage(s funds.Stage) {
+	a.flow.stageNow = s
 	if a.screen != "refill-progress" {
 		return
 	}
@@ -265,12 +271,12 @@ func (a *App) refillDone(ctx context.Context, c meter.Completion, err error) {
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
 		a.cancelPending()
 	case errors.Is(err, meter.ErrNoRefillPending):
-		a.showFunds(tabMeterFunds)
-		a.fail(err, map[meter.MessageID]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
+		a.showFundsThen(tabMeterFunds, func() {
+			a.fail(err, map[meter.MessageID]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
+		})
 	default:
 		// Meter Funds underneath shows a pending refill; the dialog says what happened and what to do.
-		a.showFunds(tabMeterFunds)
-		a.fail(err, nil)
+		a.showFundsThen(tabMeterFunds, func() { a.fail(err, nil) })
 	}
 }
 
@@ -313,8 +319,9 @@ func (a *App) showPrint(name, heading string, print func(ctx context.Context, d 
 	status := text("")
 	do := func(d meter.Destination, what string) func() {
 		return func() {
-			status.SetText("Printing…")
+			finished := a.unlessQuick(func() { status.SetText("Printing…") })
 			a.background(func(ctx context.Context) error { return print(ctx, d) }, func(err error) {
+				finished()
 				if err != nil {
 					status.SetText("")
 					a.fail(err, nil)

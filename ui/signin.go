@@ -44,12 +44,15 @@ func (a *App) showPIN(name, notice string) {
 		pin := k.digits
 		var s *meter.Session
 		var mustChange bool
+		// The PIN's hash takes a while on purpose: the keypad says so if it takes long.
+		finished := a.unlessQuick(func() { k.say(txt("ui.sign-in.checking")) })
 		a.background(func(ctx context.Context) error {
 			var err error
 			s, err = a.m.Users().SignIn(ctx, name, pin)
 			mustChange = err == nil && s.MustChangePIN()
 			return err
 		}, func(err error) {
+			finished()
 			if err != nil {
 				k.clear()
 				k.say(meter.Explain(err).Text)

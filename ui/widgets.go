@@ -34,7 +34,7 @@ func (a *App) button(id ID, label string, icon fyne.Resource, tapped func()) *Bu
 		// Taps and background results take turns (see App.uiMu).
 		a.uiMu.Lock()
 		defer a.uiMu.Unlock()
-		if a.tapGuard != nil && !a.tapGuard(id) {
+		if a.busy > 0 || a.tapGuard != nil && !a.tapGuard(id) {
 			return
 		}
 		a.touch()

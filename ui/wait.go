@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+)
+
+// quickWork is how long work started by a tap may run off the UI goroutine before the screen says that
+// it waits. A result that comes sooner is drawn in one frame, without a "please wait" drawn for a frame
+// before it: on a meter's graphics each frame of the whole window costs tens of milliseconds, so a
+// screen drawn twice (first empty, then filled) missed the 100 ms a tap must be answered in. A slower
+// result still shows its wait within those 100 ms.
+var quickWork = 40 * time.Millisecond
+
+// unlessQuick runs wait on the UI goroutine if the work just started is still running after quickWork.
+// Call finished on the UI goroutine when the work's result is shown; wait never runs after it. Until
+// one of them runs the meter's screen takes no taps: nothing on it says yet that the last tap is being
+// worked on, and a second Confirm must not start a second refill. Both run on the UI goroutine (under
+// uiMu in Fyne's test driver), so their state needs no lock.
+func (a *App) unlessQuick(wait func()) (finished func()) {
+	done := false
+	a.busy++
+	settle := func() bool {
+		if done {
+			return false
+		}
+		done = true
+		a.busy--
+		return true
+	}
+	t := time.AfterFunc(quickWork, func() {
+		if a.ctx.Err() != nil {
+			return
+		}
+		a.onUI(func() {
+			if settle() && a.ctx.Err() == nil {
+				wait()
+				a.changed()
+			}
+		})
+	})
+	return func() {
+		settle()
+		t.Stop()
+	}
+}
+
+// openScreen shows screen name, whose body needs data read off the UI goroutine. A quick read draws
+// the screen once, with its data; a slow one draws it with the waiting body after quickWork and puts
+// the data in its place when it comes, in place, so a dialog opened over the screen meanwhile stays.
+// frame wraps the body in the screen (title, buttons); shown, if not nil, runs once the screen is
+// drawn, with or without its data (a message to show over it). A screen the clerk opened meanwhile is
+// left alone.
+func openScreen[T any](a *App, name string, frame func(body fyne.CanvasObject) fyne.CanvasObject, waiting func() fyne.CanvasObject,
+	read func(ctx context.Context) (T, error), build func(T) fyne.CanvasObject, shown func()) {
+	holder := container.NewStack()
+	seq := a.screenSeq
+	drawn := false
+	draw := func(body fyne.CanvasObject) {
+		holder.Objects = []fyne.CanvasObject{body}
+		if drawn {
+			holder.Refresh()
+			a.changed()
+			return
+		}
+		drawn = true
+		if a.screenSeq != seq {
+			return // the clerk went elsewhere before this screen came
+		}
+		a.setScreen(name, frame(holder))
+		seq = a.screenSeq
+		if shown != nil {
+			shown()
+		}
+	}
+	finished := a.unlessQuick(func() { draw(waiting()) })
+	var v T
+	a.background(func(ctx context.Context) error {
+		var err error
+		v, err = read(ctx)
+		return err
+	}, func(err error) {
+		finished()
+		if drawn && a.screenSeq != seq {
+			return // the clerk left the screen while it waited
+		}
+		if err != nil {
+			if !drawn {
+				shown = nil // the failure is the message shown over the screen
+				draw(waiting())
+			}
+			a.fail(err, nil)
+			return
+		}
+		draw(build(v))
+	})
+}

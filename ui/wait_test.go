@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// drawnScreens records, at every screen change, the screen's name and whether any wait is shown on it:
+// the texts a clerk reads at the moment the screen is first drawn.
+func drawnScreens(a *App) *[]string {
+	var seen []string
+	a.OnScreen = func(name string) {
+		for _, s := range a.Texts() {
+			if s == "Reading the meter's funds…" || s == "—" {
+				name += " (waiting)"
+				break
+			}
+		}
+		seen = append(seen, name)
+	}
+	return &seen
+}
+
+// With the core answering within quickWork (here: however long it takes), every screen of the refill is
+// drawn once, complete: no Funds without its figures, no Home without its postage, and no progress
+// screen before the completion.
+func TestQuickWorkIsDrawnOnceComplete(t *testing.T) {
+	defer func(q time.Duration) { quickWork = q }(quickWork)
+	quickWork = time.Hour
+	a, _ := play(t, Scene{Name: "quick", User: supervisor()})
+	seen := drawnScreens(a)
+	for _, id := range []ID{IDFunds, IDAddPostage, IDRefillDefault, IDConfirm, IDDone} {
+		tap(t, a, id)
+	}
+	assert.Equal(t, []string{"funds-meter-funds", "refill-options", "refill-confirm", "refill-complete", "home"}, *seen)
+}
+
+// A read slower than quickWork shows the screen with its wait in the meantime, and the data replaces
+// the wait in place: a message opened over the screen meanwhile stays.
+func TestSlowWorkShowsItsWaitAndKeepsTheMessageOverIt(t *testing.T) {
+	a, _ := play(t, Scene{Name: "slow", User: supervisor()})
+	seen := drawnScreens(a)
+	release := make(chan struct{})
+	waiting := make(chan struct{})
+	a.OnScreen = func(name string) { close(waiting) }
+	a.act(func() {
+		openScreen(a, "slow", func(body fyne.CanvasObject) fyne.CanvasObject { return screen("Slow", nil, body, nil) },
+			func() fyne.CanvasObject { return text("Reading the meter's funds…") },
+			func(ctx context.Context) (string, error) { <-release; return "The figures.", nil },
+			func(s string) fyne.CanvasObject { return text(s) }, nil)
+	})
+	<-waiting
+	a.act(func() {
+		assert.Equal(t, "slow", a.Screen())
+		assert.Contains(t, a.Texts(), "Reading the meter's funds…")
+		a.fail(errors.New("a failure shown over the screen"), nil)
+	})
+	close(release)
+	a.Settle()
+	assert.Contains(t, a.Texts(), "The figures.")
+	assert.NotContains(t, a.Texts(), "Reading the meter's funds…")
+	assert.NotEmpty(t, a.Modal(), "the message opened while the screen waited is still shown")
+	assert.Empty(t, *seen)
+}
+
+// While a tap's work has shown neither its result nor its wait, the screen takes no other tap: a second
+// Confirm in those milliseconds must not start a second refill.
+func TestNoTapWhileATapsWorkIsUnseen(t *testing.T) {
+	defer func(q time.Duration) { quickWork = q }(quickWork)
+	quickWork = time.Hour
+	a, sim := play(t, Scene{Name: "busy", User: supervisor()})
+	tap(t, a, IDFunds)
+	tap(t, a, IDAddPostage)
+	tap(t, a, IDRefillDefault)
+	before, err := sim.Meter.LastRefills(context.Background(), 5)
+	require.NoError(t, err)
+	sim.Faults.Hold()
+	seen := drawnScreens(a)
+	confirm := button(t, a, IDConfirm)
+	confirm.OnTapped()
+	<-sim.Faults.Waiting()
+	confirm.OnTapped() // ignored: the first one's work is under way
+	button(t, a, IDCancel).OnTapped()
+	sim.Faults.Release()
+	a.Settle()
+	assert.Equal(t, []string{"refill-complete"}, *seen, "the second Confirm and the Cancel did nothing")
+	assert.Empty(t, a.Modal())
+	after, err := sim.Meter.LastRefills(context.Background(), 5)
+	require.NoError(t, err)
+	assert.Len(t, after, len(before)+1, "one refill for two taps on Confirm")
+}
