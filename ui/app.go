@@ -53,7 +53,7 @@ type App struct {
 	pending   []func()
 
 	session *meter.Session
-	screen  string // the name of the screen shown: tests, lessons and the gallery read it
+	screen  ScreenID // the name of the screen shown: tests, lessons and the gallery read it
 	// screenSeq counts the screens shown, so a screen whose data comes late knows the clerk moved on.
 	screenSeq int
 	// busy counts the taps whose work has not yet shown its result or its wait (see unlessQuick).
@@ -67,7 +67,7 @@ type App struct {
 	// trainer panel beside it. modal is the dialog shown, nil if none.
 	dialogs *fyne.Container
 	modal   *fyne.Container
-	modalID string
+	modalID DialogID
 
 	flow refillFlow
 	// here re-opens the last screen a clerk can return to (Home, Run Mail, a Funds tab): Cancel in a
@@ -84,7 +84,7 @@ type App struct {
 	pinPadOK    func()  // its OK
 
 	// OnScreen, if set, hears every screen change.
-	OnScreen func(name string)
+	OnScreen func(name ScreenID)
 
 	// tapGuard, if set, sees every tap first and may refuse it (a guided lesson's wrong touch).
 	tapGuard func(id ID) bool
@@ -145,10 +145,10 @@ func (a *App) Content() fyne.CanvasObject { return a.content }
 func (a *App) Attach() { a.act(func() { a.win.SetContent(a.content) }) }
 
 // Screen names the screen shown.
-func (a *App) Screen() string { return a.screen }
+func (a *App) Screen() ScreenID { return a.screen }
 
 // Modal names the dialog shown over the screen, "" if none.
-func (a *App) Modal() string { return a.modalID }
+func (a *App) Modal() DialogID { return a.modalID }
 
 // Session is the signed-in user's session.
 func (a *App) Session() *meter.Session { return a.session }
@@ -196,7 +196,7 @@ func (a *App) touch() {
 }
 
 // setScreen replaces the screen and refreshes the status bar.
-func (a *App) setScreen(name string, content fyne.CanvasObject) {
+func (a *App) setScreen(name ScreenID, content fyne.CanvasObject) {
 	a.closeModal()
 	a.remember(name)
 	a.screen = name
@@ -211,7 +211,7 @@ func (a *App) setScreen(name string, content fyne.CanvasObject) {
 }
 
 // remember notes the screens a clerk can be returned to, before name replaces the screen shown.
-func (a *App) remember(name string) {
+func (a *App) remember(name ScreenID) {
 	for i, t := range tabScreens {
 		if name == t {
 			a.here = func() { a.showFunds(i) } // showFunds keeps fundsBack
@@ -219,9 +219,9 @@ func (a *App) remember(name string) {
 		}
 	}
 	switch name {
-	case "home":
+	case ScreenHome:
 		a.here, a.fundsBack = a.showHome, nil
-	case "run-mail":
+	case ScreenRunMail:
 		a.here, a.fundsBack = func() { a.runMail(false, nil) }, nil
 	}
 }
@@ -336,7 +336,7 @@ func Load[T any](a *App, read func(ctx context.Context) (T, error), show func(T)
 // (the trainer's panel) changed what they show.
 func (a *App) Refresh() {
 	a.status.refresh()
-	if a.screen == "home" {
+	if a.screen == ScreenHome {
 		a.showHome()
 	}
 }

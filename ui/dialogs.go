@@ -18,7 +18,7 @@ const dialogWidth = 720
 
 // showDialog puts a modal message over the screen with one button per action. A handler missing from
 // handlers just closes the dialog.
-func (a *App) showDialog(id string, msg meter.Message, handlers map[meter.MessageID]func()) {
+func (a *App) showDialog(id DialogID, msg meter.Message, handlers map[meter.MessageID]func()) {
 	a.closeModal()
 	var buttons []fyne.CanvasObject
 	for i, act := range msg.Actions {
@@ -44,7 +44,7 @@ func (a *App) showDialog(id string, msg meter.Message, handlers map[meter.Messag
 
 // popUp shows content as a dialog over the meter's screen. A blocker under it takes every tap that
 // misses the dialog, so the screen behind cannot be used until the dialog is answered.
-func (a *App) popUp(id string, content fyne.CanvasObject) {
+func (a *App) popUp(id DialogID, content fyne.CanvasObject) {
 	a.closeModal()
 	box := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
 	box.CornerRadius = 8
@@ -106,26 +106,7 @@ func (a *App) fail(err error, handlers map[meter.MessageID]func()) {
 	for k, v := range handlers {
 		h[k] = v
 	}
-	a.showDialog(dialogID(msg.Title), msg, h)
-}
-
-// dialogID turns a dialog title into a stable name: "No connection to the Data Center" → "no-connection-to-the-data-center".
-func dialogID(title string) string {
-	out := make([]rune, 0, len(title))
-	for _, r := range title {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			out = append(out, r+'a'-'A')
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			out = append(out, r)
-		case len(out) > 0 && out[len(out)-1] != '-':
-			out = append(out, '-')
-		}
-	}
-	for len(out) > 0 && out[len(out)-1] == '-' {
-		out = out[:len(out)-1]
-	}
-	return string(out)
+	a.showDialog(MessageDialog(msg.ID), msg, h)
 }
 
 // showWarning shows a warning from the core as a dialog with its action and Continue.
@@ -135,7 +116,7 @@ func (a *App) showWarning(w meter.Warning) {
 		msg.Actions = append(msg.Actions, w.Action)
 	}
 	msg.Actions = append(msg.Actions, meter.ActionContinue)
-	a.showDialog(string(w.Kind)+"-warning", msg, map[meter.MessageID]func(){
+	a.showDialog(WarningDialog(w.Kind), msg, map[meter.MessageID]func(){
 		meter.ActionAddPostage:    a.startRefill,
 		meter.ActionRefillMyMeter: a.startRefill,
 	})

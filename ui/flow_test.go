@@ -41,17 +41,17 @@ func startFigures(t *testing.T, sim *simulator.Simulator) (funds.Registers, fund
 // keypad, OK, Confirm, the receipt on tape and on an envelope, Done.
 func finishSeedArticle(t *testing.T, a *App, sim *simulator.Simulator) {
 	t.Helper()
-	require.Equal(t, "refill-options", a.Screen())
+	require.Equal(t, ScreenRefillOptions, a.Screen())
 	tap(t, a, IDRefillOther)
-	require.Equal(t, "refill-keypad", a.Screen())
+	require.Equal(t, ScreenRefillKeypad, a.Screen())
 	tapDigits(t, a, "12500")
 	assert.Equal(t, "$125.00", a.pinPad.display.Text)
 	tap(t, a, IDKeypadOK)
-	require.Equal(t, "refill-confirm", a.Screen())
+	require.Equal(t, ScreenRefillConfirm, a.Screen())
 	tap(t, a, IDConfirm)
-	require.Equal(t, "refill-complete", a.Screen(), "dialog %q", a.Modal())
+	require.Equal(t, ScreenRefillComplete, a.Screen(), "dialog %q", a.Modal())
 	tap(t, a, IDPrintReceipt)
-	require.Equal(t, "refill-print-receipt", a.Screen())
+	require.Equal(t, ScreenRefillPrintReceipt, a.Screen())
 	tap(t, a, IDPrintTape)
 	tap(t, a, IDPrintEnvelope)
 	imps := sim.Engine.Impressions()
@@ -60,14 +60,14 @@ func finishSeedArticle(t *testing.T, a *App, sim *simulator.Simulator) {
 	assert.Equal(t, meter.MediumEnvelope, imps[1].Medium)
 	assert.Equal(t, "Refill Receipt", imps[1].Document.Title)
 	tap(t, a, IDDone)
-	assert.Equal(t, "home", a.Screen())
+	assert.Equal(t, ScreenHome, a.Screen())
 }
 
 func TestSeedArticleFromHome(t *testing.T) {
 	a, sim := play(t, Scene{Name: "flow", User: supervisor()})
 	start, prepaid := startFigures(t, sim)
 	tap(t, a, IDFunds)
-	require.Equal(t, "funds-meter-funds", a.Screen())
+	require.Equal(t, ScreenFundsMeterFunds, a.Screen())
 	tap(t, a, IDAddPostage)
 	finishSeedArticle(t, a, sim)
 	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
@@ -77,9 +77,9 @@ func TestSeedArticleFromRunMail(t *testing.T) {
 	a, sim := play(t, Scene{Name: "flow", User: supervisor()})
 	start, prepaid := startFigures(t, sim)
 	tap(t, a, IDRunMail)
-	require.Equal(t, "run-mail", a.Screen())
+	require.Equal(t, ScreenRunMail, a.Screen())
 	tap(t, a, IDPostageInMeter)
-	require.Equal(t, "funds-meter-funds", a.Screen())
+	require.Equal(t, ScreenFundsMeterFunds, a.Screen())
 	tap(t, a, IDAddPostage)
 	finishSeedArticle(t, a, sim)
 	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
@@ -89,7 +89,7 @@ func TestSeedArticleFromLowFundsWarning(t *testing.T) {
 	a, sim := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}})
 	start, prepaid := startFigures(t, sim)
 	tap(t, a, IDRunMail)
-	require.Equal(t, "low-funds-warning", a.Modal())
+	require.Equal(t, WarningDialog(meter.WarnLowFunds), a.Modal())
 	tap(t, a, IDAddPostage)
 	finishSeedArticle(t, a, sim)
 	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
@@ -101,7 +101,7 @@ func TestSeedArticleFromInsufficientFundsError(t *testing.T) {
 	tap(t, a, IDRunMail)
 	tap(t, a, IDContinue) // the low funds warning comes first on entering
 	tap(t, a, IDStart)
-	require.Equal(t, "insufficient-funds", a.Modal())
+	require.Equal(t, MessageDialog(meter.MsgInsufficient), a.Modal())
 	tap(t, a, IDRefillMyMeter)
 	finishSeedArticle(t, a, sim)
 	checkRefilled(t, sim, start, prepaid, 125*funds.Dollar)
@@ -114,18 +114,18 @@ func TestOperatorMeetsTheLock(t *testing.T) {
 	add := button(t, a, IDAddPostage)
 	assert.Equal(t, "lock.svg", add.Icon.Name()[len(add.Icon.Name())-len("lock.svg"):], "the lock symbol is next to Add Postage to Meter")
 	tap(t, a, IDAddPostage)
-	require.Equal(t, "no-rights", a.Modal())
-	assert.Equal(t, "funds-meter-funds", a.Screen(), "no refill screen opened")
+	require.Equal(t, MessageDialog(meter.MsgNoRights), a.Modal())
+	assert.Equal(t, ScreenFundsMeterFunds, a.Screen(), "no refill screen opened")
 	tap(t, a, IDSignIn)
-	require.Equal(t, "sign-in", a.Screen())
+	require.Equal(t, ScreenSignIn, a.Screen())
 
 	// A supervisor signs in and refills.
 	tap(t, a, User(simulator.DemoSupervisor))
 	tapDigits(t, a, simulator.DemoSupervisorPIN)
 	tap(t, a, IDKeypadOK)
-	require.Equal(t, "refill-options", a.Screen(), "the supervisor lands in the refill the lock stopped")
+	require.Equal(t, ScreenRefillOptions, a.Screen(), "the supervisor lands in the refill the lock stopped")
 	tap(t, a, IDCancel)
-	require.Equal(t, "funds-meter-funds", a.Screen(), "Cancel returns to where the refill was started")
+	require.Equal(t, ScreenFundsMeterFunds, a.Screen(), "Cancel returns to where the refill was started")
 	assert.Nil(t, button(t, a, IDAddPostage).Icon, "no lock for the supervisor")
 	tap(t, a, IDAddPostage)
 	finishSeedArticle(t, a, sim)
@@ -142,26 +142,26 @@ func TestFirstSignInChoosesANewPIN(t *testing.T) {
 	tap(t, a, User(firstSignInUser))
 	tapDigits(t, a, firstSignInPIN)
 	tap(t, a, IDKeypadOK)
-	require.Equal(t, "choose-pin", a.Screen())
+	require.Equal(t, ScreenChoosePIN, a.Screen())
 	require.NotNil(t, a.Session())
 	assert.ErrorIs(t, sim.Users.Require(a.Session(), meter.RightRefill), meter.ErrPINChangeRequired)
 
 	tapDigits(t, a, "8642")
 	tap(t, a, IDKeypadOK)
-	assert.Equal(t, "choose-pin", a.Screen())
+	assert.Equal(t, ScreenChoosePIN, a.Screen())
 	assert.Equal(t, "A supervisor's PIN has at least 6 digits; this one has 4. Enter a PIN of 6 to 8 digits.", a.pinPad.note.Text)
 
 	tapDigits(t, a, firstSignInPIN)
 	tap(t, a, IDKeypadOK)
-	assert.Equal(t, "choose-pin", a.Screen())
+	assert.Equal(t, ScreenChoosePIN, a.Screen())
 	assert.Equal(t, "The new PIN is the same as the old one. Choose a different PIN.", a.pinPad.note.Text)
 
 	tapDigits(t, a, "864213")
 	tap(t, a, IDKeypadOK)
-	require.Equal(t, "choose-pin-confirm", a.Screen())
+	require.Equal(t, ScreenChoosePINConfirm, a.Screen())
 	tapDigits(t, a, "864214")
 	tap(t, a, IDKeypadOK)
-	assert.Equal(t, "choose-pin", a.Screen())
+	assert.Equal(t, ScreenChoosePIN, a.Screen())
 	assert.Equal(t, "The two PINs are not the same. Enter the new PIN again.", a.pinPad.note.Text)
 	assert.True(t, a.Session().MustChangePIN(), "nothing stored yet")
 
@@ -169,26 +169,26 @@ func TestFirstSignInChoosesANewPIN(t *testing.T) {
 	tap(t, a, IDKeypadOK)
 	tapDigits(t, a, "864213")
 	tap(t, a, IDKeypadOK)
-	require.Equal(t, "home", a.Screen())
+	require.Equal(t, ScreenHome, a.Screen())
 	assert.NoError(t, sim.Users.Require(a.Session(), meter.RightRefill))
 
 	// Next time the new PIN signs in straight to Home.
 	tap(t, a, IDSignOut)
-	require.Equal(t, "sign-in", a.Screen())
+	require.Equal(t, ScreenSignIn, a.Screen())
 	tap(t, a, User(firstSignInUser))
 	tapDigits(t, a, "864213")
 	tap(t, a, IDKeypadOK)
-	assert.Equal(t, "home", a.Screen())
+	assert.Equal(t, ScreenHome, a.Screen())
 }
 
 // TestChoosePINSignOut: the user may sign out instead of choosing a PIN; the PIN stays to be changed.
 func TestChoosePINSignOut(t *testing.T) {
 	a, sim := play(t, Scene{Name: "flow"})
 	require.NoError(t, firstSignIn(a, sim))
-	require.Equal(t, "choose-pin", a.Screen())
+	require.Equal(t, ScreenChoosePIN, a.Screen())
 	s := a.Session()
 	tap(t, a, IDKeypadBack)
-	assert.Equal(t, "sign-in", a.Screen())
+	assert.Equal(t, ScreenSignIn, a.Screen())
 	assert.True(t, s.SignedOut())
 	assert.True(t, s.MustChangePIN())
 }
@@ -198,7 +198,7 @@ func TestWrongPINIsExplained(t *testing.T) {
 	tap(t, a, User(simulator.DemoSupervisor))
 	tapDigits(t, a, "9999")
 	tap(t, a, IDKeypadOK)
-	assert.Equal(t, "sign-in-pin", a.Screen())
+	assert.Equal(t, ScreenSignInPIN, a.Screen())
 	assert.Contains(t, a.pinPad.note.Text, "4 attempts left")
 }
 
@@ -210,12 +210,12 @@ func TestFailedConnectionThenRetry(t *testing.T) {
 	tap(t, a, IDAddPostage)
 	tap(t, a, IDRefillDefault)
 	tap(t, a, IDConfirm)
-	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+	require.Equal(t, MessageDialog(meter.MsgNoConnectionPending), a.Modal())
 	checkRefilled(t, sim, start, prepaid, 0)
 
 	sim.Link.SetUp(true)
 	tap(t, a, IDTryAgain)
-	require.Equal(t, "refill-complete", a.Screen(), "dialog %q", a.Modal())
+	require.Equal(t, ScreenRefillComplete, a.Screen(), "dialog %q", a.Modal())
 	tap(t, a, IDDone)
 	checkRefilled(t, sim, start, prepaid, 100*funds.Dollar)
 }
@@ -228,12 +228,12 @@ func TestFailedConnectionThenCancel(t *testing.T) {
 	tap(t, a, IDAddPostage)
 	tap(t, a, IDRefillDefault)
 	tap(t, a, IDConfirm)
-	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+	require.Equal(t, MessageDialog(meter.MsgNoConnectionPending), a.Modal())
 	sim.Faults.Set(simulator.DCNormal, 0)
 	tap(t, a, IDCancel)
-	require.Equal(t, "refill-cancelled", a.Modal())
+	require.Equal(t, DialogRefillCancelled, a.Modal())
 	tap(t, a, IDOK)
-	assert.Equal(t, "home", a.Screen())
+	assert.Equal(t, ScreenHome, a.Screen())
 	checkRefilled(t, sim, start, prepaid, 0)
 }
 
@@ -243,12 +243,12 @@ func TestCancelDuringProgressLeavesNothingHalfDone(t *testing.T) {
 	tap(t, a, IDFunds)
 	tap(t, a, IDAddPostage)
 	tap(t, a, IDRefillDefault)
-	require.Equal(t, "refill-confirm", a.Screen())
+	require.Equal(t, ScreenRefillConfirm, a.Screen())
 
 	sim.Faults.Hold()
 	progress := make(chan struct{})
-	a.OnScreen = func(name string) {
-		if name == "refill-progress" {
+	a.OnScreen = func(name ScreenID) {
+		if name == ScreenRefillProgress {
 			close(progress)
 		}
 	}
@@ -260,7 +260,7 @@ func TestCancelDuringProgressLeavesNothingHalfDone(t *testing.T) {
 	cancel.OnTapped()
 	sim.Faults.Release()
 	a.Settle()
-	require.Equal(t, "refill-cancelled", a.Modal())
+	require.Equal(t, DialogRefillCancelled, a.Modal())
 	pending, err := sim.Meter.PendingRefill(context.Background())
 	require.NoError(t, err)
 	assert.Nil(t, pending)

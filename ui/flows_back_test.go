@@ -27,9 +27,9 @@ func TestStatusBarFollowsTheConnection(t *testing.T) {
 	assert.Equal(t, meter.ConnNoNetwork, st, "link down shows at once, without a request: %s", text)
 
 	tap(t, a, IDGetBalance)
-	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+	require.Equal(t, MessageDialog(meter.MsgNoConnection), a.Modal())
 	tap(t, a, IDCancel)
-	assert.Equal(t, "funds-meter-funds", a.Screen())
+	assert.Equal(t, ScreenFundsMeterFunds, a.Screen())
 	st, _ = a.Connection()
 	assert.Equal(t, meter.ConnNoNetwork, st)
 
@@ -54,16 +54,16 @@ func TestGetBalanceShowsProgressAtOnce(t *testing.T) {
 	sim.Faults.Set(simulator.DCSlow, 3*time.Second)
 	sim.Faults.Hold()
 	button(t, a, IDGetBalance).OnTapped() // not tap(): Settle would wait for the held request
-	assert.Equal(t, "balance-progress", a.Modal(), "progress shows on the tap itself")
+	assert.Equal(t, DialogBalanceProgress, a.Modal(), "progress shows on the tap itself")
 	<-sim.Faults.Waiting()
 	sim.Faults.Set(simulator.DCDown, 0)
 	sim.Faults.Release()
 	a.Settle()
-	require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+	require.Equal(t, MessageDialog(meter.MsgNoConnection), a.Modal())
 	sim.Faults.Set(simulator.DCNormal, 0)
 	tap(t, a, IDTryAgain)
-	assert.Equal(t, "", a.Modal())
-	assert.Equal(t, "funds-meter-funds", a.Screen())
+	assert.Empty(t, a.Modal())
+	assert.Equal(t, ScreenFundsMeterFunds, a.Screen())
 }
 
 // TestProgressAfterTheCreditCannotBeCancelled: at Confirming the postage is in the meter; no Cancel,
@@ -90,18 +90,18 @@ func TestProgressAfterTheCreditCannotBeCancelled(t *testing.T) {
 func TestReturnsWhereTheClerkCameFrom(t *testing.T) {
 	a, _ := play(t, Scene{Name: "flow", User: supervisor(), Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}})
 	tap(t, a, IDRunMail)
-	require.Equal(t, "low-funds-warning", a.Modal())
+	require.Equal(t, WarningDialog(meter.WarnLowFunds), a.Modal())
 	tap(t, a, IDAddPostage)
-	require.Equal(t, "refill-options", a.Screen())
+	require.Equal(t, ScreenRefillOptions, a.Screen())
 	tap(t, a, IDCancel)
-	assert.Equal(t, "run-mail", a.Screen())
-	assert.Equal(t, "", a.Modal(), "back on Run Mail without the warning again")
+	assert.Equal(t, ScreenRunMail, a.Screen())
+	assert.Empty(t, a.Modal(), "back on Run Mail without the warning again")
 
 	tap(t, a, IDPostageInMeter)
-	require.Equal(t, "funds-meter-funds", a.Screen())
+	require.Equal(t, ScreenFundsMeterFunds, a.Screen())
 	tap(t, a, IDTabLastRefills)
 	tap(t, a, IDBackToMail)
-	assert.Equal(t, "run-mail", a.Screen())
+	assert.Equal(t, ScreenRunMail, a.Screen())
 
 	tap(t, a, IDHome)
 	tap(t, a, IDFunds)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -27,7 +26,6 @@ const (
 
 var tabNames = []string{"Meter Funds", "Refill settings", "Last 5 refills", "Meter information"}
 var tabIDs = []ID{IDTabMeterFunds, IDTabRefillSettings, IDTabLastRefills, IDTabMeterInfo}
-var tabScreens = []string{"funds-meter-funds", "funds-refill-settings", "funds-last-refills", "funds-meter-information"}
 
 // guarded is a button for an action that needs a right. Without the right it carries the lock symbol,
 // and tapping it explains why and offers sign-in as someone who has it; the core refuses either way.
@@ -58,9 +56,9 @@ func (a *App) showFundsThen(tab int, shown func()) {
 		bar.Add(b)
 	}
 	// Funds opened from Run Mail ("Postage in meter") leads back there; moving between tabs keeps it.
-	if a.screen == "run-mail" {
+	if a.screen == ScreenRunMail {
 		a.fundsBack = func() { a.runMail(false, nil) }
-	} else if !strings.HasPrefix(a.screen, "funds-") {
+	} else if !a.screen.isFundsTab() {
 		a.fundsBack = nil
 	}
 	corner := a.homeButton()
@@ -130,7 +128,7 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 		add,
 		a.guarded(IDGetBalance, txt("ui.get-balance"), meter.RightBalanceInquiry, a.getBalance),
 		a.guarded(IDPrintFundsReport, "Print funds report", meter.RightFundsReport, func() {
-			a.showPrint("funds-report-print", "Print funds report", func(ctx context.Context, d meter.Destination) error {
+			a.showPrint(ScreenFundsReportPrint, "Print funds report", func(ctx context.Context, d meter.Destination) error {
 				return a.m.PrintFundsReport(ctx, sess, d)
 			}, func() { a.showFunds(tabMeterFunds) })
 		}))
@@ -141,7 +139,7 @@ func (a *App) refillSettingsTab(s meter.Settings) fyne.CanvasObject {
 	sess := a.session // for the work off the UI goroutine
 	change := func(setting, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error) fyne.CanvasObject {
 		b := a.guarded(ChangeSetting(setting), "Change", meter.RightRefillSettings, func() {
-			a.showAmountKeypad("refill-settings-keypad", label, current, save, func() { a.showFunds(tabRefillSettings) })
+			a.showAmountKeypad(ScreenRefillSettingKeypad, label, current, save, func() { a.showFunds(tabRefillSettings) })
 		})
 		v := amountLabel(current.String())
 		return container.NewBorder(nil, nil, nil, minSize(b, 180, 72), container.NewVBox(widget.NewLabel(label), v))
@@ -194,7 +192,7 @@ func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
 				a.fail(err, nil)
 				return
 			}
-			a.showDialog("upload-complete", meter.Message{Title: "Upload complete",
+			a.showDialog(DialogUploadComplete, meter.Message{Title: "Upload complete",
 				Text: "The postal information was uploaded to the Data Center.", Actions: []meter.MessageID{meter.ActionOK}}, nil)
 		})
 	})

@@ -31,7 +31,7 @@ func (a *App) showHome() {
 		corner = minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 200, 64)
 	}
 	frame := func(body fyne.CanvasObject) fyne.CanvasObject { return screen(txt("ui.home"), corner, body, nil) }
-	openScreen(a, "home", frame, func() fyne.CanvasObject { return a.homeBody(nil) },
+	openScreen(a, ScreenHome, frame, func() fyne.CanvasObject { return a.homeBody(nil) },
 		func(ctx context.Context) (homeData, error) {
 			var d homeData
 			var err error
@@ -156,7 +156,7 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 func (a *App) getBalance() {
 	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	bar := widget.NewProgressBarInfinite()
-	a.popUp("balance-progress", container.NewVBox(title("Get Balance"),
+	a.popUp(DialogBalanceProgress, container.NewVBox(title("Get Balance"),
 		minSize(text("Asking the Data Center for your postage account's balance. Please wait."), dialogWidth, 0), bar))
 	a.background(func(ctx context.Context) error {
 		_, err := a.m.GetBalance(ctx, sess)

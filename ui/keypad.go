@@ -117,15 +117,16 @@ func (k *keypad) boxedDisplay() fyne.CanvasObject {
 // core's limits and the reason for a refusal; at the right a column of the boxed display right above
 // the keys, with OK and the way back beside the keys.
 type keypadScreen struct {
-	name, heading string
-	prompt        string // what to key in and what to select
-	fill          string // how digits fill, "" for a PIN
-	limits        *widget.Label
-	ok            func()
-	okLabel       string
-	back          func()
-	backLabel     string
-	backIcon      fyne.Resource
+	name      ScreenID
+	heading   string
+	prompt    string // what to key in and what to select
+	fill      string // how digits fill, "" for a PIN
+	limits    *widget.Label
+	ok        func()
+	okLabel   string
+	back      func()
+	backLabel string
+	backIcon  fyne.Resource
 }
 
 func (a *App) showKeypad(k *keypad, s keypadScreen) {

@@ -29,14 +29,14 @@ func TestKeyInPostageReplacesTheShownPrice(t *testing.T) {
 	price := a.job.shown
 	require.NotZero(t, price)
 	tap(t, a, IDKeyInPostage)
-	require.Equal(t, "run-mail-key-in-postage", a.Screen())
+	require.Equal(t, ScreenKeyInPostage, a.Screen())
 	assert.Equal(t, price.String(), a.pinPad.display.Text, "opens at the price shown")
 	assert.True(t, shows(a, "Digits fill from the right: 1 2 5 0 0 is $125.00. A piece can carry at most $99.99 of keyed-in postage."),
 		"the hint how digits fill and the core's limit")
 
 	tapDigits(t, a, "9999")
 	tap(t, a, IDKeypadOK)
-	require.Equal(t, "run-mail", a.Screen())
+	require.Equal(t, ScreenRunMail, a.Screen())
 	tap(t, a, IDKeyInPostage)
 	assert.Equal(t, "$99.99", a.pinPad.display.Text)
 	tapDigits(t, a, "2500")
@@ -53,18 +53,18 @@ func TestKeyInWeightHasTheCoreLimit(t *testing.T) {
 	a, _ := play(t, Scene{Name: "key-in-weight", User: supervisor(), Steps: []Step{do((*App).showRunMail)}})
 	a.act(a.closeModal)
 	tap(t, a, IDKeyInWeight)
-	require.Equal(t, "run-mail-key-in-weight", a.Screen())
+	require.Equal(t, ScreenKeyInWeight, a.Screen())
 	assert.Equal(t, "1 oz", a.pinPad.display.Text, "opens at the weight shown")
 	assert.True(t, shows(a, txt(CapDigitsFillTenths)+" A piece can weigh at most 1120 oz (70 lb)."), "the core's limit")
 	tapDigits(t, a, "11201")
 	assert.Equal(t, "11201", a.pinPad.digits, "70 lb needs five digits")
 	tap(t, a, IDKeypadOK)
-	assert.Equal(t, "run-mail-key-in-weight", a.Screen(), "refused by the core")
+	assert.Equal(t, ScreenKeyInWeight, a.Screen(), "refused by the core")
 	assert.Equal(t, meter.Explain(meter.ErrWeightTooHeavy).Text, a.pinPad.note.Text)
 	tap(t, a, Key("clear"))
 	tapDigits(t, a, "11200")
 	tap(t, a, IDKeypadOK)
-	require.Equal(t, "run-mail", a.Screen())
+	require.Equal(t, ScreenRunMail, a.Screen())
 	assert.Equal(t, meter.MaxKeyedWeight, a.job.Weight)
 }
 

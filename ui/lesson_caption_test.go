@@ -54,7 +54,7 @@ func TestLessonSurvivesACaptionChange(t *testing.T) {
 	sum, ok := tr.LastSummary()
 	require.True(t, ok, "the lesson finished")
 	assert.Zero(t, sum.Wrong, "no wrong touches")
-	assert.Equal(t, "home", a.Screen())
+	assert.Equal(t, ui.ScreenHome, a.Screen())
 	require.NoError(t, tr.Sim().CheckSettled(context.Background()))
 	regs, err := tr.Sim().Meter.Registers(context.Background())
 	require.NoError(t, err)

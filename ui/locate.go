@@ -124,9 +124,9 @@ func (a *App) Tap(id ID) error {
 // ScreenState names the screen shown and the dialog over it, if any: "home", "refill-options/no-connection".
 func (a *App) ScreenState() string {
 	if a.modalID != "" {
-		return a.screen + "/" + a.modalID
+		return string(a.screen) + "/" + string(a.modalID)
 	}
-	return a.screen
+	return string(a.screen)
 }
 
 // Texts is every text the meter's screen shows now, in drawing order: the status bar, the screen and

@@ -46,6 +46,6 @@ func TestKeyedPostageIsSetOnTheUIGoroutine(t *testing.T) {
 	a.Settle()
 	var keyed funds.Amount
 	a.act(func() { keyed = a.job.KeyedPostage })
-	require.Equal(t, "run-mail", a.Screen())
+	require.Equal(t, ScreenRunMail, a.Screen())
 	assert.Equal(t, funds.Amount(125)*funds.Cent, keyed)
 }

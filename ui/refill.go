@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -30,7 +29,7 @@ type refillFlow struct {
 
 // startRefill opens the refill options (from Meter Funds, a warning or an error).
 func (a *App) startRefill() {
-	if !strings.HasPrefix(a.screen, "refill-") {
+	if !a.screen.isRefill() {
 		a.refillBack = a.here // Cancel returns where the refill was started from
 	}
 	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
@@ -73,12 +72,12 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 		back = func() { a.showFunds(tabMeterFunds) }
 	}
 	cancel := minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), back), 220, 0)
-	a.setScreen("refill-options", screen("Add Postage to Meter", nil, body, container.NewHBox(cancel)))
+	a.setScreen(ScreenRefillOptions, screen("Add Postage to Meter", nil, body, container.NewHBox(cancel)))
 }
 
 // showAmountKeypad asks for a setting's amount ATM-style (Refill settings); OK saves it through the
 // core, which checks it, and returns with back.
-func (a *App) showAmountKeypad(name, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error, back func()) {
+func (a *App) showAmountKeypad(name ScreenID, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error, back func()) {
 	a.showAmountEntry(name, label, current, funds.MaxKeypadDigits, "", func(ctx context.Context, digits string) error {
 		v, err := funds.ParseKeypad(digits)
 		if err != nil {
@@ -91,7 +90,7 @@ func (a *App) showAmountKeypad(name, label string, current funds.Amount, save fu
 // showAmountEntry asks for an amount ATM-style. With save nil it is the refill's Other amount and OK
 // goes on to Confirm; otherwise OK saves the digits through the core and returns with back. The first
 // digit keyed replaces current; maxDigits and limits come from the core, which refuses past them too.
-func (a *App) showAmountEntry(name, label string, current funds.Amount, maxDigits int, limits string,
+func (a *App) showAmountEntry(name ScreenID, label string, current funds.Amount, maxDigits int, limits string,
 	save func(ctx context.Context, digits string) error, back func()) {
 	k := a.newKeypad(current.KeypadDigits(), maxDigits, func(d string) string {
 		v, err := funds.ParseKeypad(d)
@@ -147,7 +146,7 @@ func (a *App) showOtherAmount() {
 		if l.Known {
 			limits = meter.Words(meter.MsgRefillLimits, l.Min, l.Max)
 		}
-		a.showAmountEntry("refill-keypad", txt(CapOtherAmount), 0, funds.MaxKeypadDigits, limits, nil, a.startRefill)
+		a.showAmountEntry(ScreenRefillKeypad, txt(CapOtherAmount), 0, funds.MaxKeypadDigits, limits, nil, a.startRefill)
 	})
 }
 
@@ -169,7 +168,7 @@ func (a *App) showConfirm(c meter.Confirmation) {
 			[2]string{"Postage in meter after", c.After.String()}))
 	bottom := actions(minSize(a.primary(IDConfirm, "Confirm", theme.ConfirmIcon(), a.runRefill), 0, 72),
 		minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), a.startRefill), 0, 72))
-	a.setScreen("refill-confirm", screen("Confirm refill", nil, body, bottom))
+	a.setScreen(ScreenRefillConfirm, screen("Confirm refill", nil, body, bottom))
 }
 
 // runRefill runs the refill off the UI goroutine, with its progress screen unless it ends quickly.
@@ -216,7 +215,7 @@ func (a *App) cancelPending() {
 			a.fail(err, map[meter.MessageID]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
 			return
 		}
-		a.showDialog("refill-cancelled", meter.Message{Title: "Refill cancelled",
+		a.showDialog(DialogRefillCancelled, meter.Message{Title: "Refill cancelled",
 			Text: "The refill was cancelled and no postage was added.", Actions: []meter.MessageID{meter.ActionOK}},
 			map[meter.MessageID]func(){meter.ActionOK: a.showHome})
 	})
@@ -239,14 +238,14 @@ func (a *App) showProgress() {
 	}), 220, 72)
 	body := container.NewVBox(layoutGap(), a.flow.stage,
 		container.NewBorder(nil, nil, nil, minSize(a.flow.percent, 72, 0), a.flow.progress), layoutGap(), a.flow.note)
-	a.setScreen("refill-progress", screen("Adding postage", nil, body, container.NewHBox(a.flow.cancelBtn)))
+	a.setScreen(ScreenRefillProgress, screen("Adding postage", nil, body, container.NewHBox(a.flow.cancelBtn)))
 	a.setStage(a.flow.stageNow)
 }
 
 // setStage notes the stage the refill reached and shows it on the progress screen, if it is shown.
 func (a *App) setStage(s funds.Stage) {
 	a.flow.stageNow = s
-	if a.screen != "refill-progress" {
+	if a.screen != ScreenRefillProgress {
 		return
 	}
 	st := meter.RefillStage(s)
@@ -293,7 +292,7 @@ func (a *App) showComplete(c meter.Completion) {
 	bottom := actions(
 		minSize(a.guarded(IDPrintReceipt, "Print receipt", meter.RightRefillReceipts, a.showPrintReceipt), 0, 72),
 		minSize(a.primary(IDDone, "Done", theme.HomeIcon(), a.showHome), 0, 72))
-	a.setScreen("refill-complete", screen("Refill complete", nil, body, bottom))
+	a.setScreen(ScreenRefillComplete, screen("Refill complete", nil, body, bottom))
 }
 
 // printReceiptOn prints the last refill's receipt at d, as the print screen's buttons do.
@@ -308,14 +307,14 @@ func (a *App) printReceiptOn(d meter.Destination) {
 
 func (a *App) showPrintReceipt() {
 	sess := a.session // for the work off the UI goroutine
-	a.showPrint("refill-print-receipt", "Print receipt", func(ctx context.Context, d meter.Destination) error {
+	a.showPrint(ScreenRefillPrintReceipt, "Print receipt", func(ctx context.Context, d meter.Destination) error {
 		return a.m.PrintRefillReceipt(ctx, sess, d)
 	}, a.showHome)
 }
 
 // showPrint offers the places to print a document: an envelope on the feed deck (then Start), tape,
 // and the attached printer when there is one. done is the Done button.
-func (a *App) showPrint(name, heading string, print func(ctx context.Context, d meter.Destination) error, done func()) {
+func (a *App) showPrint(name ScreenID, heading string, print func(ctx context.Context, d meter.Destination) error, done func()) {
 	status := text("")
 	do := func(d meter.Destination, what string) func() {
 		return func() {

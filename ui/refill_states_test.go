@@ -14,16 +14,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"postmeter/funds"
+	"postmeter/meter"
 	"postmeter/meter/simulator"
 )
 
 // seen is what the clerk saw at one step: the screen and dialog IDs, the words, the buttons to tap, and
 // (from the core, not shown) whether a refill was waiting for the clerk then.
 type seen struct {
-	step, screen, modal string
-	words               []string
-	actions             []ID
-	pending             bool
+	step    string
+	screen  ScreenID
+	modal   DialogID
+	words   []string
+	actions []ID
+	pending bool
 }
 
 func (s seen) String() string {
@@ -78,22 +81,22 @@ func noContradiction(t *testing.T, journal []seen) {
 	t.Helper()
 	completed := false
 	for _, s := range journal {
-		assert.NotEqual(t, "refill-progress", s.screen, "%s: a settled screen that only waits", s)
+		assert.NotEqual(t, ScreenRefillProgress, s.screen, "%s: a settled screen that only waits", s)
 		assert.NotEmpty(t, s.actions, "%s: nothing to tap but waiting", s)
-		assert.NotEqual(t, "something-went-wrong", s.modal, "%s", s)
+		assert.NotEqual(t, MessageDialog(meter.MsgUnexpected), s.modal, "%s", s)
 		assert.False(t, s.says("no refill is pending") || s.says("no refill is waiting"), "%s: told there is no refill after being offered one", s)
-		offered := s.has(IDTryAgain) && (s.modal == "" || s.modal == "refill-pending" ||
-			s.modal == "no-connection-to-the-data-center" && strings.HasPrefix(s.step, "refill"))
+		offered := s.has(IDTryAgain) && (s.modal == "" || s.modal == MessageDialog(meter.MsgPending) ||
+			s.modal == MessageDialog(meter.MsgNoConnectionPending) && strings.HasPrefix(s.step, "refill"))
 		if offered {
 			assert.True(t, s.pending, "%s: Try again offered for a refill the core does not have waiting", s)
 		}
-		if s.pending && s.screen == "funds-meter-funds" && s.modal == "" {
+		if s.pending && s.screen == ScreenFundsMeterFunds && s.modal == "" {
 			assert.True(t, s.has(IDTryAgain) && s.has(IDCancelRefill), "%s: a waiting refill without Try again / Cancel", s)
 		}
-		if s.screen == "refill-complete" {
+		if s.screen == ScreenRefillComplete {
 			completed = true
 		}
-		if completed && s.modal == "refill-pending" {
+		if completed && s.modal == MessageDialog(meter.MsgPending) {
 			assert.True(t, s.pending, "%s: 'complete' then 'pending' for the same refill", s)
 		}
 		for _, w := range s.words {
@@ -116,14 +119,14 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 			sim.Link.SetUp(false)
 			defer sim.Link.SetUp(true)
 			j := refillDefault(t, a, "setup")
-			require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+			require.Equal(t, MessageDialog(meter.MsgNoConnectionPending), a.Modal())
 			return append(j, closeFailure(t, a))
 		}},
 		{"applied-not-posted", func(t *testing.T, a *App, sim *simulator.Simulator) []seen {
 			sim.Link.DropWhen(isPost)
 			defer sim.Link.DropWhen(nil)
 			j := refillDefault(t, a, "setup")
-			require.Equal(t, "refill-complete", a.Screen())
+			require.Equal(t, ScreenRefillComplete, a.Screen())
 			tap(t, a, IDDone)
 			return j
 		}},
@@ -131,10 +134,10 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 			sim.Link.DropWhen(func(r *http.Request) bool { return r.Method == http.MethodPut || isVoid(r) })
 			defer sim.Link.DropWhen(nil)
 			j := refillDefault(t, a, "setup")
-			require.Equal(t, "no-connection-to-the-data-center", a.Modal())
+			require.Equal(t, MessageDialog(meter.MsgNoConnectionPending), a.Modal())
 			tap(t, a, IDCancel)
 			j = append(j, look(t, a, "setup cancelled"))
-			require.Equal(t, "refill-cancelled", a.Modal())
+			require.Equal(t, DialogRefillCancelled, a.Modal())
 			tap(t, a, IDOK)
 			open, err := sim.Vault.OpenRefills(context.Background())
 			require.NoError(t, err)
@@ -150,7 +153,7 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 			tap(t, a, IDKeypadOK)
 			tap(t, a, IDConfirm)
 			j := []seen{look(t, a, "setup")}
-			require.Equal(t, "account-short-of-funds", a.Modal())
+			require.Equal(t, MessageDialog(meter.MsgShortOfFundsUpTo), a.Modal())
 			tap(t, a, IDOK)
 			return j
 		}},
@@ -179,16 +182,16 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 						journal = append(journal, refillDefault(t, a, "refill")...)
 					}
 					journal = append(journal, closeFailure(t, a))
-					if a.Screen() == "refill-complete" {
+					if a.Screen() == ScreenRefillComplete {
 						tap(t, a, IDDone)
 						openFunds(t, a)
 					}
-					require.Equal(t, "funds-meter-funds", a.Screen(), "%v", journal)
+					require.Equal(t, ScreenFundsMeterFunds, a.Screen(), "%v", journal)
 					tap(t, a, IDGetBalance)
 					journal = append(journal, look(t, a, "get balance"))
 					if a.Modal() != "" {
 						tap(t, a, IDCancel)
-						assert.Equal(t, "", a.Modal(), "Cancel closes the dialog")
+						assert.Empty(t, a.Modal(), "Cancel closes the dialog")
 						journal = append(journal, look(t, a, "get balance cancelled"))
 					}
 					noContradiction(t, journal)
@@ -216,18 +219,18 @@ func TestRefillStatesHaveAWayForward(t *testing.T) {
 // openFunds goes to Meter Funds from Home.
 func openFunds(t *testing.T, a *App) {
 	t.Helper()
-	if a.Screen() != "home" {
+	if a.Screen() != ScreenHome {
 		a.act(a.showHome)
 		a.Settle() // Home reads its warnings and figures off the UI goroutine, then draws them
 	}
 	tap(t, a, IDFunds)
-	require.Equal(t, "funds-meter-funds", a.Screen())
+	require.Equal(t, ScreenFundsMeterFunds, a.Screen())
 }
 
 // refillDefault refills the default amount from Meter Funds and records what follows.
 func refillDefault(t *testing.T, a *App, step string) []seen {
 	t.Helper()
-	if a.Screen() != "funds-meter-funds" {
+	if a.Screen() != ScreenFundsMeterFunds {
 		openFunds(t, a)
 	}
 	tap(t, a, IDAddPostage)
@@ -252,7 +255,7 @@ func closeFailure(t *testing.T, a *App) seen {
 	if a.Modal() != "" && s.has(IDOK) {
 		tap(t, a, IDOK)
 	}
-	if a.Screen() != "refill-complete" && a.Screen() != "funds-meter-funds" {
+	if a.Screen() != ScreenRefillComplete && a.Screen() != ScreenFundsMeterFunds {
 		openFunds(t, a)
 	}
 	return s

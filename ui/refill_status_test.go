@@ -21,6 +21,6 @@ func TestCompletionShowsThePostageInTheStatusBarAtOnce(t *testing.T) {
 		shown = a.status.postage.Text // the registers' read has not come back: it waits for act to end
 	})
 	a.Settle()
-	require.Equal(t, "refill-complete", a.Screen())
+	require.Equal(t, ScreenRefillComplete, a.Screen())
 	assert.Equal(t, "Postage in meter: "+c.After.String(), shown)
 }

@@ -12,17 +12,17 @@ import (
 // showReports lists what can be printed; each report needs its right.
 func (a *App) showReports() {
 	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
-	printer := func(name, heading string, print func(ctx context.Context, d meter.Destination) error) func() {
+	printer := func(name ScreenID, heading string, print func(ctx context.Context, d meter.Destination) error) func() {
 		return func() { a.showPrint(name, heading, print, a.showReports) }
 	}
 	body := container.NewGridWithColumns(1,
-		minSize(a.guarded(IDReportFunds, "Funds report", meter.RightFundsReport, printer("reports-funds", "Print funds report",
+		minSize(a.guarded(IDReportFunds, "Funds report", meter.RightFundsReport, printer(ScreenReportFunds, "Print funds report",
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, sess, d) })), 0, 80),
-		minSize(a.guarded(IDReportReceipt, "Refill receipt (last refill)", meter.RightRefillReceipts, printer("reports-receipt", "Print refill receipt",
+		minSize(a.guarded(IDReportReceipt, "Refill receipt (last refill)", meter.RightRefillReceipts, printer(ScreenReportReceipt, "Print refill receipt",
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintRefillReceipt(ctx, sess, d) })), 0, 80),
-		minSize(a.guarded(IDReportLastRefills, "Last 5 refills", meter.RightRefillReceipts, printer("reports-last-refills", "Print last 5 refills",
+		minSize(a.guarded(IDReportLastRefills, "Last 5 refills", meter.RightRefillReceipts, printer(ScreenReportLastRefills, "Print last 5 refills",
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, sess, d) })), 0, 80))
-	a.setScreen("reports", screen("Reports", a.homeButton(), container.NewVBox(body), nil))
+	a.setScreen(ScreenReports, screen("Reports", a.homeButton(), container.NewVBox(body), nil))
 }
 
 // showSettings gathers the settings a clerk or supervisor reaches from Home.
@@ -37,10 +37,10 @@ func (a *App) showSettings() {
 					a.fail(err, nil)
 					return
 				}
-				a.showDialog("batch-reset", meter.Message{Title: "Batch counter reset",
+				a.showDialog(DialogBatchReset, meter.Message{Title: "Batch counter reset",
 					Text: "The batch count and value start again from zero.", Actions: []meter.MessageID{meter.ActionOK}}, nil)
 			})
 		}), 0, 80),
 		minSize(a.button(IDSignOut, "Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
-	a.setScreen("settings", screen("Settings", a.homeButton(), container.NewVBox(body), nil))
+	a.setScreen(ScreenSettings, screen("Settings", a.homeButton(), container.NewVBox(body), nil))
 }

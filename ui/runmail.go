@@ -185,7 +185,7 @@ func (a *App) advanceDate(delta int) {
 // owns the most a piece may carry and refuses more.
 func (a *App) keyInPostage() {
 	job := a.job.Job // read on the UI goroutine: the check below runs on another
-	a.showAmountEntry("run-mail-key-in-postage", txt(CapKeyInPostage), a.job.shown,
+	a.showAmountEntry(ScreenKeyInPostage, txt(CapKeyInPostage), a.job.shown,
 		meter.AmountDigits(meter.MaxKeyedPostage), meter.Words(meter.MsgKeyedPostageLimit, meter.MaxKeyedPostage),
 		func(ctx context.Context, digits string) error {
 			v, err := meter.KeyedPostageFromDigits(digits)
@@ -225,7 +225,7 @@ func (a *App) keyInWeight() {
 		a.job.Weight, a.job.KeyedPostage = w, 0
 		a.runMail(false, nil)
 	}
-	a.showKeypad(k, keypadScreen{name: "run-mail-key-in-weight", heading: txt(CapKeyInWeight),
+	a.showKeypad(k, keypadScreen{name: ScreenKeyInWeight, heading: txt(CapKeyInWeight),
 		prompt: txt(CapKeypadWeight),
 		limits: text(txt(CapDigitsFillTenths) + " " +
 			meter.Words(meter.MsgWeightLimit, meter.MaxKeyedWeight, meter.MaxKeyedWeight/(16*meter.Ounce))),
@@ -263,5 +263,5 @@ func (a *App) chooseAccount(codes []string) {
 	}
 	a.closeModal()
 	content := container.NewVBox(title(txt("ui.run-mail.account-code-title")), container.NewGridWithColumns(2, buttons...))
-	a.popUp("account-codes", minSize(content, dialogWidth, 0))
+	a.popUp(DialogAccountCodes, minSize(content, dialogWidth, 0))
 }

@@ -31,7 +31,7 @@ func (a *App) showSignIn(notice string) {
 		body.Add(n)
 	}
 	body.Add(container.NewCenter(container.NewVBox(buttons...)))
-	a.setScreen("sign-in", screen(txt("ui.sign-in"), nil, body, nil))
+	a.setScreen(ScreenSignIn, screen(txt("ui.sign-in"), nil, body, nil))
 }
 
 // showPIN asks the user's PIN; the core checks it, counts wrong ones and locks out.
@@ -66,7 +66,7 @@ func (a *App) showPIN(name, notice string) {
 			a.signedIn()
 		})
 	}
-	a.showKeypad(k, keypadScreen{name: "sign-in-pin", heading: txt("ui.sign-in.title", name),
+	a.showKeypad(k, keypadScreen{name: ScreenSignInPIN, heading: txt("ui.sign-in.title", name),
 		prompt: txt("ui.sign-in.prompt", name), ok: signIn, okLabel: txt("ui.sign-in"),
 		back: func() { a.showSignIn("") }, backLabel: txt("ui.back"), backIcon: theme.NavigateBackIcon()})
 }
@@ -96,7 +96,7 @@ func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 	if notice != "" {
 		k.say(notice)
 	}
-	id, heading := "choose-pin", txt("ui.choose-pin.title")
+	id, heading := ScreenChoosePIN, txt("ui.choose-pin.title")
 	prompt := fmt.Sprintf("%s, your PIN must be changed before you use the meter. "+
 		"Enter a new PIN of %d to %d digits and select OK.", name, meter.MinPINLengthFor(role), meter.MaxPINLength)
 	ok := func() {
@@ -114,7 +114,7 @@ func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 		a.showChoosePIN(name, oldPIN, pin, "")
 	}
 	if first != "" {
-		id, heading = "choose-pin-confirm", txt("ui.choose-pin.confirm-title")
+		id, heading = ScreenChoosePINConfirm, txt("ui.choose-pin.confirm-title")
 		prompt = txt("ui.choose-pin.again")
 		ok = func() {
 			if k.digits != first {

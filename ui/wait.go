@@ -54,7 +54,7 @@ func (a *App) unlessQuick(wait func()) (finished func()) {
 // frame wraps the body in the screen (title, buttons); shown, if not nil, runs once the screen is
 // drawn, with or without its data (a message to show over it). A screen the clerk opened meanwhile is
 // left alone.
-func openScreen[T any](a *App, name string, frame func(body fyne.CanvasObject) fyne.CanvasObject, waiting func() fyne.CanvasObject,
+func openScreen[T any](a *App, name ScreenID, frame func(body fyne.CanvasObject) fyne.CanvasObject, waiting func() fyne.CanvasObject,
 	read func(ctx context.Context) (T, error), build func(T) fyne.CanvasObject, shown func()) {
 	holder := container.NewStack()
 	seq := a.screenSeq

@@ -15,7 +15,8 @@ import (
 // the texts a clerk reads at the moment the screen is first drawn.
 func drawnScreens(a *App) *[]string {
 	var seen []string
-	a.OnScreen = func(name string) {
+	a.OnScreen = func(id ScreenID) {
+		name := string(id)
 		for _, s := range a.Texts() {
 			if s == "Reading the meter's funds…" || s == "—" {
 				name += " (waiting)"
@@ -48,7 +49,7 @@ func TestSlowWorkShowsItsWaitAndKeepsTheMessageOverIt(t *testing.T) {
 	seen := drawnScreens(a)
 	release := make(chan struct{})
 	waiting := make(chan struct{})
-	a.OnScreen = func(name string) { close(waiting) }
+	a.OnScreen = func(name ScreenID) { close(waiting) }
 	a.act(func() {
 		openScreen(a, "slow", func(body fyne.CanvasObject) fyne.CanvasObject { return screen("Slow", nil, body, nil) },
 			func() fyne.CanvasObject { return text("Reading the meter's funds…") },
@@ -57,7 +58,7 @@ func TestSlowWorkShowsItsWaitAndKeepsTheMessageOverIt(t *testing.T) {
 	})
 	<-waiting
 	a.act(func() {
-		assert.Equal(t, "slow", a.Screen())
+		assert.Equal(t, ScreenID("slow"), a.Screen())
 		assert.Contains(t, a.Texts(), "Reading the meter's funds…")
 		a.fail(errors.New("a failure shown over the screen"), nil)
 	})

@@ -25,7 +25,7 @@ func TestCaptionsFollowTheRules(t *testing.T) {
 func TestNothingKeyedInSaysWhatToDo(t *testing.T) {
 	a, _ := play(t, Scene{Name: "nothing-keyed", User: supervisor(), Steps: []Step{do((*App).showOtherAmount)}})
 	tap(t, a, IDKeypadOK)
-	assert.Equal(t, "refill-keypad", a.Screen())
+	assert.Equal(t, ScreenRefillKeypad, a.Screen())
 	assert.Equal(t, meter.Words(meter.MsgZeroAmount), a.pinPad.note.Text)
 	assert.NotContains(t, a.pinPad.note.Text, "$0.00")
 }

@@ -153,11 +153,11 @@ func linkDown(r *Run) error { r.Sim().Link.SetUp(false); return nil }
 // refill125 adds $125.00 through Funds, Add Postage to Meter and Other amount, as the help article does.
 var refill125 = sequence(Tap(ui.IDFunds, ui.IDAddPostage, ui.IDRefillOther), Keys("12500"), Tap(ui.IDKeypadOK, ui.IDConfirm))
 
-// screenIs checks the touchscreen shows want.
-func screenIs(want string) Step {
+// screenIs checks the touchscreen shows want, with no dialog over it.
+func screenIs(want ui.ScreenID) Step {
 	return func(r *Run) error {
-		if got := r.App.ScreenState(); got != want {
-			return fmt.Errorf("on %s, want %s", got, want)
+		if r.App.Screen() != want || r.App.Modal() != "" {
+			return fmt.Errorf("on %s, want %s", r.App.ScreenState(), want)
 		}
 		return nil
 	}
@@ -188,7 +188,7 @@ var All = []Scene{
 		r.App.Act(func() { r.App.ShowRefillProgress(125*funds.Dollar, funds.StageReserving) })
 		return nil
 	}}},
-	{Name: "refill-complete", User: Supervisor, Steps: []Step{refill125, screenIs("refill-complete")}},
+	{Name: "refill-complete", User: Supervisor, Steps: []Step{refill125, screenIs(ui.ScreenRefillComplete)}},
 	{Name: "refill-print-receipt", User: Supervisor, Steps: []Step{refill125, Tap(ui.IDPrintReceipt)}},
 	{Name: "refill-print-receipt-document", User: Supervisor, Sim: simulator.Options{Printer: true},
 		Steps: []Step{refill125, Tap(ui.IDPrintReceipt)}},

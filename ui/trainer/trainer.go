@@ -75,7 +75,7 @@ type Trainer struct {
 	resets     sync.WaitGroup // resets and lesson set-ups started by panel buttons (offUI)
 	onReset    func()         // tests: called as a reset begins
 	figures    panelFigures   // the account and inspection figures the controls show
-	figuresFor string         // the screen shown when they were last read
+	figuresFor ui.ScreenID    // the screen shown when they were last read
 	// shownControls describes the controls tab shown (describePanel), "" when another tab is shown.
 	shownControls string
 }

@@ -23,7 +23,7 @@ func TestPanelControlsRedrawOnlyWhenTheyChange(t *testing.T) {
 	shown := func() fyne.CanvasObject { return tr.content.Objects[0] }
 	before := shown()
 	tap(t, a, ui.IDFunds)
-	require.Equal(t, "funds-meter-funds", a.Screen())
+	require.Equal(t, ui.ScreenFundsMeterFunds, a.Screen())
 	assert.Same(t, before, shown(), "nothing on the controls changed: they are not rebuilt")
 
 	require.NoError(t, tr.Sim().Store.Deposit(context.Background(), simulator.DemoAccount, 100*funds.Dollar))

@@ -137,9 +137,9 @@ func TestLessonCountsAndCorrectsWrongTouches(t *testing.T) {
 	require.NoError(t, tr.StartLesson("refill-from-home"))
 	a.Settle()
 	tap(t, a, ui.IDReports) // the lesson wants Funds
-	assert.Equal(t, "home", a.Screen(), "a wrong touch does nothing")
+	assert.Equal(t, ui.ScreenHome, a.Screen(), "a wrong touch does nothing")
 	tap(t, a, ui.IDRunMail)
-	assert.Equal(t, "home", a.Screen())
+	assert.Equal(t, ui.ScreenHome, a.Screen())
 	assert.Equal(t, 2, tr.run.wrong)
 	assert.Contains(t, tr.run.note, "Select Funds on the Home screen.")
 	uitest.Markup(t, "trainer/lesson-wrong-touch.xml", a.Window().Canvas())
@@ -179,19 +179,19 @@ func TestTrainerFaults(t *testing.T) {
 		name       string
 		set, clear []string // panel buttons
 		act        func(t *testing.T, a *ui.App)
-		dialog     string
-		retry      ui.ID  // the clerk's button once the fault is cleared
-		after      string // the screen then
+		dialog     ui.DialogID
+		retry      ui.ID       // the clerk's button once the fault is cleared
+		after      ui.ScreenID // the screen then
 	}{
-		{"network-down", []string{"Link down"}, []string{"Link up"}, refill, "no-connection-to-the-data-center", ui.IDTryAgain, "refill-complete"},
-		{"data-center-down", []string{"Down"}, []string{"Normal"}, refill, "no-connection-to-the-data-center", ui.IDTryAgain, "refill-complete"},
-		{"answer-lost", []string{"Lose answer"}, []string{"Normal"}, refill, "no-connection-to-the-data-center", ui.IDTryAgain, "refill-complete"},
-		{"account-locked", []string{"Lock"}, []string{"Unlock"}, refill, "account-locked", "", ""},
-		{"no-envelope", []string{"Envelope"}, []string{"Envelope"}, print(ui.IDStart), "check-the-print-engine", ui.IDStart, "run-mail"},
-		{"tape-out", []string{"Tape"}, []string{"Tape"}, print(ui.IDTape), "check-the-print-engine", ui.IDTape, "run-mail"},
-		{"ink-out", []string{"Out"}, []string{"OK"}, print(ui.IDStart), "check-the-print-engine", ui.IDStart, "run-mail"},
-		{"jam", []string{"Jam"}, []string{"Jam"}, print(ui.IDStart), "check-the-print-engine", ui.IDStart, "run-mail"},
-		{"inspection-lock", []string{"Day 28"}, nil, print(ui.IDStart), "postal-inspection-required", "", ""},
+		{"network-down", []string{"Link down"}, []string{"Link up"}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
+		{"data-center-down", []string{"Down"}, []string{"Normal"}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
+		{"answer-lost", []string{"Lose answer"}, []string{"Normal"}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
+		{"account-locked", []string{"Lock"}, []string{"Unlock"}, refill, ui.MessageDialog(meter.MsgAccountLocked), "", ""},
+		{"no-envelope", []string{"Envelope"}, []string{"Envelope"}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
+		{"tape-out", []string{"Tape"}, []string{"Tape"}, print(ui.IDTape), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDTape, ui.ScreenRunMail},
+		{"ink-out", []string{"Out"}, []string{"OK"}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
+		{"jam", []string{"Jam"}, []string{"Jam"}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
+		{"inspection-lock", []string{"Day 28"}, nil, print(ui.IDStart), ui.MessageDialog(meter.MsgInspectionLocked), "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,12 +224,12 @@ func TestTrainerFaults(t *testing.T) {
 				tap(t, a, ui.IDOK)
 				tap(t, a, ui.IDHome)
 				refill(t, a)
-				assert.Equal(t, "refill-complete", a.Screen(), "dialog %q", a.Modal())
+				assert.Equal(t, ui.ScreenRefillComplete, a.Screen(), "dialog %q", a.Modal())
 			case "inspection-lock":
 				tap(t, a, ui.IDOK)
 				tap(t, a, ui.IDHome)
 				tap(t, a, ui.IDGetBalance) // the banner on Home: a balance inquiry is an inspection
-				require.Equal(t, "funds-meter-funds", a.Screen(), "dialog %q", a.Modal())
+				require.Equal(t, ui.ScreenFundsMeterFunds, a.Screen(), "dialog %q", a.Modal())
 				tap(t, a, ui.IDHome)
 				print(ui.IDStart)(t, a)
 				assert.Empty(t, a.Modal())
@@ -346,7 +346,7 @@ func TestPanelResetsOffTheUIGoroutine(t *testing.T) {
 	tapPanel(t, tr, "Reset")
 	require.Len(t, resets, 1)
 	assert.NotEqual(t, tapper, resets[0], "Reset ran on the goroutine of the tap")
-	assert.Equal(t, "sign-in", a.Screen(), "fresh demo data, nobody signed in")
+	assert.Equal(t, ui.ScreenSignIn, a.Screen(), "fresh demo data, nobody signed in")
 	consistent(t, tr.Sim())
 
 	lessons := tr.Lessons()
@@ -357,5 +357,5 @@ func TestPanelResetsOffTheUIGoroutine(t *testing.T) {
 	_, step, ok := tr.CurrentStep()
 	require.True(t, ok, "the lesson runs")
 	assert.Zero(t, step)
-	assert.Equal(t, "home", a.Screen(), "the lesson's user is signed in")
+	assert.Equal(t, ui.ScreenHome, a.Screen(), "the lesson's user is signed in")
 }
