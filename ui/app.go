@@ -405,7 +405,7 @@ func (a *App) CheckIdle() {
 	}
 	a.session.SignOut()
 	a.session = nil
-	a.showSignIn("Signed out after a while without activity. Sign in again.")
+	a.showSignIn(txt("ui.sign-in.idle"))
 }
 
 // statusBar is the strip across the top: user, Data Center, date, postage in meter.
@@ -456,12 +456,12 @@ func (s *statusBar) object() fyne.CanvasObject { return s.box }
 func (s *statusBar) refresh() {
 	a := s.a
 	if a.session == nil || a.session.Anonymous() && a.m.Users().Enabled() {
-		s.user.Text = "Not signed in"
+		s.user.Text = txt("ui.status.not-signed-in")
 	} else if a.session.Anonymous() {
-		s.user.Text = "Supervisor access"
+		s.user.Text = txt("ui.status.supervisor-access")
 	} else {
 		u := a.session.User()
-		s.user.Text = u.Name + " (" + u.Role.Label() + ")"
+		s.user.Text = txt(CapUserButton, u.Name, u.Role.Label())
 	}
 	s.showConnection()
 	s.date.Text = when.Date(a.m.Now())
@@ -503,7 +503,7 @@ func (s *statusBar) showPostage(regs funds.Registers) { s.showAvailable(regs.Ava
 
 // showAvailable shows amount as the postage in the meter.
 func (s *statusBar) showAvailable(amount funds.Amount) {
-	t := "Postage in meter: " + amount.String()
+	t := txt("ui.status.postage", amount)
 	if s.postage.Text == t {
 		return // each refresh draws the whole window again
 	}

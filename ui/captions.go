@@ -45,8 +45,8 @@ var captions = map[meter.MessageID]meter.Entry{
 	CapBatch:              {Kind: meter.KindCaption, Text: "Batch: %d pieces, %s"},
 	CapBatchOne:           {Kind: meter.KindCaption, Text: "Batch: 1 piece, %s"},
 
-	// Words of the screens not yet looked up by ID at their call sites (refill, funds, reports, the
-	// status bar); TestScreensSpeakFromTheCatalogue keeps them and the screens the same.
+	// The screens' other words, each looked up by its ID where it is shown; TestCaptionsFollowTheRules
+	// checks their form and TestScreensSpeakFromTheCatalogue that the screens show nothing else.
 	"ui.home":                        {Kind: meter.KindCaption, Text: "Home"},
 	"ui.funds":                       {Kind: meter.KindCaption, Text: "Funds"},
 	"ui.home.funds-low":              {Kind: meter.KindCaption, Text: "Postage in meter is low"},
@@ -148,6 +148,30 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.choose-pin.prompt":           {Kind: meter.KindBody, Text: "%s, your PIN must be changed before you use the meter. Enter a new PIN of %d to %d digits and select OK."},
 	"ui.choose-pin.again":            {Kind: meter.KindBody, Text: "Enter the new PIN again to confirm it and select OK."},
 	"ui.choose-pin.confirm-title":    {Kind: meter.KindTitle, Text: "Confirm the new PIN"},
+	"ui.sign-in.need-right":          {Kind: meter.KindBody, Text: "Sign in as a user who has the right."},
+	"ui.sign-in.idle":                {Kind: meter.KindBody, Text: "Signed out after a while without activity. Sign in again."},
+	"ui.funds.reading":               {Kind: meter.KindBody, Text: "Reading the meter's funds. Please wait."},
+	"ui.funds.get-balance-hint":      {Kind: meter.KindBody, Text: "Select Get Balance to see the prepaid balance and the credit available."},
+	"ui.funds.no-refills":            {Kind: meter.KindBody, Text: "No refills yet."},
+	"ui.upload.done.title":           {Kind: meter.KindTitle, Text: "Upload complete"},
+	"ui.upload.done":                 {Kind: meter.KindBody, Text: "The postal information was uploaded to the Data Center."},
+	"ui.refill.pending":              {Kind: meter.KindBody, Text: "A refill of %s is waiting for the Data Center; finish or cancel it first."},
+	"ui.refill.cancelled.title":      {Kind: meter.KindTitle, Text: "Refill cancelled"},
+	"ui.refill.cancelled":            {Kind: meter.KindBody, Text: "The refill was cancelled and no postage was added."},
+	"ui.print.printing":              {Kind: meter.KindBody, Text: "Printing. Please wait."},
+	"ui.print.done-envelope":         {Kind: meter.KindBody, Text: "Printed on the envelope."},
+	"ui.print.done-tape":             {Kind: meter.KindBody, Text: "Printed on tape."},
+	"ui.print.done-document":         {Kind: meter.KindBody, Text: "Printed on the attached printer."},
+	"ui.balance.asking":              {Kind: meter.KindBody, Text: "Asking the Data Center for your postage account's balance. Please wait."},
+	"ui.reports.receipt":             {Kind: meter.KindCaption, Text: "Refill receipt (last refill)"},
+	"ui.reports.print-receipt":       {Kind: meter.KindTitle, Text: "Print refill receipt"},
+	"ui.reports.print-last-refills":  {Kind: meter.KindTitle, Text: "Print last 5 refills"},
+	"ui.batch-reset.title":           {Kind: meter.KindTitle, Text: "Batch counter reset"},
+	"ui.refill.option":               {Kind: meter.KindCaption, Text: "%s\n%s"},
+	"ui.refill.option-none":          {Kind: meter.KindCaption, Text: "%s\nnone yet"},
+	"ui.info.limits":                 {Kind: meter.KindCaption, Text: "%s to %s"},
+	"ui.info.limits-unknown":         {Kind: meter.KindCaption, Text: "Known after the first connection to the Data Center"},
+	"ui.batch-reset":                 {Kind: meter.KindBody, Text: "The batch count and value start again from zero."},
 }
 
 // txt is the caption or core text id, filled with args.

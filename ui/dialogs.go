@@ -94,7 +94,7 @@ func (a *App) fail(err error, handlers map[meter.MessageID]func()) {
 	h := map[meter.MessageID]func(){
 		meter.ActionRefillMyMeter: a.startRefill,
 		meter.ActionAddPostage:    a.startRefill,
-		meter.ActionSignIn:        func() { a.signOut("Sign in as a user who has the right.") },
+		meter.ActionSignIn:        func() { a.signOut(txt("ui.sign-in.need-right")) },
 	}
 	// Try again and Cancel act on the waiting refill only when the failure is about one; otherwise
 	// they close the dialog, back on the screen the clerk was using.

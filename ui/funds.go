@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -24,7 +23,7 @@ const (
 	tabMeterInfo
 )
 
-var tabNames = []string{"Meter Funds", "Refill settings", "Last 5 refills", "Meter information"}
+var tabNames = []string{txt("ui.funds.tab-meter-funds"), txt("ui.funds.tab-refill-settings"), txt("ui.funds.tab-last-refills"), txt("ui.funds.tab-meter-info")}
 var tabIDs = []ID{IDTabMeterFunds, IDTabRefillSettings, IDTabLastRefills, IDTabMeterInfo}
 
 // guarded is a button for an action that needs a right. Without the right it carries the lock symbol,
@@ -66,10 +65,10 @@ func (a *App) showFundsThen(tab int, shown func()) {
 		corner = container.NewHBox(minSize(a.button(IDBackToMail, txt("ui.run-mail"), theme.NavigateBackIcon(), a.fundsBack), 200, 64), corner)
 	}
 	frame := func(body fyne.CanvasObject) fyne.CanvasObject {
-		return screen("Funds", corner, container.NewBorder(bar, nil, nil, nil, body), nil)
+		return screen(txt("ui.funds"), corner, container.NewBorder(bar, nil, nil, nil, body), nil)
 	}
 	// Never a blank body while the figures are read (a dialog may sit over it meanwhile).
-	waiting := func() fyne.CanvasObject { return text("Reading the meter's funds…") }
+	waiting := func() fyne.CanvasObject { return text(txt("ui.funds.reading")) }
 	// Each tab reads its own figures; what it reads is built into the tab on the UI goroutine.
 	type tabBody = func() fyne.CanvasObject
 	var read func(ctx context.Context) (tabBody, error)
@@ -101,25 +100,25 @@ func (a *App) showFundsThen(tab int, shown func()) {
 func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 	sess := a.session // for the work off the UI goroutine
 	r := v.Registers
-	inMeter := container.NewVBox(subtitle("In the meter"), rows(
-		[2]string{"Postage in meter", r.Available.String()},
-		[2]string{"Postage used", r.Used.String()},
-		[2]string{"Control sum", r.Control.String()},
-		[2]string{"Pieces", strconv.FormatInt(r.Pieces, 10)}))
-	account := container.NewVBox(subtitle("Postage account " + a.m.Identity().AccountNumber))
+	inMeter := container.NewVBox(subtitle(txt("ui.funds.in-the-meter")), rows(
+		[2]string{txt("ui.funds.in-meter"), r.Available.String()},
+		[2]string{txt("ui.funds.used"), r.Used.String()},
+		[2]string{txt("ui.funds.control"), r.Control.String()},
+		[2]string{txt("ui.funds.pieces"), strconv.FormatInt(r.Pieces, 10)}))
+	account := container.NewVBox(subtitle(txt("ui.funds.account", a.m.Identity().AccountNumber)))
 	if v.Account != nil {
 		account.Add(rows(
-			[2]string{"Prepaid balance", funds.Amount(v.Account.PrepaidMills).String()},
-			[2]string{"Credit available", funds.Amount(v.Account.CreditAvailableMills).String()}))
-		account.Add(caption("As of " + when.DateTime(v.AccountAt)))
+			[2]string{txt("ui.funds.prepaid"), funds.Amount(v.Account.PrepaidMills).String()},
+			[2]string{txt("ui.funds.credit"), funds.Amount(v.Account.CreditAvailableMills).String()}))
+		account.Add(caption(txt("ui.funds.as-of", when.DateTime(v.AccountAt))))
 	} else {
-		account.Add(text("Select Get Balance to see the prepaid balance and the credit available."))
+		account.Add(text(txt("ui.funds.get-balance-hint")))
 	}
 	body := container.NewVBox(container.NewGridWithColumns(2, inMeter, account))
 	if v.Pending != nil {
-		body.Add(banner(bannerInfo, fmt.Sprintf("A refill of %s is waiting for the Data Center.", v.Pending.Amount),
+		body.Add(banner(bannerInfo, txt("ui.funds.pending", v.Pending.Amount),
 			container.NewHBox(a.primary(IDTryAgain, meter.Words(meter.ActionTryAgain), nil, a.retryPending),
-				a.button(IDCancelRefill, "Cancel refill", nil, a.cancelPending))))
+				a.button(IDCancelRefill, txt("ui.funds.cancel-refill"), nil, a.cancelPending))))
 	}
 	// Add Postage to Meter is the screen's one main action (the help article's); the others are plain.
 	add := a.guarded(IDAddPostage, meter.Words(meter.ActionAddPostage), meter.RightRefill, a.startRefill)
@@ -127,8 +126,8 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 	buttons := actions(
 		add,
 		a.guarded(IDGetBalance, txt("ui.get-balance"), meter.RightBalanceInquiry, a.getBalance),
-		a.guarded(IDPrintFundsReport, "Print funds report", meter.RightFundsReport, func() {
-			a.showPrint(ScreenFundsReportPrint, "Print funds report", func(ctx context.Context, d meter.Destination) error {
+		a.guarded(IDPrintFundsReport, txt("ui.funds.print-report"), meter.RightFundsReport, func() {
+			a.showPrint(ScreenFundsReportPrint, txt("ui.funds.print-report"), func(ctx context.Context, d meter.Destination) error {
 				return a.m.PrintFundsReport(ctx, sess, d)
 			}, func() { a.showFunds(tabMeterFunds) })
 		}))
@@ -138,28 +137,28 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 func (a *App) refillSettingsTab(s meter.Settings) fyne.CanvasObject {
 	sess := a.session // for the work off the UI goroutine
 	change := func(setting, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error) fyne.CanvasObject {
-		b := a.guarded(ChangeSetting(setting), "Change", meter.RightRefillSettings, func() {
+		b := a.guarded(ChangeSetting(setting), txt("ui.change"), meter.RightRefillSettings, func() {
 			a.showAmountKeypad(ScreenRefillSettingKeypad, label, current, save, func() { a.showFunds(tabRefillSettings) })
 		})
 		v := amountLabel(current.String())
 		return container.NewBorder(nil, nil, nil, minSize(b, 180, 72), container.NewVBox(widget.NewLabel(label), v))
 	}
 	return container.NewVBox(
-		change("low-funds-warning", "Warn when postage in meter is below", s.LowFundsWarning, func(ctx context.Context, v funds.Amount) error {
+		change("low-funds-warning", txt("ui.funds.warn-below"), s.LowFundsWarning, func(ctx context.Context, v funds.Amount) error {
 			return a.m.SetLowFundsWarning(ctx, sess, v)
 		}),
 		widget.NewSeparator(),
-		change("default-refill", "Default refill amount", s.DefaultRefill, func(ctx context.Context, v funds.Amount) error {
+		change("default-refill", txt("ui.funds.default"), s.DefaultRefill, func(ctx context.Context, v funds.Amount) error {
 			return a.m.SetDefaultRefill(ctx, sess, v)
 		}))
 }
 
 func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
 	if len(lines) == 0 {
-		return text("No refills yet.")
+		return text(txt("ui.funds.no-refills"))
 	}
 	grid := container.New(layout.NewGridLayoutWithColumns(4))
-	for _, h := range []string{"Date", "Time", "Amount", "User"} {
+	for _, h := range []string{txt("ui.funds.date"), txt("ui.funds.time"), txt("ui.funds.amount"), txt("ui.funds.user")} {
 		l := widget.NewLabel(h)
 		l.TextStyle = fyne.TextStyle{Bold: true}
 		grid.Add(l)
@@ -176,24 +175,24 @@ func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
 
 func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
 	sess := a.session // for the work off the UI goroutine
-	limits := "known after the first Data Center contact"
+	limits := txt("ui.info.limits-unknown")
 	if i.Limits.Known {
-		limits = i.Limits.Min.String() + " to " + i.Limits.Max.String()
+		limits = txt("ui.info.limits", i.Limits.Min, i.Limits.Max)
 	}
 	info := rows(
-		[2]string{"Meter number", i.Identity.Serial},
-		[2]string{"Indicia number", i.Identity.IndiciaNumber},
-		[2]string{"Account number", i.Identity.AccountNumber},
-		[2]string{"Model", i.Model.Name},
-		[2]string{"Refill limits", limits})
-	upload := a.button(IDUploadPostalInfo, "Upload postal information now", theme.UploadIcon(), func() {
+		[2]string{txt("ui.funds.meter-number"), i.Identity.Serial},
+		[2]string{txt("ui.funds.indicia-number"), i.Identity.IndiciaNumber},
+		[2]string{txt("ui.funds.account-number"), i.Identity.AccountNumber},
+		[2]string{txt("ui.funds.model"), i.Model.Name},
+		[2]string{txt("ui.funds.limits"), limits})
+	upload := a.button(IDUploadPostalInfo, txt("ui.settings.upload"), theme.UploadIcon(), func() {
 		a.background(func(ctx context.Context) error { return a.m.UploadPostalInfo(ctx, sess) }, func(err error) {
 			if err != nil {
 				a.fail(err, nil)
 				return
 			}
-			a.showDialog(DialogUploadComplete, meter.Message{Title: "Upload complete",
-				Text: "The postal information was uploaded to the Data Center.", Actions: []meter.MessageID{meter.ActionOK}}, nil)
+			a.showDialog(DialogUploadComplete, meter.Message{Title: txt("ui.upload.done.title"),
+				Text: txt("ui.upload.done"), Actions: []meter.MessageID{meter.ActionOK}}, nil)
 		})
 	})
 	return container.NewBorder(nil, upload, nil, nil, info)

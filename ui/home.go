@@ -156,8 +156,8 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 func (a *App) getBalance() {
 	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	bar := widget.NewProgressBarInfinite()
-	a.popUp(DialogBalanceProgress, container.NewVBox(title("Get Balance"),
-		minSize(text("Asking the Data Center for your postage account's balance. Please wait."), dialogWidth, 0), bar))
+	a.popUp(DialogBalanceProgress, container.NewVBox(title(txt("ui.get-balance")),
+		minSize(text(txt("ui.balance.asking")), dialogWidth, 0), bar))
 	a.background(func(ctx context.Context) error {
 		_, err := a.m.GetBalance(ctx, sess)
 		return err

@@ -41,9 +41,9 @@ func (a *App) startRefill() {
 func (a *App) showRefillOptions(o meter.RefillOptions) {
 	a.flow = refillFlow{}
 	option := func(id ID, label string, amount funds.Amount, ok bool) fyne.CanvasObject {
-		caption := label + "\n" + amount.String()
+		caption := txt("ui.refill.option", label, amount)
 		if !ok {
-			caption = label + "\nnone yet"
+			caption = txt("ui.refill.option-none", label)
 		}
 		b := a.button(id, caption, nil, func() { a.confirmRefill(amount) })
 		if !ok {
@@ -51,28 +51,28 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 		}
 		return minSize(b, 0, 110)
 	}
-	other := minSize(a.button(IDRefillOther, "Other amount\nenter on the keypad", nil, func() {
+	other := minSize(a.button(IDRefillOther, txt("ui.refill.other"), nil, func() {
 		a.showOtherAmount()
 	}), 0, 110)
-	limits := "The refill limits are shown after the first connection to the Data Center."
+	limits := meter.Words(meter.MsgRefillLimitsUnknown)
 	if o.Limits.Known {
-		limits = "This meter accepts refills from " + o.Limits.Min.String() + " to " + o.Limits.Max.String() + "."
+		limits = meter.Words(meter.MsgRefillLimits, o.Limits.Min, o.Limits.Max)
 	}
-	body := container.NewVBox(text("Select a refill option."),
-		container.NewGridWithColumns(3, option(IDRefillLast, "Last refill amount", o.Last, o.HasLast),
-			option(IDRefillDefault, "Default refill amount", o.Default, true), other),
+	body := container.NewVBox(text(txt("ui.refill.select")),
+		container.NewGridWithColumns(3, option(IDRefillLast, txt("ui.funds.last"), o.Last, o.HasLast),
+			option(IDRefillDefault, txt("ui.funds.default"), o.Default, true), other),
 		text(limits))
 	if o.Pending != nil {
-		body.Add(banner(bannerInfo, "A refill of "+o.Pending.Amount.String()+" is waiting for the Data Center; finish or cancel it first.",
+		body.Add(banner(bannerInfo, txt("ui.refill.pending", o.Pending.Amount),
 			container.NewHBox(a.primary(IDTryAgain, meter.Words(meter.ActionTryAgain), nil, a.retryPending),
-				a.button(IDCancelRefill, "Cancel refill", nil, a.cancelPending))))
+				a.button(IDCancelRefill, txt("ui.funds.cancel-refill"), nil, a.cancelPending))))
 	}
 	back := a.refillBack
 	if back == nil {
 		back = func() { a.showFunds(tabMeterFunds) }
 	}
-	cancel := minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), back), 220, 0)
-	a.setScreen(ScreenRefillOptions, screen("Add Postage to Meter", nil, body, container.NewHBox(cancel)))
+	cancel := minSize(a.button(IDCancel, txt(CapCancel), theme.CancelIcon(), back), 220, 0)
+	a.setScreen(ScreenRefillOptions, screen(meter.Words(meter.ActionAddPostage), nil, body, container.NewHBox(cancel)))
 }
 
 // showAmountKeypad asks for a setting's amount ATM-style (Refill settings); OK saves it through the
@@ -161,14 +161,14 @@ func (a *App) confirmRefill(amount funds.Amount) {
 // showConfirm is the confirm screen of c.
 func (a *App) showConfirm(c meter.Confirmation) {
 	a.flow.amount = c.Amount
-	body := container.NewVBox(text("Select Confirm to add this postage to the meter."),
-		rows([2]string{"Refill amount", c.Amount.String()},
-			[2]string{"From postage account", c.AccountNumber},
-			[2]string{"Postage in meter now", c.Before.String()},
-			[2]string{"Postage in meter after", c.After.String()}))
-	bottom := actions(minSize(a.primary(IDConfirm, "Confirm", theme.ConfirmIcon(), a.runRefill), 0, 72),
-		minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), a.startRefill), 0, 72))
-	a.setScreen(ScreenRefillConfirm, screen("Confirm refill", nil, body, bottom))
+	body := container.NewVBox(text(txt("ui.refill.confirm-hint")),
+		rows([2]string{txt("ui.refill.amount"), c.Amount.String()},
+			[2]string{txt("ui.refill.from"), c.AccountNumber},
+			[2]string{txt("ui.refill.now"), c.Before.String()},
+			[2]string{txt("ui.refill.after"), c.After.String()}))
+	bottom := actions(minSize(a.primary(IDConfirm, txt("ui.confirm"), theme.ConfirmIcon(), a.runRefill), 0, 72),
+		minSize(a.button(IDCancel, txt(CapCancel), theme.CancelIcon(), a.startRefill), 0, 72))
+	a.setScreen(ScreenRefillConfirm, screen(txt("ui.refill.confirm-title"), nil, body, bottom))
 }
 
 // runRefill runs the refill off the UI goroutine, with its progress screen unless it ends quickly.
@@ -215,8 +215,8 @@ func (a *App) cancelPending() {
 			a.fail(err, map[meter.MessageID]func(){meter.ActionOK: func() { a.showFunds(tabMeterFunds) }})
 			return
 		}
-		a.showDialog(DialogRefillCancelled, meter.Message{Title: "Refill cancelled",
-			Text: "The refill was cancelled and no postage was added.", Actions: []meter.MessageID{meter.ActionOK}},
+		a.showDialog(DialogRefillCancelled, meter.Message{Title: txt("ui.refill.cancelled.title"),
+			Text: txt("ui.refill.cancelled"), Actions: []meter.MessageID{meter.ActionOK}},
 			map[meter.MessageID]func(){meter.ActionOK: a.showHome})
 	})
 }
@@ -231,14 +231,14 @@ func (a *App) showProgress() {
 	a.flow.stage = widget.NewLabel(st.Text)
 	a.flow.stage.Alignment = fyne.TextAlignCenter
 	a.flow.note = text(st.Note)
-	a.flow.cancelBtn = minSize(a.button(IDCancel, "Cancel", theme.CancelIcon(), func() {
+	a.flow.cancelBtn = minSize(a.button(IDCancel, txt(CapCancel), theme.CancelIcon(), func() {
 		if a.flow.cancel != nil {
 			a.flow.cancel()
 		}
 	}), 220, 72)
 	body := container.NewVBox(layoutGap(), a.flow.stage,
 		container.NewBorder(nil, nil, nil, minSize(a.flow.percent, 72, 0), a.flow.progress), layoutGap(), a.flow.note)
-	a.setScreen(ScreenRefillProgress, screen("Adding postage", nil, body, container.NewHBox(a.flow.cancelBtn)))
+	a.setScreen(ScreenRefillProgress, screen(txt("ui.refill.adding"), nil, body, container.NewHBox(a.flow.cancelBtn)))
 	a.setStage(a.flow.stageNow)
 }
 
@@ -286,13 +286,13 @@ func (a *App) showComplete(c meter.Completion) {
 	// not one trip off the UI goroutine and one frame later; setScreen reads the registers again anyway.
 	a.status.showAvailable(c.After)
 	body := container.NewVBox(text(c.Note()), rows(
-		[2]string{"Postage in meter before", c.Before.String()},
-		[2]string{"Added", c.Added.String()},
-		[2]string{"Postage in meter now", c.After.String()}))
+		[2]string{txt("ui.refill.before"), c.Before.String()},
+		[2]string{txt("ui.refill.added"), c.Added.String()},
+		[2]string{txt("ui.refill.now"), c.After.String()}))
 	bottom := actions(
-		minSize(a.guarded(IDPrintReceipt, "Print receipt", meter.RightRefillReceipts, a.showPrintReceipt), 0, 72),
-		minSize(a.primary(IDDone, "Done", theme.HomeIcon(), a.showHome), 0, 72))
-	a.setScreen(ScreenRefillComplete, screen("Refill complete", nil, body, bottom))
+		minSize(a.guarded(IDPrintReceipt, txt("ui.print.receipt"), meter.RightRefillReceipts, a.showPrintReceipt), 0, 72),
+		minSize(a.primary(IDDone, txt("ui.done"), theme.HomeIcon(), a.showHome), 0, 72))
+	a.setScreen(ScreenRefillComplete, screen(txt("ui.refill.complete"), nil, body, bottom))
 }
 
 // printReceiptOn prints the last refill's receipt at d, as the print screen's buttons do.
@@ -307,7 +307,7 @@ func (a *App) printReceiptOn(d meter.Destination) {
 
 func (a *App) showPrintReceipt() {
 	sess := a.session // for the work off the UI goroutine
-	a.showPrint(ScreenRefillPrintReceipt, "Print receipt", func(ctx context.Context, d meter.Destination) error {
+	a.showPrint(ScreenRefillPrintReceipt, txt("ui.print.receipt"), func(ctx context.Context, d meter.Destination) error {
 		return a.m.PrintRefillReceipt(ctx, sess, d)
 	}, a.showHome)
 }
@@ -316,9 +316,9 @@ func (a *App) showPrintReceipt() {
 // and the attached printer when there is one. done is the Done button.
 func (a *App) showPrint(name ScreenID, heading string, print func(ctx context.Context, d meter.Destination) error, done func()) {
 	status := text("")
-	do := func(d meter.Destination, what string) func() {
+	do := func(d meter.Destination, done meter.MessageID) func() {
 		return func() {
-			finished := a.unlessQuick(func() { status.SetText("Printing…") })
+			finished := a.unlessQuick(func() { status.SetText(txt("ui.print.printing")) })
 			a.background(func(ctx context.Context) error { return print(ctx, d) }, func(err error) {
 				finished()
 				if err != nil {
@@ -326,7 +326,7 @@ func (a *App) showPrint(name ScreenID, heading string, print func(ctx context.Co
 					a.fail(err, nil)
 					return
 				}
-				status.SetText("Printed " + what + ".")
+				status.SetText(txt(done))
 			})
 		}
 	}
@@ -336,17 +336,17 @@ func (a *App) showPrint(name ScreenID, heading string, print func(ctx context.Co
 	}
 	// Start is the screen's one main action; Tape, the printer and Done are plain.
 	choices := container.NewVBox(
-		choice("Envelope: place an envelope on the feed deck and select Start.",
-			minSize(a.primary(IDPrintEnvelope, "Start", theme.MediaPlayIcon(), do(meter.OnEnvelope, "on the envelope")), 240, 72)),
+		choice(txt("ui.print.envelope"),
+			minSize(a.primary(IDPrintEnvelope, txt("ui.start"), theme.MediaPlayIcon(), do(meter.OnEnvelope, "ui.print.done-envelope")), 240, 72)),
 		widget.NewSeparator(),
-		choice("Tape: print on a strip of tape.", minSize(a.button(IDPrintTape, "Tape", nil, do(meter.OnTape, "on tape")), 240, 72)))
+		choice(txt("ui.print.tape"), minSize(a.button(IDPrintTape, txt("ui.tape"), nil, do(meter.OnTape, "ui.print.done-tape")), 240, 72)))
 	if a.m.HasAttachedPrinter() {
 		choices.Add(widget.NewSeparator())
-		choices.Add(choice("Attached printer: print on a sheet.", minSize(a.button(IDPrintDocument, "Print on document", theme.DocumentPrintIcon(),
-			do(meter.OnDocument, "on the attached printer")), 240, 72)))
+		choices.Add(choice(txt("ui.print.document"), minSize(a.button(IDPrintDocument, txt("ui.print.on-document"), theme.DocumentPrintIcon(),
+			do(meter.OnDocument, "ui.print.done-document")), 240, 72)))
 	}
 	choices.Add(status)
-	bottom := container.NewHBox(minSize(a.button(IDDone, "Done", theme.HomeIcon(), done), 220, 72))
+	bottom := container.NewHBox(minSize(a.button(IDDone, txt("ui.done"), theme.HomeIcon(), done), 220, 72))
 	a.setScreen(name, screen(heading, nil, choices, bottom))
 }
 

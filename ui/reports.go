@@ -16,31 +16,31 @@ func (a *App) showReports() {
 		return func() { a.showPrint(name, heading, print, a.showReports) }
 	}
 	body := container.NewGridWithColumns(1,
-		minSize(a.guarded(IDReportFunds, "Funds report", meter.RightFundsReport, printer(ScreenReportFunds, "Print funds report",
+		minSize(a.guarded(IDReportFunds, txt("ui.reports.funds"), meter.RightFundsReport, printer(ScreenReportFunds, txt("ui.funds.print-report"),
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, sess, d) })), 0, 80),
-		minSize(a.guarded(IDReportReceipt, "Refill receipt (last refill)", meter.RightRefillReceipts, printer(ScreenReportReceipt, "Print refill receipt",
+		minSize(a.guarded(IDReportReceipt, txt("ui.reports.receipt"), meter.RightRefillReceipts, printer(ScreenReportReceipt, txt("ui.reports.print-receipt"),
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintRefillReceipt(ctx, sess, d) })), 0, 80),
-		minSize(a.guarded(IDReportLastRefills, "Last 5 refills", meter.RightRefillReceipts, printer(ScreenReportLastRefills, "Print last 5 refills",
+		minSize(a.guarded(IDReportLastRefills, txt("ui.funds.tab-last-refills"), meter.RightRefillReceipts, printer(ScreenReportLastRefills, txt("ui.reports.print-last-refills"),
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, sess, d) })), 0, 80))
-	a.setScreen(ScreenReports, screen("Reports", a.homeButton(), container.NewVBox(body), nil))
+	a.setScreen(ScreenReports, screen(txt("ui.reports"), a.homeButton(), container.NewVBox(body), nil))
 }
 
 // showSettings gathers the settings a clerk or supervisor reaches from Home.
 func (a *App) showSettings() {
 	sess := a.session // for the work off the UI goroutine
 	body := container.NewGridWithColumns(2,
-		minSize(a.button(IDTabRefillSettings, "Refill settings", nil, func() { a.showFunds(tabRefillSettings) }), 0, 80),
-		minSize(a.button(IDTabMeterInfo, "Meter information", nil, func() { a.showFunds(tabMeterInfo) }), 0, 80),
-		minSize(a.button(IDResetBatch, "Reset batch counter", nil, func() {
+		minSize(a.button(IDTabRefillSettings, txt("ui.funds.tab-refill-settings"), nil, func() { a.showFunds(tabRefillSettings) }), 0, 80),
+		minSize(a.button(IDTabMeterInfo, txt("ui.funds.tab-meter-info"), nil, func() { a.showFunds(tabMeterInfo) }), 0, 80),
+		minSize(a.button(IDResetBatch, txt("ui.reports.reset-batch"), nil, func() {
 			a.background(func(ctx context.Context) error { return a.m.ResetBatch(ctx, sess) }, func(err error) {
 				if err != nil {
 					a.fail(err, nil)
 					return
 				}
-				a.showDialog(DialogBatchReset, meter.Message{Title: "Batch counter reset",
-					Text: "The batch count and value start again from zero.", Actions: []meter.MessageID{meter.ActionOK}}, nil)
+				a.showDialog(DialogBatchReset, meter.Message{Title: txt("ui.batch-reset.title"),
+					Text: txt("ui.batch-reset"), Actions: []meter.MessageID{meter.ActionOK}}, nil)
 			})
 		}), 0, 80),
-		minSize(a.button(IDSignOut, "Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
-	a.setScreen(ScreenSettings, screen("Settings", a.homeButton(), container.NewVBox(body), nil))
+		minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
+	a.setScreen(ScreenSettings, screen(txt("ui.settings"), a.homeButton(), container.NewVBox(body), nil))
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -97,8 +96,7 @@ func (a *App) showChoosePIN(name, oldPIN, first, notice string) {
 		k.say(notice)
 	}
 	id, heading := ScreenChoosePIN, txt("ui.choose-pin.title")
-	prompt := fmt.Sprintf("%s, your PIN must be changed before you use the meter. "+
-		"Enter a new PIN of %d to %d digits and select OK.", name, meter.MinPINLengthFor(role), meter.MaxPINLength)
+	prompt := txt("ui.choose-pin.prompt", name, meter.MinPINLengthFor(role), meter.MaxPINLength)
 	ok := func() {
 		pin := k.digits
 		if err := meter.ValidatePINFor(role, pin); err != nil {
@@ -167,7 +165,7 @@ func (a *App) signInThen(then func()) {
 		}
 		then()
 	}
-	a.signOut("Sign in as a user who has the right.")
+	a.signOut(txt("ui.sign-in.need-right"))
 }
 
 // signedIn shows what comes after a sign-in: what a lock interrupted, or Home.

@@ -18,7 +18,7 @@ func drawnScreens(a *App) *[]string {
 	a.OnScreen = func(id ScreenID) {
 		name := string(id)
 		for _, s := range a.Texts() {
-			if s == "Reading the meter's funds…" || s == "—" {
+			if s == txt("ui.funds.reading") || s == "—" {
 				name += " (waiting)"
 				break
 			}
@@ -52,20 +52,20 @@ func TestSlowWorkShowsItsWaitAndKeepsTheMessageOverIt(t *testing.T) {
 	a.OnScreen = func(name ScreenID) { close(waiting) }
 	a.act(func() {
 		openScreen(a, "slow", func(body fyne.CanvasObject) fyne.CanvasObject { return screen("Slow", nil, body, nil) },
-			func() fyne.CanvasObject { return text("Reading the meter's funds…") },
+			func() fyne.CanvasObject { return text(txt("ui.funds.reading")) },
 			func(ctx context.Context) (string, error) { <-release; return "The figures.", nil },
 			func(s string) fyne.CanvasObject { return text(s) }, nil)
 	})
 	<-waiting
 	a.act(func() {
 		assert.Equal(t, ScreenID("slow"), a.Screen())
-		assert.Contains(t, a.Texts(), "Reading the meter's funds…")
+		assert.Contains(t, a.Texts(), txt("ui.funds.reading"))
 		a.fail(errors.New("a failure shown over the screen"), nil)
 	})
 	close(release)
 	a.Settle()
 	assert.Contains(t, a.Texts(), "The figures.")
-	assert.NotContains(t, a.Texts(), "Reading the meter's funds…")
+	assert.NotContains(t, a.Texts(), txt("ui.funds.reading"))
 	assert.NotEmpty(t, a.Modal(), "the message opened while the screen waited is still shown")
 	assert.Empty(t, *seen)
 }
