@@ -69,19 +69,12 @@ type App struct {
 	modal   *fyne.Container
 	modalID DialogID
 
-	flow refillFlow
-	// here re-opens the last screen a clerk can return to (Home, Run Mail, a Funds tab): Cancel in a
-	// refill, Back on Funds and a sign-in for a locked action come back to it.
-	here func()
-	// refillBack is where Cancel on the refill options returns: the screen the refill was started from.
-	refillBack func()
-	// fundsBack, if set, is Funds' way back to Run Mail (entered by "Postage in meter").
-	fundsBack func()
-	// afterSignIn, if set, is what the clerk was doing when a lock sent them to sign in.
-	afterSignIn func()
-	job         runMailJob
-	pinPad      *keypad // the keypad on screen, for tests and scenes
-	pinPadOK    func()  // its OK
+	// Each flow's state in its own struct: the refill's, Run Mail's job, and where the clerk returns.
+	flow     refillFlow
+	job      runMailJob
+	nav      navigation
+	pinPad   *keypad // the keypad on screen, for tests and scenes
+	pinPadOK func()  // its OK
 
 	// OnScreen, if set, hears every screen change.
 	OnScreen func(name ScreenID)
@@ -208,31 +201,6 @@ func (a *App) setScreen(name ScreenID, content fyne.CanvasObject) {
 		a.OnScreen(name)
 	}
 	a.changed()
-}
-
-// remember notes the screens a clerk can be returned to, before name replaces the screen shown.
-func (a *App) remember(name ScreenID) {
-	for i, t := range tabScreens {
-		if name == t {
-			a.here = func() { a.showFunds(i) } // showFunds keeps fundsBack
-			return
-		}
-	}
-	switch name {
-	case ScreenHome:
-		a.here, a.fundsBack = a.showHome, nil
-	case ScreenRunMail:
-		a.here, a.fundsBack = func() { a.runMail(false, nil) }, nil
-	}
-}
-
-// back returns to the last screen the clerk can return to (Home if none).
-func (a *App) back() {
-	if a.here != nil {
-		a.here()
-		return
-	}
-	a.showHome()
 }
 
 func (a *App) changed() {

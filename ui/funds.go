@@ -56,13 +56,13 @@ func (a *App) showFundsThen(tab int, shown func()) {
 	}
 	// Funds opened from Run Mail ("Postage in meter") leads back there; moving between tabs keeps it.
 	if a.screen == ScreenRunMail {
-		a.fundsBack = func() { a.runMail(false, nil) }
+		a.nav.fundsBack = func() { a.runMail(false, nil) }
 	} else if !a.screen.isFundsTab() {
-		a.fundsBack = nil
+		a.nav.fundsBack = nil
 	}
 	corner := a.homeButton()
-	if a.fundsBack != nil {
-		corner = container.NewHBox(minSize(a.button(IDBackToMail, txt("ui.run-mail"), theme.NavigateBackIcon(), a.fundsBack), 200, 64), corner)
+	if a.nav.fundsBack != nil {
+		corner = container.NewHBox(minSize(a.button(IDBackToMail, txt("ui.run-mail"), theme.NavigateBackIcon(), a.nav.fundsBack), 200, 64), corner)
 	}
 	frame := func(body fyne.CanvasObject) fyne.CanvasObject {
 		return screen(txt("ui.funds"), corner, container.NewBorder(bar, nil, nil, nil, body), nil)

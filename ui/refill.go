@@ -30,7 +30,7 @@ type refillFlow struct {
 // startRefill opens the refill options (from Meter Funds, a warning or an error).
 func (a *App) startRefill() {
 	if !a.screen.isRefill() {
-		a.refillBack = a.here // Cancel returns where the refill was started from
+		a.nav.refillBack = a.nav.here // Cancel returns where the refill was started from
 	}
 	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
 	load(a, func(ctx context.Context) (meter.RefillOptions, error) { return a.m.RefillOptions(ctx, sess) },
@@ -67,7 +67,7 @@ func (a *App) showRefillOptions(o meter.RefillOptions) {
 			container.NewHBox(a.primary(IDTryAgain, meter.Words(meter.ActionTryAgain), nil, a.retryPending),
 				a.button(IDCancelRefill, txt("ui.funds.cancel-refill"), nil, a.cancelPending))))
 	}
-	back := a.refillBack
+	back := a.nav.refillBack
 	if back == nil {
 		back = func() { a.showFunds(tabMeterFunds) }
 	}

@@ -146,7 +146,7 @@ func (a *App) signOut(notice string) {
 	}
 	a.session = nil
 	if !a.m.Users().Enabled() {
-		a.afterSignIn = nil
+		a.nav.afterSignIn = nil
 		a.session = a.m.Users().Anonymous()
 		a.showHome()
 		return
@@ -157,9 +157,9 @@ func (a *App) signOut(notice string) {
 // signInThen signs the clerk out to sign in as someone with the right a lock asked for, and then carries
 // on with what they tapped, from the screen they were on.
 func (a *App) signInThen(then func()) {
-	back := a.here
-	a.afterSignIn = func() {
-		a.here = back
+	back := a.nav.here
+	a.nav.afterSignIn = func() {
+		a.nav.here = back
 		if back != nil {
 			back()
 		}
@@ -170,8 +170,8 @@ func (a *App) signInThen(then func()) {
 
 // signedIn shows what comes after a sign-in: what a lock interrupted, or Home.
 func (a *App) signedIn() {
-	next := a.afterSignIn
-	a.afterSignIn = nil
+	next := a.nav.afterSignIn
+	a.nav.afterSignIn = nil
 	if next != nil {
 		next()
 		return
