@@ -256,7 +256,8 @@ func TestCancelDuringProgressLeavesNothingHalfDone(t *testing.T) {
 	b.OnTapped()           // not tap(): Settle would wait for the held request
 	<-sim.Faults.Waiting() // the reserve is at the Data Center's door
 	<-progress             // and, with no answer, the progress screen shows
-	cancel := button(t, a, IDCancel)
+	var cancel *Button
+	a.act(func() { cancel = button(t, a, IDCancel) }) // the progress screen was drawn on another goroutine
 	cancel.OnTapped()
 	sim.Faults.Release()
 	a.Settle()
