@@ -285,7 +285,7 @@ func (a *App) showComplete(c meter.Completion) {
 	// The status bar shows the postage the refill left in the meter in the same frame as the notice,
 	// not one trip off the UI goroutine and one frame later; setScreen reads the registers again anyway.
 	a.status.showAvailable(c.After)
-	body := container.NewVBox(text(c.Note()), rows(
+	body := container.NewVBox(banner(bannerSuccess, c.Note(), nil), rows(
 		[2]string{txt("ui.refill.before"), c.Before.String()},
 		[2]string{txt("ui.refill.added"), c.Added.String()},
 		[2]string{txt("ui.refill.now"), c.After.String()}))

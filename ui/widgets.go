@@ -115,7 +115,7 @@ type figureRowsLayout struct{}
 const figureRowGap = 8
 
 func (figureRowsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	pad := theme.Padding() * 2
+	pad := theme.InnerPadding()
 	var w, h float32
 	for i := 0; i+1 < len(objs); i += 2 {
 		l, v := objs[i].MinSize(), objs[i+1].MinSize()
@@ -126,7 +126,7 @@ func (figureRowsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 func (figureRowsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	pad := theme.Padding() * 2
+	pad := theme.InnerPadding() // where a label's text starts, so the rows line up with the words above
 	var y float32 = figureRowGap / 2
 	for i := 0; i+1 < len(objs); i += 2 {
 		l, v := objs[i], objs[i+1]
@@ -167,12 +167,19 @@ const (
 	bannerInfo bannerKind = iota
 	bannerWarning
 	bannerError
+	bannerSuccess
 )
 
 var bannerTints = map[bannerKind]color.Color{
 	bannerInfo:    color.NRGBA{0xdd, 0xeb, 0xfa, 0xff},
 	bannerWarning: color.NRGBA{0xff, 0xef, 0xcc, 0xff},
 	bannerError:   color.NRGBA{0xfc, 0xe1, 0xde, 0xff},
+	bannerSuccess: color.NRGBA{0xdc, 0xf2, 0xe0, 0xff},
+}
+
+// bannerIcons mark a banner's kind beside its words, so the kind does not rest on its colour alone.
+var bannerIcons = map[bannerKind]fyne.Resource{
+	bannerSuccess: theme.NewColoredResource(theme.DefaultTheme().Icon(theme.IconNameConfirm), theme.ColorNameSuccess),
 }
 
 // banner is a tinted strip for a warning on the Home screen, with its action button.
@@ -182,9 +189,13 @@ func banner(kind bannerKind, msg string, action fyne.CanvasObject) fyne.CanvasOb
 	l := widget.NewLabel(msg)
 	l.Wrapping = fyne.TextWrapWord
 	l.TextStyle = fyne.TextStyle{Bold: true}
+	var icon fyne.CanvasObject
+	if r := bannerIcons[kind]; r != nil {
+		icon = container.NewCenter(minSize(widget.NewIcon(r), 40, 40))
+	}
 	var content fyne.CanvasObject = l
-	if action != nil {
-		content = container.NewBorder(nil, nil, nil, action, l)
+	if action != nil || icon != nil {
+		content = container.NewBorder(nil, nil, icon, action, l)
 	}
 	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding(), theme.Padding()), content))
 }
