@@ -337,18 +337,22 @@ func (a *App) showPrint(name ScreenID, heading string, print func(ctx context.Co
 	// Start is the screen's one main action; Tape, the printer and Done are plain.
 	choices := container.NewVBox(
 		choice(txt("ui.print.envelope"),
-			minSize(a.primary(IDPrintEnvelope, txt("ui.start"), theme.MediaPlayIcon(), do(meter.OnEnvelope, "ui.print.done-envelope")), 240, 72)),
+			minSize(a.primary(IDPrintEnvelope, txt("ui.start"), theme.MediaPlayIcon(), do(meter.OnEnvelope, "ui.print.done-envelope")), printChoiceWidth, 72)),
 		widget.NewSeparator(),
-		choice(txt("ui.print.tape"), minSize(a.button(IDPrintTape, txt("ui.tape"), nil, do(meter.OnTape, "ui.print.done-tape")), 240, 72)))
+		choice(txt("ui.print.tape"), minSize(a.button(IDPrintTape, txt("ui.tape"), nil, do(meter.OnTape, "ui.print.done-tape")), printChoiceWidth, 72)))
 	if a.m.HasAttachedPrinter() {
 		choices.Add(widget.NewSeparator())
 		choices.Add(choice(txt("ui.print.document"), minSize(a.button(IDPrintDocument, txt("ui.print.on-document"), theme.DocumentPrintIcon(),
-			do(meter.OnDocument, "ui.print.done-document")), 240, 72)))
+			do(meter.OnDocument, "ui.print.done-document")), printChoiceWidth, 72)))
 	}
 	choices.Add(status)
 	bottom := container.NewHBox(minSize(a.button(IDDone, txt("ui.done"), theme.HomeIcon(), done), 220, 72))
 	a.setScreen(name, screen(heading, nil, choices, bottom))
 }
+
+// printChoiceWidth fits the widest of the print screen's buttons ("Print on document"), so the three
+// line up as one column.
+const printChoiceWidth = 300
 
 func layoutGap() fyne.CanvasObject { return minSize(widget.NewLabel(""), 0, 24) }
 
