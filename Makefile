@@ -66,7 +66,7 @@ gallery: deps
 # ui/scene's sweeps replay every scene once more per check and per screen size to look at layout and
 # words only; the detector runs every scene through TestScenes, and the sweeps run without it.
 RACE_PKGS := ./funds/... ./meter/... ./ui/...
-SCENE_SWEEPS := TestEveryScreenFitsEverySize|TestTouchTargets|TestScreensUseOnlyEmbeddedGlyphs|TestOneDateStyle|TestScreensSpeakFromTheCatalogue
+SCENE_SWEEPS := TestEveryScreenFitsEverySize|TestScreensUseOnlyEmbeddedGlyphs|TestOneDateStyle|TestScreensSpeakFromTheCatalogue
 test: deps vet
 	$(GO) test -race -count=1 -timeout 20m -skip 'TestRefillCrashHarness|TestAdversary|$(SCENE_SWEEPS)' $(RACE_PKGS)
 	$(GO) test -count=1 -timeout 10m -run '$(SCENE_SWEEPS)' ./ui/scene

@@ -45,7 +45,7 @@ func windowFor(sc Scene, size fyne.Size) fyne.Size {
 //   - that it fits: it fails when what the window shows needs more room than the window has (a real
 //     window would grow past the display, and its bottom row of buttons would be cut off); the
 //     trainer's window is the meter screen plus its panel;
-//   - its touch targets (what TestTouchTargets checked at the default size only): everything a finger
+//   - its touch targets: everything a finger
 //     can tap is at least 48×48 and lies wholly inside the window (the trainer panel's controls may
 //     scroll).
 //
