@@ -311,18 +311,23 @@ func (a *App) Refresh() {
 
 // load runs a read off the UI goroutine; a failure is shown as a message, success goes to show.
 func load[T any](a *App, read func(ctx context.Context) (T, error), show func(T)) {
-	var v T
-	a.background(func(ctx context.Context) error {
-		var err error
-		v, err = read(ctx)
-		return err
-	}, func(err error) {
+	readThen(a, read, func(v T, err error) {
 		if err != nil {
 			a.fail(err, nil)
 			return
 		}
 		show(v)
 	})
+}
+
+// readThen runs read off the UI goroutine and then done with what it read, on the UI goroutine.
+func readThen[T any](a *App, read func(ctx context.Context) (T, error), done func(T, error)) {
+	var v T
+	a.background(func(ctx context.Context) error {
+		var err error
+		v, err = read(ctx)
+		return err
+	}, func(err error) { done(v, err) })
 }
 
 // watchIdle signs the clerk out after the meter's idle time.

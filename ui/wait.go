@@ -77,12 +77,7 @@ func openScreen[T any](a *App, name ScreenID, frame func(body fyne.CanvasObject)
 		}
 	}
 	finished := a.unlessQuick(func() { draw(waiting()) })
-	var v T
-	a.background(func(ctx context.Context) error {
-		var err error
-		v, err = read(ctx)
-		return err
-	}, func(err error) {
+	readThen(a, read, func(v T, err error) {
 		finished()
 		if drawn && a.screenSeq != seq {
 			return // the clerk left the screen while it waited
