@@ -121,8 +121,11 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 				a.button(IDCancelRefill, txt("ui.funds.cancel-refill"), nil, a.cancelPending))))
 	}
 	// Add Postage to Meter is the screen's one main action (the help article's); the others are plain.
+	// While a refill waits, finishing it (Try again on its banner) is the main action instead.
 	add := a.guarded(IDAddPostage, meter.Words(meter.ActionAddPostage), meter.RightRefill, a.startRefill)
-	add.Importance = widget.HighImportance
+	if v.Pending == nil {
+		add.Importance = widget.HighImportance
+	}
 	buttons := actions(
 		add,
 		a.guarded(IDGetBalance, txt("ui.get-balance"), meter.RightBalanceInquiry, a.getBalance),
