@@ -37,13 +37,14 @@ const (
 // panelButton is a trainer panel button: small text, at least ui.MinTarget high, coloured by importance.
 type panelButton struct {
 	widget.DisableableWidget
+	ID         ui.ID // what tests and scenes find it by
 	Text       string
 	Importance widget.Importance
 	OnTapped   func()
 }
 
-func newPanelButton(label string, tapped func()) *panelButton {
-	b := &panelButton{Text: label, OnTapped: tapped}
+func newPanelButton(id ui.ID, label string, tapped func()) *panelButton {
+	b := &panelButton{ID: id, Text: label, OnTapped: tapped}
 	b.ExtendBaseWidget(b)
 	return b
 }

@@ -260,9 +260,13 @@ func (t *Trainer) showTab(tab string) {
 		t.tray.large = nil
 	}
 	bar := container.New(panelRowLayout{})
-	for _, x := range []struct{ id, label string }{{"controls", "Controls"}, {"tray", "Output tray"}, {"lessons", "Lessons"}} {
+	for _, x := range []struct {
+		id     string
+		button ui.ID
+		label  string
+	}{{"controls", PanelTabControls, "Controls"}, {"tray", PanelTabTray, "Output tray"}, {"lessons", PanelTabLessons, "Lessons"}} {
 		x := x
-		bar.Add(toggle(x.label, x.id == tab, func() { t.app.Act(func() { t.showTab(x.id) }) }))
+		bar.Add(toggle(x.button, x.label, x.id == tab, func() { t.app.Act(func() { t.showTab(x.id) }) }))
 	}
 	var body fyne.CanvasObject
 	switch tab {
@@ -306,8 +310,8 @@ func (t *Trainer) controlThen(f func(ctx context.Context) error, then func()) fu
 }
 
 // toggle is a panel button lit while on is true.
-func toggle(label string, on bool, tapped func()) fyne.CanvasObject {
-	b := newPanelButton(label, tapped)
+func toggle(id ui.ID, label string, on bool, tapped func()) fyne.CanvasObject {
+	b := newPanelButton(id, label, tapped)
 	if on {
 		b.Importance = widget.HighImportance
 	}
@@ -394,11 +398,11 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 	st := sim.Engine.Status()
 	acct, insp := f.acct, f.insp
 	weight, _ := sim.Scale.Weight(context.Background()) // the simulated scale: memory only
-	dc := func(label string, m simulator.DCMode, d time.Duration) fyne.CanvasObject {
-		return toggle(label, mode == m, t.control(func(context.Context) error { sim.Faults.Set(m, d); return nil }))
+	dc := func(id ui.ID, label string, m simulator.DCMode, d time.Duration) fyne.CanvasObject {
+		return toggle(id, label, mode == m, t.control(func(context.Context) error { sim.Faults.Set(m, d); return nil }))
 	}
-	ink := func(label string, l meter.InkLevel) fyne.CanvasObject {
-		return toggle(label, st.Ink == l, t.control(func(context.Context) error {
+	ink := func(id ui.ID, label string, l meter.InkLevel) fyne.CanvasObject {
+		return toggle(id, label, st.Ink == l, t.control(func(context.Context) error {
 			sim.Engine.Update(func(s *meter.EngineStatus) { s.Ink = l })
 			return nil
 		}))
@@ -410,51 +414,51 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 	credit := map[funds.Amount]funds.Amount{0: 500 * funds.Dollar, 500 * funds.Dollar: 1000 * funds.Dollar}[acct.CreditLimit]
 	return panelVBox(
 		row("Network",
-			toggle("Link up", sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(true); return nil })),
-			toggle("Link down", !sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(false); return nil }))),
-		row("Data Center", dc("Normal", simulator.DCNormal, 0), dc("Slow", simulator.DCSlow, 3*time.Second)),
-		row("", dc("Down", simulator.DCDown, 0), dc("Lose answer", simulator.DCDropResponse, 0)),
+			toggle(PanelLinkUp, "Link up", sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(true); return nil })),
+			toggle(PanelLinkDown, "Link down", !sim.Link.Up(), t.control(func(context.Context) error { sim.Link.SetUp(false); return nil }))),
+		row("Data Center", dc(PanelDCNormal, "Normal", simulator.DCNormal, 0), dc(PanelDCSlow, "Slow", simulator.DCSlow, 3*time.Second)),
+		row("", dc(PanelDCDown, "Down", simulator.DCDown, 0), dc(PanelDCLoseAnswer, "Lose answer", simulator.DCDropResponse, 0)),
 		panelParagraph(fmt.Sprintf("Account %s: prepaid %s, credit %s of %s", simulator.DemoAccount, acct.Prepaid,
 			acct.CreditAvailable, acct.CreditLimit), SizeNamePanelCaption, false),
 		row("Account",
-			toggle("+$100", false, t.control(func(ctx context.Context) error {
+			toggle(PanelDeposit, "+$100", false, t.control(func(ctx context.Context) error {
 				return sim.Deposit(ctx, 100*funds.Dollar)
 			})),
-			toggle("Credit "+strings.TrimSuffix(credit.String(), ".00"), false, t.control(func(ctx context.Context) error {
+			toggle(PanelCreditLine, "Credit "+strings.TrimSuffix(credit.String(), ".00"), false, t.control(func(ctx context.Context) error {
 				return sim.SetCreditLimit(ctx, credit)
 			})),
-			toggle(lock, acct.Locked, t.control(func(ctx context.Context) error {
+			toggle(PanelLock, lock, acct.Locked, t.control(func(ctx context.Context) error {
 				return sim.SetLocked(ctx, !acct.Locked)
 			}))),
 		row("Print engine",
-			toggle("Envelope", st.EnvelopeOnFeedDeck, t.control(func(context.Context) error {
+			toggle(PanelEnvelope, "Envelope", st.EnvelopeOnFeedDeck, t.control(func(context.Context) error {
 				sim.Engine.Update(func(s *meter.EngineStatus) { s.EnvelopeOnFeedDeck = !s.EnvelopeOnFeedDeck })
 				return nil
 			})),
-			toggle("Tape", st.TapeLoaded, t.control(func(context.Context) error {
+			toggle(PanelTape, "Tape", st.TapeLoaded, t.control(func(context.Context) error {
 				sim.Engine.Update(func(s *meter.EngineStatus) { s.TapeLoaded = !s.TapeLoaded })
 				return nil
 			})),
-			toggle("Jam", st.Jammed, t.control(func(context.Context) error {
+			toggle(PanelJam, "Jam", st.Jammed, t.control(func(context.Context) error {
 				sim.Engine.Update(func(s *meter.EngineStatus) { s.Jammed = !s.Jammed })
 				return nil
 			}))),
-		row("Ink", ink("OK", meter.InkOK), ink("Low", meter.InkLow), ink("Out", meter.InkOut)),
+		row("Ink", ink(PanelInkOK, "OK", meter.InkOK), ink(PanelInkLow, "Low", meter.InkLow), ink(PanelInkOut, "Out", meter.InkOut)),
 		row("Scale "+weight.String(),
-			toggle("– 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
-			toggle("+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),
+			toggle(PanelScaleDown, "– 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
+			toggle(PanelScaleUp, "+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),
 		panelParagraph(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", when.Date(sim.Clock.Now()), insp.Days),
 			SizeNamePanelCaption, false),
 		row("Clock",
-			toggle("+1 day", false, t.control(t.advance(24*time.Hour))),
-			toggle("Day 21", insp.State == meter.InspectionDue, t.control(t.toDay(21))),
-			toggle("Day 28", insp.State == meter.InspectionRequired, t.control(t.toDay(28)))),
+			toggle(PanelNextDay, "+1 day", false, t.control(t.advance(24*time.Hour))),
+			toggle(PanelDay21, "Day 21", insp.State == meter.InspectionDue, t.control(t.toDay(21))),
+			toggle(PanelDay28, "Day 28", insp.State == meter.InspectionRequired, t.control(t.toDay(28)))),
 		panelParagraph(fmt.Sprintf("Demo PINs: %s (supervisor) %s · %s (operator) %s", simulator.DemoSupervisor,
 			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN), SizeNamePanelCaption, false),
 		row("Sign in",
-			toggle(simulator.DemoSupervisor, false, t.signInAs(simulator.DemoSupervisor)),
-			toggle(simulator.DemoOperator, false, t.signInAs(simulator.DemoOperator)),
-			toggle("Reset", false, func() {
+			toggle(PanelSignInSupervisor, simulator.DemoSupervisor, false, t.signInAs(simulator.DemoSupervisor)),
+			toggle(PanelSignInOperator, simulator.DemoOperator, false, t.signInAs(simulator.DemoOperator)),
+			toggle(PanelReset, "Reset", false, func() {
 				t.offUI(func() error { return t.Reset(simulator.Options{}, "") })
 			})),
 	)

@@ -148,7 +148,7 @@ func (t *Trainer) lessonsTab() fyne.CanvasObject {
 		if r.note != "" {
 			box.Add(panelNote(r.note))
 		}
-		box.Add(newPanelButton("Stop lesson", func() {
+		box.Add(newPanelButton(PanelStopLesson, "Stop lesson", func() {
 			t.app.Act(func() {
 				t.stopLesson()
 				t.showTab("lessons")
@@ -163,7 +163,7 @@ func (t *Trainer) lessonsTab() fyne.CanvasObject {
 	}
 	for _, l := range t.lessons {
 		l := l
-		box.Add(newPanelButton(l.Title, func() {
+		box.Add(newPanelButton(PanelLesson(l.ID), l.Title, func() {
 			t.offUI(func() error { return t.StartLesson(l.ID) }) // it resets: not on the UI goroutine
 		}))
 	}

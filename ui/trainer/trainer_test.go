@@ -75,22 +75,22 @@ func tap(t *testing.T, a *ui.App, id ui.ID) {
 	a.Settle()
 }
 
-// tapPanel taps the trainer panel's button labelled text, as the trainer's mouse would.
-func tapPanel(t *testing.T, tr *Trainer, text string) {
+// tapPanel taps the trainer panel's button id, as the trainer's mouse would.
+func tapPanel(t *testing.T, tr *Trainer, id ui.ID) {
 	t.Helper()
-	tapButtonUnder(t, tr, tr.panel, text)
+	tapButtonUnder(t, tr, tr.panel, id)
 }
 
-// tapButtonUnder taps the panel button labelled text drawn under root.
-func tapButtonUnder(t *testing.T, tr *Trainer, root fyne.CanvasObject, text string) {
+// tapButtonUnder taps the panel button id drawn under root.
+func tapButtonUnder(t *testing.T, tr *Trainer, root fyne.CanvasObject, id ui.ID) {
 	t.Helper()
 	var found []*panelButton
 	for _, o := range visibleUnder(root) {
-		if b, ok := o.(*panelButton); ok && b.Text == text {
+		if b, ok := o.(*panelButton); ok && b.ID == id {
 			found = append(found, b)
 		}
 	}
-	require.Len(t, found, 1, "panel buttons labelled %q", text)
+	require.Len(t, found, 1, "panel buttons %s", id)
 	b := found[0]
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
 	test.TapCanvas(tr.app.Window().Canvas(), pos.Add(fyne.NewPos(b.Size().Width/2, b.Size().Height/2)))
@@ -177,21 +177,21 @@ func TestTrainerFaults(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		set, clear []string // panel buttons
+		set, clear []ui.ID // panel buttons
 		act        func(t *testing.T, a *ui.App)
 		dialog     ui.DialogID
 		retry      ui.ID       // the clerk's button once the fault is cleared
 		after      ui.ScreenID // the screen then
 	}{
-		{"network-down", []string{"Link down"}, []string{"Link up"}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
-		{"data-center-down", []string{"Down"}, []string{"Normal"}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
-		{"answer-lost", []string{"Lose answer"}, []string{"Normal"}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
-		{"account-locked", []string{"Lock"}, []string{"Unlock"}, refill, ui.MessageDialog(meter.MsgAccountLocked), "", ""},
-		{"no-envelope", []string{"Envelope"}, []string{"Envelope"}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
-		{"tape-out", []string{"Tape"}, []string{"Tape"}, print(ui.IDTape), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDTape, ui.ScreenRunMail},
-		{"ink-out", []string{"Out"}, []string{"OK"}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
-		{"jam", []string{"Jam"}, []string{"Jam"}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
-		{"inspection-lock", []string{"Day 28"}, nil, print(ui.IDStart), ui.MessageDialog(meter.MsgInspectionLocked), "", ""},
+		{"network-down", []ui.ID{PanelLinkDown}, []ui.ID{PanelLinkUp}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
+		{"data-center-down", []ui.ID{PanelDCDown}, []ui.ID{PanelDCNormal}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
+		{"answer-lost", []ui.ID{PanelDCLoseAnswer}, []ui.ID{PanelDCNormal}, refill, ui.MessageDialog(meter.MsgNoConnectionPending), ui.IDTryAgain, ui.ScreenRefillComplete},
+		{"account-locked", []ui.ID{PanelLock}, []ui.ID{PanelLock}, refill, ui.MessageDialog(meter.MsgAccountLocked), "", ""},
+		{"no-envelope", []ui.ID{PanelEnvelope}, []ui.ID{PanelEnvelope}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
+		{"tape-out", []ui.ID{PanelTape}, []ui.ID{PanelTape}, print(ui.IDTape), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDTape, ui.ScreenRunMail},
+		{"ink-out", []ui.ID{PanelInkOut}, []ui.ID{PanelInkOK}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
+		{"jam", []ui.ID{PanelJam}, []ui.ID{PanelJam}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
+		{"inspection-lock", []ui.ID{PanelDay28}, nil, print(ui.IDStart), ui.MessageDialog(meter.MsgInspectionLocked), "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,7 +251,7 @@ func TestOutputTrayShowsWhatWasPrinted(t *testing.T) {
 	tap(t, a, ui.IDRunMail)
 	tap(t, a, ui.IDStart)
 	tap(t, a, ui.IDTape)
-	tapPanel(t, tr, "Output tray")
+	tapPanel(t, tr, PanelTabTray)
 	require.Len(t, tr.tray.items, 2)
 	assert.Equal(t, "tape-indicium", tr.tray.items[0].Kind, "newest first")
 	assert.Equal(t, "envelope-indicium", tr.tray.items[1].Kind)
@@ -269,7 +269,7 @@ func TestOutputTrayShowsWhatWasPrinted(t *testing.T) {
 	require.NotNil(t, tr.tray.large, "shown large")
 	win := a.Window().Canvas().Size()
 	assert.Greater(t, tr.tray.large.Content.Size().Width, win.Width/2, "over the window, not only the panel")
-	tapButtonUnder(t, tr, tr.tray.large.Content, "Back to the tray")
+	tapButtonUnder(t, tr, tr.tray.large.Content, PanelTrayBack)
 	assert.Nil(t, tr.tray.selected)
 	assert.Nil(t, tr.tray.large)
 }
@@ -284,7 +284,7 @@ func TestOutputTrayPages(t *testing.T) {
 		require.NoError(t, err)
 	}
 	tr.printed.Store(true)
-	tapPanel(t, tr, "Output tray")
+	tapPanel(t, tr, PanelTabTray)
 	thumbs := func() int {
 		n := 0
 		for _, o := range visibleUnder(tr.panel) {
@@ -295,10 +295,10 @@ func TestOutputTrayPages(t *testing.T) {
 		return n
 	}
 	assert.Equal(t, trayPage, thumbs(), "one page of thumbnails")
-	tapPanel(t, tr, "Older")
+	tapPanel(t, tr, PanelTrayOlder)
 	assert.Equal(t, 1, thumbs(), "the oldest print on the second page")
 	assert.Equal(t, 1, tr.tray.items[trayPage].Seq)
-	tapPanel(t, tr, "Newer")
+	tapPanel(t, tr, PanelTrayNewer)
 	assert.Equal(t, trayPage, thumbs())
 }
 
@@ -343,15 +343,15 @@ func TestPanelResetsOffTheUIGoroutine(t *testing.T) {
 	tr.onReset = func() { resets = append(resets, goroutineID()) }
 	tapper := goroutineID()
 
-	tapPanel(t, tr, "Reset")
+	tapPanel(t, tr, PanelReset)
 	require.Len(t, resets, 1)
 	assert.NotEqual(t, tapper, resets[0], "Reset ran on the goroutine of the tap")
 	assert.Equal(t, ui.ScreenSignIn, a.Screen(), "fresh demo data, nobody signed in")
 	consistent(t, tr.Sim())
 
 	lessons := tr.Lessons()
-	tapPanel(t, tr, "Lessons")
-	tapPanel(t, tr, lessons[0].Title)
+	tapPanel(t, tr, PanelTabLessons)
+	tapPanel(t, tr, PanelLesson(lessons[0].ID))
 	require.Len(t, resets, 2)
 	assert.NotEqual(t, tapper, resets[1], "the lesson's set-up ran on the goroutine of the tap")
 	_, step, ok := tr.CurrentStep()

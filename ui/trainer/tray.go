@@ -87,8 +87,8 @@ func (v *trayView) draw() {
 			it := v.items[i]
 			grid.Add(newThumbnail(it, v.act(func() { v.selected = &it })))
 		}
-		newer := newPanelButton("Newer", func() { v.t.app.Act(func() { v.page--; v.reload() }) })
-		older := newPanelButton("Older", func() { v.t.app.Act(func() { v.page++; v.reload() }) })
+		newer := newPanelButton(PanelTrayNewer, "Newer", func() { v.t.app.Act(func() { v.page--; v.reload() }) })
+		older := newPanelButton(PanelTrayOlder, "Older", func() { v.t.app.Act(func() { v.page++; v.reload() }) })
 		if v.page == 0 {
 			newer.Disable()
 		}
@@ -117,7 +117,7 @@ func (v *trayView) showLarge() {
 	img := canvas.NewImageFromResource(v.selected.image)
 	img.FillMode = canvas.ImageFillContain
 	bg := canvas.NewRectangle(panelThumbBackground)
-	back := newPanelButton("Back to the tray", v.act(func() { v.selected = nil }))
+	back := newPanelButton(PanelTrayBack, "Back to the tray", v.act(func() { v.selected = nil }))
 	content := container.NewBorder(panelText(trayLabel(v.selected.TrayItem), panelCaptionSize, true),
 		container.New(fixedWidthLayout{PanelWidth / 2}, back), nil, nil, container.NewStack(bg, img))
 	v.large = widget.NewModalPopUp(content, c)
