@@ -124,8 +124,9 @@ type DeviceError struct {
 func (e *DeviceError) Error() string { return fmt.Sprintf("%s: %v. %s", e.Device, e.Err, e.Do) }
 func (e *DeviceError) Unwrap() error { return e.Err }
 
-// engineReady checks the sensors before anything is debited, so a piece that cannot print costs nothing.
-func engineReady(st EngineStatus, m Medium) error {
+// EngineReady checks the sensors before anything is debited, so a piece that cannot print costs nothing;
+// an engine checks them again as it prints.
+func EngineReady(st EngineStatus, m Medium) error {
 	switch {
 	case st.Jammed:
 		return &DeviceError{"print engine", ErrJam, "Open the cover, remove the jammed piece and close the cover."}

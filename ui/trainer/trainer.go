@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"postmeter/devices"
 	"postmeter/funds"
 	"postmeter/meter"
 	"postmeter/meter/simulator"
@@ -142,9 +143,9 @@ func (t *Trainer) startSim(o simulator.Options) (*simulator.Simulator, error) {
 		return nil, err
 	}
 	// Note each print, so the output tray reloads only when there is something new to show.
-	for _, onPrint := range []*func(meter.Impression) error{&sim.Engine.OnPrint, &sim.Printer.OnPrint} {
+	for _, onPrint := range []*func(devices.Impression) error{&sim.Engine.OnPrint, &sim.Printer.OnPrint} {
 		next := *onPrint
-		*onPrint = func(imp meter.Impression) error {
+		*onPrint = func(imp devices.Impression) error {
 			err := next(imp)
 			t.printed.Store(true)
 			return err

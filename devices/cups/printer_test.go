@@ -1,0 +1,22 @@
+package cups
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/meter"
+	"postmeter/printer"
+)
+
+func TestIPPPrinterUnreachableIsAClearDeviceError(t *testing.T) {
+	p := Printer{P: &printer.IPPPrinter{URI: "ipp://127.0.0.1:1/printers/office", Timeout: 2 * time.Second}}
+	err := p.PrintDocument(context.Background(), meter.Document{Title: "Refill Receipt"})
+	var de *meter.DeviceError
+	require.ErrorAs(t, err, &de)
+	assert.ErrorIs(t, err, meter.ErrPrinterUnreachable)
+	assert.Contains(t, meter.Explain(err).Text, "print on tape")
+}
