@@ -150,6 +150,13 @@ const (
 	MsgPrinterUnreachable MessageID = "device.printer-unreachable"
 	MsgNoPrinter          MessageID = "device.no-printer"
 	MsgScaleUnreadable    MessageID = "device.scale-unreadable"
+	MsgScaleEmpty         MessageID = "device.scale-empty"
+	MsgScaleUnderZero     MessageID = "device.scale-under-zero"
+	MsgScaleOverCapacity  MessageID = "device.scale-over-capacity"
+	MsgScaleNeedsZero     MessageID = "device.scale-needs-zero"
+	MsgScaleFault         MessageID = "device.scale-fault"
+	MsgScaleNoAnswer      MessageID = "device.scale-no-answer"
+	MsgScaleGarbled       MessageID = "device.scale-garbled"
 	MsgDeviceFailed       MessageID = "device.failed"
 
 	// Buttons the messages offer.
@@ -271,6 +278,13 @@ var catalogue = map[MessageID]Entry{
 	MsgPrinterUnreachable: {KindBody, "The attached printer does not answer. Check that it is on and connected, then select Print on document again, or print on tape."},
 	MsgNoPrinter:          {KindBody, "No attached printer is set up on this meter. Print on an envelope or tape instead."},
 	MsgScaleUnreadable:    {KindBody, "The scale gave no stable weight. Let the piece settle on the scale, or key in the weight."},
+	MsgScaleEmpty:         {KindBody, "The scale reads zero. Place the piece on the scale, or key in the weight."},
+	MsgScaleUnderZero:     {KindBody, "The scale reads less than zero. Take everything off the scale and zero it, then weigh the piece again."},
+	MsgScaleOverCapacity:  {KindBody, "The piece is heavier than this scale can weigh. Weigh it on a larger scale and key in the weight."},
+	MsgScaleNeedsZero:     {KindBody, "The scale needs zeroing. Take everything off the scale and press its Zero key, then weigh the piece again."},
+	MsgScaleFault:         {KindBody, "The scale reports a fault. Switch the scale off and on again; until it works, key in the weight."},
+	MsgScaleNoAnswer:      {KindBody, "The scale does not answer. Check that it is switched on and its cable is plugged in, or key in the weight."},
+	MsgScaleGarbled:       {KindBody, "The scale's answer could not be read. Check its cable and its communication settings, or key in the weight."},
 	MsgDeviceFailed:       {KindBody, "The %s did not work. Try again; if it happens again, call for service."},
 
 	MsgActionTryAgain: {KindCaption, "Try again"},

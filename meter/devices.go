@@ -112,6 +112,14 @@ var (
 	ErrPrinterUnreachable = errors.New("the attached printer does not answer")
 	ErrNoPrinter          = errors.New("no attached printer is configured")
 	ErrScaleUnreadable    = errors.New("the scale gave no stable weight")
+	// What a real scale reports instead of a weight.
+	ErrScaleEmpty        = errors.New("the scale is empty")
+	ErrScaleUnderZero    = errors.New("the scale reads below zero")
+	ErrScaleOverCapacity = errors.New("the piece is over the scale's capacity")
+	ErrScaleNeedsZero    = errors.New("the scale needs zeroing")
+	ErrScaleFault        = errors.New("the scale reports a fault")
+	ErrScaleNoAnswer     = errors.New("the scale does not answer")
+	ErrScaleGarbled      = errors.New("the scale's answer cannot be read")
 )
 
 // DeviceError is a device refusing or failing, with the clerk's next step.
