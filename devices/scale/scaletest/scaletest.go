@@ -20,7 +20,7 @@ import (
 
 // Status is the emulated scale's status bits (SCP-01).
 type Status struct {
-	Motion, AtZero, UnderCapacity, OverCapacity bool
+	Motion, AtZero, UnderCapacity, OverCapacity     bool
 	RAMError, EEPROMError, ROMError, BadCalibration bool
 }
 
