@@ -146,6 +146,8 @@ const (
 	MsgTapeOut            MessageID = "device.tape-out"
 	MsgInkOut             MessageID = "device.ink-out"
 	MsgJam                MessageID = "device.jam"
+	MsgEngineOffline      MessageID = "device.engine-offline"
+	MsgEngineStopped      MessageID = "device.engine-stopped"
 	MsgPrinterStopped     MessageID = "device.printer-stopped"
 	MsgPrinterUnreachable MessageID = "device.printer-unreachable"
 	MsgNoPrinter          MessageID = "device.no-printer"
@@ -274,6 +276,8 @@ var catalogue = map[MessageID]Entry{
 	MsgTapeOut:            {KindBody, "The tape is out. Load a new roll of tape, then select Tape."},
 	MsgInkOut:             {KindBody, "The postal ink is out. Replace the ink cartridge, then try again."},
 	MsgJam:                {KindBody, "The print engine is jammed. Open the cover, remove the jammed piece and close the cover."},
+	MsgEngineOffline:      {KindBody, "The print engine does not answer. Check that it is switched on and its cable is plugged in, then try again."},
+	MsgEngineStopped:      {KindBody, "The print engine is paused and takes no jobs. Check the printer for a message, then try again; if it stays paused, call your administrator."},
 	MsgPrinterStopped:     {KindBody, "The attached printer is not accepting jobs. Check the printer (paper, power, queue), then select Print on document again."},
 	MsgPrinterUnreachable: {KindBody, "The attached printer does not answer. Check that it is on and connected, then select Print on document again, or print on tape."},
 	MsgNoPrinter:          {KindBody, "No attached printer is set up on this meter. Print on an envelope or tape instead."},

@@ -46,6 +46,17 @@ type EngineStatus struct {
 	TapeLoaded         bool
 	Ink                InkLevel
 	Jammed             bool
+	// An engine reached over a connection (a CUPS queue) can also be unreachable, or stopped (paused,
+	// not accepting jobs) for a reason it does not name.
+	Offline bool
+	Stopped bool
+}
+
+// EngineChecker is an engine whose sensors are read over a connection: Check reads them now, and
+// Status returns the last reading without waiting. The core calls Check before it debits a piece (off
+// the UI goroutine), so a printer that was refilled since its last report is seen as ready.
+type EngineChecker interface {
+	Check(ctx context.Context) EngineStatus
 }
 
 // Indicium is everything printed as postage on one piece. It is plain data; the printer package lays
@@ -108,6 +119,8 @@ var (
 	ErrTapeOut            = errors.New("tape is out")
 	ErrInkOut             = errors.New("postal ink is out")
 	ErrJam                = errors.New("the print engine is jammed")
+	ErrEngineOffline      = errors.New("the print engine does not answer")
+	ErrEngineStopped      = errors.New("the print engine is not accepting jobs")
 	ErrPrinterStopped     = errors.New("the attached printer is not accepting jobs")
 	ErrPrinterUnreachable = errors.New("the attached printer does not answer")
 	ErrNoPrinter          = errors.New("no attached printer is configured")
@@ -136,6 +149,8 @@ func (e *DeviceError) Unwrap() error { return e.Err }
 // an engine checks them again as it prints.
 func EngineReady(st EngineStatus, m Medium) error {
 	switch {
+	case st.Offline:
+		return &DeviceError{"print engine", ErrEngineOffline, "Check that the printer is switched on and connected, then try again."}
 	case st.Jammed:
 		return &DeviceError{"print engine", ErrJam, "Open the cover, remove the jammed piece and close the cover."}
 	case st.Ink == InkOut:
@@ -146,6 +161,8 @@ func EngineReady(st EngineStatus, m Medium) error {
 		return &DeviceError{"print engine", ErrTapeOut, "Load a new roll of tape, then select Tape."}
 	case m != MediumEnvelope && m != MediumTape:
 		return fmt.Errorf("print on %q: unknown medium", m)
+	case st.Stopped:
+		return &DeviceError{"print engine", ErrEngineStopped, "Check the printer for a message, then try again."}
 	}
 	return nil
 }

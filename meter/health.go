@@ -63,3 +63,11 @@ func (m *Meter) Devices(ctx context.Context) []DeviceHealth {
 	}
 	return out
 }
+
+// engineStatus reads the engine's sensors, now if it reads them over a connection.
+func (m *Meter) engineStatus(ctx context.Context) EngineStatus {
+	if c, ok := m.cfg.Engine.(EngineChecker); ok {
+		return c.Check(ctx)
+	}
+	return m.cfg.Engine.Status()
+}

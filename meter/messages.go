@@ -148,6 +148,7 @@ func deviceText(err error) string {
 		err error
 		id  MessageID
 	}{{ErrNoEnvelope, MsgNoEnvelope}, {ErrTapeOut, MsgTapeOut}, {ErrInkOut, MsgInkOut}, {ErrJam, MsgJam},
+		{ErrEngineOffline, MsgEngineOffline}, {ErrEngineStopped, MsgEngineStopped},
 		{ErrPrinterStopped, MsgPrinterStopped}, {ErrPrinterUnreachable, MsgPrinterUnreachable},
 		{ErrNoPrinter, MsgNoPrinter}, {ErrScaleUnreadable, MsgScaleUnreadable}, {ErrScaleEmpty, MsgScaleEmpty},
 		{ErrScaleUnderZero, MsgScaleUnderZero}, {ErrScaleOverCapacity, MsgScaleOverCapacity},
