@@ -160,6 +160,12 @@ const (
 	MsgScaleNoAnswer      MessageID = "device.scale-no-answer"
 	MsgScaleGarbled       MessageID = "device.scale-garbled"
 	MsgDeviceFailed       MessageID = "device.failed"
+	MsgDeviceReady        MessageID = "device.state.ready"
+	MsgDeviceAttention    MessageID = "device.state.attention"
+	MsgDeviceMissing      MessageID = "device.state.missing"
+	MsgDeviceNoError      MessageID = "device.last-error.none"
+	MsgDeviceLastError    MessageID = "device.last-error"
+	MsgDeviceBar          MessageID = "device.status-bar"
 
 	// Buttons the messages offer.
 	MsgActionTryAgain MessageID = "action.try-again"
@@ -290,6 +296,12 @@ var catalogue = map[MessageID]Entry{
 	MsgScaleNoAnswer:      {KindBody, "The scale does not answer. Check that it is switched on and its cable is plugged in, or key in the weight."},
 	MsgScaleGarbled:       {KindBody, "The scale's answer could not be read. Check its cable and its communication settings, or key in the weight."},
 	MsgDeviceFailed:       {KindBody, "The %s did not work. Try again; if it happens again, call for service."},
+	MsgDeviceReady:        {KindCaption, "Ready"},
+	MsgDeviceAttention:    {KindCaption, "Needs attention"},
+	MsgDeviceMissing:      {KindCaption, "No answer"},
+	MsgDeviceNoError:      {KindBody, "No errors since the meter started."},
+	MsgDeviceLastError:    {KindBody, "%s: %s"},
+	MsgDeviceBar:          {KindCaption, "%s: no answer"},
 
 	MsgActionTryAgain: {KindCaption, "Try again"},
 	MsgActionCancel:   {KindCaption, "Cancel"},

@@ -3,6 +3,8 @@ package meter
 import (
 	"context"
 	"time"
+
+	"postmeter/printer/when"
 )
 
 // DeviceState is how a device is, in three words a clerk can act on.
@@ -70,4 +72,42 @@ func (m *Meter) engineStatus(ctx context.Context) EngineStatus {
 		return c.Check(ctx)
 	}
 	return m.cfg.Engine.Status()
+}
+
+// DeviceLabel is a device's name at the start of a line: "Scale", "Print engine".
+func DeviceLabel(device string) string { return capitalize(device) }
+
+// StateText is the device's state in a few words.
+func (h DeviceHealth) StateText() string {
+	switch h.State {
+	case DeviceAttention:
+		return Words(MsgDeviceAttention)
+	case DeviceMissing:
+		return Words(MsgDeviceMissing)
+	}
+	return Words(MsgDeviceReady)
+}
+
+// ProblemText is what the device reports now and what to do, "" when it is ready.
+func (h DeviceHealth) ProblemText() string {
+	if h.Problem == nil {
+		return ""
+	}
+	return deviceText(h.Problem)
+}
+
+// LastErrorText is the last failure seen and when, or that there was none since start-up.
+func (h DeviceHealth) LastErrorText() string {
+	if h.LastError == nil {
+		return Words(MsgDeviceNoError)
+	}
+	return Words(MsgDeviceLastError, when.DateTime(h.LastErrorAt), deviceText(h.LastError))
+}
+
+// BarText is what the status bar says of a device that stopped answering, "" for any other state.
+func (h DeviceHealth) BarText() string {
+	if h.State != DeviceMissing {
+		return ""
+	}
+	return Words(MsgDeviceBar, DeviceLabel(h.Device))
 }

@@ -52,10 +52,11 @@ type App struct {
 	pendingMu sync.Mutex
 	pending   []func()
 
-	session *meter.Session
-	screen  string // the name of the screen shown: tests, lessons and the gallery read it
-	body    *fyne.Container
-	status  *statusBar
+	session   *meter.Session
+	devicesAt time.Time // when the status bar last asked the devices (guarded by uiMu)
+	screen    string    // the name of the screen shown: tests, lessons and the gallery read it
+	body      *fyne.Container
+	status    *statusBar
 	// meterScreen is the meter's screen: the status bar and the body, without the trainer panel.
 	meterScreen fyne.CanvasObject
 	content     fyne.CanvasObject // what the window shows: the meter's screen and the side panel
@@ -331,6 +332,7 @@ func Load[T any](a *App, read func(ctx context.Context) (T, error), show func(T)
 // (the trainer's panel) changed what they show.
 func (a *App) Refresh() {
 	a.status.refresh()
+	a.CheckDevices()
 	if a.screen == "home" {
 		a.showHome()
 	}
@@ -391,6 +393,7 @@ func (a *App) PollConnection() {
 	a.uiMu.Unlock()
 	m.Probe(a.ctx)
 	a.onUI(a.status.showConnection)
+	a.pollDevices(m)
 }
 
 // CheckIdle signs out an expired session and shows sign-in.
@@ -411,6 +414,7 @@ type statusBar struct {
 	dcIcon  *widget.Icon
 	dcState meter.ConnState
 	date    *canvas.Text
+	alert   string // a device that stopped answering, shown instead of the date
 	postage *canvas.Text
 	box     fyne.CanvasObject
 	row     *fyne.Container
@@ -459,12 +463,21 @@ func (s *statusBar) refresh() {
 		s.user.Text = u.Name + " (" + u.Role.Label() + ")"
 	}
 	s.showConnection()
-	s.date.Text = when.Date(a.m.Now())
-	for _, t := range []*canvas.Text{s.user, s.date} {
-		t.Refresh()
-	}
+	s.showDate()
+	s.user.Refresh()
 	s.row.Refresh()
 	load(a, a.m.Registers, s.showPostage)
+}
+
+// showDate shows the date, or a device that stopped answering in its place.
+func (s *statusBar) showDate() {
+	s.date.Text = when.Date(s.a.m.Now())
+	s.date.Color = color.White
+	if s.alert != "" {
+		s.date.Text = s.alert
+		s.date.Color = color.NRGBA{0xff, 0xd0, 0x60, 0xff} // amber on the bar's blue
+	}
+	s.date.Refresh()
 }
 
 // connectionIcons are the status bar's connection icons, white on the bar. They come from the default

@@ -41,6 +41,7 @@ func (a *App) showSettings() {
 					Text: "The batch count and value start again from zero.", Actions: []meter.MessageID{meter.ActionOK}}, nil)
 			})
 		}), 0, 80),
+		minSize(a.button(IDDevices, txt(CapDevices), nil, a.showDevices), 0, 80),
 		minSize(a.button(IDSignOut, "Sign out", theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
 	a.setScreen("settings", screen("Settings", a.homeButton(), container.NewVBox(body), nil))
 }

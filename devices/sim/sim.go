@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"postmeter/devices"
 	"postmeter/meter"
@@ -23,6 +24,8 @@ type Engine struct {
 	// failNext makes the next print fail mid-way (after the sensors said ready), as a jam does.
 	failNext    error
 	impressions []devices.Impression
+	lastErr     error // the last failed print, for Settings → Devices
+	lastAt      time.Time
 	// OnPrint, if set, receives each impression (the printer package renders it to the output tray).
 	OnPrint func(devices.Impression) error
 	Clock   meter.Clock
@@ -84,6 +87,7 @@ func (e *Engine) print(ctx context.Context, imp devices.Impression) error {
 	}
 	e.mu.Lock()
 	if err := meter.EngineReady(e.status, imp.Medium); err != nil {
+		e.noteLocked(err)
 		e.mu.Unlock()
 		return err
 	}
@@ -93,8 +97,10 @@ func (e *Engine) print(ctx context.Context, imp devices.Impression) error {
 		if errors.Is(err, meter.ErrJam) {
 			e.status.Jammed = true
 		}
+		derr := &meter.DeviceError{Device: "print engine", Err: err, Do: "Clear the fault; the postage of this piece is kept for a refund request."}
+		e.noteLocked(derr)
 		e.mu.Unlock()
-		return &meter.DeviceError{Device: "print engine", Err: err, Do: "Clear the fault; the postage of this piece is kept for a refund request."}
+		return derr
 	}
 	if e.Clock != nil {
 		imp.At = e.Clock.Now()
@@ -110,11 +116,20 @@ func (e *Engine) print(ctx context.Context, imp devices.Impression) error {
 	return nil
 }
 
+// noteLocked keeps a failure for Settings → Devices.
+func (e *Engine) noteLocked(err error) {
+	e.lastErr, e.lastAt = err, time.Now()
+	if e.Clock != nil {
+		e.lastAt = e.Clock.Now()
+	}
+}
+
 // Printer is an attached office printer that can be stopped.
 type Printer struct {
 	mu          sync.Mutex
 	name        string
 	stopped     bool
+	unplugged   bool
 	impressions []devices.Impression
 	OnPrint     func(devices.Impression) error
 }
@@ -142,6 +157,10 @@ func (p *Printer) Impressions() []devices.Impression {
 // PrintDocument prints a document, or refuses while stopped.
 func (p *Printer) PrintDocument(ctx context.Context, doc meter.Document) error {
 	p.mu.Lock()
+	if p.unplugged {
+		p.mu.Unlock()
+		return unplugged("attached printer")
+	}
 	if p.stopped {
 		p.mu.Unlock()
 		return &meter.DeviceError{Device: "attached printer", Err: meter.ErrPrinterStopped, Do: "Check the printer (paper, power, queue) and try Print on document again."}
@@ -158,9 +177,10 @@ func (p *Printer) PrintDocument(ctx context.Context, doc meter.Document) error {
 
 // Scale is a scale whose weight the trainer sets.
 type Scale struct {
-	mu     sync.Mutex
-	weight meter.Weight
-	stable bool
+	mu        sync.Mutex
+	weight    meter.Weight
+	stable    bool
+	unplugged bool
 }
 
 // NewScale returns an empty, stable scale.
@@ -177,6 +197,9 @@ func (s *Scale) Set(w meter.Weight, stable bool) {
 func (s *Scale) Weight(ctx context.Context) (meter.Weight, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.unplugged {
+		return 0, unplugged("scale")
+	}
 	if !s.stable {
 		return 0, &meter.DeviceError{Device: "scale", Err: meter.ErrScaleUnreadable, Do: "Let the piece settle on the scale, or key in the weight."}
 	}

@@ -441,6 +441,7 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 				return nil
 			}))),
 		row("Ink", ink("OK", meter.InkOK), ink("Low", meter.InkLow), ink("Out", meter.InkOut)),
+		t.unplugRow(st),
 		row("Scale "+weight.String(),
 			toggle("– 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
 			toggle("+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),

@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postmeter/meter"
+)
+
+// Settings → Devices: each device of the meter (print engine, attached printer, scale) with the name
+// the configuration gives it, its state, what it reports now and its last error. The core asks the
+// devices off the UI goroutine; a device that stops answering also shows on the status bar.
+
+// Captions of the Devices screen.
+const (
+	CapDevices       meter.MessageID = "ui.devices"
+	CapDevicesCheck  meter.MessageID = "ui.devices.check"
+	CapDevicesNone   meter.MessageID = "ui.devices.none"
+	CapDeviceState   meter.MessageID = "ui.devices.state"
+	CapDeviceLastErr meter.MessageID = "ui.devices.last-error"
+)
+
+func init() {
+	for id, e := range map[meter.MessageID]meter.Entry{
+		CapDevices:       {Kind: meter.KindTitle, Text: "Devices"},
+		CapDevicesCheck:  {Kind: meter.KindCaption, Text: "Check again"},
+		CapDevicesNone:   {Kind: meter.KindBody, Text: "Asking the devices how they are."},
+		CapDeviceState:   {Kind: meter.KindCaption, Text: "State: %s"},
+		CapDeviceLastErr: {Kind: meter.KindCaption, Text: "Last error"},
+	} {
+		captions[id] = e
+	}
+}
+
+// IDs of the Devices screen.
+const (
+	IDDevices      ID = "settings.devices"
+	IDDevicesCheck ID = "devices.check"
+)
+
+// devicesEvery is how often the status bar asks the devices how they are: often enough to show an
+// unplugged scale before the clerk reaches for it, rarely enough not to load a printer's queue.
+const devicesEvery = 5 * time.Second
+
+// showDevices opens Settings → Devices and asks the devices.
+func (a *App) showDevices() {
+	wait := widget.NewLabel(txt(CapDevicesNone))
+	back := minSize(a.button(IDSettings, txt("ui.back"), nil, a.showSettings), 200, 64)
+	check := minSize(a.button(IDDevicesCheck, txt(CapDevicesCheck), nil, a.showDevices), 0, 64)
+	a.setScreen("devices", screen(txt(CapDevices), back, container.NewVScroll(wait), check))
+	load(a, func(ctx context.Context) ([]meter.DeviceHealth, error) { return a.m.Devices(ctx), nil },
+		func(hs []meter.DeviceHealth) {
+			if a.screen != "devices" {
+				return
+			}
+			a.status.showDevices(hs)
+			rows := container.NewVBox()
+			for _, h := range hs {
+				rows.Add(deviceCard(h))
+			}
+			a.setScreen("devices", screen(txt(CapDevices), back, container.NewVScroll(rows), check))
+		})
+}
+
+// deviceCard is one device: its label, name and state on one line, then what it reports and its last
+// error.
+func deviceCard(h meter.DeviceHealth) fyne.CanvasObject {
+	head := subtitle(meter.DeviceLabel(h.Device))
+	name := caption(h.Name)
+	state := widget.NewLabel(txt(CapDeviceState, h.StateText()))
+	state.TextStyle = fyne.TextStyle{Bold: h.State != meter.DeviceReady}
+	box := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(head, container.NewCenter(name)), state))
+	if p := h.ProblemText(); p != "" {
+		l := widget.NewLabel(p)
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	last := widget.NewLabel(txt(CapDeviceLastErr) + ": " + h.LastErrorText())
+	last.Wrapping = fyne.TextWrapWord
+	last.SizeName = theme.SizeNameCaptionText
+	box.Add(last)
+	box.Add(widget.NewSeparator())
+	return box
+}
+
+// pollDevices asks the devices how they are, at most every devicesEvery, and shows a device that
+// stopped answering on the status bar. It runs off the UI goroutine.
+func (a *App) pollDevices(m *meter.Meter) {
+	a.uiMu.Lock()
+	due := time.Since(a.devicesAt) >= devicesEvery
+	if due {
+		a.devicesAt = time.Now()
+	}
+	a.uiMu.Unlock()
+	if !due {
+		return
+	}
+	hs := m.Devices(a.ctx)
+	a.onUI(func() { a.status.showDevices(hs) })
+}
+
+// CheckDevices asks the devices now (off the UI goroutine) and shows the answer on the status bar:
+// something outside the screens (the trainer's panel) may have unplugged one.
+func (a *App) CheckDevices() {
+	load(a, func(ctx context.Context) ([]meter.DeviceHealth, error) { return a.m.Devices(ctx), nil }, a.status.showDevices)
+}
+
+// showDevices puts the first device that stopped answering where the date is, until it answers again.
+func (s *statusBar) showDevices(hs []meter.DeviceHealth) {
+	alert := ""
+	for _, h := range hs {
+		if t := h.BarText(); t != "" {
+			alert = t
+			break
+		}
+	}
+	if alert == s.alert {
+		return
+	}
+	s.alert = alert
+	s.showDate()
+}
+
+// DeviceAlert is what the status bar says of the devices, "" when all answer (tests, lessons).
+func (a *App) DeviceAlert() string { return a.status.alert }
