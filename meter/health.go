@@ -43,9 +43,12 @@ func (m *Meter) Devices(ctx context.Context) []DeviceHealth {
 		out = append(out, r.Health(ctx))
 	} else {
 		h := DeviceHealth{Device: "print engine", Name: "print engine"}
-		st := m.cfg.Engine.Status()
-		if err := EngineReady(st, MediumTape); st.Jammed || st.Ink == InkOut {
+		st := m.engineStatus(ctx)
+		if err := EngineReady(st, MediumTape); st.Offline || st.Jammed || st.Ink == InkOut || st.Stopped {
 			h.State, h.Problem = DeviceAttention, err
+			if st.Offline {
+				h.State = DeviceMissing
+			}
 		}
 		out = append(out, h)
 	}
