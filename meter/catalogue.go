@@ -166,6 +166,9 @@ const (
 	MsgDeviceNoError      MessageID = "device.last-error.none"
 	MsgDeviceLastError    MessageID = "device.last-error"
 	MsgDeviceBar          MessageID = "device.status-bar"
+	MsgDeviceEngine       MessageID = "device.name.engine"
+	MsgDevicePrinter      MessageID = "device.name.printer"
+	MsgDeviceScale        MessageID = "device.name.scale"
 
 	// Buttons the messages offer.
 	MsgActionTryAgain MessageID = "action.try-again"
@@ -302,6 +305,9 @@ var catalogue = map[MessageID]Entry{
 	MsgDeviceNoError:      {KindBody, "No errors since the meter started."},
 	MsgDeviceLastError:    {KindBody, "%s: %s"},
 	MsgDeviceBar:          {KindCaption, "%s: no answer"},
+	MsgDeviceEngine:       {KindCaption, "Print engine"},
+	MsgDevicePrinter:      {KindCaption, "Attached printer"},
+	MsgDeviceScale:        {KindCaption, "Scale"},
 
 	MsgActionTryAgain: {KindCaption, "Try again"},
 	MsgActionCancel:   {KindCaption, "Cancel"},

@@ -78,7 +78,17 @@ func (m *Meter) engineStatus(ctx context.Context) EngineStatus {
 }
 
 // DeviceLabel is a device's name at the start of a line: "Scale", "Print engine".
-func DeviceLabel(device string) string { return capitalize(device) }
+func DeviceLabel(device string) string {
+	switch device {
+	case "print engine":
+		return Words(MsgDeviceEngine)
+	case "attached printer":
+		return Words(MsgDevicePrinter)
+	case "scale":
+		return Words(MsgDeviceScale)
+	}
+	return capitalize(device)
+}
 
 // StateText is the device's state in a few words.
 func (h DeviceHealth) StateText() string {

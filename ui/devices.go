@@ -31,7 +31,7 @@ func init() {
 		CapDevicesCheck:  {Kind: meter.KindCaption, Text: "Check again"},
 		CapDevicesNone:   {Kind: meter.KindBody, Text: "Asking the devices how they are."},
 		CapDeviceState:   {Kind: meter.KindCaption, Text: "State: %s"},
-		CapDeviceLastErr: {Kind: meter.KindCaption, Text: "Last error"},
+		CapDeviceLastErr: {Kind: meter.KindCaption, Text: "Last error: %s"},
 	} {
 		captions[id] = e
 	}
@@ -80,7 +80,7 @@ func deviceCard(h meter.DeviceHealth) fyne.CanvasObject {
 		l.Wrapping = fyne.TextWrapWord
 		box.Add(l)
 	}
-	last := widget.NewLabel(txt(CapDeviceLastErr) + ": " + h.LastErrorText())
+	last := widget.NewLabel(txt(CapDeviceLastErr, h.LastErrorText()))
 	last.Wrapping = fyne.TextWrapWord
 	last.SizeName = theme.SizeNameCaptionText
 	box.Add(last)
