@@ -302,7 +302,7 @@ var catalogue = map[MessageID]Entry{
 	MsgDeviceReady:        {KindCaption, "Ready"},
 	MsgDeviceAttention:    {KindCaption, "Needs attention"},
 	MsgDeviceMissing:      {KindCaption, "No answer"},
-	MsgDeviceNoError:      {KindBody, "No errors since the meter started."},
+	MsgDeviceNoError:      {KindBody, "None since the meter started."},
 	MsgDeviceLastError:    {KindBody, "%s: %s"},
 	MsgDeviceBar:          {KindCaption, "%s: no answer"},
 	MsgDeviceEngine:       {KindCaption, "Print engine"},

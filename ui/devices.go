@@ -31,7 +31,7 @@ func init() {
 		CapDevicesCheck:  {Kind: meter.KindCaption, Text: "Check again"},
 		CapDevicesNone:   {Kind: meter.KindBody, Text: "Asking the devices how they are."},
 		CapDeviceState:   {Kind: meter.KindCaption, Text: "State: %s"},
-		CapDeviceLastErr: {Kind: meter.KindCaption, Text: "Last error: %s"},
+		CapDeviceLastErr: {Kind: meter.KindCaption, Text: "Last problem: %s"},
 	} {
 		captions[id] = e
 	}
