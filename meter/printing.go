@@ -1,0 +1,45 @@
+package meter
+
+import (
+	"strings"
+
+	"postmeter/printer"
+)
+
+// This file connects the meter's devices to the printer package: impressions become images in the
+// output tray, and "Print on document" goes to an IPP printer.
+
+func toPrinterIndicium(ind Indicium) printer.Indicium {
+	return printer.Indicium{MailingDate: ind.MailingDate, Postage: ind.Postage, MailClass: ind.MailClass,
+		MeterSerial: ind.MeterSerial, IndiciaNumber: ind.IndiciaNumber, OriginZIP: ind.OriginZIP, Piece: ind.Piece,
+		Available: ind.Registers.Available, Used: ind.Registers.Used, Simulation: ind.Simulation}
+}
+
+func toPrinterDocument(doc Document) printer.Document {
+	out := printer.Document{Title: doc.Title}
+	for _, f := range doc.Fields {
+		out.Fields = append(out.Fields, printer.Field(f))
+	}
+	return out
+}
+
+// documentKind names a document in the tray: "receipt", "funds-report", "last-5-refills".
+func documentKind(doc Document) string {
+	switch doc.Title {
+	case "Refill Receipt":
+		return "receipt"
+	}
+	return strings.ToLower(strings.NewReplacer(" ", "-").Replace(doc.Title))
+}
+
+// The device drivers (package devices) print what the core hands them; these give them the printer
+// package's view of it, converted in one place.
+
+// PrinterIndicium is the printer package's view of an indicium.
+func PrinterIndicium(ind Indicium) printer.Indicium { return toPrinterIndicium(ind) }
+
+// PrinterDocument is the printer package's view of a document.
+func PrinterDocument(doc Document) printer.Document { return toPrinterDocument(doc) }
+
+// DocumentKind names a document in the tray and in print jobs: "receipt", "funds-report".
+func DocumentKind(doc Document) string { return documentKind(doc) }
