@@ -6,8 +6,8 @@ import (
 	"postmeter/printer"
 )
 
-// This file connects the meter's devices to the printer package: impressions become images in the
-// output tray, and "Print on document" goes to an IPP printer.
+// This file converts what the core prints into the printer package's types, in one place: the device
+// drivers (package devices) render and send it.
 
 func toPrinterIndicium(ind Indicium) printer.Indicium {
 	return printer.Indicium{MailingDate: ind.MailingDate, Postage: ind.Postage, MailClass: ind.MailClass,
@@ -31,9 +31,6 @@ func documentKind(doc Document) string {
 	}
 	return strings.ToLower(strings.NewReplacer(" ", "-").Replace(doc.Title))
 }
-
-// The device drivers (package devices) print what the core hands them; these give them the printer
-// package's view of it, converted in one place.
 
 // PrinterIndicium is the printer package's view of an indicium.
 func PrinterIndicium(ind Indicium) printer.Indicium { return toPrinterIndicium(ind) }
