@@ -146,11 +146,29 @@ const (
 	MsgTapeOut            MessageID = "device.tape-out"
 	MsgInkOut             MessageID = "device.ink-out"
 	MsgJam                MessageID = "device.jam"
+	MsgEngineOffline      MessageID = "device.engine-offline"
+	MsgEngineStopped      MessageID = "device.engine-stopped"
 	MsgPrinterStopped     MessageID = "device.printer-stopped"
 	MsgPrinterUnreachable MessageID = "device.printer-unreachable"
 	MsgNoPrinter          MessageID = "device.no-printer"
 	MsgScaleUnreadable    MessageID = "device.scale-unreadable"
+	MsgScaleEmpty         MessageID = "device.scale-empty"
+	MsgScaleUnderZero     MessageID = "device.scale-under-zero"
+	MsgScaleOverCapacity  MessageID = "device.scale-over-capacity"
+	MsgScaleNeedsZero     MessageID = "device.scale-needs-zero"
+	MsgScaleFault         MessageID = "device.scale-fault"
+	MsgScaleNoAnswer      MessageID = "device.scale-no-answer"
+	MsgScaleGarbled       MessageID = "device.scale-garbled"
 	MsgDeviceFailed       MessageID = "device.failed"
+	MsgDeviceReady        MessageID = "device.state.ready"
+	MsgDeviceAttention    MessageID = "device.state.attention"
+	MsgDeviceMissing      MessageID = "device.state.missing"
+	MsgDeviceNoError      MessageID = "device.last-error.none"
+	MsgDeviceLastError    MessageID = "device.last-error"
+	MsgDeviceBar          MessageID = "device.status-bar"
+	MsgDeviceEngine       MessageID = "device.name.engine"
+	MsgDevicePrinter      MessageID = "device.name.printer"
+	MsgDeviceScale        MessageID = "device.name.scale"
 
 	// Buttons the messages offer.
 	MsgActionTryAgain MessageID = "action.try-again"
@@ -267,11 +285,29 @@ var catalogue = map[MessageID]Entry{
 	MsgTapeOut:            {KindBody, "The tape is out. Load a new roll of tape, then select Tape."},
 	MsgInkOut:             {KindBody, "The postal ink is out. Replace the ink cartridge, then try again."},
 	MsgJam:                {KindBody, "The print engine is jammed. Open the cover, remove the jammed piece and close the cover."},
+	MsgEngineOffline:      {KindBody, "The print engine does not answer. Check that it is switched on and its cable is plugged in, then try again."},
+	MsgEngineStopped:      {KindBody, "The print engine is paused and takes no jobs. Check the printer for a message, then try again; if it stays paused, call your administrator."},
 	MsgPrinterStopped:     {KindBody, "The attached printer is not accepting jobs. Check the printer (paper, power, queue), then select Print on document again."},
 	MsgPrinterUnreachable: {KindBody, "The attached printer does not answer. Check that it is on and connected, then select Print on document again, or print on tape."},
 	MsgNoPrinter:          {KindBody, "No attached printer is set up on this meter. Print on an envelope or tape instead."},
 	MsgScaleUnreadable:    {KindBody, "The scale gave no stable weight. Let the piece settle on the scale, or key in the weight."},
+	MsgScaleEmpty:         {KindBody, "The scale reads zero. Place the piece on the scale, or key in the weight."},
+	MsgScaleUnderZero:     {KindBody, "The scale reads less than zero. Take everything off the scale and zero it, then weigh the piece again."},
+	MsgScaleOverCapacity:  {KindBody, "The piece is heavier than this scale can weigh. Weigh it on a larger scale and key in the weight."},
+	MsgScaleNeedsZero:     {KindBody, "The scale needs zeroing. Take everything off the scale and press its Zero key, then weigh the piece again."},
+	MsgScaleFault:         {KindBody, "The scale reports a fault. Switch the scale off and on again; until it works, key in the weight."},
+	MsgScaleNoAnswer:      {KindBody, "The scale does not answer. Check that it is switched on and its cable is plugged in, or key in the weight."},
+	MsgScaleGarbled:       {KindBody, "The scale's answer could not be read. Check its cable and its communication settings, or key in the weight."},
 	MsgDeviceFailed:       {KindBody, "The %s did not work. Try again; if it happens again, call for service."},
+	MsgDeviceReady:        {KindCaption, "Ready"},
+	MsgDeviceAttention:    {KindCaption, "Needs attention"},
+	MsgDeviceMissing:      {KindCaption, "No answer"},
+	MsgDeviceNoError:      {KindBody, "None since the meter started."},
+	MsgDeviceLastError:    {KindBody, "%s: %s"},
+	MsgDeviceBar:          {KindCaption, "%s: no answer"},
+	MsgDeviceEngine:       {KindCaption, "Print engine"},
+	MsgDevicePrinter:      {KindCaption, "Attached printer"},
+	MsgDeviceScale:        {KindCaption, "Scale"},
 
 	MsgActionTryAgain: {KindCaption, "Try again"},
 	MsgActionCancel:   {KindCaption, "Cancel"},

@@ -46,6 +46,17 @@ type EngineStatus struct {
 	TapeLoaded         bool
 	Ink                InkLevel
 	Jammed             bool
+	// An engine reached over a connection (a CUPS queue) can also be unreachable, or stopped (paused,
+	// not accepting jobs) for a reason it does not name.
+	Offline bool
+	Stopped bool
+}
+
+// EngineChecker is an engine whose sensors are read over a connection: Check reads them now, and
+// Status returns the last reading without waiting. The core calls Check before it debits a piece (off
+// the UI goroutine), so a printer that was refilled since its last report is seen as ready.
+type EngineChecker interface {
+	Check(ctx context.Context) EngineStatus
 }
 
 // Indicium is everything printed as postage on one piece. It is plain data; the printer package lays
@@ -108,10 +119,20 @@ var (
 	ErrTapeOut            = errors.New("tape is out")
 	ErrInkOut             = errors.New("postal ink is out")
 	ErrJam                = errors.New("the print engine is jammed")
+	ErrEngineOffline      = errors.New("the print engine does not answer")
+	ErrEngineStopped      = errors.New("the print engine is not accepting jobs")
 	ErrPrinterStopped     = errors.New("the attached printer is not accepting jobs")
 	ErrPrinterUnreachable = errors.New("the attached printer does not answer")
 	ErrNoPrinter          = errors.New("no attached printer is configured")
 	ErrScaleUnreadable    = errors.New("the scale gave no stable weight")
+	// What a real scale reports instead of a weight.
+	ErrScaleEmpty        = errors.New("the scale is empty")
+	ErrScaleUnderZero    = errors.New("the scale reads below zero")
+	ErrScaleOverCapacity = errors.New("the piece is over the scale's capacity")
+	ErrScaleNeedsZero    = errors.New("the scale needs zeroing")
+	ErrScaleFault        = errors.New("the scale reports a fault")
+	ErrScaleNoAnswer     = errors.New("the scale does not answer")
+	ErrScaleGarbled      = errors.New("the scale's answer cannot be read")
 )
 
 // DeviceError is a device refusing or failing, with the clerk's next step.
@@ -124,9 +145,12 @@ type DeviceError struct {
 func (e *DeviceError) Error() string { return fmt.Sprintf("%s: %v. %s", e.Device, e.Err, e.Do) }
 func (e *DeviceError) Unwrap() error { return e.Err }
 
-// engineReady checks the sensors before anything is debited, so a piece that cannot print costs nothing.
-func engineReady(st EngineStatus, m Medium) error {
+// EngineReady checks the sensors before anything is debited, so a piece that cannot print costs nothing;
+// an engine checks them again as it prints.
+func EngineReady(st EngineStatus, m Medium) error {
 	switch {
+	case st.Offline:
+		return &DeviceError{"print engine", ErrEngineOffline, "Check that the printer is switched on and connected, then try again."}
 	case st.Jammed:
 		return &DeviceError{"print engine", ErrJam, "Open the cover, remove the jammed piece and close the cover."}
 	case st.Ink == InkOut:
@@ -137,6 +161,8 @@ func engineReady(st EngineStatus, m Medium) error {
 		return &DeviceError{"print engine", ErrTapeOut, "Load a new roll of tape, then select Tape."}
 	case m != MediumEnvelope && m != MediumTape:
 		return fmt.Errorf("print on %q: unknown medium", m)
+	case st.Stopped:
+		return &DeviceError{"print engine", ErrEngineStopped, "Check the printer for a message, then try again."}
 	}
 	return nil
 }

@@ -148,8 +148,12 @@ func deviceText(err error) string {
 		err error
 		id  MessageID
 	}{{ErrNoEnvelope, MsgNoEnvelope}, {ErrTapeOut, MsgTapeOut}, {ErrInkOut, MsgInkOut}, {ErrJam, MsgJam},
+		{ErrEngineOffline, MsgEngineOffline}, {ErrEngineStopped, MsgEngineStopped},
 		{ErrPrinterStopped, MsgPrinterStopped}, {ErrPrinterUnreachable, MsgPrinterUnreachable},
-		{ErrNoPrinter, MsgNoPrinter}, {ErrScaleUnreadable, MsgScaleUnreadable}} {
+		{ErrNoPrinter, MsgNoPrinter}, {ErrScaleUnreadable, MsgScaleUnreadable}, {ErrScaleEmpty, MsgScaleEmpty},
+		{ErrScaleUnderZero, MsgScaleUnderZero}, {ErrScaleOverCapacity, MsgScaleOverCapacity},
+		{ErrScaleNeedsZero, MsgScaleNeedsZero}, {ErrScaleFault, MsgScaleFault}, {ErrScaleNoAnswer, MsgScaleNoAnswer},
+		{ErrScaleGarbled, MsgScaleGarbled}} {
 		if errors.Is(err, d.err) {
 			return Words(d.id)
 		}

@@ -1,16 +1,13 @@
 package meter
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"strings"
 
 	"postmeter/printer"
 )
 
-// This file connects the meter's devices to the printer package: impressions become images in the
-// output tray, and "Print on document" goes to an IPP printer.
+// This file converts what the core prints into the printer package's types, in one place: the device
+// drivers (package devices) render and send it.
 
 func toPrinterIndicium(ind Indicium) printer.Indicium {
 	return printer.Indicium{MailingDate: ind.MailingDate, Postage: ind.Postage, MailClass: ind.MailClass,
@@ -35,60 +32,11 @@ func documentKind(doc Document) string {
 	return strings.ToLower(strings.NewReplacer(" ", "-").Replace(doc.Title))
 }
 
-// TrayOutput renders each impression at print resolution into the output tray, the simulated print
-// engine's and printer's paper: envelopes and tape from the engine, sheets from the attached printer.
-func TrayOutput(tray printer.Tray) func(Impression) error {
-	return func(imp Impression) error {
-		var kind string
-		var err error
-		switch {
-		case imp.Indicium != nil:
-			kind = string(imp.Medium) + "-indicium"
-			im, rerr := printer.RenderIndicium(toPrinterIndicium(*imp.Indicium), printer.Medium(imp.Medium))
-			if rerr != nil {
-				return fmt.Errorf("render indicium: %w", rerr)
-			}
-			_, err = tray.Save(kind, im)
-		case imp.Document != nil:
-			medium := printer.Medium(imp.Medium)
-			if imp.Medium == MediumDocument {
-				medium = printer.Sheet // the page the attached printer prints
-			}
-			kind = string(imp.Medium) + "-" + documentKind(*imp.Document)
-			im, rerr := printer.RenderDocument(toPrinterDocument(*imp.Document), medium)
-			if rerr != nil {
-				return fmt.Errorf("render %s: %w", imp.Document.Title, rerr)
-			}
-			_, err = tray.Save(kind, im)
-		default:
-			return errors.New("empty impression")
-		}
-		if err != nil {
-			return fmt.Errorf("output tray: %w", err)
-		}
-		return nil
-	}
-}
+// PrinterIndicium is the printer package's view of an indicium.
+func PrinterIndicium(ind Indicium) printer.Indicium { return toPrinterIndicium(ind) }
 
-// IPPPrinter is the attached office printer reached over IPP (a CUPS queue or a network printer).
-type IPPPrinter struct {
-	P *printer.IPPPrinter
-}
+// PrinterDocument is the printer package's view of a document.
+func PrinterDocument(doc Document) printer.Document { return toPrinterDocument(doc) }
 
-// Name is the printer's queue name.
-func (p IPPPrinter) Name() string { return p.P.Name() }
-
-// PrintDocument sends the document as a PDF and waits for the job to finish.
-func (p IPPPrinter) PrintDocument(ctx context.Context, doc Document) error {
-	err := p.P.PrintDocument(ctx, toPrinterDocument(doc))
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, printer.ErrPrinterStopped):
-		return &DeviceError{"attached printer", ErrPrinterStopped, "Check the printer (paper, power, queue), then select Print on document again."}
-	case errors.Is(err, printer.ErrPrinterUnreachable), errors.Is(err, printer.ErrPrinterTimeout):
-		return &DeviceError{"attached printer", fmt.Errorf("%w: %v", ErrPrinterUnreachable, err),
-			"Check that the printer is on and connected, then select Print on document again, or print on tape."}
-	}
-	return &DeviceError{"attached printer", err, "Print on an envelope or tape instead, or try again."}
-}
+// DocumentKind names a document in the tray and in print jobs: "receipt", "funds-report".
+func DocumentKind(doc Document) string { return documentKind(doc) }

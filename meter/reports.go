@@ -164,7 +164,7 @@ func (m *Meter) printDocument(ctx context.Context, doc Document, dest Destinatio
 	switch dest {
 	case OnEnvelope, OnTape:
 		medium := Medium(dest)
-		if err := engineReady(m.cfg.Engine.Status(), medium); err != nil {
+		if err := EngineReady(m.engineStatus(ctx), medium); err != nil {
 			return err
 		}
 		return m.cfg.Engine.PrintDocument(ctx, doc, medium)

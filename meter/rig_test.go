@@ -18,7 +18,7 @@ import (
 )
 
 // rig is a whole meter on real parts: a vault file, a real Data Center (SQLite + HTTP on loopback),
-// simulated devices, a movable clock, a supervisor and an operator without the refill right.
+// fake devices, a movable clock, a supervisor and an operator without the refill right.
 type rig struct {
 	t       *testing.T
 	ctx     context.Context
@@ -26,12 +26,11 @@ type rig struct {
 	store   *datacenter.SQLiteStore
 	dcPath  string
 	srv     *httptest.Server
-	link    *SimLink
+	link    *fakeLink
 	vault   *funds.Vault
 	users   *Users
-	engine  *SimPrintEngine
-	printer *SimPrinter
-	scale   *SimScale
+	engine  *fakeEngine
+	printer *fakePrinter
 	m       *Meter
 	super   *Session
 	oper    *Session
@@ -66,7 +65,7 @@ func newRig(t *testing.T) *rig {
 	r.srv = httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey, Now: r.clock.Now}))
 	t.Cleanup(r.srv.Close)
 
-	r.link = &SimLink{}
+	r.link = &fakeLink{}
 	client := funds.NewDataCenterClient(r.srv.URL, rigSerial, keys)
 	client.HTTP = &http.Client{Transport: r.link, Timeout: 5 * time.Second}
 	client.Now = r.clock.Now
@@ -88,13 +87,12 @@ func newRig(t *testing.T) *rig {
 	model, err := ModelByName(models, DefaultModel)
 	require.NoError(t, err)
 
-	r.engine = NewSimPrintEngine(r.clock)
-	r.printer = NewSimPrinter("Office printer")
-	r.scale = NewSimScale()
+	r.engine = newFakeEngine()
+	r.printer = &fakePrinter{}
 	r.m, err = Open(ctx, Config{
 		Identity: Identity{Serial: rigSerial, IndiciaNumber: "PB0001234", AccountNumber: rigAccount, OriginZIP: "06926"},
 		Vault:    r.vault, DataCenter: client, Users: r.users, Clock: r.clock, Model: model, Rates: rates,
-		Engine: r.engine, Printer: r.printer, Scale: r.scale,
+		Engine: r.engine, Printer: r.printer,
 		Retry: funds.RetryPolicy{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond}, Log: quiet,
 	})
 	require.NoError(t, err)

@@ -300,7 +300,7 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	if insp.State == InspectionRequired {
 		return PrintResult{}, &InspectionLockError{Status: insp}
 	}
-	if err := engineReady(m.cfg.Engine.Status(), medium); err != nil {
+	if err := EngineReady(m.engineStatus(ctx), medium); err != nil {
 		return PrintResult{}, err
 	}
 	if err := m.checkAccountCode(ctx, job.AccountCode); err != nil {

@@ -1,6 +1,7 @@
 package printer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,6 +85,61 @@ func (e *JobError) Error() string {
 
 // Is makes JobError match ErrJobFailed.
 func (e *JobError) Is(target error) bool { return target == ErrJobFailed }
+
+// PrinterState is what a printer says of itself: printer-state (3 idle, 4 processing, 5 stopped),
+// whether it accepts jobs, and its printer-state-reasons ("media-empty-error", "media-jam-warning",
+// "marker-supply-low-report", …; "none" left out) and message.
+type PrinterState struct {
+	State     int
+	Accepting bool
+	Reasons   []string
+	Message   string
+}
+
+// Stopped reports whether the printer would hold a new job: stopped, or not accepting jobs.
+func (s PrinterState) Stopped() bool { return s.State == printerStopped || !s.Accepting }
+
+// Has reports whether a reason starting with keyword is present, whatever its severity suffix
+// (-error, -warning, -report): Has("media-jam") matches "media-jam-error".
+func (s PrinterState) Has(keyword string) bool { return HasReason(s.Reasons, keyword) }
+
+// HasReason reports whether reasons hold keyword, with or without a severity suffix.
+func HasReason(reasons []string, keyword string) bool {
+	for _, r := range reasons {
+		base := r
+		for _, suffix := range []string{"-error", "-warning", "-report"} {
+			base = strings.TrimSuffix(base, suffix)
+		}
+		if base == keyword {
+			return true
+		}
+	}
+	return false
+}
+
+// State asks the printer how it is.
+func (p *IPPPrinter) State(ctx context.Context) (PrinterState, error) {
+	httpURL, printerURI, err := p.endpoints()
+	if err != nil {
+		return PrinterState{}, err
+	}
+	return (&ippSession{p: p, httpURL: httpURL, printerURI: printerURI}).state(ctx)
+}
+
+// StateError is a printer or job that stopped, with the printer's reasons. It matches
+// ErrPrinterStopped.
+type StateError struct {
+	What    string
+	Reasons []string
+	Message string
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("%s, reasons %v %s", e.What, e.Reasons, e.Message)
+}
+
+// Is makes StateError match ErrPrinterStopped.
+func (e *StateError) Is(target error) bool { return target == ErrPrinterStopped }
 
 // StatusError is an IPP response with an error status code.
 type StatusError struct {

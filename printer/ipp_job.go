@@ -18,27 +18,33 @@ import (
 // job-state completed. A job that is held or stopped, or still unfinished when Timeout runs out, is
 // canceled (in the background, best effort) so it cannot come out later.
 func (p *IPPPrinter) PrintDocument(ctx context.Context, doc Document) error {
-	httpURL, printerURI, err := p.endpoints()
-	if err != nil {
-		return err
-	}
 	pdf, err := RenderPDF(doc)
 	if err != nil {
 		return err
 	}
-	s := &ippSession{p: p, httpURL: httpURL, printerURI: printerURI}
+	return p.PrintPDF(ctx, pdf, doc.Title, "")
+}
+
+// PrintPDF prints a PDF as PrintDocument does, on media (the IPP media keyword; p.Media or
+// MediaLetter if empty), the job called title.
+func (p *IPPPrinter) PrintPDF(ctx context.Context, pdf []byte, title, media string) error {
+	httpURL, printerURI, err := p.endpoints()
+	if err != nil {
+		return err
+	}
+	s := &ippSession{p: p, httpURL: httpURL, printerURI: printerURI, media: media}
 	ctx, cancel := context.WithTimeout(ctx, durationOr(p.Timeout, DefaultIPPTimeout))
 	defer cancel()
 
 	if err := s.checkPrinter(ctx); err != nil {
 		return err
 	}
-	jobID, state, err := s.printJob(ctx, pdf, doc.Title)
+	jobID, state, err := s.printJob(ctx, pdf, title)
 	if err != nil {
 		return err
 	}
 	log := p.log().With("printer", p.Name(), "job", jobID)
-	log.Info("ipp: job submitted", "title", doc.Title, "bytes", len(pdf))
+	log.Info("ipp: job submitted", "title", title, "bytes", len(pdf))
 	polled := false
 	for {
 		switch state.state {
@@ -48,12 +54,17 @@ func (p *IPPPrinter) PrintDocument(ctx context.Context, doc Document) error {
 		case jobCanceled, jobAborted:
 			err := &JobError{JobID: jobID, State: state.state, Reasons: state.reasons, Message: state.message}
 			log.Warn("ipp: job failed", "err", err)
-			return fmt.Errorf("print %q on %s: %w", doc.Title, p.Name(), err)
+			return fmt.Errorf("print %q on %s: %w", title, p.Name(), err)
 		case jobHeld, jobProcessingStopped:
 			s.cancelJob(jobID)
-			return fmt.Errorf("print %q on %s: job %d is %s (%v): %w", doc.Title, p.Name(), jobID,
-				map[int]string{jobHeld: "held", jobProcessingStopped: "stopped"}[state.state],
-				state.reasons, ErrPrinterStopped)
+			// The job's reasons say little ("job-printing"); the printer's say why it stopped.
+			reasons := state.reasons
+			if st, err := s.state(ctx); err == nil {
+				reasons = append(reasons, st.Reasons...)
+			}
+			return fmt.Errorf("print %q on %s: %w", title, p.Name(), &StateError{
+				What:    fmt.Sprintf("job %d is %s", jobID, map[int]string{jobHeld: "held", jobProcessingStopped: "stopped"}[state.state]),
+				Reasons: reasons, Message: state.message})
 		case jobPending:
 			// Still queued after a poll: a stopped queue would keep it there until Timeout.
 			if polled {
@@ -81,6 +92,7 @@ func (p *IPPPrinter) PrintDocument(ctx context.Context, doc Document) error {
 type ippSession struct {
 	p                   *IPPPrinter
 	httpURL, printerURI string
+	media               string
 }
 
 type jobState struct {
@@ -102,24 +114,42 @@ func (s *ippSession) request(op goipp.Op) *goipp.Message {
 	return m
 }
 
-// checkPrinter fails with ErrPrinterStopped if the printer is stopped or not accepting jobs.
+// checkPrinter fails with a *StateError (ErrPrinterStopped) if the printer is stopped or not
+// accepting jobs.
 func (s *ippSession) checkPrinter(ctx context.Context) error {
+	st, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Stopped() {
+		return fmt.Errorf("printer %s: %w", s.p.Name(), &StateError{
+			What:    fmt.Sprintf("state %d, accepting jobs %t", st.State, st.Accepting),
+			Reasons: st.Reasons, Message: st.Message})
+	}
+	return nil
+}
+
+// state asks the printer how it is (Get-Printer-Attributes).
+func (s *ippSession) state(ctx context.Context) (PrinterState, error) {
 	req := s.request(goipp.OpGetPrinterAttributes)
 	req.Operation.Add(goipp.MakeAttr("requested-attributes", goipp.TagKeyword,
 		goipp.String("printer-state"), goipp.String("printer-state-reasons"),
 		goipp.String("printer-state-message"), goipp.String("printer-is-accepting-jobs")))
 	resp, err := s.roundTrip(ctx, req, nil)
 	if err != nil {
-		return err
+		return PrinterState{}, err
 	}
-	state, _ := intAttr(resp, "printer-state")
-	accepting, hasAccepting := boolAttr(resp, "printer-is-accepting-jobs")
-	if state == printerStopped || (hasAccepting && !accepting) {
-		return fmt.Errorf("printer %s: state %d, accepting jobs %t, reasons %v %s: %w", s.p.Name(), state,
-			accepting || !hasAccepting, stringsAttr(resp, "printer-state-reasons"),
-			firstString(resp, "printer-state-message"), ErrPrinterStopped)
+	st := PrinterState{Message: firstString(resp, "printer-state-message"), Accepting: true}
+	st.State, _ = intAttr(resp, "printer-state")
+	if accepting, ok := boolAttr(resp, "printer-is-accepting-jobs"); ok {
+		st.Accepting = accepting
 	}
-	return nil
+	for _, r := range stringsAttr(resp, "printer-state-reasons") {
+		if r != "none" {
+			st.Reasons = append(st.Reasons, r)
+		}
+	}
+	return st, nil
 }
 
 func (s *ippSession) printJob(ctx context.Context, pdf []byte, title string) (int, jobState, error) {
@@ -129,7 +159,10 @@ func (s *ippSession) printJob(ctx context.Context, pdf []byte, title string) (in
 	req := s.request(goipp.OpPrintJob)
 	req.Operation.Add(goipp.MakeAttribute("job-name", goipp.TagName, goipp.String(title)))
 	req.Operation.Add(goipp.MakeAttribute("document-format", goipp.TagMimeType, goipp.String("application/pdf")))
-	media := s.p.Media
+	media := s.media
+	if media == "" {
+		media = s.p.Media
+	}
 	if media == "" {
 		media = MediaLetter
 	}

@@ -1,7 +1,7 @@
 // Package printer turns what the meter prints into device output: the postage indicium and text
 // documents (refill receipts, funds reports) rendered to PNG for the print engine (envelope or tape),
-// an output tray of numbered PNGs for the simulated engine, and a PDF sent over IPP to an attached
-// office printer.
+// an output tray of numbered PNGs for the simulated engine, and PDFs sent over IPP: documents to an
+// attached office printer, envelope and label pages (pdf_media.go) to a print engine behind CUPS.
 //
 // The package is a leaf: it knows nothing about the meter core or the UI. Callers hand it the plain
 // data types below and get images, files or printed pages back.

@@ -52,8 +52,9 @@ type App struct {
 	pendingMu sync.Mutex
 	pending   []func()
 
-	session *meter.Session
-	screen  ScreenID // the name of the screen shown: tests, lessons and the gallery read it
+	session   *meter.Session
+	devicesAt time.Time // when the status bar last asked the devices (guarded by uiMu)
+	screen    ScreenID  // the name of the screen shown: tests, lessons and the gallery read it
 	// screenSeq counts the screens shown, so a screen whose data comes late knows the clerk moved on.
 	screenSeq int
 	// busy counts the taps whose work has not yet shown its result or its wait (see unlessQuick).
@@ -304,6 +305,7 @@ func Load[T any](a *App, read func(ctx context.Context) (T, error), show func(T)
 // (the trainer's panel) changed what they show.
 func (a *App) Refresh() {
 	a.status.refresh()
+	a.CheckDevices()
 	if a.screen == ScreenHome {
 		a.showHome()
 	}
@@ -369,6 +371,7 @@ func (a *App) PollConnection() {
 	a.uiMu.Unlock()
 	m.Probe(a.ctx)
 	a.onUI(a.status.showConnection)
+	a.pollDevices(m)
 }
 
 // CheckIdle signs out an expired session and shows sign-in.
@@ -389,6 +392,7 @@ type statusBar struct {
 	dcIcon  *widget.Icon
 	dcState meter.ConnState
 	date    *canvas.Text
+	alert   string // a device that stopped answering, shown instead of the date
 	postage *canvas.Text
 	box     fyne.CanvasObject
 	row     *fyne.Container
@@ -437,12 +441,21 @@ func (s *statusBar) refresh() {
 		s.user.Text = txt(CapUserButton, u.Name, u.Role.Label())
 	}
 	s.showConnection()
-	s.date.Text = when.Date(a.m.Now())
-	for _, t := range []*canvas.Text{s.user, s.date} {
-		t.Refresh()
-	}
+	s.showDate()
+	s.user.Refresh()
 	s.row.Refresh()
 	load(a, a.m.Registers, s.showPostage)
+}
+
+// showDate shows the date, or a device that stopped answering in its place.
+func (s *statusBar) showDate() {
+	s.date.Text = when.Date(s.a.m.Now())
+	s.date.Color = color.White
+	if s.alert != "" {
+		s.date.Text = s.alert
+		s.date.Color = color.NRGBA{0xff, 0xd0, 0x60, 0xff} // amber on the bar's blue
+	}
+	s.date.Refresh()
 }
 
 // connectionIcons are the status bar's connection icons, white on the bar. They come from the default

@@ -41,6 +41,7 @@ func (a *App) showSettings() {
 					Text: txt("ui.batch-reset"), Actions: []meter.MessageID{meter.ActionOK}}, nil)
 			})
 		}), 0, 80),
+		minSize(a.button(IDDevices, txt(CapDevices), nil, a.showDevices), 0, 80),
 		minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
 	a.setScreen(ScreenSettings, screen(txt("ui.settings"), a.homeButton(), container.NewVBox(body), nil))
 }

@@ -139,7 +139,7 @@ func (a *App) drawRunMail(d runMailData) {
 	corner := container.NewHBox(inMeter, a.homeButton())
 	// The classes across the whole width, then the rows with Start and Tape beside them.
 	classRow := container.NewBorder(nil, nil, widget.NewLabel(txt("ui.run-mail.class")), nil, classes)
-	a.setScreen("run-mail", screen(txt("ui.run-mail"), corner,
+	a.setScreen(ScreenRunMail, screen(txt("ui.run-mail"), corner,
 		container.NewBorder(classRow, nil, nil, container.NewVBox(right), left), nil))
 }
 

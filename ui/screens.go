@@ -41,6 +41,7 @@ const (
 	ScreenReportReceipt     ScreenID = "reports-receipt"
 	ScreenReportLastRefills ScreenID = "reports-last-refills"
 	ScreenSettings          ScreenID = "settings"
+	ScreenDevices           ScreenID = "devices"
 )
 
 // tabScreens are the Funds screen's tabs, in the order of tabNames.

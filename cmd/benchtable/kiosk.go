@@ -20,9 +20,10 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"postmeter/cmd/internal/xwin"
+	"postmeter/devices"
 	"postmeter/funds"
 	"postmeter/meter"
-	"postmeter/printer"
+	"postmeter/meter/parts"
 	"postmeter/ui"
 )
 
@@ -195,48 +196,23 @@ func setUpKiosk(ctx context.Context, dc *dataCenter, dir string, log *slog.Logge
 	return errors.Join(err, closeMeter())
 }
 
-// openKioskMeter opens the meter of the kiosk data folder dir as the kiosk does (cmd/postmeter
-// buildKiosk): the PINs peppered with the device key, the configured model, rate tables, the simulated
-// print engine writing to the output tray.
+// openKioskMeter opens the meter of the kiosk data folder dir as the kiosk does, from the same parts
+// list: the PINs peppered with the device key, the configured model, rate tables, the print engine
+// writing to the output tray.
 func openKioskMeter(ctx context.Context, dc *dataCenter, dir string, log *slog.Logger) (*meter.Meter, func() error, error) {
 	keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys"))
 	if err != nil {
 		return nil, nil, err
 	}
-	client := funds.NewDataCenterClient(dc.srv.URL, kioskSerial, keys)
-	client.Log = log
-	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: kioskSerial})
+	m, err := parts.Assemble(ctx, parts.List{
+		Dir: dir, Keys: keys, DataCenterURL: dc.srv.URL, Model: "SendPro P3000", Log: log,
+		Identity: meter.Identity{Serial: kioskSerial, IndiciaNumber: "PB0012345", AccountNumber: kioskAccount, OriginZIP: "06926"},
+		Devices:  parts.Devices{Engine: devices.NewTrayEngine(filepath.Join(dir, "output-tray"), meter.SystemClock{})},
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	client.Reports = v.Report
-	fail := func(err error) (*meter.Meter, func() error, error) { return nil, nil, errors.Join(err, v.Close()) }
-	users, err := meter.OpenUsers(ctx, v, meter.UsersOptions{Pepper: keys.MAC(meter.PepperPurpose, nil)})
-	if err != nil {
-		return fail(err)
-	}
-	rates, err := meter.LoadRateTables()
-	if err != nil {
-		return fail(err)
-	}
-	models, err := meter.LoadModels()
-	if err != nil {
-		return fail(err)
-	}
-	model, err := meter.ModelByName(models, "SendPro P3000")
-	if err != nil {
-		return fail(err)
-	}
-	engine := meter.NewSimPrintEngine(meter.SystemClock{})
-	engine.OnPrint = meter.TrayOutput(printer.Tray{Dir: filepath.Join(dir, "output-tray")})
-	m, err := meter.Open(ctx, meter.Config{
-		Identity: meter.Identity{Serial: kioskSerial, IndiciaNumber: "PB0012345", AccountNumber: kioskAccount, OriginZIP: "06926"},
-		Vault:    v, DataCenter: client, Users: users, Model: model, Rates: rates, Engine: engine, Log: log,
-	})
-	if err != nil {
-		return fail(err)
-	}
-	return m, v.Close, nil
+	return m.Meter, m.Close, nil
 }
 
 // kioskPlan is the kiosk's first screen as the test driver draws it, and where the status bar's postage

@@ -19,6 +19,7 @@ var trainerOnly = []string{
 	"net/http/httptest.",
 	"fyne.io/fyne/v2/test.",
 	"postmeter/meter/simulator.",
+	"postmeter/devices/sim.",
 }
 
 // kioskNeeds is what the kiosk must contain: the Data Center client and the vault, the meter core and

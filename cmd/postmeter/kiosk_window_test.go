@@ -21,25 +21,39 @@ import (
 	"postmeter/cmd/internal/kiosk"
 	"postmeter/cmd/internal/kiosk/kiosktest"
 	"postmeter/cmd/internal/xwin"
+	"postmeter/devices/scale/scaletest"
+	"postmeter/meter"
+	"postmeter/printer/cupstest"
 	"postmeter/ui"
 	"postmeter/ui/scene"
 )
 
 // TestKioskInARealWindow runs the kiosk binary (cmd/postmeter-kiosk, built as `make kiosk` builds it)
 // full screen under Xvfb, as on a meter, with Debian's default locale C.UTF-8: its configuration names
-// a real Data Center on loopback; the meter and its screens are built while the window is created; the
-// first screen, then a supervisor signing in and choosing a new PIN with real clicks, must look as the
-// same kiosk drawn in Fyne's test driver. Then another X client closes the window, and the kiosk exits;
-// its log holds no Fyne error. It lives here, not beside the kiosk's command, because the X helpers it
-// shares with TestEndToEndRefill do.
+// a real Data Center on loopback, a serial NCI scale (an emulator on a pseudo-terminal) and a print
+// engine that is a CUPS queue (a private cupsd with cups-pdf); the meter and its screens are built while
+// the window is created. The first screen, then a supervisor signing in and choosing a new PIN, adding
+// $100.00 of postage, weighing a letter on the scale and printing its postage on an envelope, all with
+// real clicks, must look as the same kiosk drawn in Fyne's test driver; the PDF that CUPS printed must
+// read back (pdftotext) with the piece's postage, meter and ZIP. Then another X client closes the
+// window, and the kiosk exits; its log holds no Fyne error. It lives here, not beside the kiosk's
+// command, because the X helpers it shares with TestEndToEndRefill do.
 func TestKioskInARealWindow(t *testing.T) {
 	xvfb := xvfbOrSkip(t)
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cups := cupstest.Start(t)
+	cups.AddQueue(t, "Envelopes", "Env10")
+	cups.AddQueue(t, "Plan", "Env10")
+	emu, err := scaletest.Start(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(emu.Close)
+	emu.Set("0001.30oz", scaletest.Status{}) // a letter of 1.3 oz
 	dc := kiosktest.New(t, false)
 	cfg := kiosk.Config{DataCenterURL: dc.URL, Serial: kiosktest.Serial, EnrollmentToken: dc.Token, DataCenterKey: dc.Key,
 		AccountNumber: kiosktest.Account, IndiciaNumber: "PB0077777", OriginZIP: "06926", Model: "P3000",
-		Supervisor: &kiosk.Supervisor{Name: "Ada", PIN: "432198"}}
+		Supervisor: &kiosk.Supervisor{Name: "Ada", PIN: "432198"},
+		Scale:      "serial:" + emu.Path + "?baud=9600&protocol=nci", PrintEngine: cups.URI("Envelopes")}
 	// Ada signs in with the configuration's PIN and, as the kiosk's first supervisor, chooses a new one.
 	taps := []ui.ID{ui.User("Ada")}
 	for _, pin := range []string{"432198", "918273", "918273"} {
@@ -48,13 +62,21 @@ func TestKioskInARealWindow(t *testing.T) {
 		}
 		taps = append(taps, ui.IDKeypadOK)
 	}
+	signIn := len(taps)
+	// She adds $100.00 of postage, weighs a letter on the scale and prints its postage on an envelope.
+	taps = append(taps, ui.IDFunds, ui.IDAddPostage, ui.IDRefillOther, ui.Key("1"), ui.Key("0"), ui.Key("0"), ui.Key("0"),
+		ui.Key("0"), ui.IDKeypadOK, ui.IDConfirm, ui.IDDone, ui.IDRunMail, ui.IDWeigh, ui.IDStart)
 
 	// The plan: the same configuration on a data folder of its own, built by the kiosk's own Build and
-	// drawn by the test driver at the meter's screen size.
+	// drawn by the test driver at the meter's screen size. Its meter has a Data Center of its own (the
+	// same account and serial), so the two meters' refills never meet, and a CUPS queue of its own.
 	test.NewTempApp(t)
 	test.ApplyTheme(t, ui.KioskTheme{})
+	planDC := kiosktest.New(t, false)
 	planCfg := cfg
 	planCfg.DataDir = t.TempDir()
+	planCfg.DataCenterURL, planCfg.DataCenterKey, planCfg.EnrollmentToken = planDC.URL, planDC.Key, planDC.Token
+	planCfg.PrintEngine = cups.URI("Plan")
 	k, err := kiosk.Build(ctx, planCfg, quiet)
 	require.NoError(t, err)
 	t.Cleanup(func() { k.Close() })
@@ -76,10 +98,13 @@ func TestKioskInARealWindow(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
-	require.Equal(t, "home", played[len(played)-1].After, "the sign-in in the test driver")
+	require.Equal(t, "home", played[signIn-1].After, "the sign-in in the test driver")
+	require.Equal(t, "run-mail", played[len(played)-1].After, "the piece printed in the test driver")
+	require.Empty(t, a.Modal(), "no message after the print in the test driver")
+	cups.WaitPDFs(t, "Plan", 1)
 
-	// The kiosk itself, full screen on an X server the meter's size: a meter of its own, with a token of
-	// its own (the plan used the first).
+	// The kiosk itself, full screen on an X server the meter's size: a meter of its own, on its own Data
+	// Center.
 	cfg.DataDir = t.TempDir()
 	cfg.EnrollmentToken = dc.NewToken(t)
 	configFile := filepath.Join(t.TempDir(), "kiosk.json")
@@ -93,6 +118,31 @@ func TestKioskInARealWindow(t *testing.T) {
 	d := launchInXEnv(t, x, bin, shotsDir(t, "postmeter-kiosk-shots"), screen.Size(), []string{"LANG=C.UTF-8"}, "-config", configFile)
 	d.meter, d.postage = screen, postage
 	d.play(initial, steps)
+
+	// The piece went through CUPS: cups-pdf's PDF reads back with its postage, meter and origin ZIP.
+	pdfs := cups.WaitPDFs(t, "Envelopes", 1)
+	text := cupstest.PDFText(t, pdfs[0])
+	rates, err := meter.LoadRateTables()
+	require.NoError(t, err)
+	table, err := meter.RateTableFor(rates, time.Now())
+	require.NoError(t, err)
+	price, err := table.Postage(meter.ClassLetter, 13)
+	require.NoError(t, err)
+	for _, want := range []string{price.String(), "METER " + kiosktest.Serial, "FROM ZIP 06926", "PIECE 1", "INDICIA PB0077777"} {
+		assert.Contains(t, text, want)
+	}
+	// The plan and the kiosk each weighed once (W); the kiosk's status bar asks the scale's status (S).
+	var weighed int
+	for _, c := range emu.Commands() {
+		switch c {
+		case "W":
+			weighed++
+		case "S":
+		default:
+			t.Errorf("the scale was sent %q", c)
+		}
+	}
+	assert.Equal(t, 2, weighed, "weighings: %q", emu.Commands())
 
 	// Another X client closes the window (as a window manager's close button would): the kiosk stops,
 	// so that systemd starts it again, instead of living on without a screen.

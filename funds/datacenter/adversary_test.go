@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"postmeter/devices"
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
 	"postmeter/internal/testenv"
@@ -159,7 +160,7 @@ func (w *world) openMeter(url string) {
 	w.m, err = pm.Open(ctx, pm.Config{
 		Identity: pm.Identity{Serial: advSerial, IndiciaNumber: "PB0055500", AccountNumber: advAccount, OriginZIP: "06926"},
 		Vault:    w.vault, DataCenter: w.client, Users: users, Model: model, Rates: rates,
-		Engine: pm.NewSimPrintEngine(pm.SystemClock{}), Log: w.quiet,
+		Engine: devices.NewTrayEngine(filepath.Join(w.dir, "output-tray"), pm.SystemClock{}), Log: w.quiet,
 		Retry: funds.RetryPolicy{Attempts: 1, Initial: time.Millisecond, Max: time.Millisecond},
 	})
 	require.NoError(t, err)

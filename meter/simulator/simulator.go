@@ -18,9 +18,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"postmeter/devices"
+	"postmeter/devices/sim"
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
 	"postmeter/meter"
+	"postmeter/meter/parts"
 	"postmeter/printer"
 )
 
@@ -66,16 +69,17 @@ type Simulator struct {
 	Store   *datacenter.SQLiteStore
 	DCURL   string
 	Faults  *Faults
-	Link    *meter.SimLink
-	Engine  *meter.SimPrintEngine
-	Printer *meter.SimPrinter // nil without Options.Printer
-	Scale   *meter.SimScale
+	Link    *sim.Link
+	Engine  *sim.Engine
+	Printer *sim.Printer // nil without Options.Printer
+	Scale   *sim.Scale
 	Tray    printer.Tray // everything printed, as images
 	Vault   *funds.Vault
 	Keys    *funds.FileKeys
 	Users   *meter.Users
 	Meter   *meter.Meter
 
+	parts  *parts.Meter
 	stopDC context.CancelFunc
 	dcDone chan error
 	closed bool
@@ -87,7 +91,7 @@ type credentials struct {
 }
 
 // Start opens (or creates, with demo data) the simulator in opts.Dir.
-func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
+func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 	if opts.Dir == "" {
 		return nil, errors.New("start simulator: no data folder")
 	}
@@ -147,57 +151,37 @@ func Start(ctx context.Context, opts Options) (sim *Simulator, err error) {
 		}
 	}
 	s.Keys = keys
-	s.Link = &meter.SimLink{}
-	client := funds.NewDataCenterClient(s.DCURL, creds.Serial, keys)
-	client.HTTP = &http.Client{Transport: s.Link, Timeout: 10 * time.Second}
-	client.Now, client.Log = clock.Now, log
-
-	if s.Vault, err = funds.OpenVault(ctx, filepath.Join(opts.Dir, "meter.db"),
-		funds.VaultOptions{Now: clock.Now, Keys: keys, Serial: creds.Serial}); err != nil {
-		return nil, fmt.Errorf("start simulator: %w", err)
-	}
-	client.Reports = s.Vault.Report
-	if s.Users, err = meter.OpenUsers(ctx, s.Vault, meter.UsersOptions{Now: clock.Now,
-		Pepper: keys.MAC(meter.PepperPurpose, nil)}); err != nil {
-		return nil, fmt.Errorf("start simulator: %w", err)
-	}
-	if err := s.Users.Seed(ctx, []meter.NewUser{
-		{Name: DemoSupervisor, Role: meter.RoleSupervisor, PIN: DemoSupervisorPIN},
-		{Name: DemoOperator, Role: meter.RoleOperator, PIN: DemoOperatorPIN},
-	}, []meter.Right{meter.RightBalanceInquiry, meter.RightRefillReceipts}); err != nil {
-		return nil, fmt.Errorf("start simulator: %w", err)
-	}
-	rates, err := meter.LoadRateTables()
-	if err != nil {
-		return nil, fmt.Errorf("start simulator: %w", err)
-	}
+	s.Link = &sim.Link{}
 	s.Tray = printer.Tray{Dir: filepath.Join(opts.Dir, "output-tray")}
-	s.Engine = meter.NewSimPrintEngine(clock)
-	s.Engine.OnPrint = meter.TrayOutput(s.Tray)
-	s.Scale = meter.NewSimScale()
-	var attached meter.AttachedPrinter
+	s.Engine = sim.NewEngine(clock)
+	s.Engine.OnPrint = devices.TrayOutput(s.Tray)
+	s.Scale = sim.NewScale()
+	devs := parts.Devices{Engine: s.Engine, Scale: s.Scale, Link: s.Link}
 	if opts.Printer {
-		s.Printer = meter.NewSimPrinter("Office printer")
-		s.Printer.OnPrint = meter.TrayOutput(s.Tray)
-		attached = s.Printer
-	}
-	var scale meter.Scale
-	if model.Has(meter.FeatureAttachedScale) {
-		scale = s.Scale
+		s.Printer = sim.NewPrinter("Office printer")
+		s.Printer.OnPrint = devices.TrayOutput(s.Tray)
+		devs.Printer = s.Printer
 	}
 	retry := funds.RetryPolicy{Attempts: 2, Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond}
 	if opts.Retry.Attempts > 0 {
 		retry = opts.Retry
 	}
-	s.Meter, err = meter.Open(ctx, meter.Config{
+	s.parts, err = parts.Assemble(ctx, parts.List{
+		Dir: opts.Dir, Keys: keys, DataCenterURL: s.DCURL,
+		HTTP:     &http.Client{Transport: s.Link, Timeout: 10 * time.Second},
 		Identity: meter.Identity{Serial: creds.Serial, IndiciaNumber: DemoIndicia, AccountNumber: DemoAccount, OriginZIP: DemoZIP},
-		Vault:    s.Vault, DataCenter: client, Users: s.Users, Clock: clock, Model: model, Rates: rates,
-		Engine: s.Engine, Printer: attached, Scale: scale, Log: log,
-		Retry: retry, Link: s.Link,
+		Model:    model.Name, Clock: clock, Retry: retry, Log: log, Devices: devs,
+		Seed: func(ctx context.Context, users *meter.Users) error {
+			return users.Seed(ctx, []meter.NewUser{
+				{Name: DemoSupervisor, Role: meter.RoleSupervisor, PIN: DemoSupervisorPIN},
+				{Name: DemoOperator, Role: meter.RoleOperator, PIN: DemoOperatorPIN},
+			}, []meter.Right{meter.RightBalanceInquiry, meter.RightRefillReceipts})
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
+	s.Vault, s.Users, s.Meter = s.parts.Vault, s.parts.Users, s.parts.Meter
 	if fresh {
 		if err := s.demoMeterData(ctx, opts.FirstRefill); err != nil {
 			return nil, fmt.Errorf("start simulator: demo data: %w", err)

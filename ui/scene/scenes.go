@@ -211,6 +211,15 @@ var All = []Scene{
 		Tap(ui.IDHome),  // a wrong touch: refused, and the panel says what to do
 	}},
 	{Name: "settings", User: Supervisor, Steps: []Step{Tap(ui.IDSettings)}},
+	// The trainer unplugged the scale and jammed the engine: Settings → Devices shows both, and the
+	// status bar the scale that does not answer.
+	{Name: "settings-devices", User: Supervisor, Sim: simulator.Options{Printer: true}, Steps: []Step{
+		func(r *Run) error {
+			r.Sim().Scale.SetUnplugged(true)
+			r.Sim().Engine.Update(func(s *meter.EngineStatus) { s.Jammed = true })
+			return nil
+		},
+		Tap(ui.IDSettings, ui.IDDevices)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.

@@ -1,6 +1,7 @@
 package scene
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -126,6 +127,9 @@ func TestScreensSpeakFromTheCatalogue(t *testing.T) {
 			data := map[string]bool{a.Meter().Model().Name: true}
 			for _, u := range a.Meter().Users().List() {
 				data[u.Name] = true
+			}
+			for _, h := range a.Meter().Devices(context.Background()) {
+				data[h.Name] = true // how the configuration names a device
 			}
 			for _, s := range a.Texts() {
 				for _, e := range allWords() {

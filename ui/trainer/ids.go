@@ -26,6 +26,10 @@ const (
 	PanelInkLow   ui.ID = "panel.ink-low"
 	PanelInkOut   ui.ID = "panel.ink-out"
 
+	PanelUnplugEngine  ui.ID = "panel.unplug-engine"
+	PanelUnplugPrinter ui.ID = "panel.unplug-printer"
+	PanelUnplugScale   ui.ID = "panel.unplug-scale"
+
 	PanelScaleDown ui.ID = "panel.scale-down"
 	PanelScaleUp   ui.ID = "panel.scale-up"
 

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"postmeter/devices"
 	"postmeter/funds"
 	"postmeter/meter"
 	"postmeter/meter/simulator"
@@ -142,9 +143,9 @@ func (t *Trainer) startSim(o simulator.Options) (*simulator.Simulator, error) {
 		return nil, err
 	}
 	// Note each print, so the output tray reloads only when there is something new to show.
-	for _, onPrint := range []*func(meter.Impression) error{&sim.Engine.OnPrint, &sim.Printer.OnPrint} {
+	for _, onPrint := range []*func(devices.Impression) error{&sim.Engine.OnPrint, &sim.Printer.OnPrint} {
 		next := *onPrint
-		*onPrint = func(imp meter.Impression) error {
+		*onPrint = func(imp devices.Impression) error {
 			err := next(imp)
 			t.printed.Store(true)
 			return err
@@ -444,6 +445,7 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 				return nil
 			}))),
 		row("Ink", ink(PanelInkOK, "OK", meter.InkOK), ink(PanelInkLow, "Low", meter.InkLow), ink(PanelInkOut, "Out", meter.InkOut)),
+		t.unplugRow(st),
 		row("Scale "+weight.String(),
 			toggle(PanelScaleDown, "– 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
 			toggle(PanelScaleUp, "+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),

@@ -15,20 +15,19 @@ import (
 
 	"postmeter/funds"
 	"postmeter/meter"
-	"postmeter/printer"
+	"postmeter/meter/parts"
 )
 
 // Kiosk is a meter assembled from its configuration.
 type Kiosk struct {
-	vault *funds.Vault
-	meter *meter.Meter
+	parts *parts.Meter
 }
 
 // Meter is the meter the screens show.
-func (k *Kiosk) Meter() *meter.Meter { return k.meter }
+func (k *Kiosk) Meter() *meter.Meter { return k.parts.Meter }
 
 // Close closes the meter's vault.
-func (k *Kiosk) Close() error { return k.vault.Close() }
+func (k *Kiosk) Close() error { return k.parts.Close() }
 
 // Build opens the meter's keys and vault, enrolls the meter on first start, and connects it to its
 // Data Center and devices.
@@ -53,76 +52,37 @@ func Build(ctx context.Context, c Config, log *slog.Logger) (*Kiosk, error) {
 			log.Warn("the enrollment token is still in the kiosk configuration; remove it by hand", "err", err)
 		}
 	}
-	client := funds.NewDataCenterClient(c.DataCenterURL, c.Serial, keys)
-	client.HTTP, client.Log = hc, log
-	v, err := funds.OpenVault(ctx, filepath.Join(c.DataDir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: c.Serial})
+	devs, err := OpenDevices(c, log)
 	if err != nil {
 		return nil, err
 	}
-	client.Reports = v.Report
-	fail := func(err error) (*Kiosk, error) { return nil, errors.Join(err, v.Close()) }
-	// The PINs' pepper comes from the device key, so a copy of meter.db alone cannot be brute-forced.
-	users, err := meter.OpenUsers(ctx, v, meter.UsersOptions{Pepper: keys.MAC(meter.PepperPurpose, nil)})
-	if err != nil {
-		return fail(err)
-	}
-	if c.Supervisor != nil && c.Supervisor.PIN != "" {
-		if err := users.Seed(ctx, []meter.NewUser{{Name: c.Supervisor.Name, Role: meter.RoleSupervisor, PIN: c.Supervisor.PIN,
-			MustChangePIN: true}}, nil); err != nil {
-			return fail(fmt.Errorf("first supervisor: %w", err))
-		}
-		if c.path != "" && slices.ContainsFunc(users.List(), func(u meter.User) bool { return u.Name == c.Supervisor.Name }) {
-			if _, err := scrubConfig(c.path, "supervisor.pin"); err != nil {
-				log.Warn("the first supervisor's PIN is still in the kiosk configuration; remove it by hand", "err", err)
+	seed := func(ctx context.Context, users *meter.Users) error {
+		if c.Supervisor != nil && c.Supervisor.PIN != "" {
+			if err := users.Seed(ctx, []meter.NewUser{{Name: c.Supervisor.Name, Role: meter.RoleSupervisor, PIN: c.Supervisor.PIN,
+				MustChangePIN: true}}, nil); err != nil {
+				return fmt.Errorf("first supervisor: %w", err)
 			}
+			if c.path != "" && slices.ContainsFunc(users.List(), func(u meter.User) bool { return u.Name == c.Supervisor.Name }) {
+				if _, err := scrubConfig(c.path, "supervisor.pin"); err != nil {
+					log.Warn("the first supervisor's PIN is still in the kiosk configuration; remove it by hand", "err", err)
+				}
+			}
+		} else if c.Supervisor != nil && !users.Enabled() {
+			log.Warn("the kiosk configuration names a first supervisor without a PIN, so none was created; " +
+				"user sign-in stays off until a supervisor is added")
 		}
-	} else if c.Supervisor != nil && !users.Enabled() {
-		log.Warn("the kiosk configuration names a first supervisor without a PIN, so none was created; " +
-			"user sign-in stays off until a supervisor is added")
+		return nil
 	}
-	m, err := openMeter(ctx, c, v, client, users, log)
-	if err != nil {
-		return fail(err)
-	}
-	return &Kiosk{vault: v, meter: m}, nil
-}
-
-// openMeter opens the meter on its vault, Data Center client and users, with the model, rates and
-// devices of the configuration.
-func openMeter(ctx context.Context, c Config, v *funds.Vault, client *funds.DataCenterClient, users *meter.Users,
-	log *slog.Logger) (*meter.Meter, error) {
-	rates, err := meter.LoadRateTables()
-	if err != nil {
-		return nil, err
-	}
-	models, err := meter.LoadModels()
-	if err != nil {
-		return nil, err
-	}
-	name := c.Model
-	if name == "" {
-		name = meter.DefaultModel
-	}
-	model, err := meter.ModelByName(models, name)
-	if err != nil {
-		return nil, err
-	}
-	trayDir := c.OutputTray
-	if trayDir == "" {
-		trayDir = filepath.Join(c.DataDir, "output-tray")
-	}
-	engine := meter.NewSimPrintEngine(meter.SystemClock{})
-	engine.OnPrint = meter.TrayOutput(printer.Tray{Dir: trayDir})
-	var attached meter.AttachedPrinter
-	if c.PrinterURI != "" {
-		attached = meter.IPPPrinter{P: &printer.IPPPrinter{URI: c.PrinterURI, Logger: log}}
-	}
-	return meter.Open(ctx, meter.Config{
+	m, err := parts.Assemble(ctx, parts.List{
+		Dir: c.DataDir, Keys: keys, DataCenterURL: c.DataCenterURL, HTTP: hc,
 		Identity: meter.Identity{Serial: c.Serial, IndiciaNumber: c.IndiciaNumber, AccountNumber: c.AccountNumber, OriginZIP: c.OriginZIP},
-		Vault:    v, DataCenter: client, Users: users, Model: model, Rates: rates,
-		Engine: engine, Printer: attached, Log: log,
+		Model:    c.Model, Log: log, Devices: devs, Seed: seed,
 		Retry: funds.RetryPolicy{Attempts: 3, Initial: 500 * time.Millisecond, Max: 4 * time.Second},
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &Kiosk{parts: m}, nil
 }
 
 // enroll enrolls the meter on its first start: it sends its new public key with the one-time token

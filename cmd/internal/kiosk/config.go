@@ -29,10 +29,15 @@ type Config struct {
 	IndiciaNumber   string `json:"indicia_number"`
 	OriginZIP       string `json:"origin_zip"`
 	Model           string `json:"model"`
-	// OutputTray is where the print engine's impressions go as images (data_dir/output-tray if empty);
-	// PrinterURI is the attached printer for "Print on document" (ipp://host:631/printers/NAME), if any.
-	OutputTray string `json:"output_tray,omitempty"`
-	PrinterURI string `json:"printer_uri,omitempty"`
+	// PrintEngine names the print engine: a CUPS queue (ipp://host:631/printers/NAME) or tray:DIR, a
+	// folder of images (tray:data_dir/output-tray if empty). OutputTray is the older way to name the
+	// tray. PrinterURI is the attached printer for "Print on document" (ipp://host:631/printers/NAME),
+	// if any. Scale names the scale: serial:/dev/ttyUSB0?baud=9600&protocol=nci, hid:/dev/hidraw0 or
+	// none (devices.go).
+	PrintEngine string `json:"print_engine,omitempty"`
+	OutputTray  string `json:"output_tray,omitempty"`
+	PrinterURI  string `json:"printer_uri,omitempty"`
+	Scale       string `json:"scale,omitempty"`
 	// Supervisor is created on first start, so someone can manage users; without it users stay
 	// disabled and everyone has supervisor access, as on a meter fresh from the factory. The
 	// supervisor must change the PIN at the first sign-in, and the PIN is then removed from the file.
@@ -78,6 +83,9 @@ func LoadConfig(path string) (Config, error) {
 			path, 2*ed25519.PublicKeySize)
 	}
 	if err := checkDataCenter(path, c); err != nil {
+		return c, err
+	}
+	if err := checkDevices(path, c); err != nil {
 		return c, err
 	}
 	return c, nil

@@ -46,7 +46,7 @@ func Run(configPath string, log *slog.Logger, stderr io.Writer) int {
 		if k, err = Build(context.Background(), cfg, log); err != nil {
 			return nil, err
 		}
-		return ui.Build(w, k.meter, ui.Options{IdleCheck: 5 * time.Second, Log: log}), nil
+		return ui.Build(w, k.Meter(), ui.Options{IdleCheck: 5 * time.Second, Log: log}), nil
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "postmeter-kiosk:", err)
@@ -61,7 +61,7 @@ func Run(configPath string, log *slog.Logger, stderr io.Writer) int {
 	touch.Attach()
 	go func() {
 		// Settle refills left open by a power cut, once the network is there.
-		if err := k.meter.Reconcile(context.Background()); err != nil {
+		if err := k.Meter().Reconcile(context.Background()); err != nil {
 			log.Warn("open refills not settled at start-up", "err", err)
 		}
 	}()
