@@ -136,6 +136,8 @@ func Explain(err error) Message {
 		return msg(MsgPostageTitle, MsgPostageTooLarge, ok, MaxKeyedPostage)
 	case errors.Is(err, ErrNoPostage):
 		return msg(MsgPostageTitle, MsgNoPostage, ok)
+	case errors.Is(err, ErrDestinationZIP):
+		return msg(MsgDestinationZIPTitle, MsgDestinationZIP, ok)
 	case errors.Is(err, context.Canceled):
 		return msg(MsgCancelledTitle, MsgCancelled, ok)
 	}

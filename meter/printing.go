@@ -6,16 +6,29 @@ import (
 	"fmt"
 	"strings"
 
+	"postmeter/funds"
 	"postmeter/printer"
 )
 
 // This file connects the meter's devices to the printer package: impressions become images in the
 // output tray, and "Print on document" goes to an IPP printer.
 
+// signIndicium has the vault sign what the indicium's Data Matrix will carry, after the debit and
+// before the engine prints: the meter prints no postage it has not signed.
+func signIndicium(v *funds.Vault, ind *Indicium) error {
+	body, err := printer.IndiciumBody(toPrinterIndicium(*ind))
+	if err != nil {
+		return fmt.Errorf("sign indicium: %w", err)
+	}
+	ind.Signature = v.SignIndicium(body)
+	return nil
+}
+
 func toPrinterIndicium(ind Indicium) printer.Indicium {
 	return printer.Indicium{MailingDate: ind.MailingDate, Postage: ind.Postage, MailClass: ind.MailClass,
-		MeterSerial: ind.MeterSerial, IndiciaNumber: ind.IndiciaNumber, OriginZIP: ind.OriginZIP, Piece: ind.Piece,
-		Available: ind.Registers.Available, Used: ind.Registers.Used, Simulation: ind.Simulation}
+		MeterSerial: ind.MeterSerial, Model: ind.Model, IndiciaNumber: ind.IndiciaNumber, OriginZIP: ind.OriginZIP,
+		DestinationZIP: ind.DestinationZIP, Piece: ind.Piece, Available: ind.Registers.Available,
+		Used: ind.Registers.Used, Simulation: ind.Simulation, Signature: ind.Signature}
 }
 
 func toPrinterDocument(doc Document) printer.Document {

@@ -18,6 +18,10 @@ func TestTrayOutputRendersEveryImpression(t *testing.T) {
 	ind := Indicium{MailingDate: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), Postage: 780, MailClass: "letter",
 		MeterSerial: "PM123456", IndiciaNumber: "PB1", OriginZIP: "06926", Piece: 3,
 		Registers: funds.Registers{Available: 10 * funds.Dollar, Used: 2340}, Simulation: true}
+	unsigned := ind
+	assert.ErrorIs(t, out(Impression{Medium: MediumEnvelope, Indicium: &unsigned}), printer.ErrUnsigned,
+		"the engine prints no unsigned postage")
+	ind.Signature = make([]byte, printer.SignatureSize)
 	receipt := Document{Title: "Refill Receipt", Fields: []Field{{"Refill amount", "$125.00"}}}
 	require.NoError(t, out(Impression{Medium: MediumEnvelope, Indicium: &ind}))
 	require.NoError(t, out(Impression{Medium: MediumTape, Document: &receipt}))
@@ -57,4 +61,39 @@ func TestIPPPrinterUnreachableIsAClearDeviceError(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	assert.ErrorIs(t, err, ErrPrinterUnreachable)
 	assert.Contains(t, Explain(err).Text, "print on tape")
+}
+
+// Every printed indicium is signed by the meter's key, as registered at the Data Center, over the
+// piece's data and the registers after its debit; a destination ZIP keyed in is carried, a bad one
+// refused before anything is debited.
+func TestPrintedIndiciumIsSignedByTheMeter(t *testing.T) {
+	r := newRig(t)
+	r.fund(dollars(20))
+	var printed []Indicium
+	r.engine.OnPrint = func(imp Impression) error {
+		if imp.Indicium != nil {
+			printed = append(printed, *imp.Indicium)
+		}
+		return nil
+	}
+	_, err := r.m.PrintPiece(r.ctx, r.super, Job{Class: ClassLetter, Weight: 10, DestinationZIP: "10001-0001"}, MediumEnvelope)
+	require.NoError(t, err)
+	before := r.registers()
+	_, err = r.m.PrintPiece(r.ctx, r.super, Job{Class: ClassLetter, Weight: 10, DestinationZIP: "1000"}, MediumEnvelope)
+	require.ErrorIs(t, err, ErrDestinationZIP)
+	assert.Equal(t, before, r.registers(), "a bad destination ZIP costs nothing")
+	assert.Equal(t, MsgDestinationZIP, Explain(err).ID)
+
+	require.Len(t, printed, 1)
+	ind := toPrinterIndicium(printed[0])
+	pub, err := r.store.MeterKey(r.ctx, rigSerial)
+	require.NoError(t, err)
+	assert.True(t, printer.VerifyIndicium(pub, ind), "signed by the key the Data Center registered")
+	assert.Equal(t, "10001-0001", ind.DestinationZIP)
+	assert.Equal(t, r.m.Model().Name, ind.Model)
+	assert.Equal(t, before.Used, ind.Used)
+	assert.Equal(t, before.Available, ind.Available)
+	assert.Equal(t, before.Pieces, ind.Piece)
+	ind.Postage++
+	assert.False(t, printer.VerifyIndicium(pub, ind), "a changed postage no longer verifies")
 }

@@ -6,7 +6,9 @@ import (
 	"image/color"
 	"strings"
 
-	"github.com/boombuler/barcode/datamatrix"
+	"github.com/makiuchi-d/gozxing"
+	zxdatamatrix "github.com/makiuchi-d/gozxing/datamatrix"
+	dmencoder "github.com/makiuchi-d/gozxing/datamatrix/encoder"
 )
 
 // Palette indices of the 1-bit images.
@@ -57,21 +59,27 @@ type dataMatrix struct {
 
 const quietModules = 2 // white modules kept around the symbol (ECC200 asks for at least 1)
 
-func encodeDataMatrix(payload string) (dataMatrix, error) {
-	code, err := datamatrix.Encode(payload)
+// encodeDataMatrix encodes a binary payload as a square ECC200 symbol. ZXing's encoder picks the
+// densest encodation (Base256 for the signature's random bytes, one codeword a byte); it takes the
+// bytes as ISO-8859-1 text, one rune per byte.
+func encodeDataMatrix(payload []byte) (dataMatrix, error) {
+	runes := make([]rune, len(payload))
+	for i, c := range payload {
+		runes[i] = rune(c)
+	}
+	hints := map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_DATA_MATRIX_SHAPE: dmencoder.SymbolShapeHint_FORCE_SQUARE}
+	code, err := zxdatamatrix.NewDataMatrixWriter().Encode(string(runes), gozxing.BarcodeFormat_DATA_MATRIX, 0, 0, hints)
 	if err != nil {
 		return dataMatrix{}, fmt.Errorf("encode Data Matrix: %w", err)
 	}
-	b := code.Bounds()
-	if b.Dx() != b.Dy() {
-		return dataMatrix{}, fmt.Errorf("Data Matrix is %dx%d, want a square", b.Dx(), b.Dy())
+	if code.GetWidth() != code.GetHeight() {
+		return dataMatrix{}, fmt.Errorf("Data Matrix is %dx%d, want a square", code.GetWidth(), code.GetHeight())
 	}
-	dm := dataMatrix{size: b.Dx(), modules: make([][]bool, b.Dy())}
+	dm := dataMatrix{size: code.GetWidth(), modules: make([][]bool, code.GetHeight())}
 	for y := range dm.modules {
-		dm.modules[y] = make([]bool, b.Dx())
+		dm.modules[y] = make([]bool, dm.size)
 		for x := range dm.modules[y] {
-			r, _, _, _ := code.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			dm.modules[y][x] = r < 0x8000
+			dm.modules[y][x] = code.Get(x, y)
 		}
 	}
 	return dm, nil
