@@ -2,6 +2,8 @@ package meter
 
 import (
 	"context"
+	"image/png"
+	"os"
 	"testing"
 	"time"
 
@@ -9,7 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"postmeter/funds"
+	"postmeter/funds/datacenter"
 	"postmeter/printer"
+	"postmeter/printer/scan"
 )
 
 func TestTrayOutputRendersEveryImpression(t *testing.T) {
@@ -96,4 +100,39 @@ func TestPrintedIndiciumIsSignedByTheMeter(t *testing.T) {
 	assert.Equal(t, before.Pieces, ind.Piece)
 	ind.Postage++
 	assert.False(t, printer.VerifyIndicium(pub, ind), "a changed postage no longer verifies")
+}
+
+// What the meter prints passes the open verifier: the output tray's picture read back, its signature
+// checked with the key the Data Center registered, and the piece against the meter's own reports.
+func TestPrintedIndiciumPassesTheVerifier(t *testing.T) {
+	r := newRig(t)
+	r.fund(dollars(20))
+	tray := printer.Tray{Dir: t.TempDir()}
+	r.engine.OnPrint = TrayOutput(tray)
+	for range 2 {
+		_, err := r.m.PrintPiece(r.ctx, r.super, Job{Class: ClassLetter, Weight: 10}, MediumTape)
+		require.NoError(t, err)
+	}
+	items, err := tray.List()
+	require.NoError(t, err)
+	require.Len(t, items, 2)
+	v := &datacenter.IndiciumVerifier{Store: r.store, Now: r.clock.Now}
+	for _, it := range items {
+		f, err := os.Open(it.Path)
+		require.NoError(t, err)
+		img, err := png.Decode(f)
+		f.Close()
+		require.NoError(t, err)
+		payload, err := scan.ReadDataMatrix(img)
+		require.NoError(t, err)
+		ind, err := printer.ParseIndiciumPayload(payload)
+		require.NoError(t, err)
+		body, err := printer.IndiciumBody(ind)
+		require.NoError(t, err)
+		verdict, err := v.Check(r.ctx, datacenter.IndiciumClaim{Serial: ind.MeterSerial, MailingDate: ind.MailingDate,
+			Postage: ind.Postage, Piece: ind.Piece, Used: ind.Used, Available: ind.Available, Specimen: ind.Simulation,
+			Body: body, Signature: ind.Signature})
+		require.NoError(t, err)
+		assert.True(t, verdict.Valid(), "%s: %s", it.Path, verdict.Reason)
+	}
 }
