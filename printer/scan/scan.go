@@ -343,14 +343,19 @@ func decode(g *image.Gray) ([]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return latin1(res.GetText()), true
+	return latin1(res.GetText())
 }
 
-// latin1 turns ZXing's text, one rune per byte, back into the bytes.
-func latin1(s string) []byte {
+// latin1 turns ZXing's text, one rune per byte (ISO-8859-1, as it decodes Base256), back into the
+// bytes. Any other rune means the symbol was not written in Base256 the way indicia are: a byte that
+// ZXing cannot give back exactly, so the symbol is not read at all rather than read wrong.
+func latin1(s string) ([]byte, bool) {
 	b := make([]byte, 0, len(s))
 	for _, r := range s {
+		if r > 0xff {
+			return nil, false
+		}
 		b = append(b, byte(r))
 	}
-	return b
+	return b, true
 }
