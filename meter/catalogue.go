@@ -132,6 +132,11 @@ const (
 	MsgPostageTitle         MessageID = "postage.title"
 	MsgPostageTooLarge      MessageID = "postage.too-large"
 	MsgNoPostage            MessageID = "postage.none"
+	MsgNoRateTable          MessageID = "rates.none"
+	MsgPriceUnknown         MessageID = "rates.price-unknown"
+	MsgClassNotInTable      MessageID = "rates.class-missing"
+	MsgUnverifiedRatesOff   MessageID = "rates.unverified-refused"
+	MsgUnverifiedRates      MessageID = "rates.unverified"
 	MsgDestinationZIPTitle  MessageID = "destination-zip.title"
 	MsgDestinationZIP       MessageID = "destination-zip.invalid"
 	MsgCancelledTitle       MessageID = "cancelled.title"
@@ -256,6 +261,11 @@ var catalogue = map[MessageID]Entry{
 	MsgPostageTitle:        {KindTitle, "Check the postage"},
 	MsgPostageTooLarge:     {KindBody, "A piece can carry at most %s of keyed-in postage. Key in a smaller amount."},
 	MsgNoPostage:           {KindBody, "There is no postage to print yet. Choose a class and weight, or key in the postage."},
+	MsgNoRateTable:         {KindBody, "No USPS price table is in force on this mailing date, so the meter cannot rate the piece. Key in the postage."},
+	MsgPriceUnknown:        {KindBody, "The price table in force has no price for this class at this weight. Key in the postage."},
+	MsgClassNotInTable:     {KindBody, "The price table in force on this mailing date has no prices for this class. Choose another class, or key in the postage."},
+	MsgUnverifiedRatesOff:  {KindBody, "The USPS prices in force are not verified, and this meter is set not to rate from them. Key in the postage."},
+	MsgUnverifiedRates:     {KindCaption, "Unverified rates: check these prices against USPS Notice 123."},
 	MsgDestinationZIPTitle: {KindTitle, "Check the destination ZIP Code"},
 	MsgDestinationZIP:      {KindBody, "A destination ZIP Code has 5 digits, or 9 as 12345-6789. Key it in again, or leave it empty."},
 	MsgCancelledTitle:      {KindTitle, "Cancelled"},

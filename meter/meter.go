@@ -31,11 +31,15 @@ type Config struct {
 	Clock      Clock
 	Model      Model
 	Rates      []RateTable
-	Engine     PrintEngine
-	Printer    AttachedPrinter // nil: no attached printer, so no "Print on document"
-	Scale      Scale           // nil: weights are keyed in
-	Inspection InspectionProfile
-	Retry      funds.RetryPolicy
+	// AllowUnverifiedRates lets the meter price from a rate table marked unverified. The trainer sets
+	// it (and its screens say the rates are unverified); a kiosk only when its configuration allows,
+	// otherwise the clerk keys in the postage on dates such a table is in force.
+	AllowUnverifiedRates bool
+	Engine               PrintEngine
+	Printer              AttachedPrinter // nil: no attached printer, so no "Print on document"
+	Scale                Scale           // nil: weights are keyed in
+	Inspection           InspectionProfile
+	Retry                funds.RetryPolicy
 	// Link, if set, tells whether the network link is up without sending anything (the trainer's
 	// SimLink). Without it (the kiosk) the last request's outcome is all the meter knows.
 	Link LinkStatus

@@ -94,7 +94,8 @@ func newRig(t *testing.T) *rig {
 	r.m, err = Open(ctx, Config{
 		Identity: Identity{Serial: rigSerial, IndiciaNumber: "PB0001234", AccountNumber: rigAccount, OriginZIP: "06926"},
 		Vault:    r.vault, DataCenter: client, Users: r.users, Clock: r.clock, Model: model, Rates: rates,
-		Engine: r.engine, Printer: r.printer, Scale: r.scale,
+		AllowUnverifiedRates: true, // as the trainer: Nov 2026 is priced from the unverified Jul 2026 table
+		Engine:               r.engine, Printer: r.printer, Scale: r.scale,
 		Retry: funds.RetryPolicy{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond}, Log: quiet,
 	})
 	require.NoError(t, err)

@@ -33,6 +33,7 @@ var (
 	ErrNoPostage       = errors.New("no postage: choose a class and weight, or key in postage")
 	ErrPostageTooLarge = errors.New("keyed-in postage is above the $99.99 a piece may carry")
 	ErrDestinationZIP  = errors.New("a destination ZIP is 5 digits or ZIP+4 (12345-6789)")
+	ErrUnverifiedRates = errors.New("the rate table in force is unverified and this meter does not rate from unverified tables")
 )
 
 // maxPiecePostage bounds Key in Postage; a meter refuses absurd values (inferred limit).
@@ -94,8 +95,25 @@ func (m *Meter) postageOn(job Job, date time.Time) (funds.Amount, error) {
 	if err != nil {
 		return 0, err
 	}
+	if table.Unverified && !m.cfg.AllowUnverifiedRates {
+		return 0, fmt.Errorf("%w: %s", ErrUnverifiedRates, table)
+	}
 	return table.Postage(job.Class, job.Weight)
 }
+
+// RateTableOn is the rate table in force on the job's mailing date, for the screens to say which
+// prices they show and whether those are verified.
+func (m *Meter) RateTableOn(ctx context.Context, job Job) (RateTable, error) {
+	date, err := m.MailingDate(ctx, job)
+	if err != nil {
+		return RateTable{}, err
+	}
+	return RateTableFor(m.cfg.Rates, date)
+}
+
+// UnverifiedRatesAllowed reports whether the meter rates from a table marked unverified (the trainer
+// does, showing that it does; a kiosk only when its configuration says so).
+func (m *Meter) UnverifiedRatesAllowed() bool { return m.cfg.AllowUnverifiedRates }
 
 // AccountCodes are the cost centres a job may be charged to.
 func (m *Meter) AccountCodes(ctx context.Context) ([]string, error) {
