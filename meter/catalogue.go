@@ -265,7 +265,7 @@ var catalogue = map[MessageID]Entry{
 	MsgPriceUnknown:        {KindBody, "The price table in force has no price for this class at this weight. Key in the postage."},
 	MsgClassNotInTable:     {KindBody, "The price table in force on this mailing date has no prices for this class. Choose another class, or key in the postage."},
 	MsgUnverifiedRatesOff:  {KindBody, "The USPS prices in force are not verified, and this meter is set not to rate from them. Key in the postage."},
-	MsgUnverifiedRates:     {KindCaption, "Unverified rates: check these prices against USPS Notice 123."},
+	MsgUnverifiedRates:     {KindCaption, "Unverified rates"},
 	MsgDestinationZIPTitle: {KindTitle, "Check the destination ZIP Code"},
 	MsgDestinationZIP:      {KindBody, "A destination ZIP Code has 5 digits, or 9 as 12345-6789. Key it in again, or leave it empty."},
 	MsgCancelledTitle:      {KindTitle, "Cancelled"},

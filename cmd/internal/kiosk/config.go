@@ -29,6 +29,9 @@ type Config struct {
 	IndiciaNumber   string `json:"indicia_number"`
 	OriginZIP       string `json:"origin_zip"`
 	Model           string `json:"model"`
+	// AllowUnverifiedRates lets the meter price pieces from a rate table marked unverified; without it
+	// the clerk keys in the postage on dates such a table is in force (docs/rates.md).
+	AllowUnverifiedRates bool `json:"allow_unverified_rates,omitempty"`
 	// OutputTray is where the print engine's impressions go as images (data_dir/output-tray if empty);
 	// PrinterURI is the attached printer for "Print on document" (ipp://host:631/printers/NAME), if any.
 	OutputTray string `json:"output_tray,omitempty"`
