@@ -58,7 +58,8 @@ type Meter struct {
 	balance        *funds.AccountBalance // the last Get Balance answer, nil before
 	balanceAt      time.Time
 	conn           Connection
-	probeAt        time.Time // when Probe last tried to settle owed refills
+	probeAt        time.Time   // when Probe last tried to settle owed refills
+	rates          []RateTable // built in and installed from the Data Center (ratesync.go), oldest first
 }
 
 // Connection is what the meter knows of its link to the Data Center, for the status bar.
@@ -134,6 +135,10 @@ func Open(ctx context.Context, cfg Config) (*Meter, error) {
 		return nil, fmt.Errorf("open meter: %w", err)
 	} else if n > 0 {
 		m.log.Warn("pieces spoiled at start-up", "count", n)
+	}
+	m.installRates(nil)
+	if err := m.loadInstalledRates(ctx); err != nil {
+		return nil, fmt.Errorf("open meter: %w", err)
 	}
 	if _, ok, err := cfg.Vault.Setting(ctx, keyInstalled); err != nil {
 		return nil, fmt.Errorf("open meter: %w", err)

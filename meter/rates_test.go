@@ -453,4 +453,3 @@ func TestNoRateTableSaysSo(t *testing.T) {
 	require.ErrorIs(t, err, ErrPriceUnknown, "the 2026 table has only the 1 oz flat price")
 	assert.Equal(t, MsgPriceUnknown, Explain(err).ID)
 }
-

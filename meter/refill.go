@@ -240,6 +240,7 @@ func (m *Meter) finishRefill(ctx context.Context, s *Session, res funds.RefillRe
 	if err := m.setJSON(ctx, keyLastRefill, c, s.User().Name); err != nil {
 		return c, fmt.Errorf("keep the refill receipt: %w", err)
 	}
+	m.syncRatesAfterContact(ctx)
 	return c, nil
 }
 
@@ -269,6 +270,7 @@ func (m *Meter) GetBalance(ctx context.Context, s *Session) (funds.AccountBalanc
 	if err := m.Reconcile(ctx); err != nil {
 		m.log.Warn("after balance inquiry", "err", err)
 	}
+	m.syncRatesAfterContact(ctx)
 	return bal, nil
 }
 
@@ -293,6 +295,7 @@ func (m *Meter) UploadPostalInfo(ctx context.Context, s *Session) error {
 	if err := m.Reconcile(ctx); err != nil {
 		m.log.Warn("after upload", "err", err)
 	}
+	m.syncRatesAfterContact(ctx)
 	return nil
 }
 

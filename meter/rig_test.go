@@ -24,6 +24,7 @@ type rig struct {
 	ctx     context.Context
 	clock   *SimClock
 	store   *datacenter.SQLiteStore
+	dcKey   ed25519.PrivateKey
 	dcPath  string
 	srv     *httptest.Server
 	link    *SimLink
@@ -62,7 +63,7 @@ func newRig(t *testing.T) *rig {
 	keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys"))
 	require.NoError(t, err)
 	require.NoError(t, datacenter.EnrollLocal(ctx, store, dcKey, rigSerial, keys))
-	r.store = store
+	r.store, r.dcKey = store, dcKey
 	r.srv = httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey, Now: r.clock.Now}))
 	t.Cleanup(r.srv.Close)
 

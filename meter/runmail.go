@@ -91,7 +91,7 @@ func (m *Meter) postageOn(job Job, date time.Time) (funds.Amount, error) {
 	if job.Class == "" || job.Weight <= 0 {
 		return 0, ErrNoPostage
 	}
-	table, err := RateTableFor(m.cfg.Rates, date)
+	table, err := RateTableFor(m.RateTables(), date)
 	if err != nil {
 		return 0, err
 	}
@@ -108,7 +108,7 @@ func (m *Meter) RateTableOn(ctx context.Context, job Job) (RateTable, error) {
 	if err != nil {
 		return RateTable{}, err
 	}
-	return RateTableFor(m.cfg.Rates, date)
+	return RateTableFor(m.RateTables(), date)
 }
 
 // UnverifiedRatesAllowed reports whether the meter rates from a table marked unverified (the trainer
@@ -390,7 +390,7 @@ func (m *Meter) ResetBatch(ctx context.Context, s *Session) error {
 
 // Classes are the mail classes of the rate table in force today.
 func (m *Meter) Classes() []MailClass {
-	t, err := RateTableFor(m.cfg.Rates, m.Now())
+	t, err := RateTableFor(m.RateTables(), m.Now())
 	if err != nil {
 		return nil
 	}

@@ -9,6 +9,7 @@
 //	datacenter register-meter -serial PM123456 -account 12345678 -min 10.00 -max 5000.00
 //	datacenter show-account -number 12345678
 //	datacenter check -db FILE
+//	datacenter publish-rates -db FILE TABLE.json
 //	datacenter verify-indicium -db FILE IMAGE…
 //	datacenter demo -db FILE
 //
@@ -69,6 +70,7 @@ func commands() []command {
 		{"public-key", "print the Data Center's public key, which meters pin", cmdPublicKey},
 		{"show-account", "show an account and its refills", cmdShowAccount},
 		{"check", "check every account's invariant and list suspect meters", cmdCheck},
+		{"publish-rates", "sign a rate table and publish it to the meters", cmdPublishRates},
 		{"verify-indicium", "read the indicium in each picture and check it against the meter's key and reports", cmdVerifyIndicium},
 		{"demo", "create the demo account and meter if missing", cmdDemo},
 	}

@@ -194,3 +194,31 @@ func TestVerifyIndiciumUsage(t *testing.T) {
 	assert.Equal(t, exitRefused, r.code)
 	assert.Contains(t, r.stdout, fmt.Sprintf("%s: refused (unreadable): The picture cannot be opened", "/no/such/file.png"))
 }
+
+func TestPublishRates(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "dc.db")
+	good := filepath.Join(t.TempDir(), "rates-2026-12-01.json")
+	require.NoError(t, os.WriteFile(good, []byte(`{"effective": "2026-12-01", "source": "test", "unverified": true,
+  "classes": [{"class": "letter", "max_oz": "1", "steps": [{"not_over_oz": "1", "price": "0.80"}]}]}`), 0o600))
+	r := runCLI("publish-rates", "-db", db, good)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, "rate table effective Dec 1, 2026 published (marked unverified): meters install it at their next contact\n", r.stdout)
+
+	ctx := context.Background()
+	st, err := datacenter.OpenSQLite(ctx, db, datacenter.SQLiteOptions{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	tables, err := st.RateTables(ctx)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	require.Len(t, tables, 1)
+	key, err := datacenter.LoadOrCreateKey(datacenter.KeyFileFor(db))
+	require.NoError(t, err)
+	assert.True(t, ed25519.Verify(key.Public().(ed25519.PublicKey), funds.RatesMessage("2026-12-01", tables[0].Table), tables[0].Signature),
+		"signed with the Data Center's own key")
+
+	bad := filepath.Join(t.TempDir(), "rates-2026-12-02.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"effective": "2026-12-02", "source": "test", "classes": []}`), 0o600))
+	r = runCLI("publish-rates", "-db", db, bad)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "classes: missing")
+}
