@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"postmeter/funds"
 )
@@ -129,4 +130,32 @@ func (m *Meter) syncRatesAfterContact(ctx context.Context) {
 	if _, err := m.SyncRates(ctx); err != nil {
 		m.log.Warn("rate tables not updated", "err", err)
 	}
+}
+
+// RateTableInfo is one line of the Rates screen.
+type RateTableInfo struct {
+	Effective  time.Time
+	Origin     string // OriginBuiltIn or OriginDataCenter
+	Unverified bool
+	InForce    bool // the table in force today
+	Next       bool // the next table to take effect after today's
+}
+
+// RatesView lists the tables the meter prices from, newest first, marking the one in force today and
+// the next one.
+func (m *Meter) RatesView() []RateTableInfo {
+	tables := m.RateTables()
+	today, _ := RateTableFor(tables, m.Now()) // zero when none is in force today
+	var out []RateTableInfo
+	next := -1
+	for i, t := range tables {
+		info := RateTableInfo{Effective: t.Effective, Origin: t.Origin, Unverified: t.Unverified,
+			InForce: !today.Effective.IsZero() && t.Effective.Equal(today.Effective)}
+		if next < 0 && t.Effective.After(today.Effective) && (!today.Effective.IsZero() || i == 0) {
+			info.Next, next = true, i
+		}
+		out = append(out, info)
+	}
+	slices.Reverse(out)
+	return out
 }

@@ -3,6 +3,7 @@ package meter
 import (
 	"crypto/ed25519"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +103,22 @@ func TestTamperedRateTableRefused(t *testing.T) {
 	_, err = r.m.SyncRates(r.ctx)
 	require.ErrorIs(t, err, ErrRatesRefused)
 	assert.True(t, strings.Contains(err.Error(), "not signed by the pinned Data Center key"))
+}
+
+// The Rates screen's list: newest first, today's table and the next marked, each with its origin.
+func TestRatesView(t *testing.T) {
+	r := newRig(t)
+	require.NoError(t, r.store.PublishRates(r.ctx, r.dcKey, "2027-01-17", dcTable("2027-01-17", "0.80")))
+	_, err := r.m.SyncRates(r.ctx)
+	require.NoError(t, err)
+	var got []string
+	for _, v := range r.m.RatesView() {
+		got = append(got, fmt.Sprintf("%s %s unverified=%v now=%v next=%v", v.Effective.Format(time.DateOnly), v.Origin, v.Unverified, v.InForce, v.Next))
+	}
+	assert.Equal(t, []string{
+		"2027-01-17 Data Center unverified=false now=false next=true",
+		"2026-07-12 built in unverified=true now=true next=false",
+		"2025-07-13 built in unverified=false now=false next=false",
+		"2024-07-14 built in unverified=false now=false next=false",
+	}, got)
 }

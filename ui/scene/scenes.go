@@ -211,6 +211,7 @@ var All = []Scene{
 		Tap(ui.IDHome),  // a wrong touch: refused, and the panel says what to do
 	}},
 	{Name: "settings", User: Supervisor, Steps: []Step{Tap(ui.IDSettings)}},
+	{Name: "rates", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDRates)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.
