@@ -107,6 +107,14 @@ func openMeter(ctx context.Context, c Config, v *funds.Vault, client *funds.Data
 	if err != nil {
 		return nil, err
 	}
+	profileID := c.ContactProfile
+	if profileID == "" {
+		profileID = meter.ProfileUSIMI
+	}
+	contact, err := meter.ContactProfile(profileID)
+	if err != nil {
+		return nil, err
+	}
 	trayDir := c.OutputTray
 	if trayDir == "" {
 		trayDir = filepath.Join(c.DataDir, "output-tray")
@@ -120,8 +128,8 @@ func openMeter(ctx context.Context, c Config, v *funds.Vault, client *funds.Data
 	return meter.Open(ctx, meter.Config{
 		Identity: meter.Identity{Serial: c.Serial, IndiciaNumber: c.IndiciaNumber, AccountNumber: c.AccountNumber, OriginZIP: c.OriginZIP},
 		Vault:    v, DataCenter: client, Users: users, Model: model, Rates: rates,
-		AllowUnverifiedRates: c.AllowUnverifiedRates,
-		Engine:               engine, Printer: attached, Log: log,
+		AllowUnverifiedRates: c.AllowUnverifiedRates, Inspection: contact,
+		Engine: engine, Printer: attached, Log: log,
 		Retry: funds.RetryPolicy{Attempts: 3, Initial: 500 * time.Millisecond, Max: 4 * time.Second},
 	})
 }

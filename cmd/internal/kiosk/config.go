@@ -32,6 +32,9 @@ type Config struct {
 	// AllowUnverifiedRates lets the meter price pieces from a rate table marked unverified; without it
 	// the clerk keys in the postage on dates such a table is in force (docs/rates.md).
 	AllowUnverifiedRates bool `json:"allow_unverified_rates,omitempty"`
+	// ContactProfile is the jurisdiction's contact clock (docs/contact.md): "us-imi" (the default: a
+	// US meter contacts daily, warns after 24 h and locks after 72 h), "ca" or "us-ibi-legacy".
+	ContactProfile string `json:"contact_profile,omitempty"`
 	// OutputTray is where the print engine's impressions go as images (data_dir/output-tray if empty);
 	// PrinterURI is the attached printer for "Print on document" (ipp://host:631/printers/NAME), if any.
 	OutputTray string `json:"output_tray,omitempty"`
