@@ -10,7 +10,6 @@ import (
 	dmencoder "github.com/makiuchi-d/gozxing/datamatrix/encoder"
 )
 
-
 // The finder and clock patterns and the data regions are laid out as ZXing's own writer lays them out,
 // for symbols of one to four regions.
 func TestDataMatrixLayoutMatchesZXingWriter(t *testing.T) {
