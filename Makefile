@@ -12,12 +12,14 @@ DATA ?= $(HOME)/.local/share/postmeter
 #                              libxinerama-dev libxi-dev libxxf86vm-dev
 #   real-window tests:         xvfb xauth xdotool libgl1-mesa-dri
 #   the attached printer test: a private cupsd with a PDF queue, and pdftotext to read what arrived
+#   the indicium goldens read back with libdmtx: dmtxread (dmtx-utils)
 #   the kiosk's unit file:     systemd-analyze (systemd); its session script: bash
 #   go test -race:             gcc (cgo)
 # With CI set in the environment, a test missing any of these fails instead of being skipped.
 APT_PACKAGES := ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool libgl1-mesa-dri \
-	cups-daemon cups-client printer-driver-cups-pdf poppler-utils ghostscript cups-filters systemd bash
+	cups-daemon cups-client printer-driver-cups-pdf poppler-utils ghostscript cups-filters systemd bash \
+	dmtx-utils
 # migrated_fynedo: every widget update from a goroutine goes through fyne.Do, so Fyne's runtime thread
 # checks can be off in the binaries (tests keep them on).
 # no_animations: no ripple over a tapped button. Each ripple redraws the whole window for 300 ms, about

@@ -6,7 +6,6 @@ require (
 	codeberg.org/go-pdf/fpdf v0.12.0
 	fyne.io/fyne/v2 v2.7.1
 	github.com/OpenPrinting/goipp v1.2.0
-	github.com/boombuler/barcode v1.1.0
 	github.com/creack/pty v1.1.24
 	github.com/go-text/typesetting v0.2.1
 	github.com/google/uuid v1.6.0

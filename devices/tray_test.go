@@ -16,13 +16,18 @@ import (
 func sampleIndicium() meter.Indicium {
 	return meter.Indicium{MailingDate: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), Postage: 780, MailClass: "letter",
 		MeterSerial: "PM123456", IndiciaNumber: "PB1", OriginZIP: "06926", Piece: 3,
-		Registers: funds.Registers{Available: 10 * funds.Dollar, Used: 2340}, Simulation: true}
+		Registers: funds.Registers{Available: 10 * funds.Dollar, Used: 2340}, Simulation: true,
+		Signature: make([]byte, printer.SignatureSize)} // the engine prints only signed postage; no key checks it here
 }
 
 func TestTrayOutputRendersEveryImpression(t *testing.T) {
 	tray := printer.Tray{Dir: t.TempDir()}
 	out := TrayOutput(tray)
 	ind := sampleIndicium()
+	unsigned := ind
+	unsigned.Signature = nil
+	require.ErrorIs(t, out(Impression{Medium: meter.MediumEnvelope, Indicium: &unsigned}), printer.ErrUnsigned,
+		"the engine prints no unsigned postage")
 	receipt := meter.Document{Title: "Refill Receipt", Fields: []meter.Field{{Label: "Refill amount", Value: "$125.00"}}}
 	require.NoError(t, out(Impression{Medium: meter.MediumEnvelope, Indicium: &ind}))
 	require.NoError(t, out(Impression{Medium: meter.MediumTape, Document: &receipt}))

@@ -134,6 +134,19 @@ func (c *DataCenterClient) UploadPostalInfo(ctx context.Context) (PostalInfoRece
 	return rec, err
 }
 
+// RateTables downloads every rate table the Data Center has published. The answer is signed like any
+// other; each table inside is signed on its own too, so the meter can keep it and check it again later.
+func (c *DataCenterClient) RateTables(ctx context.Context) ([]SignedRates, error) {
+	var ans RatesAnswer
+	_, err := c.do(ctx, "download rate tables", http.MethodGet, c.meterPath()+"/rates", nil, &ans)
+	return ans.Tables, err
+}
+
+// RatesSource is a Data Center that publishes rate tables (DataCenterClient is one).
+type RatesSource interface {
+	RateTables(ctx context.Context) ([]SignedRates, error)
+}
+
 // do sends one signed request. body, if not nil, builds the request body from a fresh report. Only an
 // answer signed by the pinned Data Center key for this request's nonce is believed: anything else is no
 // answer at all (a ConnectionError), so a fake Data Center can neither grant nor refuse.

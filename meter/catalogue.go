@@ -132,6 +132,13 @@ const (
 	MsgPostageTitle         MessageID = "postage.title"
 	MsgPostageTooLarge      MessageID = "postage.too-large"
 	MsgNoPostage            MessageID = "postage.none"
+	MsgNoRateTable          MessageID = "rates.none"
+	MsgPriceUnknown         MessageID = "rates.price-unknown"
+	MsgClassNotInTable      MessageID = "rates.class-missing"
+	MsgUnverifiedRatesOff   MessageID = "rates.unverified-refused"
+	MsgUnverifiedRates      MessageID = "rates.unverified"
+	MsgDestinationZIPTitle  MessageID = "destination-zip.title"
+	MsgDestinationZIP       MessageID = "destination-zip.invalid"
 	MsgCancelledTitle       MessageID = "cancelled.title"
 	MsgCancelled            MessageID = "cancelled"
 	MsgUnexpectedTitle      MessageID = "unexpected.title"
@@ -258,28 +265,35 @@ var catalogue = map[MessageID]Entry{
 		"Connect now (Get Balance, a refill or Upload postal information) before %s, when postage printing stops."},
 	MsgInspectionLocked: {KindBody, "The meter has not reached the Data Center for %d days, so it cannot print postage. " +
 		"Select Get Balance on the Meter Funds tab to connect; refills and reports still work."},
-	MsgInspectionOK:       {KindBody, "The postal inspection is up to date."},
-	MsgPrintFailedTitle:   {KindTitle, "Print failed"},
-	MsgPrintFailed:        {KindBody, "Piece %d (%s) did not print, so its postage is recorded as spoiled for a refund request. %s"},
-	MsgCheckDeviceTitle:   {KindTitle, "Check the %s"},
-	MsgOverweightTitle:    {KindTitle, "Too heavy for this class"},
-	MsgOverweightUse:      {KindBody, "A %s can weigh at most %s; this piece weighs %s. Select %s instead."},
-	MsgOverweightPriority: {KindBody, "A %s can weigh at most %s; this piece weighs %s. Send it as Priority Mail and key in the postage."},
-	MsgOverweightKeyIn:    {KindBody, "A %s can weigh at most %s; this piece weighs %s. Key in the postage."},
-	MsgWeightTitle:        {KindTitle, "Check the weight"},
-	MsgWeightTooHeavy:     {KindBody, "A piece can weigh at most %s (70 lb). Check the weight and key it in again."},
-	MsgNoWeight:           {KindBody, "No weight was keyed in. Key in the weight, then select OK."},
-	MsgPostageTitle:       {KindTitle, "Check the postage"},
-	MsgPostageTooLarge:    {KindBody, "A piece can carry at most %s of keyed-in postage. Key in a smaller amount."},
-	MsgNoPostage:          {KindBody, "There is no postage to print yet. Choose a class and weight, or key in the postage."},
-	MsgCancelledTitle:     {KindTitle, "Cancelled"},
-	MsgCancelled:          {KindBody, "The operation was cancelled, so nothing was changed."},
-	MsgUnexpectedTitle:    {KindTitle, "Something went wrong"},
-	MsgUnexpected:         {KindBody, "The meter could not finish this, and nothing was changed. Try again; if it happens again, call for service."},
-	MsgLowFundsTitle:      {KindTitle, "Low funds"},
-	MsgLowFunds:           {KindBody, "Postage in meter is %s, below the warning value of %s. Add postage to keep printing."},
-	MsgInkLowTitle:        {KindTitle, "Low postal ink"},
-	MsgInkLow:             {KindBody, "The postal ink is low. You can keep printing; have a new cartridge ready."},
+	MsgInspectionOK:        {KindBody, "The postal inspection is up to date."},
+	MsgPrintFailedTitle:    {KindTitle, "Print failed"},
+	MsgPrintFailed:         {KindBody, "Piece %d (%s) did not print, so its postage is recorded as spoiled for a refund request. %s"},
+	MsgCheckDeviceTitle:    {KindTitle, "Check the %s"},
+	MsgOverweightTitle:     {KindTitle, "Too heavy for this class"},
+	MsgOverweightUse:       {KindBody, "A %s can weigh at most %s; this piece weighs %s. Select %s instead."},
+	MsgOverweightPriority:  {KindBody, "A %s can weigh at most %s; this piece weighs %s. Send it as Priority Mail and key in the postage."},
+	MsgOverweightKeyIn:     {KindBody, "A %s can weigh at most %s; this piece weighs %s. Key in the postage."},
+	MsgWeightTitle:         {KindTitle, "Check the weight"},
+	MsgWeightTooHeavy:      {KindBody, "A piece can weigh at most %s (70 lb). Check the weight and key it in again."},
+	MsgNoWeight:            {KindBody, "No weight was keyed in. Key in the weight, then select OK."},
+	MsgPostageTitle:        {KindTitle, "Check the postage"},
+	MsgPostageTooLarge:     {KindBody, "A piece can carry at most %s of keyed-in postage. Key in a smaller amount."},
+	MsgNoPostage:           {KindBody, "There is no postage to print yet. Choose a class and weight, or key in the postage."},
+	MsgNoRateTable:         {KindBody, "No USPS price table is in force on this mailing date, so the meter cannot rate the piece. Key in the postage."},
+	MsgPriceUnknown:        {KindBody, "The price table in force has no price for this class at this weight. Key in the postage."},
+	MsgClassNotInTable:     {KindBody, "The price table in force on this mailing date has no prices for this class. Choose another class, or key in the postage."},
+	MsgUnverifiedRatesOff:  {KindBody, "The USPS prices in force are not verified, and this meter is set not to rate from them. Key in the postage."},
+	MsgUnverifiedRates:     {KindCaption, "Unverified rates"},
+	MsgDestinationZIPTitle: {KindTitle, "Check the destination ZIP Code"},
+	MsgDestinationZIP:      {KindBody, "A destination ZIP Code has 5 digits, or 9 as 12345-6789. Key it in again, or leave it empty."},
+	MsgCancelledTitle:      {KindTitle, "Cancelled"},
+	MsgCancelled:           {KindBody, "The operation was cancelled, so nothing was changed."},
+	MsgUnexpectedTitle:     {KindTitle, "Something went wrong"},
+	MsgUnexpected:          {KindBody, "The meter could not finish this, and nothing was changed. Try again; if it happens again, call for service."},
+	MsgLowFundsTitle:       {KindTitle, "Low funds"},
+	MsgLowFunds:            {KindBody, "Postage in meter is %s, below the warning value of %s. Add postage to keep printing."},
+	MsgInkLowTitle:         {KindTitle, "Low postal ink"},
+	MsgInkLow:              {KindBody, "The postal ink is low. You can keep printing; have a new cartridge ready."},
 
 	MsgNoEnvelope:         {KindBody, "There is no envelope on the feed deck. Place an envelope on the feed deck and select Start."},
 	MsgTapeOut:            {KindBody, "The tape is out. Load a new roll of tape, then select Tape."},

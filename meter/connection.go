@@ -48,8 +48,8 @@ func (m *Meter) ConnectionStatus() ConnectionStatus {
 // ProbeInterval is how often Probe contacts the Data Center at most while something is owed to it.
 const ProbeInterval = 15 * time.Second
 
-// Probe keeps the connection state current while the clerk waits: it reads the link and, when refills
-// are owed to the Data Center (a post after an applied refill, a void after a cancelled one) and the
+// Probe keeps the connection state current while the clerk waits: it reads the link, contacts the Data
+// Center when the contact profile says it is due (ContactIfDue) and, when refills are owed to the Data Center (a post after an applied refill, a void after a cancelled one) and the
 // link is up, tries to settle them at most every ProbeInterval. A requested refill is left alone: it is
 // the clerk's to try again or cancel. It never blocks for longer than ctx allows.
 func (m *Meter) Probe(ctx context.Context) ConnectionStatus {
@@ -65,6 +65,10 @@ func (m *Meter) Probe(ctx context.Context) ConnectionStatus {
 	m.mu.Unlock()
 	if !due {
 		return st
+	}
+	// The contact clock: a connected meter contacts the Data Center on its own before it would warn.
+	if _, err := m.ContactIfDue(ctx); err != nil && !errors.Is(err, funds.ErrNoConnection) {
+		m.log.Warn("contact when due", "err", err)
 	}
 	owed, err := m.owedRefills(ctx)
 	if err != nil || owed == 0 {

@@ -62,15 +62,18 @@ type EngineChecker interface {
 // Indicium is everything printed as postage on one piece. It is plain data; the printer package lays
 // it out and encodes the barcode.
 type Indicium struct {
-	MailingDate   time.Time
-	Postage       funds.Amount
-	MailClass     string
-	MeterSerial   string
-	IndiciaNumber string
-	OriginZIP     string
-	Piece         int64
-	Registers     funds.Registers // after the debit: Available (descending) and Used (ascending)
-	Simulation    bool            // always true here: real indicia need postal authorisation
+	MailingDate    time.Time
+	Postage        funds.Amount
+	MailClass      string
+	MeterSerial    string
+	Model          string
+	IndiciaNumber  string
+	OriginZIP      string
+	DestinationZIP string // only when the clerk keyed one in
+	Piece          int64
+	Registers      funds.Registers // after the debit: Available (descending) and Used (ascending)
+	Simulation     bool            // always true here: real indicia need postal authorisation
+	Signature      []byte          // the meter key's signature of the payload (printer.IndiciumBody)
 }
 
 // Field is one labelled line of a printed document.

@@ -1,6 +1,8 @@
 package meter
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -8,19 +10,82 @@ import (
 	"postmeter/printer/when"
 )
 
-// InspectionProfile is a postal inspection schedule: how long after the last successful Data Center
-// contact the meter warns, and when it stops printing postage.
+// InspectionProfile is a postal inspection schedule (the contact clock of a jurisdiction): how often
+// the meter contacts the Data Center on its own, how long after the last successful contact it warns,
+// and when it stops printing postage. The profiles are data (data/contact-profiles.json), each with
+// its source.
 type InspectionProfile struct {
-	Name      string
-	WarnAfter time.Duration // "Postal inspection required" shown from here
-	LockAfter time.Duration // postage printing locked from here until a contact succeeds
+	ID           string // "us-imi", "ca", "us-ibi-legacy"
+	Name         string
+	ContactEvery time.Duration // the meter contacts the Data Center on its own this long after the last contact
+	WarnAfter    time.Duration // "Postal inspection required" shown from here
+	LockAfter    time.Duration // postage printing locked from here until a contact succeeds
+	Source       string
+	Assumed      []string // data-file fields whose values are this project's choice
+}
+
+// The contact profiles' IDs.
+const (
+	ProfileUSIMI       = "us-imi"
+	ProfileCanada      = "ca"
+	ProfileUSIBILegacy = "us-ibi-legacy"
+)
+
+// LoadContactProfiles reads the contact profiles (data/contact-profiles.json).
+func LoadContactProfiles() ([]InspectionProfile, error) {
+	data, err := dataFiles.ReadFile("data/contact-profiles.json")
+	if err != nil {
+		return nil, fmt.Errorf("contact profiles: %w", err)
+	}
+	var f struct {
+		Notes    string `json:"notes"`
+		Profiles []struct {
+			ID                string   `json:"id"`
+			Name              string   `json:"name"`
+			ContactEveryHours int      `json:"contact_every_hours"`
+			WarnAfterHours    int      `json:"warn_after_hours"`
+			LockAfterHours    int      `json:"lock_after_hours"`
+			Assumed           []string `json:"assumed"`
+			Source            string   `json:"source"`
+		} `json:"profiles"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("contact profiles: %w", err)
+	}
+	var out []InspectionProfile
+	for _, p := range f.Profiles {
+		if p.ID == "" || p.Source == "" || p.ContactEveryHours <= 0 || p.ContactEveryHours >= p.WarnAfterHours || p.WarnAfterHours >= p.LockAfterHours {
+			return nil, fmt.Errorf("contact profile %q: needs an id, a source and 0 < contact_every < warn_after < lock_after", p.ID)
+		}
+		out = append(out, InspectionProfile{ID: p.ID, Name: p.Name, Source: p.Source, Assumed: p.Assumed,
+			ContactEvery: time.Duration(p.ContactEveryHours) * time.Hour,
+			WarnAfter:    time.Duration(p.WarnAfterHours) * time.Hour, LockAfter: time.Duration(p.LockAfterHours) * time.Hour})
+	}
+	return out, nil
+}
+
+// ContactProfile returns the profile with the id.
+func ContactProfile(id string) (InspectionProfile, error) {
+	all, err := LoadContactProfiles()
+	if err != nil {
+		return InspectionProfile{}, err
+	}
+	for _, p := range all {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return InspectionProfile{}, fmt.Errorf("no contact profile %q (%s, %s or %s)", id, ProfileUSIMI, ProfileCanada, ProfileUSIBILegacy)
 }
 
 const day = 24 * time.Hour
 
-// SendProP is the Connect+ / SendPro P profile: warning from day 21, which the clerk can clear for a
-// 7-day grace (it returns at every power-up), printing locked from day 28 (DOMAIN.md §1.7).
-var SendProP = InspectionProfile{Name: "SendPro P", WarnAfter: 21 * day, LockAfter: 28 * day}
+// SendProP is the Connect+ / SendPro P profile of the Canadian guides (the "ca" profile): warning from
+// day 21, which the clerk can clear for a 7-day grace (it returns at every power-up), printing locked
+// from day 28 (DOMAIN.md §1.7). It is still the default of meter.Open; see docs/contact.md.
+var SendProP = InspectionProfile{ID: ProfileCanada, Name: "SendPro P", ContactEvery: 7 * day, WarnAfter: 21 * day, LockAfter: 28 * day}
 
 // InspectionState is where the meter stands on its inspection schedule.
 type InspectionState int

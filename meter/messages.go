@@ -136,6 +136,16 @@ func Explain(err error) Message {
 		return msg(MsgPostageTitle, MsgPostageTooLarge, ok, MaxKeyedPostage)
 	case errors.Is(err, ErrNoPostage):
 		return msg(MsgPostageTitle, MsgNoPostage, ok)
+	case errors.Is(err, ErrNoRateTable):
+		return msg(MsgPostageTitle, MsgNoRateTable, ok)
+	case errors.Is(err, ErrPriceUnknown):
+		return msg(MsgPostageTitle, MsgPriceUnknown, ok)
+	case errors.Is(err, ErrUnknownClass):
+		return msg(MsgPostageTitle, MsgClassNotInTable, ok)
+	case errors.Is(err, ErrUnverifiedRates):
+		return msg(MsgPostageTitle, MsgUnverifiedRatesOff, ok)
+	case errors.Is(err, ErrDestinationZIP):
+		return msg(MsgDestinationZIPTitle, MsgDestinationZIP, ok)
 	case errors.Is(err, context.Canceled):
 		return msg(MsgCancelledTitle, MsgCancelled, ok)
 	}

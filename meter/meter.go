@@ -31,11 +31,15 @@ type Config struct {
 	Clock      Clock
 	Model      Model
 	Rates      []RateTable
-	Engine     PrintEngine
-	Printer    AttachedPrinter // nil: no attached printer, so no "Print on document"
-	Scale      Scale           // nil: weights are keyed in
-	Inspection InspectionProfile
-	Retry      funds.RetryPolicy
+	// AllowUnverifiedRates lets the meter price from a rate table marked unverified. The trainer sets
+	// it (and its screens say the rates are unverified); a kiosk only when its configuration allows,
+	// otherwise the clerk keys in the postage on dates such a table is in force.
+	AllowUnverifiedRates bool
+	Engine               PrintEngine
+	Printer              AttachedPrinter // nil: no attached printer, so no "Print on document"
+	Scale                Scale           // nil: weights are keyed in
+	Inspection           InspectionProfile
+	Retry                funds.RetryPolicy
 	// Link, if set, tells whether the network link is up without sending anything (the trainer's
 	// SimLink). Without it (the kiosk) the last request's outcome is all the meter knows.
 	Link LinkStatus
@@ -54,7 +58,8 @@ type Meter struct {
 	balance        *funds.AccountBalance // the last Get Balance answer, nil before
 	balanceAt      time.Time
 	conn           Connection
-	probeAt        time.Time // when Probe last tried to settle owed refills
+	probeAt        time.Time   // when Probe last tried to settle owed refills
+	rates          []RateTable // built in and installed from the Data Center (ratesync.go), oldest first
 }
 
 // Connection is what the meter knows of its link to the Data Center, for the status bar.
@@ -130,6 +135,10 @@ func Open(ctx context.Context, cfg Config) (*Meter, error) {
 		return nil, fmt.Errorf("open meter: %w", err)
 	} else if n > 0 {
 		m.log.Warn("pieces spoiled at start-up", "count", n)
+	}
+	m.installRates(nil)
+	if err := m.loadInstalledRates(ctx); err != nil {
+		return nil, fmt.Errorf("open meter: %w", err)
 	}
 	if _, ok, err := cfg.Vault.Setting(ctx, keyInstalled); err != nil {
 		return nil, fmt.Errorf("open meter: %w", err)

@@ -1,18 +1,32 @@
 package meter
 
 import (
+	"fmt"
 	"strings"
 
+	"postmeter/funds"
 	"postmeter/printer"
 )
 
 // This file converts what the core prints into the printer package's types, in one place: the device
 // drivers (package devices) render and send it.
 
+// signIndicium has the vault sign what the indicium's Data Matrix will carry, after the debit and
+// before the engine prints: the meter prints no postage it has not signed.
+func signIndicium(v *funds.Vault, ind *Indicium) error {
+	body, err := printer.IndiciumBody(toPrinterIndicium(*ind))
+	if err != nil {
+		return fmt.Errorf("sign indicium: %w", err)
+	}
+	ind.Signature = v.SignIndicium(body)
+	return nil
+}
+
 func toPrinterIndicium(ind Indicium) printer.Indicium {
 	return printer.Indicium{MailingDate: ind.MailingDate, Postage: ind.Postage, MailClass: ind.MailClass,
-		MeterSerial: ind.MeterSerial, IndiciaNumber: ind.IndiciaNumber, OriginZIP: ind.OriginZIP, Piece: ind.Piece,
-		Available: ind.Registers.Available, Used: ind.Registers.Used, Simulation: ind.Simulation}
+		MeterSerial: ind.MeterSerial, Model: ind.Model, IndiciaNumber: ind.IndiciaNumber, OriginZIP: ind.OriginZIP,
+		DestinationZIP: ind.DestinationZIP, Piece: ind.Piece, Available: ind.Registers.Available,
+		Used: ind.Registers.Used, Simulation: ind.Simulation, Signature: ind.Signature}
 }
 
 func toPrinterDocument(doc Document) printer.Document {

@@ -204,6 +204,7 @@ type RateTable struct {
 	Notes      string
 	Unverified bool   // every figure of the table still needs checking against USPS Notice 123
 	File       string // the embedded file it was read from, e.g. "rates-2025-07-13.json"
+	Origin     string // OriginBuiltIn or OriginDataCenter; set by the meter
 	classes    []classRates
 }
 
@@ -387,6 +388,10 @@ type rateStep struct {
 
 // unverifiableFields are the class fields a file may list under "unverified".
 var unverifiableFields = []string{"max_oz", "price", "stamped", "nonmachinable_surcharge"}
+
+// ParseRateTable reads and validates one rate table file, as the meter does with those the Data Center
+// publishes and `datacenter publish-rates` before it signs one. name is used in errors.
+func ParseRateTable(name string, data []byte) (RateTable, error) { return parseRateTable(name, data) }
 
 // parseRateTable reads and validates one rate table file; name is used in errors and, when it has
 // the form rates-YYYY-MM-DD.json, must agree with the effective date.

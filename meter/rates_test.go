@@ -111,12 +111,17 @@ func TestMailClassLabel(t *testing.T) {
 
 func TestLoadRateTablesValidates(t *testing.T) {
 	tables := loadTables(t)
-	require.Len(t, tables, 2)
+	require.Len(t, tables, 3)
 	for i, tab := range tables {
 		t.Run(tab.File, func(t *testing.T) {
 			assert.Equal(t, "rates-"+tab.Effective.Format(time.DateOnly)+".json", tab.File)
 			assert.NotEmpty(t, tab.Source)
-			assert.Equal(t, []MailClass{ClassLetter, ClassFlat, ClassPostcard}, tab.Classes())
+			if i == 0 {
+				// Before Jul 13, 2025 only letters and postcards could be sourced.
+				assert.Equal(t, []MailClass{ClassLetter, ClassPostcard}, tab.Classes())
+			} else {
+				assert.Equal(t, []MailClass{ClassLetter, ClassFlat, ClassPostcard}, tab.Classes())
+			}
 			if i > 0 {
 				assert.True(t, tab.Effective.After(tables[i-1].Effective), "oldest first")
 			}
@@ -135,12 +140,37 @@ func TestLoadRateTablesValidates(t *testing.T) {
 			}
 		})
 	}
-	assert.False(t, tables[0].Verified(ClassLetter), "the 2025 surcharge is secondary-only, so the letter class lists it")
-	assert.True(t, tables[0].Verified(ClassPostcard))
-	assert.False(t, tables[0].Unverified)
-	assert.True(t, tables[1].Unverified, "the 2026 table is flagged unverified")
-	assert.Contains(t, tables[1].String(), "unverified")
-	assert.Equal(t, "USPS prices effective 13 Jul 2025", tables[0].String())
+	assert.True(t, tables[0].Verified(ClassLetter), "2024: official prices only")
+	assert.False(t, tables[1].Verified(ClassLetter), "the 2025 surcharge is secondary-only, so the letter class lists it")
+	assert.True(t, tables[1].Verified(ClassPostcard))
+	assert.False(t, tables[1].Unverified)
+	assert.True(t, tables[2].Unverified, "the 2026 table is flagged unverified")
+	assert.Contains(t, tables[2].String(), "unverified")
+	assert.Equal(t, "USPS prices effective 13 Jul 2025", tables[1].String())
+}
+
+// Before Jul 13, 2025: metered letters 69¢ and 28¢ an ounce more (USPS's notice of the 2025 change), postcards
+// 56¢; flats have no table, and the meter says so instead of pricing them.
+func TestPostageBeforeJuly2025(t *testing.T) {
+	tab := tableOn(t, "2024-07-14")
+	for _, tt := range []struct {
+		class MailClass
+		w     Weight
+		want  string
+	}{
+		{ClassLetter, 10, "0.69"}, {ClassLetter, 11, "0.97"}, {ClassLetter, 30, "1.25"}, {ClassLetter, 35, "1.53"},
+		{ClassPostcard, 10, "0.56"},
+	} {
+		got, err := tab.Postage(tt.class, tt.w)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, got.String()[1:], "%s %s", tt.class, tt.w)
+	}
+	_, err := tab.Postage(ClassFlat, 20)
+	assert.ErrorIs(t, err, ErrUnknownClass)
+	var over *OverweightError
+	_, err = tab.Postage(ClassLetter, 36)
+	require.ErrorAs(t, err, &over)
+	assert.Equal(t, MailClass(""), over.Next, "no flats table to move the piece to: key in the postage")
 }
 
 func TestPostage2025(t *testing.T) {
@@ -265,8 +295,11 @@ func TestRateTableFor(t *testing.T) {
 		day  time.Time
 		want string // effective date of the chosen table; "" means an error
 	}{
-		{"day before the oldest table", time.Date(2025, 7, 12, 23, 59, 0, 0, time.UTC), ""},
-		{"oldest effective day", time.Date(2025, 7, 13, 0, 0, 0, 0, time.UTC), "2025-07-13"},
+		{"day before the oldest table", time.Date(2024, 7, 13, 23, 59, 0, 0, time.UTC), ""},
+		{"oldest effective day", time.Date(2024, 7, 14, 0, 0, 0, 0, time.UTC), "2024-07-14"},
+		{"no change in January 2025", time.Date(2025, 1, 20, 0, 0, 0, 0, time.UTC), "2024-07-14"},
+		{"day before the 2025 table", time.Date(2025, 7, 12, 23, 59, 0, 0, time.UTC), "2024-07-14"},
+		{"2025 effective day", time.Date(2025, 7, 13, 0, 0, 0, 0, time.UTC), "2025-07-13"},
 		{"day after", time.Date(2025, 7, 14, 0, 0, 0, 0, time.UTC), "2025-07-13"},
 		{"no change in January 2026", time.Date(2026, 1, 18, 12, 0, 0, 0, time.UTC), "2025-07-13"},
 		{"day before the 2026 table", time.Date(2026, 7, 11, 23, 59, 0, 0, time.UTC), "2025-07-13"},
@@ -281,7 +314,7 @@ func TestRateTableFor(t *testing.T) {
 			got, err := RateTableFor(tables, tt.day)
 			if tt.want == "" {
 				require.ErrorIs(t, err, ErrNoRateTable)
-				assert.Contains(t, err.Error(), "2025-07-13", "names the oldest table's date")
+				assert.Contains(t, err.Error(), "2024-07-14", "names the oldest table's date")
 				return
 			}
 			require.NoError(t, err)
@@ -289,7 +322,7 @@ func TestRateTableFor(t *testing.T) {
 		})
 	}
 
-	reversed := []RateTable{tables[1], tables[0]}
+	reversed := []RateTable{tables[2], tables[1], tables[0]}
 	got, err := RateTableFor(reversed, time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	assert.Equal(t, "2026-07-12", got.Effective.Format(time.DateOnly), "order of the slice does not matter")
@@ -373,4 +406,50 @@ func TestParseRateTableNoClasses(t *testing.T) {
 	_, err := parseRateTable("x.json", []byte(`{"effective": "2030-01-05", "source": "s", "classes": []}`))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "rate table x.json: classes: missing")
+}
+
+// A meter not allowed to rate from an unverified table (a kiosk without the setting) refuses to price a
+// piece on a date such a table is in force, and says so; keyed-in postage still prints. Before that
+// table takes effect it rates as usual.
+func TestUnverifiedRatesRefusedUnlessAllowed(t *testing.T) {
+	r := newRig(t)
+	r.fund(dollars(20))
+	r.m.cfg.AllowUnverifiedRates = false
+	job := Job{Class: ClassLetter, Weight: 10}
+	tab, err := r.m.RateTableOn(r.ctx, job)
+	require.NoError(t, err)
+	assert.True(t, tab.Unverified, "Nov 25, 2026: the Jul 12, 2026 table")
+	_, err = r.m.Postage(r.ctx, job)
+	require.ErrorIs(t, err, ErrUnverifiedRates)
+	assert.Equal(t, MsgUnverifiedRatesOff, Explain(err).ID)
+	_, err = r.m.PrintPiece(r.ctx, r.super, job, MediumEnvelope)
+	require.ErrorIs(t, err, ErrUnverifiedRates)
+	res, err := r.m.PrintPiece(r.ctx, r.super, Job{KeyedPostage: 78 * funds.Cent}, MediumEnvelope)
+	require.NoError(t, err, "keyed-in postage still prints")
+	assert.Equal(t, funds.Amount(780), res.Piece.Amount)
+
+	p, err := r.m.postageOn(job, time.Date(2026, 7, 11, 0, 0, 0, 0, time.Local))
+	require.NoError(t, err, "the verified 2025 table is in force on Jul 11, 2026")
+	assert.Equal(t, 74*funds.Cent, p)
+	r.m.cfg.AllowUnverifiedRates = true
+	p, err = r.m.Postage(r.ctx, job)
+	require.NoError(t, err)
+	assert.Equal(t, 78*funds.Cent, p)
+}
+
+// A mailing date with no table in force, and a class the table in force lacks, are said plainly.
+func TestNoRateTableSaysSo(t *testing.T) {
+	r := newRig(t)
+	_, err := r.m.postageOn(Job{Class: ClassLetter, Weight: 10}, time.Date(2024, 7, 13, 0, 0, 0, 0, time.Local))
+	require.ErrorIs(t, err, ErrNoRateTable)
+	assert.Equal(t, MsgNoRateTable, Explain(err).ID)
+	p, err := r.m.postageOn(Job{Class: ClassLetter, Weight: 10}, time.Date(2025, 1, 20, 0, 0, 0, 0, time.Local))
+	require.NoError(t, err)
+	assert.Equal(t, 69*funds.Cent, p)
+	_, err = r.m.postageOn(Job{Class: ClassFlat, Weight: 20}, time.Date(2025, 1, 20, 0, 0, 0, 0, time.Local))
+	require.ErrorIs(t, err, ErrUnknownClass)
+	assert.Equal(t, MsgClassNotInTable, Explain(err).ID)
+	_, err = r.m.Postage(r.ctx, Job{Class: ClassFlat, Weight: 20})
+	require.ErrorIs(t, err, ErrPriceUnknown, "the 2026 table has only the 1 oz flat price")
+	assert.Equal(t, MsgPriceUnknown, Explain(err).ID)
 }

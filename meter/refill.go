@@ -240,6 +240,7 @@ func (m *Meter) finishRefill(ctx context.Context, s *Session, res funds.RefillRe
 	if err := m.setJSON(ctx, keyLastRefill, c, s.User().Name); err != nil {
 		return c, fmt.Errorf("keep the refill receipt: %w", err)
 	}
+	m.syncRatesAfterContact(ctx)
 	return c, nil
 }
 
@@ -269,6 +270,7 @@ func (m *Meter) GetBalance(ctx context.Context, s *Session) (funds.AccountBalanc
 	if err := m.Reconcile(ctx); err != nil {
 		m.log.Warn("after balance inquiry", "err", err)
 	}
+	m.syncRatesAfterContact(ctx)
 	return bal, nil
 }
 
@@ -277,9 +279,15 @@ func (m *Meter) UploadPostalInfo(ctx context.Context, s *Session) error {
 	if err := m.active(s); err != nil {
 		return err
 	}
+	return m.uploadPostalInfo(ctx, s.actor())
+}
+
+// uploadPostalInfo is UploadPostalInfo for actor: a clerk, or "system" when the meter contacts the Data
+// Center on its own (ContactIfDue).
+func (m *Meter) uploadPostalInfo(ctx context.Context, actor string) error {
 	// Each upload is audited first, so its audit seq is above the last upload's: the Data Center refuses
 	// an upload that says nothing new (a replay).
-	if err := m.cfg.Vault.SetSetting(ctx, keyPostalInfo, m.Now().UTC().Format(time.RFC3339Nano), s.actor()); err != nil {
+	if err := m.cfg.Vault.SetSetting(ctx, keyPostalInfo, m.Now().UTC().Format(time.RFC3339Nano), actor); err != nil {
 		return err
 	}
 	rec, err := m.cfg.DataCenter.UploadPostalInfo(ctx)
@@ -293,7 +301,27 @@ func (m *Meter) UploadPostalInfo(ctx context.Context, s *Session) error {
 	if err := m.Reconcile(ctx); err != nil {
 		m.log.Warn("after upload", "err", err)
 	}
+	m.syncRatesAfterContact(ctx)
 	return nil
+}
+
+// ContactIfDue contacts the Data Center on the meter's own (a postal-information upload, which counts
+// as an inspection and brings a signed receipt) when the profile's contact interval has passed since
+// the last successful contact, so a connected meter never reaches its warning. It reports whether it
+// contacted; a failed attempt returns its error, and the next call tries again. The screens call it in
+// the background, never on the UI goroutine.
+func (m *Meter) ContactIfDue(ctx context.Context) (bool, error) {
+	st, err := m.Inspection(ctx)
+	if err != nil {
+		return false, err
+	}
+	if m.Now().Sub(st.LastContact) < m.cfg.Inspection.ContactEvery {
+		return false, nil
+	}
+	if err := m.uploadPostalInfo(ctx, "system"); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // FundsView is the Meter Funds tab.

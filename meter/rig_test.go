@@ -24,6 +24,7 @@ type rig struct {
 	ctx     context.Context
 	clock   *SimClock
 	store   *datacenter.SQLiteStore
+	dcKey   ed25519.PrivateKey
 	dcPath  string
 	srv     *httptest.Server
 	link    *fakeLink
@@ -61,7 +62,7 @@ func newRig(t *testing.T) *rig {
 	keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys"))
 	require.NoError(t, err)
 	require.NoError(t, datacenter.EnrollLocal(ctx, store, dcKey, rigSerial, keys))
-	r.store = store
+	r.store, r.dcKey = store, dcKey
 	r.srv = httptest.NewServer(datacenter.NewServer(store, datacenter.Options{Logger: quiet, Key: dcKey, Now: r.clock.Now}))
 	t.Cleanup(r.srv.Close)
 
@@ -92,7 +93,8 @@ func newRig(t *testing.T) *rig {
 	r.m, err = Open(ctx, Config{
 		Identity: Identity{Serial: rigSerial, IndiciaNumber: "PB0001234", AccountNumber: rigAccount, OriginZIP: "06926"},
 		Vault:    r.vault, DataCenter: client, Users: r.users, Clock: r.clock, Model: model, Rates: rates,
-		Engine: r.engine, Printer: r.printer,
+		AllowUnverifiedRates: true, // as the trainer: Nov 2026 is priced from the unverified Jul 2026 table
+		Engine:               r.engine, Printer: r.printer,
 		Retry: funds.RetryPolicy{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond}, Log: quiet,
 	})
 	require.NoError(t, err)

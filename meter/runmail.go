@@ -21,6 +21,8 @@ type Job struct {
 	KeyedPostage funds.Amount // "Key in Postage": when set, printed instead of the rate table's price
 	AccountCode  string       // cost centre charged, "" if none
 	DateAdvance  int          // days after today; 0 is today, never negative
+	// DestinationZIP, when keyed in (5 digits, or ZIP+4 as 12345-6789), is carried in the indicium.
+	DestinationZIP string
 }
 
 // Date errors.
@@ -30,6 +32,8 @@ var (
 	ErrUnknownAccount  = errors.New("unknown account code")
 	ErrNoPostage       = errors.New("no postage: choose a class and weight, or key in postage")
 	ErrPostageTooLarge = errors.New("keyed-in postage is above the $99.99 a piece may carry")
+	ErrDestinationZIP  = errors.New("a destination ZIP is 5 digits or ZIP+4 (12345-6789)")
+	ErrUnverifiedRates = errors.New("the rate table in force is unverified and this meter does not rate from unverified tables")
 )
 
 // maxPiecePostage bounds Key in Postage; a meter refuses absurd values (inferred limit).
@@ -87,12 +91,29 @@ func (m *Meter) postageOn(job Job, date time.Time) (funds.Amount, error) {
 	if job.Class == "" || job.Weight <= 0 {
 		return 0, ErrNoPostage
 	}
-	table, err := RateTableFor(m.cfg.Rates, date)
+	table, err := RateTableFor(m.RateTables(), date)
 	if err != nil {
 		return 0, err
 	}
+	if table.Unverified && !m.cfg.AllowUnverifiedRates {
+		return 0, fmt.Errorf("%w: %s", ErrUnverifiedRates, table)
+	}
 	return table.Postage(job.Class, job.Weight)
 }
+
+// RateTableOn is the rate table in force on the job's mailing date, for the screens to say which
+// prices they show and whether those are verified.
+func (m *Meter) RateTableOn(ctx context.Context, job Job) (RateTable, error) {
+	date, err := m.MailingDate(ctx, job)
+	if err != nil {
+		return RateTable{}, err
+	}
+	return RateTableFor(m.RateTables(), date)
+}
+
+// UnverifiedRatesAllowed reports whether the meter rates from a table marked unverified (the trainer
+// does, showing that it does; a kiosk only when its configuration says so).
+func (m *Meter) UnverifiedRatesAllowed() bool { return m.cfg.AllowUnverifiedRates }
 
 // AccountCodes are the cost centres a job may be charged to.
 func (m *Meter) AccountCodes(ctx context.Context) ([]string, error) {
@@ -306,6 +327,9 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	if err := m.checkAccountCode(ctx, job.AccountCode); err != nil {
 		return PrintResult{}, err
 	}
+	if !validDestinationZIP(job.DestinationZIP) {
+		return PrintResult{}, fmt.Errorf("%w: %q", ErrDestinationZIP, job.DestinationZIP)
+	}
 	// The inspection clock, read once above, also bounds the date: one read per piece.
 	date, err := m.mailingDate(job, insp)
 	if err != nil {
@@ -329,9 +353,13 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 		return PrintResult{}, err
 	}
 	ind := Indicium{MailingDate: date, Postage: postage, MailClass: class, MeterSerial: m.cfg.Identity.Serial,
-		IndiciaNumber: m.cfg.Identity.IndiciaNumber, OriginZIP: m.cfg.Identity.OriginZIP, Piece: piece.Seq,
-		Registers: piece.Registers, Simulation: true}
-	if perr := m.cfg.Engine.PrintIndicium(ctx, ind, medium); perr != nil {
+		Model: m.cfg.Model.Name, IndiciaNumber: m.cfg.Identity.IndiciaNumber, OriginZIP: m.cfg.Identity.OriginZIP,
+		DestinationZIP: job.DestinationZIP, Piece: piece.Seq, Registers: piece.Registers, Simulation: true}
+	perr := signIndicium(m.cfg.Vault, &ind)
+	if perr == nil {
+		perr = m.cfg.Engine.PrintIndicium(ctx, ind, medium)
+	}
+	if perr != nil {
 		// Use a context that outlives a cancelled request: the spoil must be recorded.
 		if serr := m.cfg.Vault.MarkSpoiled(context.WithoutCancel(ctx), piece.Seq, perr.Error(), s.User().Name); serr != nil {
 			return PrintResult{}, errors.Join(&PrintFailedError{Piece: piece, Err: perr}, serr)
@@ -362,7 +390,7 @@ func (m *Meter) ResetBatch(ctx context.Context, s *Session) error {
 
 // Classes are the mail classes of the rate table in force today.
 func (m *Meter) Classes() []MailClass {
-	t, err := RateTableFor(m.cfg.Rates, m.Now())
+	t, err := RateTableFor(m.RateTables(), m.Now())
 	if err != nil {
 		return nil
 	}
@@ -386,4 +414,20 @@ func WeightFromTenths(digits string) (Weight, error) {
 		return 0, ErrNoWeight
 	}
 	return w, nil
+}
+
+// validDestinationZIP accepts nothing (none keyed in), 5 digits, or ZIP+4 as 12345-6789.
+func validDestinationZIP(zip string) bool {
+	if zip == "" {
+		return true
+	}
+	if len(zip) != 5 && (len(zip) != 10 || zip[5] != '-') {
+		return false
+	}
+	for i, c := range zip {
+		if i != 5 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -6,7 +6,7 @@ import (
 	"image/color"
 	"strings"
 
-	"github.com/boombuler/barcode/datamatrix"
+	dmencoder "github.com/makiuchi-d/gozxing/datamatrix/encoder"
 )
 
 // Palette indices of the 1-bit images.
@@ -57,24 +57,81 @@ type dataMatrix struct {
 
 const quietModules = 2 // white modules kept around the symbol (ECC200 asks for at least 1)
 
-func encodeDataMatrix(payload string) (dataMatrix, error) {
-	code, err := datamatrix.Encode(payload)
+// encodeDataMatrix encodes a binary payload as a square ECC200 symbol, all of it in Base256
+// encodation (one codeword a byte). ZXing's own high-level encoder mixes encodations and writes some
+// bytes above 127 with ASCII upper shifts, which its reader then returns as raw bytes inside otherwise
+// ISO-8859-1 text: about one signature in seven came back with a byte changed. One Base256 segment
+// reads back the same way in every reader (ZXing's and libdmtx's); ZXing still supplies the symbol
+// sizes, the Reed-Solomon error correction and the module placement.
+func encodeDataMatrix(payload []byte) (dataMatrix, error) {
+	if len(payload) == 0 || len(payload) > 249 {
+		return dataMatrix{}, fmt.Errorf("encode Data Matrix: %d bytes, want 1 to 249 (one length byte)", len(payload))
+	}
+	// Latch to Base256 (231), the length, the data; the length and data are randomised by position
+	// (ISO/IEC 16022, 5.2.9 and annex B).
+	cw := []byte{231}
+	for _, b := range append([]byte{byte(len(payload))}, payload...) {
+		cw = append(cw, randomize255(b, len(cw)+1))
+	}
+	info, err := dmencoder.SymbolInfo_Lookup(len(cw), dmencoder.SymbolShapeHint_FORCE_SQUARE, nil, nil, true)
 	if err != nil {
 		return dataMatrix{}, fmt.Errorf("encode Data Matrix: %w", err)
 	}
-	b := code.Bounds()
-	if b.Dx() != b.Dy() {
-		return dataMatrix{}, fmt.Errorf("Data Matrix is %dx%d, want a square", b.Dx(), b.Dy())
+	if len(cw) < info.GetDataCapacity() {
+		cw = append(cw, 129) // the first pad, then randomised pads (5.2.3 and annex B)
 	}
-	dm := dataMatrix{size: b.Dx(), modules: make([][]bool, b.Dy())}
+	for len(cw) < info.GetDataCapacity() {
+		cw = append(cw, randomize253(len(cw)+1))
+	}
+	all, err := dmencoder.ErrorCorrection_EncodeECC200(cw, info)
+	if err != nil {
+		return dataMatrix{}, fmt.Errorf("encode Data Matrix: %w", err)
+	}
+	place := dmencoder.NewDefaultPlacement(all, info.GetSymbolDataWidth(), info.GetSymbolDataHeight())
+	place.Place()
+	return layoutModules(place, info), nil
+}
+
+func randomize255(b byte, pos int) byte { return byte(int(b) + (149*pos)%255 + 1) } // mod 256
+
+func randomize253(pos int) byte {
+	v := 129 + (149*pos)%253 + 1
+	if v > 254 {
+		v -= 254
+	}
+	return byte(v)
+}
+
+// layoutModules puts the placed data modules into the symbol with its finder and clock patterns: each
+// data region gets a solid line on its left and bottom and alternating modules on its top and right.
+func layoutModules(place *dmencoder.DefaultPlacement, info *dmencoder.SymbolInfo) dataMatrix {
+	size := info.GetSymbolWidth()
+	dm := dataMatrix{size: size, modules: make([][]bool, info.GetSymbolHeight())}
 	for y := range dm.modules {
-		dm.modules[y] = make([]bool, b.Dx())
-		for x := range dm.modules[y] {
-			r, _, _, _ := code.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			dm.modules[y][x] = r < 0x8000
+		dm.modules[y] = make([]bool, size)
+	}
+	rw, rh := info.GetMatrixWidth(), info.GetMatrixHeight()
+	for y := range info.GetSymbolDataHeight() {
+		for x := range info.GetSymbolDataWidth() {
+			// Region (x/rw, y/rh) starts one module in from its own finder and clock lines.
+			mx := x/rw*(rw+2) + x%rw + 1
+			my := y/rh*(rh+2) + y%rh + 1
+			dm.modules[my][mx] = place.GetBit(x, y)
 		}
 	}
-	return dm, nil
+	for ry := 0; ry < size; ry += rh + 2 {
+		for rx := 0; rx < size; rx += rw + 2 {
+			for i := range rw + 2 {
+				dm.modules[ry+rh+1][rx+i] = true // bottom: solid
+				dm.modules[ry][rx+i] = i%2 == 0  // top: alternating, dark first
+			}
+			for j := range rh + 2 {
+				dm.modules[ry+j][rx] = true                 // left: solid
+				dm.modules[ry+j][rx+rw+1] = (rh+1-j)%2 == 0 // right: alternating, dark at the bottom
+			}
+		}
+	}
+	return dm
 }
 
 // side is the symbol's size in pixels with its quiet zone, at module px per module.

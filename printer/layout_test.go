@@ -42,7 +42,8 @@ func TestRenderIndiciumShowsMillsPostage(t *testing.T) {
 
 func TestRenderIndiciumTooWide(t *testing.T) {
 	ind := sampleIndicium()
-	ind.MailClass = strings.Repeat("W", 60)
+	ind.MailClass = strings.Repeat("W", MaxTextField)
+	ind = sign(t, ind, testMeterKey)
 	_, err := RenderIndicium(ind, Tape)
 	assert.ErrorIs(t, err, ErrDoesNotFit)
 }

@@ -1,78 +1,116 @@
 package printer
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"postmeter/funds"
 )
 
-const (
-	payloadMagic   = "PMI"
-	payloadVersion = "v1"
-)
+// PayloadVersion is the format of the indicium's Data Matrix that this package writes and reads.
+const PayloadVersion = 2
 
-var payloadKeys = []string{"date", "postage", "class", "serial", "ind", "zip", "piece", "asc", "desc", "sim"}
+// SignatureSize is the length of the meter's signature at the end of every payload (Ed25519).
+const SignatureSize = ed25519.SignatureSize
+
+// MaxTextField is the longest text field (class, serial, model, indicia number, ZIPs) a payload
+// carries, in bytes: it bounds the symbol so the indicium always fits on tape.
+const MaxTextField = 24
+
+// payloadEpoch is day 0 of the payload's date field.
+var payloadEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const (
+	flagSpecimen    = 1 << 0 // printed by the trainer simulator: a specimen, never postage
+	flagDestination = 1 << 1 // a destination ZIP follows the origin ZIP
+	knownFlags      = flagSpecimen | flagDestination
+)
 
 // ErrBadPayload is wrapped by every ParseIndiciumPayload error.
 var ErrBadPayload = errors.New("not a postmeter indicium payload")
 
-// IndiciumPayload encodes ind as the text the indicium's Data Matrix carries (format version 1): one
-// line of printable ASCII, the magic word PMI, the version, then ten key=value fields, all separated
-// by "|", always in this order:
+// ErrUnsigned is wrapped by IndiciumPayload and RenderIndicium for an indicium without a signature:
+// the meter never prints postage it has not signed.
+var ErrUnsigned = errors.New("indicium is not signed")
+
+// IndiciumBody encodes what the meter signs for one indicium: every field of ind except the signature,
+// in payload format version 2, a compact binary record modelled on what an IMI indicium carries:
 //
-//	PMI|v1|date=20261125|postage=780|class=FIRST-CLASS%20MAIL|serial=PM123456|ind=IN0042|zip=06926|piece=42|asc=464270|desc=535730|sim=1
+//	offset  size     field
+//	0       2        "PM"
+//	2       1        version (2)
+//	3       1        flags: 1 specimen (simulation), 2 destination ZIP present
+//	4       2        mailing date, days since Jan 1, 2000 (big-endian)
+//	6       uvarint  postage in mills
+//	        uvarint  piece count after the debit
+//	        uvarint  ascending register (Used) after the debit, in mills
+//	        uvarint  descending register (Available) after the debit, in mills
+//	        text     mail class (may be empty)
+//	        text     meter serial
+//	        text     meter model
+//	        text     indicia number (may be empty)
+//	        text     origin ZIP
+//	        text     destination ZIP, only with flag 2
 //
-//	date     mailing date, YYYYMMDD
-//	postage  postage in mills (780 = $0.78), decimal digits, no sign
-//	class    mail class, escaped text, may be empty
-//	serial   meter serial, escaped text
-//	ind      indicia number, escaped text, may be empty
-//	zip      origin ZIP, escaped text
-//	piece    piece count after the debit, decimal
-//	asc      ascending register (Used) after the debit, in mills
-//	desc     descending register (Available) after the debit, in mills
-//	sim      1 if printed by the trainer simulator, 0 otherwise
-//
-// Escaped text keeps A–Z, a–z, 0–9 and "-._~" and writes every other byte as %XX (upper-case hex,
-// UTF-8 bytes), so the payload is pure ASCII without "|" inside values. The payload is not signed:
-// it is a simulation, not an IMI indicium.
-func IndiciumPayload(ind Indicium) (string, error) {
+// A text is one length byte (at most MaxTextField) and that many bytes of UTF-8; uvarints are Go's
+// encoding/binary unsigned varints, minimal. The payload in the Data Matrix is this body followed by
+// the 64-byte Ed25519 signature of funds.IndiciumMessage(body) by the meter's key (IndiciumPayload).
+func IndiciumBody(ind Indicium) ([]byte, error) {
 	if err := validateIndicium(ind); err != nil {
-		return "", err
+		return nil, err
 	}
-	sim := "0"
+	flags := byte(0)
 	if ind.Simulation {
-		sim = "1"
+		flags |= flagSpecimen
 	}
-	values := []string{
-		ind.MailingDate.Format("20060102"),
-		strconv.FormatInt(ind.Postage.Mills(), 10),
-		escape(ind.MailClass),
-		escape(ind.MeterSerial),
-		escape(ind.IndiciaNumber),
-		escape(ind.OriginZIP),
-		strconv.FormatInt(ind.Piece, 10),
-		strconv.FormatInt(ind.Used.Mills(), 10),
-		strconv.FormatInt(ind.Available.Mills(), 10),
-		sim,
+	if ind.DestinationZIP != "" {
+		flags |= flagDestination
 	}
-	var b strings.Builder
-	b.WriteString(payloadMagic + "|" + payloadVersion)
-	for i, k := range payloadKeys {
-		b.WriteString("|" + k + "=" + values[i])
+	days := ind.calendarDate().Sub(payloadEpoch) / (24 * time.Hour)
+	b := []byte{'P', 'M', PayloadVersion, flags}
+	b = binary.BigEndian.AppendUint16(b, uint16(days))
+	for _, n := range []int64{ind.Postage.Mills(), ind.Piece, ind.Used.Mills(), ind.Available.Mills()} {
+		b = binary.AppendUvarint(b, uint64(n))
 	}
-	return b.String(), nil
+	texts := []string{ind.MailClass, ind.MeterSerial, ind.Model, ind.IndiciaNumber, ind.OriginZIP}
+	if ind.DestinationZIP != "" {
+		texts = append(texts, ind.DestinationZIP)
+	}
+	for _, s := range texts {
+		b = append(append(b, byte(len(s))), s...)
+	}
+	return b, nil
+}
+
+// IndiciumPayload is what the indicium's Data Matrix carries: IndiciumBody(ind) and ind.Signature.
+func IndiciumPayload(ind Indicium) ([]byte, error) {
+	if len(ind.Signature) != SignatureSize {
+		return nil, fmt.Errorf("indicium: %w (%d signature bytes, want %d)", ErrUnsigned, len(ind.Signature), SignatureSize)
+	}
+	body, err := IndiciumBody(ind)
+	if err != nil {
+		return nil, err
+	}
+	return append(body, ind.Signature...), nil
+}
+
+// calendarDate is the mailing date's calendar day (in its own location) as midnight UTC.
+func (ind Indicium) calendarDate() time.Time {
+	y, m, d := ind.MailingDate.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 func validateIndicium(ind Indicium) error {
+	day := ind.calendarDate()
 	switch {
 	case ind.MailingDate.IsZero():
 		return errors.New("indicium: no mailing date")
-	case ind.MailingDate.Year() < 1000 || ind.MailingDate.Year() > 9999:
+	case day.Before(payloadEpoch) || day.Sub(payloadEpoch)/(24*time.Hour) > 0xffff:
 		return fmt.Errorf("indicium: mailing date %s out of range", ind.MailingDate.Format(time.DateOnly))
 	case ind.Postage < 0:
 		return fmt.Errorf("indicium: negative postage %d mills", ind.Postage.Mills())
@@ -86,121 +124,70 @@ func validateIndicium(ind Indicium) error {
 	case strings.TrimSpace(ind.OriginZIP) == "":
 		return errors.New("indicium: no origin ZIP")
 	}
+	for name, s := range map[string]string{"class": ind.MailClass, "serial": ind.MeterSerial, "model": ind.Model,
+		"indicia number": ind.IndiciaNumber, "origin ZIP": ind.OriginZIP, "destination ZIP": ind.DestinationZIP} {
+		if len(s) > MaxTextField {
+			return fmt.Errorf("indicium: %s %q is longer than %d bytes", name, s, MaxTextField)
+		}
+	}
 	return nil
 }
 
-// ParseIndiciumPayload decodes a payload made by IndiciumPayload. MailingDate comes back as midnight
-// UTC of the encoded date. It accepts exactly the canonical form: the fields in order, no extras,
-// canonical numbers and escapes.
-func ParseIndiciumPayload(payload string) (Indicium, error) {
+// ParseIndiciumPayload decodes a payload made by IndiciumPayload, signature included; it does not check
+// the signature (VerifyIndicium does). MailingDate comes back as midnight UTC. It accepts exactly the
+// canonical form, so IndiciumPayload of the result gives back the same bytes.
+func ParseIndiciumPayload(payload []byte) (Indicium, error) {
 	bad := func(format string, args ...any) (Indicium, error) {
 		return Indicium{}, fmt.Errorf("%w: %s", ErrBadPayload, fmt.Sprintf(format, args...))
 	}
-	parts := strings.Split(payload, "|")
-	if len(parts) != 2+len(payloadKeys) || parts[0] != payloadMagic {
-		return bad("want %q and %d fields separated by |", payloadMagic, 1+len(payloadKeys))
+	if len(payload) < 6+SignatureSize || payload[0] != 'P' || payload[1] != 'M' {
+		return bad("no PM header, or shorter than a header and a signature")
 	}
-	if parts[1] != payloadVersion {
-		return bad("version %q, this reader knows %q", parts[1], payloadVersion)
+	if payload[2] != PayloadVersion {
+		return bad("version %d, this reader knows %d", payload[2], PayloadVersion)
 	}
-	v := make(map[string]string, len(payloadKeys))
-	for i, k := range payloadKeys {
-		key, val, ok := strings.Cut(parts[2+i], "=")
-		if !ok || key != k {
-			return bad("field %d is %q, want %s=…", i+1, parts[2+i], k)
+	flags := payload[3]
+	if flags&^knownFlags != 0 {
+		return bad("unknown flags %#x", flags)
+	}
+	body, sig := payload[:len(payload)-SignatureSize], payload[len(payload)-SignatureSize:]
+	ind := Indicium{Simulation: flags&flagSpecimen != 0, Signature: bytes.Clone(sig)}
+	ind.MailingDate = payloadEpoch.AddDate(0, 0, int(binary.BigEndian.Uint16(body[4:6])))
+	rest := body[6:]
+	var nums [4]int64
+	for i := range nums {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > 1<<63-1 {
+			return bad("number %d is not a varint", i+1)
 		}
-		v[k] = val
+		nums[i], rest = int64(n), rest[k:]
 	}
-	var ind Indicium
-	var err error
-	if ind.MailingDate, err = time.Parse("20060102", v["date"]); err != nil || len(v["date"]) != 8 {
-		return bad("date %q is not YYYYMMDD", v["date"])
+	ind.Postage, ind.Piece, ind.Used, ind.Available = funds.Amount(nums[0]), nums[1], funds.Amount(nums[2]), funds.Amount(nums[3])
+	texts := []*string{&ind.MailClass, &ind.MeterSerial, &ind.Model, &ind.IndiciaNumber, &ind.OriginZIP}
+	if flags&flagDestination != 0 {
+		texts = append(texts, &ind.DestinationZIP)
 	}
-	var postage, used, avail int64
-	for _, n := range []struct {
-		key string
-		dst *int64
-	}{{"postage", &postage}, {"piece", &ind.Piece}, {"asc", &used}, {"desc", &avail}} {
-		if *n.dst, err = parseCount(v[n.key]); err != nil {
-			return bad("%s: %v", n.key, err)
+	for i, dst := range texts {
+		if len(rest) == 0 || int(rest[0]) > len(rest)-1 {
+			return bad("text %d runs past the end", i+1)
 		}
+		*dst, rest = string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]
 	}
-	ind.Postage, ind.Used, ind.Available = funds.Amount(postage), funds.Amount(used), funds.Amount(avail)
-	for _, t := range []struct {
-		key string
-		dst *string
-	}{{"class", &ind.MailClass}, {"serial", &ind.MeterSerial}, {"ind", &ind.IndiciaNumber}, {"zip", &ind.OriginZIP}} {
-		if *t.dst, err = unescape(v[t.key]); err != nil {
-			return bad("%s: %v", t.key, err)
-		}
+	if len(rest) != 0 {
+		return bad("%d bytes after the last field", len(rest))
 	}
-	switch v["sim"] {
-	case "1":
-		ind.Simulation = true
-	case "0":
-	default:
-		return bad("sim=%q, want 0 or 1", v["sim"])
-	}
-	if err := validateIndicium(ind); err != nil {
+	again, err := IndiciumBody(ind)
+	if err != nil {
 		return bad("%v", err)
+	}
+	if !bytes.Equal(again, body) {
+		return bad("not in canonical form")
 	}
 	return ind, nil
 }
 
-// parseCount reads a canonical non-negative decimal: digits only, no sign, no leading zeros.
-func parseCount(s string) (int64, error) {
-	if s == "" || (len(s) > 1 && s[0] == '0') || strings.TrimLeft(s, "0123456789") != "" {
-		return 0, fmt.Errorf("%q is not a canonical non-negative number", s)
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q: %w", s, err)
-	}
-	return n, nil
-}
-
-func unreserved(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
-}
-
-func escape(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
-func unescape(s string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			b.WriteByte(c)
-			continue
-		}
-		if c != '%' || i+2 >= len(s) {
-			return "", fmt.Errorf("byte %q at %d must be escaped", c, i)
-		}
-		n, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", fmt.Errorf("bad escape %q at %d", s[i:i+3], i)
-		}
-		b.WriteByte(byte(n))
-		i += 2
-	}
-	out := b.String()
-	if escape(out) != s {
-		return "", fmt.Errorf("%q is not canonically escaped", s)
-	}
-	return out, nil
+// VerifyIndicium checks the signature of a parsed indicium with the meter's public key.
+func VerifyIndicium(pub ed25519.PublicKey, ind Indicium) bool {
+	body, err := IndiciumBody(ind)
+	return err == nil && funds.VerifyIndicium(pub, body, ind.Signature)
 }

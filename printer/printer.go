@@ -25,7 +25,8 @@
 //
 // An indicium shows the postage, mailing date, origin ZIP, meter serial, piece number, mail class,
 // indicia number, the banner "SIMULATION — NOT VALID POSTAGE" and a Data Matrix carrying the payload
-// described at [IndiciumPayload]. The banner is always printed: postmeter has no USPS authorisation,
+// described at [IndiciumBody]: the piece's data and the registers, signed by the meter's key, which
+// anyone holding the meter's registered public key can check ([VerifyIndicium]). The banner is always printed: postmeter has no USPS authorisation,
 // so nothing it prints is valid postage, whatever [Indicium.Simulation] says.
 package printer
 
@@ -39,16 +40,20 @@ import (
 
 // Indicium is what one postage impression shows and encodes.
 type Indicium struct {
-	MailingDate   time.Time    // only the calendar date (in MailingDate's location) is printed and encoded
-	Postage       funds.Amount // postage on this piece, in mills
-	MailClass     string       // e.g. "FIRST-CLASS MAIL"; optional
-	MeterSerial   string       // e.g. "PM123456"
-	IndiciaNumber string       // optional
-	OriginZIP     string       // licensing ZIP, e.g. "06926"
-	Piece         int64        // piece count after this debit
-	Available     funds.Amount // descending register after the debit
-	Used          funds.Amount // ascending register after the debit
-	Simulation    bool         // the meter runs as the trainer simulator
+	MailingDate    time.Time    // only the calendar date (in MailingDate's location) is printed and encoded
+	Postage        funds.Amount // postage on this piece, in mills
+	MailClass      string       // e.g. "FIRST-CLASS MAIL"; optional
+	MeterSerial    string       // e.g. "PM123456"
+	Model          string       // the meter's model, e.g. "SendPro P1000"
+	IndiciaNumber  string       // optional
+	OriginZIP      string       // licensing ZIP, e.g. "06926"
+	DestinationZIP string       // optional: only when the clerk keyed it in
+	Piece          int64        // piece count after this debit
+	Available      funds.Amount // descending register after the debit
+	Used           funds.Amount // ascending register after the debit
+	Simulation     bool         // the meter runs as the trainer simulator: the indicium is a specimen
+	// Signature is the meter key's Ed25519 signature of funds.IndiciumMessage(IndiciumBody(ind)).
+	Signature []byte
 }
 
 // Field is one labelled line of a document, e.g. {"Postage added", "$125.00"}.

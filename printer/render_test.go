@@ -2,12 +2,14 @@ package printer
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,13 +21,28 @@ import (
 	"postmeter/funds"
 )
 
-// sampleIndicium has a midnight-UTC date, so it round-trips through the payload exactly.
+// testMeterKey stands for a meter's signing key; Ed25519 signatures are deterministic, so the goldens
+// made with it are stable.
+var testMeterKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+
+// sign sets ind's signature by key.
+func sign(t testing.TB, ind Indicium, key ed25519.PrivateKey) Indicium {
+	t.Helper()
+	body, err := IndiciumBody(ind)
+	require.NoError(t, err)
+	ind.Signature = ed25519.Sign(key, funds.IndiciumMessage(body))
+	return ind
+}
+
+// sampleIndicium has a midnight-UTC date, so it round-trips through the payload exactly; it is
+// signed by testMeterKey.
 func sampleIndicium() Indicium {
-	return Indicium{
+	ind := Indicium{
 		MailingDate:   time.Date(2026, time.November, 25, 0, 0, 0, 0, time.UTC),
 		Postage:       780,
-		MailClass:     "First-Class Mail",
+		MailClass:     "letter",
 		MeterSerial:   "PM123456",
+		Model:         "SendPro P1000",
 		IndiciaNumber: "IN-0042",
 		OriginZIP:     "06926",
 		Piece:         42,
@@ -33,6 +50,12 @@ func sampleIndicium() Indicium {
 		Used:          464_270,
 		Simulation:    true,
 	}
+	body, err := IndiciumBody(ind)
+	if err != nil {
+		panic(err)
+	}
+	ind.Signature = ed25519.Sign(testMeterKey, funds.IndiciumMessage(body))
+	return ind
 }
 
 func sampleReceipt() Document {
@@ -114,7 +137,7 @@ func pixelDiff(want, got image.Image) string {
 // decodeDataMatrix reads the indicium's Data Matrix with ZXing's reader. ZXing's detector looks for
 // the symbol in a clean area, so it gets the symbol's square (quiet zone included) cut from the image
 // at the place the layout puts it.
-func decodeDataMatrix(t *testing.T, img image.Image, m Medium, payload string) string {
+func decodeDataMatrix(t *testing.T, img image.Image, m Medium, payload []byte) []byte {
 	t.Helper()
 	dm, err := encodeDataMatrix(payload)
 	require.NoError(t, err)
@@ -125,7 +148,16 @@ func decodeDataMatrix(t *testing.T, img image.Image, m Medium, payload string) s
 	require.NoError(t, err)
 	res, err := datamatrix.NewDataMatrixReader().Decode(bmp, nil)
 	require.NoError(t, err, "no Data Matrix found in the image")
-	return res.GetText()
+	return latin1Bytes(res.GetText())
+}
+
+// latin1Bytes turns ZXing's text (one rune per byte) back into bytes.
+func latin1Bytes(s string) []byte {
+	var b []byte
+	for _, r := range s {
+		b = append(b, byte(r))
+	}
+	return b
 }
 
 func TestIndiciumGoldens(t *testing.T) {
@@ -175,5 +207,31 @@ func TestDocumentGoldens(t *testing.T) {
 			}
 			checkGolden(t, c.name, img)
 		})
+	}
+}
+
+// A large payload (unprinted text fields at their longest, a destination ZIP, huge registers) still
+// renders on both media, and its symbol, at most 52×52 modules, decodes back.
+func TestLargestIndiciumFitsAndDecodes(t *testing.T) {
+	ind := sampleIndicium()
+	long := strings.Repeat("9", MaxTextField)
+	ind.Model, ind.DestinationZIP = long, long                                    // not printed; the printed fields keep their usual lengths
+	ind.Available, ind.Used, ind.Piece, ind.Postage = 1<<62, 1<<62, 1<<62, 99_990 // a piece carries at most $99.99
+	ind = sign(t, ind, testMeterKey)
+	payload, err := IndiciumPayload(ind)
+	require.NoError(t, err)
+	dm, err := encodeDataMatrix(payload)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, dm.size, 52, "a %d-byte payload", len(payload))
+	t.Logf("largest payload %d bytes: %dx%d modules", len(payload), dm.size, dm.size)
+	small, err := IndiciumPayload(sampleIndicium())
+	require.NoError(t, err)
+	sdm, err := encodeDataMatrix(small)
+	require.NoError(t, err)
+	t.Logf("sample payload %d bytes: %dx%d modules", len(small), sdm.size, sdm.size)
+	for _, m := range Media() {
+		img, err := RenderIndicium(ind, m)
+		require.NoError(t, err, m)
+		assert.Equal(t, payload, decodeDataMatrix(t, img, m, payload), m)
 	}
 }

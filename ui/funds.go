@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -176,6 +177,31 @@ func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
 	return container.NewVBox(grid, widget.NewSeparator())
 }
 
+// weighing names the model's weighing methods; flags that are assumptions say so.
+func weighing(m meter.Model) string {
+	id := "ui.meter-info.keyed"
+	switch {
+	case !m.AttachedScale:
+	case m.WeighOnTheWay && m.DifferentialWeighing:
+		id = "ui.meter-info.scale-wow-diff"
+	case m.WeighOnTheWay:
+		id = "ui.meter-info.scale-wow"
+	case m.DifferentialWeighing:
+		id = "ui.meter-info.scale-diff"
+	default:
+		id = "ui.meter-info.scale"
+	}
+	return assumed(m, "weigh_on_the_way", txt(meter.MessageID(id)))
+}
+
+// assumed marks a model's figure whose data-file field is an assumption (models.json "assumed").
+func assumed(m meter.Model, field, s string) string {
+	if slices.Contains(m.Assumed, field) {
+		return txt("ui.meter-info.assumed", s)
+	}
+	return s
+}
+
 func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
 	sess := a.session // for the work off the UI goroutine
 	limits := txt("ui.info.limits-unknown")
@@ -187,6 +213,8 @@ func (a *App) meterInfoTab(i meter.MeterInfo) fyne.CanvasObject {
 		[2]string{txt("ui.funds.indicia-number"), i.Identity.IndiciaNumber},
 		[2]string{txt("ui.funds.account-number"), i.Identity.AccountNumber},
 		[2]string{txt("ui.funds.model"), i.Model.Name},
+		[2]string{txt("ui.meter-info.speed"), assumed(i.Model, "speed_lpm", txt("ui.meter-info.lpm", i.Model.SpeedLPM))},
+		[2]string{txt("ui.meter-info.weighing"), weighing(i.Model)},
 		[2]string{txt("ui.funds.limits"), limits})
 	upload := a.button(IDUploadPostalInfo, txt("ui.settings.upload"), theme.UploadIcon(), func() {
 		a.background(func(ctx context.Context) error { return a.m.UploadPostalInfo(ctx, sess) }, func(err error) {

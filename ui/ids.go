@@ -70,6 +70,7 @@ const (
 	IDReportReceipt     ID = "report.refill-receipt"
 	IDReportLastRefills ID = "report.last-refills"
 	IDResetBatch        ID = "settings.reset-batch"
+	IDRates             ID = "settings.rates"
 )
 
 // Key is a keypad key: "0"–"9", "clear", "delete".

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"postmeter/meter"
+	"postmeter/printer/when"
 )
 
 // showReports lists what can be printed; each report needs its right.
@@ -42,6 +43,43 @@ func (a *App) showSettings() {
 			})
 		}), 0, 80),
 		minSize(a.button(IDDevices, txt(CapDevices), nil, a.showDevices), 0, 80),
+		minSize(a.button(IDRates, txt("ui.settings.rates"), nil, a.showRates), 0, 80),
 		minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
 	a.setScreen(ScreenSettings, screen(txt("ui.settings"), a.homeButton(), container.NewVBox(body), nil))
+}
+
+// showRates lists the rate tables the meter prices from, newest first: the date each takes effect,
+// which is in force today and which is next, where it came from and whether it is verified.
+func (a *App) showRates() {
+	views := a.m.RatesView() // in memory: no disk or network
+	var pairs [][2]string
+	unverified := false
+	for _, v := range views {
+		from := "ui.rates.from"
+		switch {
+		case v.InForce:
+			from = "ui.rates.from-now"
+		case v.Next:
+			from = "ui.rates.from-next"
+		}
+		origin := "ui.rates.built-in"
+		if v.Origin == meter.OriginDataCenter {
+			origin = "ui.rates.data-center"
+		}
+		if v.Unverified {
+			origin += "-unverified"
+			unverified = true
+		}
+		pairs = append(pairs, [2]string{txt(meter.MessageID(from), when.Date(v.Effective)), txt(meter.MessageID(origin))})
+	}
+	body := container.NewVBox(text(txt("ui.rates.intro")))
+	if len(pairs) == 0 {
+		body.Add(text(txt("ui.rates.none")))
+	} else {
+		body.Add(rows(pairs...))
+	}
+	if unverified {
+		body.Add(text(txt("ui.rates.unverified-note")))
+	}
+	a.setScreen(ScreenRates, screen(txt("ui.rates.title"), a.button(IDSettings, txt("ui.settings"), nil, a.showSettings), body, nil))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -33,6 +34,9 @@ type runMailData struct {
 	date     string
 	codes    []string
 	classes  []meter.MailClass
+	// unverified: the rate table in force on the mailing date is marked unverified (the core decides
+	// whether it prices from it; the screen says so either way).
+	unverified bool
 }
 
 // showRunMail opens Run Mail; the warnings of entering (low funds) come up as dialogs.
@@ -58,6 +62,9 @@ func (a *App) runMail(entering bool, after func()) {
 			return d, err
 		}
 		d.classes = a.m.Classes()
+		if t, err := a.m.RateTableOn(ctx, job); err == nil {
+			d.unverified = t.Unverified
+		}
 		return d, nil
 	}, func(d runMailData) {
 		a.drawRunMail(d)
@@ -125,7 +132,7 @@ func (a *App) drawRunMail(d runMailData) {
 		row(widget.NewLabel(txt("ui.run-mail.date", d.date)),
 			a.button(IDDateEarlier, "", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }),
 			a.button(IDDateLater, "", theme.ContentAddIcon(), func() { a.advanceDate(+1) })),
-		widget.NewLabel(batchLine(d.view.BatchCount, d.view.BatchValue)))
+		a.batchRow(d))
 	if d.priceErr != nil {
 		e := text(meter.Explain(d.priceErr).Text)
 		e.Importance = widget.DangerImportance
@@ -141,6 +148,19 @@ func (a *App) drawRunMail(d runMailData) {
 	classRow := container.NewBorder(nil, nil, widget.NewLabel(txt("ui.run-mail.class")), nil, classes)
 	a.setScreen(ScreenRunMail, screen(txt("ui.run-mail"), corner,
 		container.NewBorder(classRow, nil, nil, container.NewVBox(right), left), nil))
+}
+
+// batchRow is the batch count, and beside it "Unverified rates" when the table in force on the mailing
+// date is marked unverified: on the same line, so Run Mail still fits a 1024×600 screen.
+func (a *App) batchRow(d runMailData) fyne.CanvasObject {
+	batch := widget.NewLabel(batchLine(d.view.BatchCount, d.view.BatchValue))
+	if !d.unverified || errors.Is(d.priceErr, meter.ErrUnverifiedRates) { // that error says it already
+		return batch
+	}
+	u := widget.NewLabel(meter.Words(meter.MsgUnverifiedRates))
+	u.Importance = widget.WarningImportance
+	u.TextStyle = fyne.TextStyle{Bold: true}
+	return container.NewHBox(batch, u)
 }
 
 // print prints one piece of the job; the core checks everything and debits before the engine prints.

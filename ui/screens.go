@@ -42,6 +42,7 @@ const (
 	ScreenReportLastRefills ScreenID = "reports-last-refills"
 	ScreenSettings          ScreenID = "settings"
 	ScreenDevices           ScreenID = "devices"
+	ScreenRates             ScreenID = "rates"
 )
 
 // tabScreens are the Funds screen's tabs, in the order of tabNames.

@@ -9,9 +9,12 @@
 //	datacenter register-meter -serial PM123456 -account 12345678 -min 10.00 -max 5000.00
 //	datacenter show-account -number 12345678
 //	datacenter check -db FILE
+//	datacenter publish-rates -db FILE TABLE.json
+//	datacenter verify-indicium -db FILE IMAGE…
 //	datacenter demo -db FILE
 //
-// Exit status: 0 done, 1 failed, 2 bad input (usage, amounts, numbers, or a request the Data Center refuses).
+// Exit status: 0 done, 1 failed, 2 bad input (usage, amounts, numbers, or a request the Data Center refuses),
+// 3 verify-indicium refused at least one indicium.
 package main
 
 import (
@@ -67,6 +70,8 @@ func commands() []command {
 		{"public-key", "print the Data Center's public key, which meters pin", cmdPublicKey},
 		{"show-account", "show an account and its refills", cmdShowAccount},
 		{"check", "check every account's invariant and list suspect meters", cmdCheck},
+		{"publish-rates", "sign a rate table and publish it to the meters", cmdPublishRates},
+		{"verify-indicium", "read the indicium in each picture and check it against the meter's key and reports", cmdVerifyIndicium},
 		{"demo", "create the demo account and meter if missing", cmdDemo},
 	}
 }

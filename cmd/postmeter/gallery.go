@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"postmeter/cmd/internal/startup"
+	"postmeter/meter"
 	"postmeter/ui"
 	"postmeter/ui/scene"
 )
@@ -23,8 +24,19 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "gallery", "folder for the PNG files")
 	only := fs.String("scene", "", "render only this scene")
 	screen := fs.String("screen", "1280x800", "the meter's screen size, WIDTHxHEIGHT (the trainer's panel is added beside it)")
+	model := fs.String("model", "", "the meter model to simulate, by name or alias, e.g. \"Connect+ 500W\" or P3000 (default "+meter.DefaultModel+")")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *model != "" {
+		models, err := meter.LoadModels()
+		if err == nil {
+			_, err = meter.ModelByName(models, *model)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "gallery: -model:", err)
+			return 2
+		}
 	}
 	size, err := startup.ParseSize(*screen)
 	if err != nil {
@@ -49,6 +61,9 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 		for _, sc := range scene.All {
 			if *only != "" && sc.Name != *only {
 				continue
+			}
+			if *model != "" {
+				sc.Sim.Model = *model
 			}
 			if err := renderScene(sc, *out, size); err != nil {
 				fmt.Fprintln(stderr, "gallery:", err)

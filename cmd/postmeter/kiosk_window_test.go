@@ -53,7 +53,10 @@ func TestKioskInARealWindow(t *testing.T) {
 	cfg := kiosk.Config{DataCenterURL: dc.URL, Serial: kiosktest.Serial, EnrollmentToken: dc.Token, DataCenterKey: dc.Key,
 		AccountNumber: kiosktest.Account, IndiciaNumber: "PB0077777", OriginZIP: "06926", Model: "P3000",
 		Supervisor: &kiosk.Supervisor{Name: "Ada", PIN: "432198"},
-		Scale:      "serial:" + emu.Path + "?baud=9600&protocol=nci", PrintEngine: cups.URI("Envelopes")}
+		Scale:      "serial:" + emu.Path + "?baud=9600&protocol=nci", PrintEngine: cups.URI("Envelopes"),
+		// The rate table in force today is marked unverified (docs/rates.md); this mailroom has chosen
+		// to price from it rather than key in every piece.
+		AllowUnverifiedRates: true}
 	// Ada signs in with the configuration's PIN and, as the kiosk's first supervisor, chooses a new one.
 	taps := []ui.ID{ui.User("Ada")}
 	for _, pin := range []string{"432198", "918273", "918273"} {

@@ -48,3 +48,23 @@ func TestKioskFlagNamesTheKioskCommand(t *testing.T) {
 	assert.False(t, askedForKiosk([]string{"-data", "kiosk"}), "a value named kiosk is no flag")
 	assert.False(t, askedForKiosk([]string{"--", "-kiosk"}), "nothing after -- is a flag")
 }
+
+// gallery -model renders another model's screens: Meter Information of a Connect+ 500W and of a
+// SendPro P3000 differ where the profiles differ (name, speed, weighing methods); an unknown model is
+// refused.
+func TestGalleryModel(t *testing.T) {
+	pictures := map[string][]byte{}
+	for _, model := range []string{"Connect+ 500W", "P3000"} {
+		dir := t.TempDir()
+		var out, errs bytes.Buffer
+		code := run([]string{"gallery", "-out", dir, "-scene", "funds-meter-information", "-model", model}, &out, &errs)
+		require.Equal(t, 0, code, errs.String())
+		b, err := os.ReadFile(filepath.Join(dir, "funds-meter-information.png"))
+		require.NoError(t, err)
+		pictures[model] = b
+	}
+	assert.NotEqual(t, pictures["Connect+ 500W"], pictures["P3000"])
+	var errs bytes.Buffer
+	assert.Equal(t, 2, run([]string{"gallery", "-out", t.TempDir(), "-model", "Franking 9000"}, &bytes.Buffer{}, &errs))
+	assert.Contains(t, errs.String(), "-model")
+}

@@ -18,7 +18,8 @@ import (
 func sampleIndicium() meter.Indicium {
 	return meter.Indicium{MailingDate: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), Postage: 780, MailClass: "letter",
 		MeterSerial: "PM777777", IndiciaNumber: "PB0077777", OriginZIP: "06926", Piece: 4,
-		Registers: funds.Registers{Available: 10 * funds.Dollar, Used: 3120}, Simulation: true}
+		Registers: funds.Registers{Available: 10 * funds.Dollar, Used: 3120}, Simulation: true,
+		Signature: make([]byte, printer.SignatureSize)} // the engine prints only signed postage; no key checks it here
 }
 
 func fastEngine(uri string) *Engine {

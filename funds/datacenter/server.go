@@ -54,6 +54,7 @@ func NewServer(store Store, opts Options) *Server {
 		{http.MethodPost, "/v1/meters/{serial}/refills/{id}/void", s.void},
 		{http.MethodPost, "/v1/meters/{serial}/account", s.balance},
 		{http.MethodPost, "/v1/meters/{serial}/postal-info", s.postalInfo},
+		{http.MethodGet, "/v1/meters/{serial}/rates", s.rates},
 	}
 	s.mux.HandleFunc("POST /v1/meters/{serial}/enroll", s.enroll)
 	allowed := map[string]string{"/v1/meters/{serial}/enroll": http.MethodPost}

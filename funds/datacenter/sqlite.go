@@ -14,8 +14,9 @@ import (
 	"postmeter/funds"
 )
 
-// schemaVersion is stored in PRAGMA user_version: 1 is schema alone, 2 adds ledgerSchema, 3 trustSchema.
-const schemaVersion = 3
+// schemaVersion is stored in PRAGMA user_version: 1 is schema alone, 2 adds ledgerSchema, 3 trustSchema,
+// 4 ratesSchema.
+const schemaVersion = 4
 
 // schema: money in INTEGER mills in STRICT tables (no silent REAL), the account invariant as a CHECK, and
 // refill rows that are permanent and change at most once (reserved -> posted | voided).
@@ -233,7 +234,7 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		if _, err = tx.ExecContext(ctx, schema); err != nil {
 			return fmt.Errorf("migrate: create schema: %w", err)
 		}
-	case 1, 2:
+	case 1, 2, 3:
 	default:
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, schemaVersion)
 	}
@@ -244,8 +245,14 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		}
 	}
 	// Version 3 drops the HMAC secrets: meters registered before must enroll with a token (trust.go).
-	if _, err = tx.ExecContext(ctx, trustSchema); err != nil {
-		return fmt.Errorf("migrate: add meter keys and report checks: %w", err)
+	if version < 3 {
+		if _, err = tx.ExecContext(ctx, trustSchema); err != nil {
+			return fmt.Errorf("migrate: add meter keys and report checks: %w", err)
+		}
+	}
+	// Version 4 keeps the rate tables published to the meters (rates.go).
+	if _, err = tx.ExecContext(ctx, ratesSchema); err != nil {
+		return fmt.Errorf("migrate: add rate tables: %w", err)
 	}
 	if _, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return fmt.Errorf("migrate: set user_version: %w", err)

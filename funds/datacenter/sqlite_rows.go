@@ -64,10 +64,15 @@ func getMeter(ctx context.Context, q queryer, serial string) (meterRow, error) {
 	var created, contact, postalAt, head, suspect sql.NullString
 	var avail, used, control, pieces, seq sql.NullInt64
 	var key []byte
-	err := q.QueryRowContext(ctx, `SELECT serial, account_number, public_key, suspect, high_used, min_refill, max_refill, created,
+	var lastReportMs int64
+	err := q.QueryRowContext(ctx, `SELECT serial, account_number, public_key, suspect, high_used, high_pieces, last_report_ms,
+		min_refill, max_refill, created,
 		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq
-		FROM meter WHERE serial = ?`, serial).Scan(&m.Serial, &m.Account, &key, &suspect, &m.HighUsed, &m.MinRefill, &m.MaxRefill,
-		&created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq)
+		FROM meter WHERE serial = ?`, serial).Scan(&m.Serial, &m.Account, &key, &suspect, &m.HighUsed, &m.HighPieces, &lastReportMs,
+		&m.MinRefill, &m.MaxRefill, &created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq)
+	if lastReportMs > 0 {
+		m.LastReport = time.UnixMilli(lastReportMs).UTC()
+	}
 	if key != nil {
 		m.PublicKey = key
 	}

@@ -106,6 +106,8 @@ type Meter struct {
 	PublicKey    ed25519.PublicKey // nil until the meter enrolled
 	Suspect      string            // why the meter is suspect; empty if it is not
 	HighUsed     funds.Amount      // the highest used register the meter reported: it never goes down
+	HighPieces   int64             // the highest piece count it reported
+	LastReport   time.Time         // the signed time of the meter's newest report; zero if none (or cleared since)
 	Account      string
 	MinRefill    funds.Amount
 	MaxRefill    funds.Amount

@@ -32,10 +32,14 @@ type List struct {
 	HTTP          *http.Client // to the Data Center
 	Identity      meter.Identity
 	Model         string // model name or alias; meter.DefaultModel if empty
-	Clock         meter.Clock
-	Retry         funds.RetryPolicy
-	Log           *slog.Logger
-	Devices       Devices
+	// AllowUnverifiedRates lets the meter price from rate tables marked unverified (the trainer does);
+	// Inspection is the jurisdiction's contact clock (the model's if zero).
+	AllowUnverifiedRates bool
+	Inspection           meter.InspectionProfile
+	Clock                meter.Clock
+	Retry                funds.RetryPolicy
+	Log                  *slog.Logger
+	Devices              Devices
 	// Seed, if set, runs on the users before the meter opens (the kiosk's first supervisor, the
 	// simulator's demo users).
 	Seed func(context.Context, *meter.Users) error
@@ -102,6 +106,7 @@ func Assemble(ctx context.Context, l List) (*Meter, error) {
 	}
 	m, err := meter.Open(ctx, meter.Config{
 		Identity: l.Identity, Vault: v, DataCenter: client, Users: users, Clock: clock, Model: model, Rates: rates,
+		AllowUnverifiedRates: l.AllowUnverifiedRates, Inspection: l.Inspection,
 		Engine: l.Devices.Engine, Printer: l.Devices.Printer, Scale: scale, Link: l.Devices.Link,
 		Log: log, Retry: l.Retry,
 	})

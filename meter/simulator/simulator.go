@@ -171,6 +171,7 @@ func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 		HTTP:     &http.Client{Transport: s.Link, Timeout: 10 * time.Second},
 		Identity: meter.Identity{Serial: creds.Serial, IndiciaNumber: DemoIndicia, AccountNumber: DemoAccount, OriginZIP: DemoZIP},
 		Model:    model.Name, Clock: clock, Retry: retry, Log: log, Devices: devs,
+		AllowUnverifiedRates: true, // the trainer prices from every table and says which are unverified
 		Seed: func(ctx context.Context, users *meter.Users) error {
 			return users.Seed(ctx, []meter.NewUser{
 				{Name: DemoSupervisor, Role: meter.RoleSupervisor, PIN: DemoSupervisorPIN},

@@ -220,6 +220,7 @@ var All = []Scene{
 			return nil
 		},
 		Tap(ui.IDSettings, ui.IDDevices)}},
+	{Name: "rates", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDRates)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.

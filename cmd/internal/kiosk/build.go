@@ -73,10 +73,19 @@ func Build(ctx context.Context, c Config, log *slog.Logger) (*Kiosk, error) {
 		}
 		return nil
 	}
+	profileID := c.ContactProfile
+	if profileID == "" {
+		profileID = meter.ProfileUSIMI
+	}
+	contact, err := meter.ContactProfile(profileID)
+	if err != nil {
+		return nil, err
+	}
 	m, err := parts.Assemble(ctx, parts.List{
 		Dir: c.DataDir, Keys: keys, DataCenterURL: c.DataCenterURL, HTTP: hc,
 		Identity: meter.Identity{Serial: c.Serial, IndiciaNumber: c.IndiciaNumber, AccountNumber: c.AccountNumber, OriginZIP: c.OriginZIP},
 		Model:    c.Model, Log: log, Devices: devs, Seed: seed,
+		AllowUnverifiedRates: c.AllowUnverifiedRates, Inspection: contact,
 		Retry: funds.RetryPolicy{Attempts: 3, Initial: 500 * time.Millisecond, Max: 4 * time.Second},
 	})
 	if err != nil {

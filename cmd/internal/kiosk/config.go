@@ -29,6 +29,12 @@ type Config struct {
 	IndiciaNumber   string `json:"indicia_number"`
 	OriginZIP       string `json:"origin_zip"`
 	Model           string `json:"model"`
+	// AllowUnverifiedRates lets the meter price pieces from a rate table marked unverified; without it
+	// the clerk keys in the postage on dates such a table is in force (docs/rates.md).
+	AllowUnverifiedRates bool `json:"allow_unverified_rates,omitempty"`
+	// ContactProfile is the jurisdiction's contact clock (docs/contact.md): "us-imi" (the default: a
+	// US meter contacts daily, warns after 24 h and locks after 72 h), "ca" or "us-ibi-legacy".
+	ContactProfile string `json:"contact_profile,omitempty"`
 	// PrintEngine names the print engine: a CUPS queue (ipp://host:631/printers/NAME) or tray:DIR, a
 	// folder of images (tray:data_dir/output-tray if empty). OutputTray is the older way to name the
 	// tray. PrinterURI is the attached printer for "Print on document" (ipp://host:631/printers/NAME),

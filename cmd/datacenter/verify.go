@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	_ "image/jpeg" // scans come as JPEG as often as PNG
+	_ "image/png"
+	"os"
+	"time"
+
+	"postmeter/funds/datacenter"
+	"postmeter/printer"
+	"postmeter/printer/scan"
+)
+
+// exitRefused is verify-indicium's status when at least one indicium was refused or unreadable.
+const exitRefused = 3
+
+// cmdVerifyIndicium reads the indicium in each picture, checks its signature with the meter's
+// registered key and its registers against the meter's reports (docs/indicia.md), and prints one
+// line per picture. Anyone with the Data Center's database can run it; it changes nothing there.
+func cmdVerifyIndicium(ctx context.Context, e *env, args []string) int {
+	f := newFlags(e, "verify-indicium")
+	f.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: datacenter verify-indicium [-db FILE] IMAGE…   (PNG or JPEG, a print or a scan)")
+		f.PrintDefaults()
+	}
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if f.NArg() == 0 {
+		f.Usage()
+		return exitUsage
+	}
+	status := exitOK
+	st := withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+		v := &datacenter.IndiciumVerifier{Store: st, Now: time.Now}
+		for _, path := range f.Args() {
+			verdict, err := verifyFile(ctx, v, path)
+			if err != nil {
+				return err
+			}
+			if verdict.Valid() {
+				fmt.Fprintf(e.stdout, "%s: valid: %s\n", path, verdict.Reason)
+				continue
+			}
+			status = exitRefused
+			fmt.Fprintf(e.stdout, "%s: refused (%s): %s\n", path, verdict.Refused, verdict.Reason)
+		}
+		return nil
+	})
+	if st != exitOK {
+		return st
+	}
+	return status
+}
+
+// verifyFile reads one picture and checks the indicium in it. A picture that cannot be read as an
+// indicium is a verdict (unreadable), not an error; the store failing is an error.
+func verifyFile(ctx context.Context, v *datacenter.IndiciumVerifier, path string) (datacenter.Verdict, error) {
+	unreadable := func(format string, args ...any) (datacenter.Verdict, error) {
+		return datacenter.Verdict{Refused: datacenter.RefusedUnreadable, Reason: fmt.Sprintf(format, args...)}, nil
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return unreadable("The picture cannot be opened: %v.", err)
+	}
+	img, _, err := image.Decode(file)
+	file.Close()
+	if err != nil {
+		return unreadable("The file is not a PNG or JPEG picture: %v.", err)
+	}
+	payload, err := scan.ReadDataMatrix(img)
+	if err != nil {
+		return unreadable("No Data Matrix could be read in the picture.")
+	}
+	ind, err := printer.ParseIndiciumPayload(payload)
+	if err != nil {
+		return unreadable("The Data Matrix is not a postmeter indicium (%v).", err)
+	}
+	body, err := printer.IndiciumBody(ind)
+	if err != nil {
+		return unreadable("The Data Matrix is not a postmeter indicium (%v).", err)
+	}
+	return v.Check(ctx, datacenter.IndiciumClaim{Serial: ind.MeterSerial, MailingDate: ind.MailingDate,
+		Postage: ind.Postage, Piece: ind.Piece, Used: ind.Used, Available: ind.Available,
+		Specimen: ind.Simulation, Body: body, Signature: ind.Signature})
+}
