@@ -106,10 +106,14 @@ func (a *App) drawRunMail(d runMailData) {
 		}
 		classes.Add(b)
 	}
-	// A row: what is set at the left, the buttons that change it in the right-hand column.
+	// A row: what is set at the left, the buttons that change it in the right-hand column. The column is
+	// as wide as its widest row ("Key in weight" beside "Weigh"), so the buttons' edges line up.
+	colWidth := float32(runMailButtonWidth)
 	row := func(what fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
-		col := minSize(container.NewGridWithColumns(len(buttons), buttons...), runMailButtonWidth, 0)
-		return container.NewBorder(nil, nil, nil, col, container.NewVBox(layout.NewSpacer(), what, layout.NewSpacer()))
+		col := container.NewGridWithColumns(len(buttons), buttons...)
+		colWidth = max(colWidth, col.MinSize().Width)
+		return container.NewBorder(nil, nil, nil, container.New(&colLayout{width: &colWidth}, col),
+			container.NewVBox(layout.NewSpacer(), what, layout.NewSpacer()))
 	}
 	weightButtons := []fyne.CanvasObject{a.button(IDKeyInWeight, txt(CapKeyInWeight), nil, a.keyInWeight)}
 	if a.m.HasScale() {
@@ -284,4 +288,16 @@ func (a *App) chooseAccount(codes []string) {
 	a.closeModal()
 	content := container.NewVBox(title(txt("ui.run-mail.account-code-title")), container.NewGridWithColumns(2, buttons...))
 	a.popUp(DialogAccountCodes, minSize(content, dialogWidth, 0))
+}
+
+// colLayout gives its one object the width the Run Mail rows share (the widest row's buttons).
+type colLayout struct{ width *float32 }
+
+func (l *colLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(*l.width, objs[0].MinSize().Height)
+}
+
+func (l *colLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
 }
