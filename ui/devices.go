@@ -47,12 +47,13 @@ const (
 // unplugged scale before the clerk reaches for it, rarely enough not to load a printer's queue.
 const devicesEvery = 5 * time.Second
 
-// showDevices opens Settings → Devices and asks the devices.
+// showDevices opens Settings → Devices and asks the devices. The screen does not scroll: three devices
+// fit the smallest meter screen (1024×600), with Check again beside Back.
 func (a *App) showDevices() {
-	wait := widget.NewLabel(txt(CapDevicesNone))
-	back := minSize(a.button(IDSettings, txt("ui.back"), nil, a.showSettings), 200, 64)
-	check := minSize(a.button(IDDevicesCheck, txt(CapDevicesCheck), nil, a.showDevices), 0, 64)
-	a.setScreen("devices", screen(txt(CapDevices), back, container.NewVScroll(wait), check))
+	back := minSize(a.button(IDSettings, txt("ui.back"), nil, a.showSettings), 160, 64)
+	check := minSize(a.button(IDDevicesCheck, txt(CapDevicesCheck), nil, a.showDevices), 200, 64)
+	corner := container.NewHBox(check, back)
+	a.setScreen("devices", screen(txt(CapDevices), corner, container.NewVBox(widget.NewLabel(txt(CapDevicesNone))), nil))
 	load(a, func(ctx context.Context) ([]meter.DeviceHealth, error) { return a.m.Devices(ctx), nil },
 		func(hs []meter.DeviceHealth) {
 			if a.screen != "devices" {
@@ -60,17 +61,21 @@ func (a *App) showDevices() {
 			}
 			a.status.showDevices(hs)
 			rows := container.NewVBox()
-			for _, h := range hs {
+			for i, h := range hs {
+				if i > 0 {
+					rows.Add(widget.NewSeparator())
+				}
 				rows.Add(deviceCard(h))
 			}
-			a.setScreen("devices", screen(txt(CapDevices), back, container.NewVScroll(rows), check))
+			a.setScreen("devices", screen(txt(CapDevices), corner, rows, nil))
 		})
 }
 
 // deviceCard is one device: its label, name and state on one line, then what it reports and its last
-// error.
+// problem when that is another (the screen must fit 1024×600 without scrolling).
 func deviceCard(h meter.DeviceHealth) fyne.CanvasObject {
-	head := subtitle(meter.DeviceLabel(h.Device))
+	head := widget.NewLabel(meter.DeviceLabel(h.Device))
+	head.TextStyle = fyne.TextStyle{Bold: true}
 	name := caption(h.Name)
 	state := widget.NewLabel(txt(CapDeviceState, h.StateText()))
 	state.TextStyle = fyne.TextStyle{Bold: h.State != meter.DeviceReady}
@@ -80,11 +85,12 @@ func deviceCard(h meter.DeviceHealth) fyne.CanvasObject {
 		l.Wrapping = fyne.TextWrapWord
 		box.Add(l)
 	}
-	last := widget.NewLabel(txt(CapDeviceLastErr, h.LastErrorText()))
-	last.Wrapping = fyne.TextWrapWord
-	last.SizeName = theme.SizeNameCaptionText
-	box.Add(last)
-	box.Add(widget.NewSeparator())
+	if h.ShowLastError() {
+		last := widget.NewLabel(txt(CapDeviceLastErr, h.LastErrorText()))
+		last.Wrapping = fyne.TextWrapWord
+		last.SizeName = theme.SizeNameCaptionText
+		box.Add(last)
+	}
 	return box
 }
 
