@@ -109,6 +109,12 @@ func (h DeviceHealth) ProblemText() string {
 	return deviceText(h.Problem)
 }
 
+// ShowLastError tells whether the last failure says more than the problem now: there was one, and it
+// is not the problem the device reports now.
+func (h DeviceHealth) ShowLastError() bool {
+	return h.LastError != nil && (h.Problem == nil || deviceText(h.LastError) != deviceText(h.Problem))
+}
+
 // LastErrorText is the last failure seen and when, or that there was none since start-up.
 func (h DeviceHealth) LastErrorText() string {
 	if h.LastError == nil {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"context"
 	"time"
 
@@ -48,12 +49,11 @@ const (
 const devicesEvery = 5 * time.Second
 
 // showDevices opens Settings → Devices and asks the devices, drawn once with their answers (or with
-// "Asking the devices" while a slow one answers). The cards fit the screen: nothing scrolls on a
-// touchscreen.
+// "Asking the devices" while a slow one answers). The screen does not scroll: the devices fit the
+// smallest meter screen (1024×600), with Check again beside Back.
 func (a *App) showDevices() {
-	back := minSize(a.button(IDSettings, txt("ui.back"), nil, a.showSettings), 200, 64)
-	// Check again beside Back, not in a bar of its own: the room goes to the devices.
-	check := minSize(a.button(IDDevicesCheck, txt(CapDevicesCheck), nil, a.showDevices), 220, 64)
+	back := minSize(a.button(IDSettings, txt("ui.back"), nil, a.showSettings), 160, 64)
+	check := minSize(a.button(IDDevicesCheck, txt(CapDevicesCheck), nil, a.showDevices), 200, 64)
 	corner := container.NewHBox(check, back)
 	frame := func(body fyne.CanvasObject) fyne.CanvasObject { return screen(txt(CapDevices), corner, body, nil) }
 	openScreen(a, ScreenDevices, frame, func() fyne.CanvasObject { return widget.NewLabel(txt(CapDevicesNone)) },
@@ -61,32 +61,39 @@ func (a *App) showDevices() {
 		func(hs []meter.DeviceHealth) fyne.CanvasObject {
 			a.status.showDevices(hs)
 			rows := container.NewVBox()
-			for _, h := range hs {
+			for i, h := range hs {
+				if i > 0 {
+					rows.Add(widget.NewSeparator())
+				}
 				rows.Add(deviceCard(h))
 			}
 			return rows
 		}, nil)
 }
 
-// deviceCard is one device: its label, name and state on one line, then what it reports and its last
-// error.
+// deviceCard is one device: its label, name and state on one line, then in small type what it reports
+// now and its last problem when that is another one, so the devices fit a 600-high screen.
 func deviceCard(h meter.DeviceHealth) fyne.CanvasObject {
 	head := widget.NewLabel(meter.DeviceLabel(h.Device))
 	head.TextStyle = fyne.TextStyle{Bold: true}
 	name := caption(h.Name)
 	state := widget.NewLabel(txt(CapDeviceState, h.StateText()))
 	state.TextStyle = fyne.TextStyle{Bold: h.State != meter.DeviceReady}
-	// Two lines a device, so four devices fit a 600-high screen without scrolling: what it is and its
-	// state, then what it reports now and its last problem in small type.
-	detail := txt(CapDeviceLastErr, h.LastErrorText())
+	box := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(head, container.NewCenter(name)), state))
+	var detail []string
 	if p := h.ProblemText(); p != "" {
-		detail = p + " " + detail
+		detail = append(detail, p)
 	}
-	more := widget.NewLabel(detail)
-	more.Wrapping = fyne.TextWrapWord
-	more.SizeName = theme.SizeNameCaptionText
-	return container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(head, container.NewCenter(name)), state),
-		more, widget.NewSeparator())
+	if h.ShowLastError() {
+		detail = append(detail, txt(CapDeviceLastErr, h.LastErrorText()))
+	}
+	if len(detail) > 0 {
+		more := widget.NewLabel(strings.Join(detail, " "))
+		more.Wrapping = fyne.TextWrapWord
+		more.SizeName = theme.SizeNameCaptionText
+		box.Add(more)
+	}
+	return box
 }
 
 // pollDevices asks the devices how they are, at most every devicesEvery, and shows a device that

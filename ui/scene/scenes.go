@@ -211,12 +211,17 @@ var All = []Scene{
 		Tap(ui.IDHome),  // a wrong touch: refused, and the panel says what to do
 	}},
 	{Name: "settings", User: Supervisor, Steps: []Step{Tap(ui.IDSettings)}},
-	// The trainer unplugged the scale and jammed the engine: Settings → Devices shows both, and the
-	// status bar the scale that does not answer.
+	// The trainer unplugged the scale and jammed the engine after it had run out of ink: Settings →
+	// Devices shows both and the ink as the engine's last problem, the status bar the scale.
 	{Name: "settings-devices", User: Supervisor, Sim: simulator.Options{Printer: true}, Steps: []Step{
 		func(r *Run) error {
 			r.Sim().Scale.SetUnplugged(true)
-			r.Sim().Engine.Update(func(s *meter.EngineStatus) { s.Jammed = true })
+			// The ink ran out during a receipt earlier; now the engine is jammed.
+			r.Sim().Engine.Update(func(s *meter.EngineStatus) { s.Ink = meter.InkOut })
+			if err := r.Sim().Engine.PrintDocument(context.Background(), meter.Document{Title: "Funds Report"}, meter.MediumTape); err == nil {
+				return fmt.Errorf("the engine printed without ink")
+			}
+			r.Sim().Engine.Update(func(s *meter.EngineStatus) { s.Ink, s.Jammed = meter.InkOK, true })
 			return nil
 		},
 		Tap(ui.IDSettings, ui.IDDevices)}},
