@@ -66,6 +66,9 @@ func LoadContactProfiles() ([]InspectionProfile, error) {
 	return out, nil
 }
 
+// ContactProfile is the meter's contact clock.
+func (m *Meter) ContactProfile() InspectionProfile { return m.cfg.Inspection }
+
 // ContactProfile returns the profile with the id.
 func ContactProfile(id string) (InspectionProfile, error) {
 	all, err := LoadContactProfiles()

@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"postmeter/cmd/internal/kiosk/kiosktest"
 	"postmeter/funds"
+	"postmeter/meter"
 )
 
 // TestKioskRefillsAgainstItsDataCenter assembles a kiosk from a config file: it enrolls with the
@@ -56,7 +58,20 @@ func TestKioskRefillsAgainstItsDataCenter(t *testing.T) {
 
 	again, err := Build(ctx, config(dc.Key, ""), quiet)
 	require.NoError(t, err, "an enrolled meter needs no token")
+	assert.Equal(t, meter.ProfileUSIMI, again.Meter().ContactProfile().ID, "a US kiosk contacts daily and locks after 72 h")
+	assert.False(t, again.Meter().UnverifiedRatesAllowed(), "no pricing from unverified tables unless the file allows it")
 	require.NoError(t, again.Close())
 	_, err = Build(ctx, config(zeroKey, ""), quiet)
 	require.ErrorContains(t, err, "not the key this meter enrolled with")
+
+	cfg := config(dc.Key, "")
+	cfg.ContactProfile, cfg.AllowUnverifiedRates = meter.ProfileCanada, true
+	ca, err := Build(ctx, cfg, quiet)
+	require.NoError(t, err)
+	assert.Equal(t, 21*24*time.Hour, ca.Meter().ContactProfile().WarnAfter)
+	assert.True(t, ca.Meter().UnverifiedRatesAllowed())
+	require.NoError(t, ca.Close())
+	cfg.ContactProfile = "mars"
+	_, err = Build(ctx, cfg, quiet)
+	require.ErrorContains(t, err, `no contact profile "mars"`)
 }
