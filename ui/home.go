@@ -26,21 +26,34 @@ type homeData struct {
 // says the core found the funds low) and large tiles for Run Mail, Funds, Reports and Settings.
 func (a *App) showHome() {
 	a.flow = refillFlow{}
+	openScreen(a, ScreenHome, a.homeFrame(), func() fyne.CanvasObject { return a.homeBody(nil) },
+		a.readHome, func(d homeData) fyne.CanvasObject { return a.homeBody(&d) }, nil)
+}
+
+// showHomeWith shows Home with figures already read (a sign-in reads them with the PIN check).
+func (a *App) showHomeWith(d homeData) {
+	a.flow = refillFlow{}
+	a.setScreen(ScreenHome, a.homeFrame()(a.homeBody(&d)))
+}
+
+// homeFrame is Home's title, with Sign out when users sign in.
+func (a *App) homeFrame() func(body fyne.CanvasObject) fyne.CanvasObject {
 	var corner fyne.CanvasObject
 	if a.m.Users().Enabled() {
 		corner = minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 200, 64)
 	}
-	frame := func(body fyne.CanvasObject) fyne.CanvasObject { return screen(txt("ui.home"), corner, body, nil) }
-	openScreen(a, ScreenHome, frame, func() fyne.CanvasObject { return a.homeBody(nil) },
-		func(ctx context.Context) (homeData, error) {
-			var d homeData
-			var err error
-			if d.warnings, err = a.m.Warnings(ctx); err != nil {
-				return d, err
-			}
-			d.regs, err = a.m.Registers(ctx)
-			return d, err
-		}, func(d homeData) fyne.CanvasObject { return a.homeBody(&d) }, nil)
+	return func(body fyne.CanvasObject) fyne.CanvasObject { return screen(txt("ui.home"), corner, body, nil) }
+}
+
+// readHome reads what Home shows beside its tiles (off the UI goroutine).
+func (a *App) readHome(ctx context.Context) (homeData, error) {
+	var d homeData
+	var err error
+	if d.warnings, err = a.m.Warnings(ctx); err != nil {
+		return d, err
+	}
+	d.regs, err = a.m.Registers(ctx)
+	return d, err
 }
 
 // homeBody is Home under its title: the banners, the postage card and the tiles; with d nil, while

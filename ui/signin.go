@@ -45,10 +45,19 @@ func (a *App) showPIN(name, notice string) {
 		var mustChange bool
 		// The PIN's hash takes a while on purpose: the keypad says so if it takes long.
 		finished := a.unlessQuick(func() { k.say(txt("ui.sign-in.checking")) })
+		// Home's figures are read right after the PIN check, in the same trip off the UI goroutine, so
+		// Home is drawn as soon as the check is done (unless a lock's sign-in returns elsewhere).
+		toHome := a.nav.afterSignIn == nil
+		var home *homeData
 		a.background(func(ctx context.Context) error {
 			var err error
 			s, err = a.m.Users().SignIn(ctx, name, pin)
 			mustChange = err == nil && s.MustChangePIN()
+			if err == nil && !mustChange && toHome {
+				if d, herr := a.readHome(ctx); herr == nil {
+					home = &d
+				}
+			}
 			return err
 		}, func(err error) {
 			finished()
@@ -58,11 +67,14 @@ func (a *App) showPIN(name, notice string) {
 				return
 			}
 			a.session = s
-			if mustChange {
+			switch {
+			case mustChange:
 				a.showChoosePIN(name, pin, "", "")
-				return
+			case home != nil && a.nav.afterSignIn == nil:
+				a.showHomeWith(*home)
+			default:
+				a.signedIn()
 			}
-			a.signedIn()
 		})
 	}
 	a.showKeypad(k, keypadScreen{name: ScreenSignInPIN, heading: txt("ui.sign-in.title", name),

@@ -10,10 +10,11 @@ import (
 
 // quickWork is how long work started by a tap may run off the UI goroutine before the screen says that
 // it waits. A result that comes sooner is drawn in one frame, without a "please wait" drawn for a frame
-// before it: on a meter's graphics each frame of the whole window costs tens of milliseconds, so a
-// screen drawn twice (first empty, then filled) missed the 100 ms a tap must be answered in. A slower
-// result still shows its wait within those 100 ms.
-var quickWork = 40 * time.Millisecond
+// before it: with software GL on a meter's two cores a frame of the whole window takes 10-60 ms of CPU,
+// taken from the work it waits for, so a refill of 30-40 ms drawn as progress and then its completion
+// took 170 ms to show its outcome, 85-100 ms drawn once (cmd/benchtable, quickWork 40 against 70 ms).
+// A slower result still shows its wait about 100 ms after the tap.
+var quickWork = 70 * time.Millisecond
 
 // unlessQuick runs wait on the UI goroutine if the work just started is still running after quickWork.
 // Call finished on the UI goroutine when the work's result is shown; wait never runs after it. Until

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"postmeter/meter/simulator"
 )
 
 // drawnScreens records, at every screen change, the screen's name and whether any wait is shown on it:
@@ -40,6 +42,19 @@ func TestQuickWorkIsDrawnOnceComplete(t *testing.T) {
 		tap(t, a, id)
 	}
 	assert.Equal(t, []string{"funds-meter-funds", "refill-options", "refill-confirm", "refill-complete", "home"}, *seen)
+}
+
+// A sign-in reads Home's figures with the PIN check: Home is drawn once, with them.
+func TestSignInDrawsHomeOnceComplete(t *testing.T) {
+	defer func(q time.Duration) { quickWork = q }(quickWork)
+	quickWork = time.Hour
+	a, _ := play(t, Scene{Name: "sign-in"})
+	seen := drawnScreens(a)
+	tap(t, a, User(supervisor()))
+	tapDigits(t, a, simulator.DemoSupervisorPIN)
+	tap(t, a, IDKeypadOK)
+	assert.Equal(t, []string{"sign-in-pin", "home"}, *seen)
+	assert.Contains(t, a.Texts(), "$60.00", "Home shows the postage in the meter")
 }
 
 // A read slower than quickWork shows the screen with its wait in the meantime, and the data replaces
