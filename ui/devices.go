@@ -1,8 +1,8 @@
 package ui
 
 import (
-	"strings"
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
