@@ -26,6 +26,11 @@ const (
 	CapUserButton         meter.MessageID = "ui.sign-in.user"
 	CapBatch              meter.MessageID = "ui.run-mail.batch"
 	CapBatchOne           meter.MessageID = "ui.run-mail.batch-one"
+	CapDevices            meter.MessageID = "ui.devices"
+	CapDevicesCheck       meter.MessageID = "ui.devices.check"
+	CapDevicesNone        meter.MessageID = "ui.devices.none"
+	CapDeviceState        meter.MessageID = "ui.devices.state"
+	CapDeviceLastErr      meter.MessageID = "ui.devices.last-error"
 )
 
 var captions = map[meter.MessageID]meter.Entry{
@@ -44,6 +49,11 @@ var captions = map[meter.MessageID]meter.Entry{
 	CapUserButton:         {Kind: meter.KindCaption, Text: "%s (%s)"},
 	CapBatch:              {Kind: meter.KindCaption, Text: "Batch: %d pieces, %s"},
 	CapBatchOne:           {Kind: meter.KindCaption, Text: "Batch: 1 piece, %s"},
+	CapDevices:            {Kind: meter.KindTitle, Text: "Devices"},
+	CapDevicesCheck:       {Kind: meter.KindCaption, Text: "Check again"},
+	CapDevicesNone:        {Kind: meter.KindBody, Text: "Asking the devices how they are."},
+	CapDeviceState:        {Kind: meter.KindCaption, Text: "State: %s"},
+	CapDeviceLastErr:      {Kind: meter.KindCaption, Text: "Last problem: %s"},
 
 	// The screens' other words, each looked up by its ID where it is shown; TestCaptionsFollowTheRules
 	// checks their form and TestScreensSpeakFromTheCatalogue that the screens show nothing else.

@@ -17,33 +17,6 @@ import (
 // the configuration gives it, its state, what it reports now and its last error. The core asks the
 // devices off the UI goroutine; a device that stops answering also shows on the status bar.
 
-// Captions of the Devices screen.
-const (
-	CapDevices       meter.MessageID = "ui.devices"
-	CapDevicesCheck  meter.MessageID = "ui.devices.check"
-	CapDevicesNone   meter.MessageID = "ui.devices.none"
-	CapDeviceState   meter.MessageID = "ui.devices.state"
-	CapDeviceLastErr meter.MessageID = "ui.devices.last-error"
-)
-
-func init() {
-	for id, e := range map[meter.MessageID]meter.Entry{
-		CapDevices:       {Kind: meter.KindTitle, Text: "Devices"},
-		CapDevicesCheck:  {Kind: meter.KindCaption, Text: "Check again"},
-		CapDevicesNone:   {Kind: meter.KindBody, Text: "Asking the devices how they are."},
-		CapDeviceState:   {Kind: meter.KindCaption, Text: "State: %s"},
-		CapDeviceLastErr: {Kind: meter.KindCaption, Text: "Last problem: %s"},
-	} {
-		captions[id] = e
-	}
-}
-
-// IDs of the Devices screen.
-const (
-	IDDevices      ID = "settings.devices"
-	IDDevicesCheck ID = "devices.check"
-)
-
 // devicesEvery is how often the status bar asks the devices how they are: often enough to show an
 // unplugged scale before the clerk reaches for it, rarely enough not to load a printer's queue.
 const devicesEvery = 5 * time.Second

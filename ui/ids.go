@@ -72,6 +72,8 @@ const (
 	IDReportLastRefills ID = "report.last-refills"
 	IDResetBatch        ID = "settings.reset-batch"
 	IDRates             ID = "settings.rates"
+	IDDevices           ID = "settings.devices"
+	IDDevicesCheck      ID = "devices.check"
 )
 
 // Key is a keypad key: "0"–"9", "clear", "delete".
