@@ -377,6 +377,7 @@ type Users struct {
 	pin         pinParams
 	pepper      []byte
 	anon        *Session
+	pre         *prechecks // PIN checks made while the clerk was still keying (PrepareSignIn)
 
 	writeMu sync.Mutex   // serializes every change (and its save)
 	mu      sync.RWMutex // guards cfg and stored for readers; written only while writeMu is held
@@ -407,6 +408,7 @@ func OpenUsers(ctx context.Context, store SettingsStore, opts UsersOptions) (*Us
 		pin:         opts.pinParams,
 		pepper:      slices.Clone(opts.Pepper),
 		cfg:         usersConfig{Version: usersConfigVersion},
+		pre:         newPrechecks(),
 	}
 	if u.now == nil {
 		u.now = time.Now
@@ -550,7 +552,10 @@ func (u *Users) SignIn(ctx context.Context, name, pin string) (*Session, error) 
 	if err := ValidatePIN(pin); err != nil {
 		return nil, err
 	}
-	match, err := verifyPIN(pin, rec.PINHash, u.pepper)
+	match, err, prepared := u.pre.take(ctx, rec.Name, pin, rec.PINHash, now)
+	if !prepared {
+		match, err = verifyPIN(pin, rec.PINHash, u.pepper)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sign in %s: %w", rec.Name, err)
 	}

@@ -248,6 +248,19 @@ func (a *App) background(work func(ctx context.Context) error, done func(err err
 	}()
 }
 
+// ahead runs work off the UI goroutine for a result the core keeps, not the screen: nothing is shown
+// when it ends, and no tap waits for it. Close waits for it like any background work.
+func (a *App) ahead(work func()) {
+	if a.ctx.Err() != nil {
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		work()
+	}()
+}
+
 // Act runs f as a tap would: taking its turn with background results. Scenes and the trainer use it to
 // drive the screens from outside.
 func (a *App) Act(f func()) { a.act(f) }

@@ -26,6 +26,9 @@ type keypad struct {
 	note    *widget.Label
 	keys    map[string]*Button // by label, for tests
 	words   *fyne.Container    // the column the note is in, laid out again when it shows or hides
+	// keyed, when set, is told the digits after each digit key, so the PIN keypad can have them
+	// checked while the clerk is still keying.
+	keyed func(digits string)
 }
 
 func (a *App) newKeypad(initial string, maxDigits int, format func(string) string) *keypad {
@@ -51,6 +54,9 @@ func (k *keypad) press(d string) {
 	}
 	k.digits += d
 	k.update()
+	if k.keyed != nil {
+		k.keyed(k.digits)
+	}
 }
 
 func (k *keypad) backspace() {

@@ -39,6 +39,10 @@ func (a *App) showPIN(name, notice string) {
 	if notice != "" {
 		k.say(notice)
 	}
+	// The PIN's hash is slow on purpose; the core starts on the digits keyed so far while the clerk
+	// is still at the keypad, so Sign in answers at once (it tells and counts nothing until then).
+	users := a.m.Users()
+	k.keyed = func(digits string) { a.ahead(func() { users.PrepareSignIn(name, digits) }) }
 	signIn := func() {
 		pin := k.digits
 		var s *meter.Session
