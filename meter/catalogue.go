@@ -141,6 +141,18 @@ const (
 	MsgDestinationZIP       MessageID = "destination-zip.invalid"
 	MsgCancelledTitle       MessageID = "cancelled.title"
 	MsgCancelled            MessageID = "cancelled"
+	MsgAccountTitle         MessageID = "account.title"
+	MsgAccountRequired      MessageID = "account.required"
+	MsgAccountDisabled      MessageID = "account.disabled"
+	MsgAccountPINNeeded     MessageID = "account.pin-needed"
+	MsgAccountWrongPINTitle MessageID = "account.wrong-pin.title"
+	MsgAccountWrongPIN      MessageID = "account.wrong-pin"
+	MsgAccountName          MessageID = "account.name"
+	MsgAccountNameTaken     MessageID = "account.name-taken"
+	MsgAccountTooMany       MessageID = "account.too-many"
+	MsgAccountNotFound      MessageID = "account.not-found"
+	MsgAccountNoneToRequire MessageID = "account.none-to-require"
+	MsgAccountIsDefault     MessageID = "account.is-default"
 	MsgUnexpectedTitle      MessageID = "unexpected.title"
 	MsgUnexpected           MessageID = "unexpected"
 	MsgLowFundsTitle        MessageID = "warn.low-funds.title"
@@ -265,35 +277,47 @@ var catalogue = map[MessageID]Entry{
 		"Connect now (Get Balance, a refill or Upload postal information) before %s, when postage printing stops."},
 	MsgInspectionLocked: {KindBody, "The meter has not reached the Data Center for %d days, so it cannot print postage. " +
 		"Select Get Balance on the Meter Funds tab to connect; refills and reports still work."},
-	MsgInspectionOK:        {KindBody, "The postal inspection is up to date."},
-	MsgPrintFailedTitle:    {KindTitle, "Print failed"},
-	MsgPrintFailed:         {KindBody, "Piece %d (%s) did not print, so its postage is recorded as spoiled for a refund request. %s"},
-	MsgCheckDeviceTitle:    {KindTitle, "Check the %s"},
-	MsgOverweightTitle:     {KindTitle, "Too heavy for this class"},
-	MsgOverweightUse:       {KindBody, "A %s can weigh at most %s; this piece weighs %s. Select %s instead."},
-	MsgOverweightPriority:  {KindBody, "A %s can weigh at most %s; this piece weighs %s. Send it as Priority Mail and key in the postage."},
-	MsgOverweightKeyIn:     {KindBody, "A %s can weigh at most %s; this piece weighs %s. Key in the postage."},
-	MsgWeightTitle:         {KindTitle, "Check the weight"},
-	MsgWeightTooHeavy:      {KindBody, "A piece can weigh at most %s (70 lb). Check the weight and key it in again."},
-	MsgNoWeight:            {KindBody, "No weight was keyed in. Key in the weight, then select OK."},
-	MsgPostageTitle:        {KindTitle, "Check the postage"},
-	MsgPostageTooLarge:     {KindBody, "A piece can carry at most %s of keyed-in postage. Key in a smaller amount."},
-	MsgNoPostage:           {KindBody, "There is no postage to print yet. Choose a class and weight, or key in the postage."},
-	MsgNoRateTable:         {KindBody, "No USPS price table is in force on this mailing date, so the meter cannot rate the piece. Key in the postage."},
-	MsgPriceUnknown:        {KindBody, "The price table in force has no price for this class at this weight. Key in the postage."},
-	MsgClassNotInTable:     {KindBody, "The price table in force on this mailing date has no prices for this class. Choose another class, or key in the postage."},
-	MsgUnverifiedRatesOff:  {KindBody, "The USPS prices in force are not verified, and this meter is set not to rate from them. Key in the postage."},
-	MsgUnverifiedRates:     {KindCaption, "Unverified rates"},
-	MsgDestinationZIPTitle: {KindTitle, "Check the destination ZIP Code"},
-	MsgDestinationZIP:      {KindBody, "A destination ZIP Code has 5 digits, or 9 as 12345-6789. Key it in again, or leave it empty."},
-	MsgCancelledTitle:      {KindTitle, "Cancelled"},
-	MsgCancelled:           {KindBody, "The operation was cancelled, so nothing was changed."},
-	MsgUnexpectedTitle:     {KindTitle, "Something went wrong"},
-	MsgUnexpected:          {KindBody, "The meter could not finish this, and nothing was changed. Try again; if it happens again, call for service."},
-	MsgLowFundsTitle:       {KindTitle, "Low funds"},
-	MsgLowFunds:            {KindBody, "Postage in meter is %s, below the warning value of %s. Add postage to keep printing."},
-	MsgInkLowTitle:         {KindTitle, "Low postal ink"},
-	MsgInkLow:              {KindBody, "The postal ink is low. You can keep printing; have a new cartridge ready."},
+	MsgInspectionOK:         {KindBody, "The postal inspection is up to date."},
+	MsgPrintFailedTitle:     {KindTitle, "Print failed"},
+	MsgPrintFailed:          {KindBody, "Piece %d (%s) did not print, so its postage is recorded as spoiled for a refund request. %s"},
+	MsgCheckDeviceTitle:     {KindTitle, "Check the %s"},
+	MsgOverweightTitle:      {KindTitle, "Too heavy for this class"},
+	MsgOverweightUse:        {KindBody, "A %s can weigh at most %s; this piece weighs %s. Select %s instead."},
+	MsgOverweightPriority:   {KindBody, "A %s can weigh at most %s; this piece weighs %s. Send it as Priority Mail and key in the postage."},
+	MsgOverweightKeyIn:      {KindBody, "A %s can weigh at most %s; this piece weighs %s. Key in the postage."},
+	MsgWeightTitle:          {KindTitle, "Check the weight"},
+	MsgWeightTooHeavy:       {KindBody, "A piece can weigh at most %s (70 lb). Check the weight and key it in again."},
+	MsgNoWeight:             {KindBody, "No weight was keyed in. Key in the weight, then select OK."},
+	MsgPostageTitle:         {KindTitle, "Check the postage"},
+	MsgPostageTooLarge:      {KindBody, "A piece can carry at most %s of keyed-in postage. Key in a smaller amount."},
+	MsgNoPostage:            {KindBody, "There is no postage to print yet. Choose a class and weight, or key in the postage."},
+	MsgNoRateTable:          {KindBody, "No USPS price table is in force on this mailing date, so the meter cannot rate the piece. Key in the postage."},
+	MsgPriceUnknown:         {KindBody, "The price table in force has no price for this class at this weight. Key in the postage."},
+	MsgClassNotInTable:      {KindBody, "The price table in force on this mailing date has no prices for this class. Choose another class, or key in the postage."},
+	MsgUnverifiedRatesOff:   {KindBody, "The USPS prices in force are not verified, and this meter is set not to rate from them. Key in the postage."},
+	MsgUnverifiedRates:      {KindCaption, "Unverified rates"},
+	MsgDestinationZIPTitle:  {KindTitle, "Check the destination ZIP Code"},
+	MsgDestinationZIP:       {KindBody, "A destination ZIP Code has 5 digits, or 9 as 12345-6789. Key it in again, or leave it empty."},
+	MsgCancelledTitle:       {KindTitle, "Cancelled"},
+	MsgCancelled:            {KindBody, "The operation was cancelled, so nothing was changed."},
+	MsgAccountTitle:         {KindTitle, "Account code"},
+	MsgAccountRequired:      {KindBody, "This meter charges every piece to an account code. Choose one with Account code, then print again."},
+	MsgAccountDisabled:      {KindBody, "The account code %s is disabled, so nothing can be charged to it. Choose another, or ask a supervisor to enable it."},
+	MsgAccountPINNeeded:     {KindBody, "The account code %s has its own PIN. Choose it again with Account code and enter its PIN."},
+	MsgAccountWrongPINTitle: {KindTitle, "Wrong account PIN"},
+	MsgAccountWrongPIN:      {KindBody, "That is not the PIN of the account code %s. Try again, or ask the person who looks after it."},
+	MsgAccountName:          {KindBody, "An account code's name has 1 to %d characters. Type the name again."},
+	MsgAccountNameTaken:     {KindBody, "There is already an account code named %s. Type another name."},
+	MsgAccountTooMany:       {KindBody, "This meter holds at most %d account codes. Rename a code no one uses any more instead of adding one."},
+	MsgAccountNotFound:      {KindBody, "That account code is not on the list any more. Choose another one."},
+	MsgAccountNoneToRequire: {KindBody, "There is no account code to require yet. Add one first."},
+	MsgAccountIsDefault:     {KindBody, "This code is %s's own code on Run Mail, so it stays enabled. Choose another code for %s first."},
+	MsgUnexpectedTitle:      {KindTitle, "Something went wrong"},
+	MsgUnexpected:           {KindBody, "The meter could not finish this, and nothing was changed. Try again; if it happens again, call for service."},
+	MsgLowFundsTitle:        {KindTitle, "Low funds"},
+	MsgLowFunds:             {KindBody, "Postage in meter is %s, below the warning value of %s. Add postage to keep printing."},
+	MsgInkLowTitle:          {KindTitle, "Low postal ink"},
+	MsgInkLow:               {KindBody, "The postal ink is low. You can keep printing; have a new cartridge ready."},
 
 	MsgNoEnvelope:         {KindBody, "There is no envelope on the feed deck. Place an envelope on the feed deck and select Start."},
 	MsgTapeOut:            {KindBody, "The tape is out. Load a new roll of tape, then select Tape."},

@@ -43,7 +43,7 @@ func TestOperatorWithoutRightsIsRefusedByTheCore(t *testing.T) {
 		{"default refill setting", RightRefillSettings, func() error { return r.m.SetDefaultRefill(r.ctx, r.oper, dollars(50)) }},
 		{"funds report", RightFundsReport, func() error { return r.m.PrintFundsReport(r.ctx, r.oper, OnTape) }},
 		{"refill receipt", RightRefillReceipts, func() error { return r.m.PrintRefillReceipt(r.ctx, r.oper, OnTape) }},
-		{"account codes", RightManageUsers, func() error { return r.m.SetAccountCodes(r.ctx, r.oper, []string{"X"}) }},
+		{"account codes", RightManageAccounts, func() error { return r.m.SetAccountCodes(r.ctx, r.oper, []string{"X"}) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,6 +55,7 @@ func Explain(err error) Message {
 		tooShort     *PINTooShortError
 		mustChange   *PINChangeRequiredError
 		expired      *SessionExpiredError
+		account      *AccountError
 	)
 	ok := []MessageID{ActionOK}
 	switch {
@@ -62,6 +63,10 @@ func Explain(err error) Message {
 		return Message{}
 	case errors.As(err, &noRights):
 		return msg(MsgNoRightsTitle, MsgNoRights, []MessageID{ActionSignIn, ActionOK}, noRights.User, noRights.Right.action())
+	case errors.As(err, &account):
+		return explainAccount(account)
+	case errors.Is(err, ErrAccountRequired):
+		return msg(MsgAccountTitle, MsgAccountRequired, ok)
 	case errors.As(err, &mustChange):
 		return msg(MsgChoosePINTitle, MsgMustChangePIN, []MessageID{ActionSignIn}, mustChange.User)
 	case errors.As(err, &lockedOut):
@@ -219,4 +224,28 @@ func capitalize(s string) string {
 func isRefusal(err error, code string) bool {
 	var api *funds.APIError
 	return errors.As(err, &api) && api.Code == code
+}
+
+// explainAccount says what an account code's refusal means and what to do.
+func explainAccount(e *AccountError) Message {
+	ok := []MessageID{ActionOK}
+	switch {
+	case errors.Is(e, ErrAccountDisabled):
+		return msg(MsgAccountTitle, MsgAccountDisabled, ok, e.Name)
+	case errors.Is(e, ErrAccountPIN):
+		return msg(MsgAccountTitle, MsgAccountPINNeeded, ok, e.Name)
+	case errors.Is(e, ErrWrongAccountPIN):
+		return msg(MsgAccountWrongPINTitle, MsgAccountWrongPIN, ok, e.Name)
+	case errors.Is(e, ErrAccountName):
+		return msg(MsgAccountTitle, MsgAccountName, ok, accountNameMaxLength)
+	case errors.Is(e, ErrAccountNameTaken):
+		return msg(MsgAccountTitle, MsgAccountNameTaken, ok, e.Name)
+	case errors.Is(e, ErrTooManyAccounts):
+		return msg(MsgAccountTitle, MsgAccountTooMany, ok, e.Limit)
+	case errors.Is(e, ErrAccountIsDefault):
+		return msg(MsgAccountTitle, MsgAccountIsDefault, ok, e.Name, e.Name)
+	case errors.Is(e, ErrAccountNotFound) && e.Name == "":
+		return msg(MsgAccountTitle, MsgAccountNoneToRequire, ok)
+	}
+	return msg(MsgAccountTitle, MsgAccountNotFound, ok)
 }

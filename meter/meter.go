@@ -53,6 +53,7 @@ type Meter struct {
 	log      *slog.Logger
 
 	mu             sync.Mutex
+	accountsMu     sync.Mutex            // serializes changes of the account codes (read, change, store)
 	warningCleared bool                  // the inspection warning was cleared since power-up
 	receiptAt      time.Time             // when the last contact receipt was kept (meter clock)
 	balance        *funds.AccountBalance // the last Get Balance answer, nil before

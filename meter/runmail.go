@@ -115,39 +115,6 @@ func (m *Meter) RateTableOn(ctx context.Context, job Job) (RateTable, error) {
 // does, showing that it does; a kiosk only when its configuration says so).
 func (m *Meter) UnverifiedRatesAllowed() bool { return m.cfg.AllowUnverifiedRates }
 
-// AccountCodes are the cost centres a job may be charged to.
-func (m *Meter) AccountCodes(ctx context.Context) ([]string, error) {
-	var codes []string
-	if _, err := m.jsonSetting(ctx, keyAccountCodes, &codes); err != nil {
-		return nil, err
-	}
-	return codes, nil
-}
-
-// SetAccountCodes replaces the cost centres (a supervisor task).
-func (m *Meter) SetAccountCodes(ctx context.Context, s *Session, codes []string) error {
-	if err := m.require(s, RightManageUsers); err != nil {
-		return err
-	}
-	return m.setJSON(ctx, keyAccountCodes, codes, s.User().Name)
-}
-
-func (m *Meter) checkAccountCode(ctx context.Context, code string) error {
-	if code == "" {
-		return nil
-	}
-	codes, err := m.AccountCodes(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range codes {
-		if c == code {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w %q: choose one of the account codes on the list", ErrUnknownAccount, code)
-}
-
 // Weigh reads the attached scale.
 func (m *Meter) Weigh(ctx context.Context) (Weight, error) {
 	if m.cfg.Scale == nil {
@@ -324,7 +291,7 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	if err := EngineReady(m.engineStatus(ctx), medium); err != nil {
 		return PrintResult{}, err
 	}
-	if err := m.checkAccountCode(ctx, job.AccountCode); err != nil {
+	if err := m.checkAccountCode(ctx, s, job.AccountCode); err != nil {
 		return PrintResult{}, err
 	}
 	if !validDestinationZIP(job.DestinationZIP) {

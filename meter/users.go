@@ -57,10 +57,11 @@ const (
 	RightRefillReceipts Right = "print refill receipts"
 	RightWithdraw       Right = "withdraw funds"
 	RightManageUsers    Right = "manage users"
+	RightManageAccounts Right = "manage account codes"
 )
 
 const (
-	rightCount             = 7
+	rightCount             = 8
 	userNameMaxLength      = 32
 	usersSettingKey        = "users"
 	usersConfigVersion     = 1
@@ -84,12 +85,13 @@ var rightTexts = map[Right]rightText{
 	RightRefillReceipts: {"Print refill receipts", "print refill receipts"},
 	RightWithdraw:       {"Withdraw funds", "withdraw funds"},
 	RightManageUsers:    {"Manage users", "manage users"},
+	RightManageAccounts: {"Manage account codes", "manage account codes"},
 }
 
 // AllRights lists every right in Roles-setup order.
 func AllRights() []Right {
 	return []Right{RightRefill, RightBalanceInquiry, RightRefillSettings, RightFundsReport,
-		RightRefillReceipts, RightWithdraw, RightManageUsers}
+		RightRefillReceipts, RightWithdraw, RightManageUsers, RightManageAccounts}
 }
 
 // Valid reports whether r is one of the known rights.
@@ -757,6 +759,26 @@ type Session struct {
 	last      time.Time
 	expired   bool
 	signedOut bool
+	accounts  map[string]string // account codes whose PIN was given: ID → the PIN hash it matched
+}
+
+// unlockAccount remembers that the session gave the PIN of account id (whose PIN hash is hash).
+func (s *Session) unlockAccount(id, hash string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.accounts == nil {
+		s.accounts = map[string]string{}
+	}
+	s.accounts[id] = hash
+}
+
+// accountUnlocked reports whether the session gave account id's current PIN (a PIN changed since
+// must be given again).
+func (s *Session) accountUnlocked(id, hash string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.accounts[id]
+	return ok && h == hash
 }
 
 // User returns the session's user with the user's current role. The anonymous session (users

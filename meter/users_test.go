@@ -140,6 +140,7 @@ func TestRightsOrderValuesAndLabels(t *testing.T) {
 		{RightRefillReceipts, "print refill receipts", "Print refill receipts"},
 		{RightWithdraw, "withdraw funds", "Withdraw funds"},
 		{RightManageUsers, "manage users", "Manage users"},
+		{RightManageAccounts, "manage account codes", "Manage account codes"},
 	}
 	all := AllRights()
 	require.Len(t, all, len(want))
