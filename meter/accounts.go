@@ -80,10 +80,12 @@ var (
 	ErrAccountIsDefault = errors.New("account code is a user's default")
 )
 
+// AccountNameMaxLength is the most characters an account code's name has.
+const AccountNameMaxLength = 24
+
 const (
 	keyAccounts           = "accounts"
 	accountsConfigVersion = 1
-	accountNameMaxLength  = 24
 	// MaxAccounts is how many codes a meter keeps when its model says nothing (Connect+ models
 	// hold hundreds; the screens page through them).
 	MaxAccounts = 300
@@ -208,7 +210,7 @@ func validateAccountName(name string) (string, error) {
 	switch {
 	case name == "":
 		return "", accountErr(ErrAccountName, name)
-	case utf8.RuneCountInString(name) > accountNameMaxLength:
+	case utf8.RuneCountInString(name) > AccountNameMaxLength:
 		return "", accountErr(ErrAccountName, name)
 	case strings.ContainsFunc(name, unicode.IsControl) || !utf8.ValidString(name):
 		return "", accountErr(ErrAccountName, name)

@@ -237,7 +237,7 @@ func explainAccount(e *AccountError) Message {
 	case errors.Is(e, ErrWrongAccountPIN):
 		return msg(MsgAccountWrongPINTitle, MsgAccountWrongPIN, ok, e.Name)
 	case errors.Is(e, ErrAccountName):
-		return msg(MsgAccountTitle, MsgAccountName, ok, accountNameMaxLength)
+		return msg(MsgAccountTitle, MsgAccountName, ok, AccountNameMaxLength)
 	case errors.Is(e, ErrAccountNameTaken):
 		return msg(MsgAccountTitle, MsgAccountNameTaken, ok, e.Name)
 	case errors.Is(e, ErrTooManyAccounts):

@@ -74,8 +74,9 @@ type App struct {
 	flow     refillFlow
 	job      runMailJob
 	nav      navigation
-	pinPad   *keypad // the keypad on screen, for tests and scenes
-	pinPadOK func()  // its OK
+	pinPad   *keypad   // the keypad on screen, for tests and scenes
+	pinPadOK func()    // its OK
+	kbd      *keyboard // the on-screen keyboard on screen, for tests and scenes
 
 	// OnScreen, if set, hears every screen change.
 	OnScreen func(name ScreenID)

@@ -11,49 +11,107 @@ import (
 
 // Caption IDs.
 const (
-	CapOK                 meter.MessageID = "ui.ok"
-	CapCancel             meter.MessageID = "ui.cancel"
-	CapClear              meter.MessageID = "ui.clear"
-	CapDelete             meter.MessageID = "ui.delete"
-	CapOtherAmount        meter.MessageID = "ui.other-amount"
-	CapKeyInPostage       meter.MessageID = "ui.key-in-postage"
-	CapKeyInWeight        meter.MessageID = "ui.key-in-weight"
-	CapKeypadNewAmount    meter.MessageID = "ui.keypad.new-amount"
-	CapKeypadRefillAmount meter.MessageID = "ui.keypad.refill-amount"
-	CapKeypadWeight       meter.MessageID = "ui.keypad.weight"
-	CapDigitsFillCents    meter.MessageID = "ui.keypad.fill-cents"
-	CapDigitsFillTenths   meter.MessageID = "ui.keypad.fill-tenths"
-	CapUserButton         meter.MessageID = "ui.sign-in.user"
-	CapBatch              meter.MessageID = "ui.run-mail.batch"
-	CapBatchOne           meter.MessageID = "ui.run-mail.batch-one"
-	CapDevices            meter.MessageID = "ui.devices"
-	CapDevicesCheck       meter.MessageID = "ui.devices.check"
-	CapDevicesNone        meter.MessageID = "ui.devices.none"
-	CapDeviceState        meter.MessageID = "ui.devices.state"
-	CapDeviceLastErr      meter.MessageID = "ui.devices.last-error"
+	CapOK                   meter.MessageID = "ui.ok"
+	CapCancel               meter.MessageID = "ui.cancel"
+	CapClear                meter.MessageID = "ui.clear"
+	CapDelete               meter.MessageID = "ui.delete"
+	CapOtherAmount          meter.MessageID = "ui.other-amount"
+	CapKeyInPostage         meter.MessageID = "ui.key-in-postage"
+	CapKeyInWeight          meter.MessageID = "ui.key-in-weight"
+	CapKeypadNewAmount      meter.MessageID = "ui.keypad.new-amount"
+	CapKeypadRefillAmount   meter.MessageID = "ui.keypad.refill-amount"
+	CapKeypadWeight         meter.MessageID = "ui.keypad.weight"
+	CapDigitsFillCents      meter.MessageID = "ui.keypad.fill-cents"
+	CapDigitsFillTenths     meter.MessageID = "ui.keypad.fill-tenths"
+	CapUserButton           meter.MessageID = "ui.sign-in.user"
+	CapBatch                meter.MessageID = "ui.run-mail.batch"
+	CapBatchOne             meter.MessageID = "ui.run-mail.batch-one"
+	CapShift                meter.MessageID = "ui.keyboard.shift"
+	CapSpace                meter.MessageID = "ui.keyboard.space"
+	CapAccounts             meter.MessageID = "ui.accounts"
+	CapAccountsReading      meter.MessageID = "ui.accounts.reading"
+	CapAccountsNone         meter.MessageID = "ui.accounts.none"
+	CapAccountsOptional     meter.MessageID = "ui.accounts.optional"
+	CapAccountsRequired     meter.MessageID = "ui.accounts.required"
+	CapAccountsOptionalNow  meter.MessageID = "ui.accounts.optional-now"
+	CapAccountsRequiredNow  meter.MessageID = "ui.accounts.required-now"
+	CapAccountsPage         meter.MessageID = "ui.accounts.page"
+	CapAccountAdd           meter.MessageID = "ui.accounts.add"
+	CapAccountDefaults      meter.MessageID = "ui.accounts.defaults"
+	CapAccountDefaultsIntro meter.MessageID = "ui.accounts.defaults-intro"
+	CapAccountDefaultTitle  meter.MessageID = "ui.accounts.default-title"
+	CapAccountNone          meter.MessageID = "ui.accounts.no-default"
+	CapAccountID            meter.MessageID = "ui.accounts.id"
+	CapAccountHasPIN        meter.MessageID = "ui.accounts.has-pin"
+	CapAccountDisabled      meter.MessageID = "ui.accounts.disabled"
+	CapAccountDisable       meter.MessageID = "ui.accounts.disable"
+	CapAccountEnable        meter.MessageID = "ui.accounts.enable"
+	CapAccountRename        meter.MessageID = "ui.accounts.rename"
+	CapAccountRenameTitle   meter.MessageID = "ui.accounts.rename-title"
+	CapAccountNamePrompt    meter.MessageID = "ui.accounts.name-prompt"
+	CapAccountPIN           meter.MessageID = "ui.accounts.pin"
+	CapAccountPINTitle      meter.MessageID = "ui.accounts.pin-title"
+	CapAccountPINPrompt     meter.MessageID = "ui.accounts.pin-prompt"
+	CapAccountNoPIN         meter.MessageID = "ui.accounts.no-pin"
+	CapAccountUnlockTitle   meter.MessageID = "ui.accounts.unlock-title"
+	CapAccountUnlockPrompt  meter.MessageID = "ui.accounts.unlock-prompt"
+	CapDevices              meter.MessageID = "ui.devices"
+	CapDevicesCheck         meter.MessageID = "ui.devices.check"
+	CapDevicesNone          meter.MessageID = "ui.devices.none"
+	CapDeviceState          meter.MessageID = "ui.devices.state"
+	CapDeviceLastErr        meter.MessageID = "ui.devices.last-error"
 )
 
 var captions = map[meter.MessageID]meter.Entry{
-	CapOK:                 {Kind: meter.KindCaption, Text: "OK"},
-	CapCancel:             {Kind: meter.KindCaption, Text: "Cancel"},
-	CapClear:              {Kind: meter.KindCaption, Text: "Clear"},
-	CapDelete:             {Kind: meter.KindCaption, Text: "Delete"},
-	CapOtherAmount:        {Kind: meter.KindTitle, Text: "Other amount"},
-	CapKeyInPostage:       {Kind: meter.KindCaption, Text: "Key in Postage"},
-	CapKeyInWeight:        {Kind: meter.KindCaption, Text: "Key in weight"},
-	CapKeypadNewAmount:    {Kind: meter.KindBody, Text: "Enter the new amount, then select OK."},
-	CapKeypadRefillAmount: {Kind: meter.KindBody, Text: "Enter the amount to transfer from your postage account, then select OK."},
-	CapKeypadWeight:       {Kind: meter.KindBody, Text: "Enter the weight in ounces, then select OK."},
-	CapDigitsFillCents:    {Kind: meter.KindBody, Text: "Digits fill from the right: 1 2 5 0 0 is $125.00."},
-	CapDigitsFillTenths:   {Kind: meter.KindBody, Text: "Digits fill from the right, the last one in tenths: 1 3 is 1.3 oz."},
-	CapUserButton:         {Kind: meter.KindCaption, Text: "%s (%s)"},
-	CapBatch:              {Kind: meter.KindCaption, Text: "Batch: %d pieces, %s"},
-	CapBatchOne:           {Kind: meter.KindCaption, Text: "Batch: 1 piece, %s"},
-	CapDevices:            {Kind: meter.KindTitle, Text: "Devices"},
-	CapDevicesCheck:       {Kind: meter.KindCaption, Text: "Check again"},
-	CapDevicesNone:        {Kind: meter.KindBody, Text: "Asking the devices how they are."},
-	CapDeviceState:        {Kind: meter.KindCaption, Text: "State: %s"},
-	CapDeviceLastErr:      {Kind: meter.KindCaption, Text: "Last problem: %s"},
+	CapOK:                   {Kind: meter.KindCaption, Text: "OK"},
+	CapCancel:               {Kind: meter.KindCaption, Text: "Cancel"},
+	CapClear:                {Kind: meter.KindCaption, Text: "Clear"},
+	CapDelete:               {Kind: meter.KindCaption, Text: "Delete"},
+	CapOtherAmount:          {Kind: meter.KindTitle, Text: "Other amount"},
+	CapKeyInPostage:         {Kind: meter.KindCaption, Text: "Key in Postage"},
+	CapKeyInWeight:          {Kind: meter.KindCaption, Text: "Key in weight"},
+	CapKeypadNewAmount:      {Kind: meter.KindBody, Text: "Enter the new amount, then select OK."},
+	CapKeypadRefillAmount:   {Kind: meter.KindBody, Text: "Enter the amount to transfer from your postage account, then select OK."},
+	CapKeypadWeight:         {Kind: meter.KindBody, Text: "Enter the weight in ounces, then select OK."},
+	CapDigitsFillCents:      {Kind: meter.KindBody, Text: "Digits fill from the right: 1 2 5 0 0 is $125.00."},
+	CapDigitsFillTenths:     {Kind: meter.KindBody, Text: "Digits fill from the right, the last one in tenths: 1 3 is 1.3 oz."},
+	CapUserButton:           {Kind: meter.KindCaption, Text: "%s (%s)"},
+	CapBatch:                {Kind: meter.KindCaption, Text: "Batch: %d pieces, %s"},
+	CapBatchOne:             {Kind: meter.KindCaption, Text: "Batch: 1 piece, %s"},
+	CapShift:                {Kind: meter.KindCaption, Text: "Shift"},
+	CapSpace:                {Kind: meter.KindCaption, Text: "Space"},
+	CapAccounts:             {Kind: meter.KindTitle, Text: "Account codes"},
+	CapAccountsReading:      {Kind: meter.KindBody, Text: "Reading the account codes."},
+	CapAccountsNone:         {Kind: meter.KindBody, Text: "There are no account codes yet. Select Add code to add one."},
+	CapAccountsOptional:     {Kind: meter.KindCaption, Text: "Require a code"},
+	CapAccountsRequired:     {Kind: meter.KindCaption, Text: "Make the code optional"},
+	CapAccountsOptionalNow:  {Kind: meter.KindBody, Text: "Run Mail prints without a code when none is chosen."},
+	CapAccountsRequiredNow:  {Kind: meter.KindBody, Text: "Run Mail asks for a code on every piece."},
+	CapAccountsPage:         {Kind: meter.KindCaption, Text: "Page %d of %d"},
+	CapAccountAdd:           {Kind: meter.KindCaption, Text: "Add code"},
+	CapAccountDefaults:      {Kind: meter.KindCaption, Text: "Users' own codes"},
+	CapAccountDefaultsIntro: {Kind: meter.KindBody, Text: "Run Mail starts with each user's own code. Select a user's code to change it."},
+	CapAccountDefaultTitle:  {Kind: meter.KindTitle, Text: "Own code of %s"},
+	CapAccountNone:          {Kind: meter.KindCaption, Text: "None"},
+	CapAccountID:            {Kind: meter.KindCaption, Text: "Code %s"},
+	CapAccountHasPIN:        {Kind: meter.KindCaption, Text: "PIN set"},
+	CapAccountDisabled:      {Kind: meter.KindCaption, Text: "Disabled"},
+	CapAccountDisable:       {Kind: meter.KindCaption, Text: "Disable"},
+	CapAccountEnable:        {Kind: meter.KindCaption, Text: "Enable"},
+	CapAccountRename:        {Kind: meter.KindCaption, Text: "Rename"},
+	CapAccountRenameTitle:   {Kind: meter.KindTitle, Text: "Rename %s"},
+	CapAccountNamePrompt:    {Kind: meter.KindCaption, Text: "Type the code's name"},
+	CapAccountPIN:           {Kind: meter.KindCaption, Text: "PIN"},
+	CapAccountPINTitle:      {Kind: meter.KindTitle, Text: "PIN of %s"},
+	CapAccountPINPrompt:     {Kind: meter.KindBody, Text: "Enter a PIN of 4 to 8 digits that Run Mail asks before charging this code, then select OK. OK with no digits takes the PIN away."},
+	CapAccountNoPIN:         {Kind: meter.KindCaption, Text: "No PIN"},
+	CapAccountUnlockTitle:   {Kind: meter.KindTitle, Text: "PIN of %s"},
+	CapAccountUnlockPrompt:  {Kind: meter.KindBody, Text: "This account code has its own PIN. Enter it, then select OK."},
+	CapDevices:              {Kind: meter.KindTitle, Text: "Devices"},
+	CapDevicesCheck:         {Kind: meter.KindCaption, Text: "Check again"},
+	CapDevicesNone:          {Kind: meter.KindBody, Text: "Asking the devices how they are."},
+	CapDeviceState:          {Kind: meter.KindCaption, Text: "State: %s"},
+	CapDeviceLastErr:        {Kind: meter.KindCaption, Text: "Last problem: %s"},
 
 	// The screens' other words, each looked up by its ID where it is shown; TestCaptionsFollowTheRules
 	// checks their form and TestScreensSpeakFromTheCatalogue that the screens show nothing else.
@@ -114,6 +172,8 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.run-mail.class":               {Kind: meter.KindCaption, Text: "Class"},
 	"ui.run-mail.account-code":        {Kind: meter.KindCaption, Text: "Account code: %s"},
 	"ui.run-mail.no-code":             {Kind: meter.KindCaption, Text: "Account code: none"},
+	"ui.run-mail.code-required":       {Kind: meter.KindCaption, Text: "Account code: choose one"},
+	"ui.settings.accounts":            {Kind: meter.KindCaption, Text: "Account codes"},
 	"ui.run-mail.date":                {Kind: meter.KindCaption, Text: "Date: %s"},
 	"ui.run-mail.postage-in-meter":    {Kind: meter.KindCaption, Text: "Postage in meter: %s"},
 	"ui.print.tape":                   {Kind: meter.KindBody, Text: "Tape: print on a strip of tape."},

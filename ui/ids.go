@@ -74,6 +74,9 @@ const (
 	IDRates             ID = "settings.rates"
 	IDDevices           ID = "settings.devices"
 	IDDevicesCheck      ID = "devices.check"
+
+	IDKeyboardOK   ID = "kbd.ok"
+	IDKeyboardBack ID = "kbd.back"
 )
 
 // Key is a keypad key: "0"–"9", "clear", "delete".

@@ -112,11 +112,16 @@ func (k *keypad) grid() fyne.CanvasObject {
 
 // boxedDisplay frames the display so it reads as the field the keys fill.
 func (k *keypad) boxedDisplay() fyne.CanvasObject {
+	return minSize(boxed(k.display), keypadWidth, 0)
+}
+
+// boxed frames a display so it reads as the field the keys fill.
+func boxed(display fyne.CanvasObject) fyne.CanvasObject {
 	box := canvas.NewRectangle(color.Transparent)
 	box.StrokeColor = theme.Color(theme.ColorNameForeground)
 	box.StrokeWidth = 2
 	box.CornerRadius = 6
-	return minSize(container.NewStack(box, k.display), keypadWidth, 0)
+	return container.NewStack(box, display)
 }
 
 // keypadScreen is the one layout of every keypad: at the left the prompt, then how digits fill and the

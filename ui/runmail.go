@@ -20,6 +20,9 @@ import (
 type runMailJob struct {
 	meter.Job
 	shown funds.Amount // the postage on screen, where Key in Postage opens
+	// codeChosen: the clerk chose the account code (or none); until then Run Mail starts with the
+	// user's own code.
+	codeChosen bool
 }
 
 func newRunMailJob() runMailJob {
@@ -32,7 +35,7 @@ type runMailData struct {
 	postage  funds.Amount
 	priceErr error
 	date     string
-	codes    []string
+	accounts meter.Accounts
 	classes  []meter.MailClass
 	// unverified: the rate table in force on the mailing date is marked unverified (the core decides
 	// whether it prices from it; the screen says so either way).
@@ -58,7 +61,7 @@ func (a *App) runMail(entering bool, after func()) {
 			return d, err
 		}
 		d.date = when.Date(date)
-		if d.codes, err = a.m.AccountCodes(ctx); err != nil {
+		if d.accounts, err = a.m.Accounts(ctx); err != nil {
 			return d, err
 		}
 		d.classes = a.m.Classes()
@@ -67,6 +70,12 @@ func (a *App) runMail(entering bool, after func()) {
 		}
 		return d, nil
 	}, func(d runMailData) {
+		if !a.job.codeChosen && sess != nil {
+			a.job.codeChosen = true
+			if c, ok := d.accounts.Find(d.accounts.Defaults[sess.User().Name]); ok && !c.Disabled {
+				a.job.AccountCode = c.ID
+			}
+		}
 		a.drawRunMail(d)
 		if after != nil {
 			after()
@@ -124,15 +133,17 @@ func (a *App) drawRunMail(d runMailData) {
 	if d.priceErr != nil {
 		postage = "—"
 	}
-	code := txt("ui.run-mail.account-code", job.AccountCode)
-	if job.AccountCode == "" {
-		code = txt("ui.run-mail.no-code")
+	code := txt("ui.run-mail.no-code")
+	if c, ok := d.accounts.Find(job.AccountCode); ok {
+		code = txt("ui.run-mail.account-code", c.Name)
+	} else if d.accounts.Required {
+		code = txt("ui.run-mail.code-required")
 	}
 	left := container.NewVBox(
 		row(widget.NewLabel(txt("ui.run-mail.weight", job.Weight)), weightButtons...),
 		row(container.NewHBox(container.NewVBox(layout.NewSpacer(), widget.NewLabel(txt("ui.run-mail.postage")), layout.NewSpacer()), amountLabel(postage)),
 			a.button(IDKeyInPostage, txt(CapKeyInPostage), nil, a.keyInPostage)),
-		row(widget.NewLabel(code), a.button(IDAccount, txt("ui.account"), nil, func() { a.chooseAccount(d.codes) })),
+		row(widget.NewLabel(code), a.button(IDAccount, txt("ui.account"), nil, func() { a.chooseAccount(d.accounts) })),
 		row(widget.NewLabel(txt("ui.run-mail.date", d.date)),
 			a.button(IDDateEarlier, "", theme.ContentRemoveIcon(), func() { a.advanceDate(-1) }),
 			a.button(IDDateLater, "", theme.ContentAddIcon(), func() { a.advanceDate(+1) })),
@@ -272,22 +283,40 @@ func (a *App) weigh() {
 	})
 }
 
-func (a *App) chooseAccount(codes []string) {
-	var buttons []fyne.CanvasObject
-	pick := func(c string) func() {
+// chooseAccount lists the codes a piece may be charged to; a code with its own PIN asks it first.
+func (a *App) chooseAccount(acc meter.Accounts) {
+	pick := func(id string) func() {
 		return func() {
 			a.closeModal()
-			a.job.AccountCode = c
+			if c, ok := acc.Find(id); ok && c.HasPIN {
+				a.unlockAccount(c)
+				return
+			}
+			a.job.AccountCode, a.job.codeChosen = id, true
 			a.runMail(false, nil)
 		}
 	}
-	buttons = append(buttons, minSize(a.button(IDNoAccount, txt("ui.run-mail.no-account"), nil, pick("")), 0, 64))
-	for _, c := range codes {
-		buttons = append(buttons, minSize(a.button(AccountCode(c), c, nil, pick(c)), 0, 64))
-	}
-	a.closeModal()
-	content := container.NewVBox(title(txt("ui.run-mail.account-code-title")), container.NewGridWithColumns(2, buttons...))
-	a.popUp(DialogAccountCodes, minSize(content, dialogWidth, 0))
+	a.accountPicker(txt("ui.run-mail.account-code-title"), acc.Enabled(), pick)
+}
+
+// unlockAccount asks a code's PIN on the keypad; the core checks it, and the session may then charge
+// the code.
+func (a *App) unlockAccount(c meter.Account) {
+	k := a.newPINKeypad(txt("ui.pin.enter"))
+	sess := a.session
+	a.showKeypad(k, keypadScreen{name: ScreenAccountUnlock, heading: txt(CapAccountUnlockTitle, c.Name),
+		prompt: txt(CapAccountUnlockPrompt), back: func() { a.runMail(false, nil) }, ok: func() {
+			pin := k.digits
+			a.background(func(ctx context.Context) error { return a.m.UnlockAccount(ctx, sess, c.ID, pin) }, func(err error) {
+				if err != nil {
+					k.clear()
+					k.say(meter.Explain(err).Text)
+					return
+				}
+				a.job.AccountCode, a.job.codeChosen = c.ID, true
+				a.runMail(false, nil)
+			})
+		}})
 }
 
 // colLayout gives its one object the width the Run Mail rows share (the widest row's buttons).

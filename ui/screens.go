@@ -43,6 +43,11 @@ const (
 	ScreenSettings          ScreenID = "settings"
 	ScreenDevices           ScreenID = "devices"
 	ScreenRates             ScreenID = "rates"
+	ScreenAccounts          ScreenID = "accounts"
+	ScreenAccountName       ScreenID = "account-name"
+	ScreenAccountPIN        ScreenID = "account-pin"
+	ScreenAccountDefaults   ScreenID = "account-defaults"
+	ScreenAccountUnlock     ScreenID = "run-mail-account-pin"
 )
 
 // tabScreens are the Funds screen's tabs, in the order of tabNames.

@@ -226,6 +226,16 @@ var All = []Scene{
 		},
 		Tap(ui.IDSettings, ui.IDDevices)}},
 	{Name: "rates", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDRates)}},
+	// Account codes: a new code's name on the on-screen keyboard; the list with a code that has a PIN
+	// and one disabled; the users' own codes; Run Mail's choice of code.
+	{Name: "keyboard", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDAccounts, ui.IDAccountAdd),
+		Tap(ui.KeyboardKey("m"), ui.KeyboardKey("a"), ui.KeyboardKey("i"), ui.KeyboardKey("l"), ui.KeyboardKey("space"),
+			ui.KeyboardKey("r"), ui.KeyboardKey("o"), ui.KeyboardKey("o"))}},
+	{Name: "account-codes", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDAccounts, ui.AccountPIN("Legal")),
+		Keys("8642"), Tap(ui.IDKeypadOK, ui.AccountToggle("Marketing"))}},
+	{Name: "account-defaults", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDAccounts, ui.IDAccountDefaults,
+		ui.DefaultAccount(Operator), ui.AccountCode("Sales"))}},
+	{Name: "run-mail-account-codes", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDAccount)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.

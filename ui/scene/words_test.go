@@ -5,8 +5,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"postmeter/meter"
 	"postmeter/ui"
@@ -131,7 +133,16 @@ func TestScreensSpeakFromTheCatalogue(t *testing.T) {
 			for _, h := range a.Meter().Devices(context.Background()) {
 				data[h.Name] = true // how the configuration names a device
 			}
+			acc, err := a.Meter().Accounts(context.Background())
+			require.NoError(t, err)
+			for _, c := range acc.List {
+				data[c.Name] = true // the account codes' names, as the mailroom chose them
+			}
+			data[a.KeyboardText()] = true
 			for _, s := range a.Texts() {
+				if utf8.RuneCountInString(s) == 1 {
+					continue // a key's cap on the keyboard, a cursor
+				}
 				for _, e := range allWords() {
 					if e.Kind == meter.KindTitle && !strings.Contains(e.Text, "%") {
 						assert.NotContains(t, s, e.Text+": "+e.Text, "repeats the title %q", e.Text)
