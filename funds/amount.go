@@ -142,6 +142,12 @@ func (a Amount) MillsString() string {
 	return a.format(3)
 }
 
+// Decimal formats the amount as a plain number of dollars with its three mill decimals, "1234.560":
+// no sign of currency and no grouping, for files a spreadsheet reads (CSV exports).
+func (a Amount) Decimal() string {
+	return strings.NewReplacer("$", "", ",", "").Replace(a.MillsString())
+}
+
 // Exact formats an amount exactly, for messages that compare amounts: dollars and cents ("$100.00") when
 // it is a whole number of cents, with the mills otherwise ("$100.001"), so a message never rounds
 // $100.001 to "$100.00" and then calls it above a maximum of $100.00.

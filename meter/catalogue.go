@@ -153,6 +153,9 @@ const (
 	MsgAccountNotFound      MessageID = "account.not-found"
 	MsgAccountNoneToRequire MessageID = "account.none-to-require"
 	MsgAccountIsDefault     MessageID = "account.is-default"
+	MsgExportTitle          MessageID = "export.title"
+	MsgNoExportFolder       MessageID = "export.no-folder"
+	MsgExportFailed         MessageID = "export.failed"
 	MsgUnexpectedTitle      MessageID = "unexpected.title"
 	MsgUnexpected           MessageID = "unexpected"
 	MsgLowFundsTitle        MessageID = "warn.low-funds.title"
@@ -312,6 +315,9 @@ var catalogue = map[MessageID]Entry{
 	MsgAccountNotFound:      {KindBody, "That account code is not on the list any more. Choose another one."},
 	MsgAccountNoneToRequire: {KindBody, "There is no account code to require yet. Add one first."},
 	MsgAccountIsDefault:     {KindBody, "This code is %s's own code on Run Mail, so it stays enabled. Choose another code for %s first."},
+	MsgExportTitle:          {KindTitle, "Export"},
+	MsgNoExportFolder:       {KindBody, "There is nowhere to save the report. Put the USB stick in, then select Export again."},
+	MsgExportFailed:         {KindBody, "The report could not be saved on the USB stick. Check that it is not full or locked, then select Export again."},
 	MsgUnexpectedTitle:      {KindTitle, "Something went wrong"},
 	MsgUnexpected:           {KindBody, "The meter could not finish this, and nothing was changed. Try again; if it happens again, call for service."},
 	MsgLowFundsTitle:        {KindTitle, "Low funds"},

@@ -65,6 +65,10 @@ func Explain(err error) Message {
 		return msg(MsgNoRightsTitle, MsgNoRights, []MessageID{ActionSignIn, ActionOK}, noRights.User, noRights.Right.action())
 	case errors.As(err, &account):
 		return explainAccount(account)
+	case errors.Is(err, ErrNoExportFolder):
+		return msg(MsgExportTitle, MsgNoExportFolder, ok)
+	case errors.Is(err, ErrExportFailed):
+		return msg(MsgExportTitle, MsgExportFailed, ok)
 	case errors.Is(err, ErrAccountRequired):
 		return msg(MsgAccountTitle, MsgAccountRequired, ok)
 	case errors.As(err, &mustChange):

@@ -43,7 +43,10 @@ type Config struct {
 	// Link, if set, tells whether the network link is up without sending anything (the trainer's
 	// SimLink). Without it (the kiosk) the last request's outcome is all the meter knows.
 	Link LinkStatus
-	Log  *slog.Logger
+	// ExportDir is the folder reports are exported to as CSV: a USB stick's mount point on the kiosk,
+	// a folder of the simulator's. "" means the meter exports nothing and says so.
+	ExportDir string
+	Log       *slog.Logger
 }
 
 // Meter is the meter core every screen talks to.

@@ -36,6 +36,7 @@ type List struct {
 	// Inspection is the jurisdiction's contact clock (the model's if zero).
 	AllowUnverifiedRates bool
 	Inspection           meter.InspectionProfile
+	ExportDir            string // where reports are exported as CSV ("": nowhere)
 	Clock                meter.Clock
 	Retry                funds.RetryPolicy
 	Log                  *slog.Logger
@@ -108,7 +109,7 @@ func Assemble(ctx context.Context, l List) (*Meter, error) {
 		Identity: l.Identity, Vault: v, DataCenter: client, Users: users, Clock: clock, Model: model, Rates: rates,
 		AllowUnverifiedRates: l.AllowUnverifiedRates, Inspection: l.Inspection,
 		Engine: l.Devices.Engine, Printer: l.Devices.Printer, Scale: scale, Link: l.Devices.Link,
-		Log: log, Retry: l.Retry,
+		Log: log, Retry: l.Retry, ExportDir: l.ExportDir,
 	})
 	if err != nil {
 		return fail(err)

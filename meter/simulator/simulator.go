@@ -162,6 +162,11 @@ func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 		s.Printer.OnPrint = devices.TrayOutput(s.Tray)
 		devs.Printer = s.Printer
 	}
+	// The trainer's "USB stick": reports exported on the screens land here, beside the output tray.
+	exports := filepath.Join(opts.Dir, "exports")
+	if err := os.MkdirAll(exports, 0o700); err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
 	retry := funds.RetryPolicy{Attempts: 2, Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond}
 	if opts.Retry.Attempts > 0 {
 		retry = opts.Retry
@@ -171,6 +176,7 @@ func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 		HTTP:     &http.Client{Transport: s.Link, Timeout: 10 * time.Second},
 		Identity: meter.Identity{Serial: creds.Serial, IndiciaNumber: DemoIndicia, AccountNumber: DemoAccount, OriginZIP: DemoZIP},
 		Model:    model.Name, Clock: clock, Retry: retry, Log: log, Devices: devs,
+		ExportDir:            exports,
 		AllowUnverifiedRates: true, // the trainer prices from every table and says which are unverified
 		Seed: func(ctx context.Context, users *meter.Users) error {
 			return users.Seed(ctx, []meter.NewUser{

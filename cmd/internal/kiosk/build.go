@@ -85,7 +85,7 @@ func Build(ctx context.Context, c Config, log *slog.Logger) (*Kiosk, error) {
 		Dir: c.DataDir, Keys: keys, DataCenterURL: c.DataCenterURL, HTTP: hc,
 		Identity: meter.Identity{Serial: c.Serial, IndiciaNumber: c.IndiciaNumber, AccountNumber: c.AccountNumber, OriginZIP: c.OriginZIP},
 		Model:    c.Model, Log: log, Devices: devs, Seed: seed,
-		AllowUnverifiedRates: c.AllowUnverifiedRates, Inspection: contact,
+		AllowUnverifiedRates: c.AllowUnverifiedRates, Inspection: contact, ExportDir: c.ExportDir,
 		Retry: funds.RetryPolicy{Attempts: 3, Initial: 500 * time.Millisecond, Max: 4 * time.Second},
 	})
 	if err != nil {

@@ -35,6 +35,9 @@ type Config struct {
 	// ContactProfile is the jurisdiction's contact clock (docs/contact.md): "us-imi" (the default: a
 	// US meter contacts daily, warns after 24 h and locks after 72 h), "ca" or "us-ibi-legacy".
 	ContactProfile string `json:"contact_profile,omitempty"`
+	// ExportDir is where reports are exported as CSV: the mount point of the mailroom's USB stick
+	// (e.g. /media/postmeter-usb). Empty: the screens say there is nowhere to export to.
+	ExportDir string `json:"export_dir,omitempty"`
 	// PrintEngine names the print engine: a CUPS queue (ipp://host:631/printers/NAME) or tray:DIR, a
 	// folder of images (tray:data_dir/output-tray if empty). OutputTray is the older way to name the
 	// tray. PrinterURI is the attached printer for "Print on document" (ipp://host:631/printers/NAME),

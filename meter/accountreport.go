@@ -1,0 +1,187 @@
+package meter
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"postmeter/funds"
+	"postmeter/printer/when"
+)
+
+// The account report: for a range of mailing dates, each account code's pieces and postage by mail
+// class, the spoiled ones apart (their postage is claimed back, not charged). It is shown on the
+// screen, printed, and exported as CSV for the mailroom's spreadsheet. Every figure is summed by the
+// vault; the totals of a report over all dates equal the registers (a test checks it to the mill).
+
+// AccountReportRow is one account code and mail class.
+type AccountReportRow struct {
+	AccountID      string // as the pieces recorded it; "" for pieces charged to no code
+	AccountName    string // the code's name today
+	MailClass      string // its label, "First-Class letter"
+	Pieces         int64  // debited and printed (or not yet known spoiled)
+	Postage        funds.Amount
+	Spoiled        int64
+	SpoiledPostage funds.Amount
+}
+
+// AccountReport is the report for mailing dates From to To, both included.
+type AccountReport struct {
+	From, To time.Time
+	Rows     []AccountReportRow
+	Total    AccountReportRow // the sums of every row
+}
+
+// ErrNoExportFolder is an export on a meter with no folder to write to (no USB stick configured).
+var ErrNoExportFolder = errors.New("no export folder")
+
+// ErrExportFailed is an export the folder refused (full, read-only, pulled out midway).
+var ErrExportFailed = errors.New("export failed")
+
+// AccountReport sums the pieces mailed from..to (dates, both included) by account code and class.
+func (m *Meter) AccountReport(ctx context.Context, s *Session, from, to time.Time) (AccountReport, error) {
+	if err := m.require(s, RightFundsReport); err != nil {
+		return AccountReport{}, err
+	}
+	if to.Before(from) {
+		from, to = to, from
+	}
+	totals, err := m.cfg.Vault.PieceTotals(ctx, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	if err != nil {
+		return AccountReport{}, err
+	}
+	accounts, err := m.accounts(ctx)
+	if err != nil {
+		return AccountReport{}, err
+	}
+	r := AccountReport{From: from, To: to}
+	index := map[[2]string]int{}
+	for _, t := range totals {
+		key := [2]string{t.AccountCode, t.MailClass}
+		i, ok := index[key]
+		if !ok {
+			name := t.AccountCode
+			if j := accounts.find(t.AccountCode); j >= 0 {
+				name = accounts.Accounts[j].Name
+			}
+			r.Rows = append(r.Rows, AccountReportRow{AccountID: t.AccountCode, AccountName: name,
+				MailClass: MailClass(t.MailClass).Label()})
+			i = len(r.Rows) - 1
+			index[key] = i
+		}
+		if err := r.Rows[i].add(t); err != nil {
+			return AccountReport{}, err
+		}
+		if err := r.Total.add(t); err != nil {
+			return AccountReport{}, err
+		}
+	}
+	return r, nil
+}
+
+// add counts a vault total into the row: spoiled pieces apart, every other state as charged.
+func (row *AccountReportRow) add(t funds.PieceTotal) error {
+	var err error
+	if t.State == funds.PieceSpoiled {
+		row.Spoiled += t.Pieces
+		row.SpoiledPostage, err = row.SpoiledPostage.Add(t.Postage)
+	} else {
+		row.Pieces += t.Pieces
+		row.Postage, err = row.Postage.Add(t.Postage)
+	}
+	return err
+}
+
+// csvHeader names the CSV's columns. Amounts are dollars with their mills ("12.340"), dates ISO 8601,
+// so a spreadsheet reads them as numbers and dates whatever its language.
+var csvHeader = []string{"From", "To", "Account code", "Account name", "Mail class", "Pieces", "Postage",
+	"Spoiled pieces", "Spoiled postage"}
+
+// WriteCSV writes the report as CSV (RFC 4180: a header row, fields quoted where they need it, CRLF
+// line ends), one row per account code and class, no total row (a spreadsheet sums the columns).
+func (r AccountReport) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	from, to := r.From.Format(time.DateOnly), r.To.Format(time.DateOnly)
+	for _, row := range r.Rows {
+		if err := cw.Write([]string{from, to, row.AccountID, row.AccountName, row.MailClass,
+			strconv.FormatInt(row.Pieces, 10), row.Postage.Decimal(),
+			strconv.FormatInt(row.Spoiled, 10), row.SpoiledPostage.Decimal()}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ExportAccountReport writes the report for from..to as a CSV file in the meter's export folder (a USB
+// stick on the kiosk) and returns the file's path. The file is written to a temporary name, synced and
+// renamed, so a stick pulled out midway never holds half a report under the report's name.
+func (m *Meter) ExportAccountReport(ctx context.Context, s *Session, from, to time.Time) (string, error) {
+	r, err := m.AccountReport(ctx, s, from, to)
+	if err != nil {
+		return "", err
+	}
+	dir := m.cfg.ExportDir
+	if dir == "" {
+		return "", ErrNoExportFolder
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%w: %s is not there (is the USB stick in?)", ErrNoExportFolder, dir)
+	}
+	name := fmt.Sprintf("account-report-%s-%s-to-%s.csv", m.cfg.Identity.Serial,
+		r.From.Format(time.DateOnly), r.To.Format(time.DateOnly))
+	path := filepath.Join(dir, name)
+	f, err := os.CreateTemp(dir, "."+name+".*")
+	if err != nil {
+		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
+	}
+	defer os.Remove(f.Name()) // gone once renamed; removes what a failure left
+	if err := r.WriteCSV(f); err != nil {
+		f.Close()
+		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
+	}
+	m.log.Info("account report exported", "file", path, "rows", len(r.Rows), "by", s.User().Name)
+	return path, nil
+}
+
+// PrintAccountReport prints the report on tape, an envelope or the attached printer.
+func (m *Meter) PrintAccountReport(ctx context.Context, s *Session, from, to time.Time, dest Destination) error {
+	r, err := m.AccountReport(ctx, s, from, to)
+	if err != nil {
+		return err
+	}
+	doc := Document{Title: "Account Report", Fields: []Field{{"Mailing dates", when.Date(r.From) + " to " + when.Date(r.To)}}}
+	for _, row := range r.Rows {
+		name := row.AccountName
+		if name == "" {
+			name = "No account code"
+		}
+		doc.Fields = append(doc.Fields, Field{name + ", " + row.MailClass,
+			fmt.Sprintf("%d pieces, %s", row.Pieces, row.Postage.MillsString())})
+	}
+	doc.Fields = append(doc.Fields,
+		Field{"Total", fmt.Sprintf("%d pieces, %s", r.Total.Pieces, r.Total.Postage.MillsString())},
+		Field{"Spoiled", fmt.Sprintf("%d pieces, %s", r.Total.Spoiled, r.Total.SpoiledPostage.MillsString())},
+		Field{"Meter number", m.cfg.Identity.Serial}, Field{"Printed", when.DateTime(m.Now())})
+	return m.printDocument(ctx, doc, dest)
+}
