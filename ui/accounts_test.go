@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -127,4 +131,44 @@ func TestAccountCodeFromSettingsToThePiece(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, c.ID, pieces[0].Info.AccountCode)
 	consistent(t, sim)
+}
+
+// Pieces printed on Run Mail to two codes show on Reports → Account report, and Export puts the same
+// figures on the "USB stick" (the simulator's exports folder) as CSV.
+func TestAccountReportOnScreenAndExported(t *testing.T) {
+	a, sim := play(t, Scene{Name: "account-report", User: supervisor()})
+	tap(t, a, IDRunMail)
+	for _, code := range []string{"Sales", "Sales", "Legal"} {
+		tap(t, a, IDAccount)
+		tap(t, a, AccountCode(code))
+		tap(t, a, IDStart)
+		require.Empty(t, a.Modal())
+	}
+	a.act(a.showHome)
+	a.Settle()
+	tap(t, a, IDReports)
+	tap(t, a, IDReportAccounts)
+	require.Equal(t, ScreenReportAccounts, a.Screen())
+	texts := strings.Join(a.Texts(), "\n")
+	regs, err := sim.Meter.Registers(context.Background())
+	require.NoError(t, err)
+	assert.Contains(t, texts, txt(CapReportTotal, regs.Pieces, regs.Used.String(), 0, "$0.00"))
+
+	tap(t, a, IDReportExport)
+	require.Equal(t, DialogReportExported, a.Modal())
+	files, err := filepath.Glob(filepath.Join(sim.Dir, "exports", "*.csv"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	assert.Contains(t, strings.Join(a.Texts(), "\n"), filepath.Base(files[0]), "the screen says where the report went")
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	records, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, records, 3, "a header, Legal and Sales")
+	assert.Equal(t, []string{"Legal", "1"}, []string{records[1][3], records[1][5]})
+	assert.Equal(t, []string{"Sales", "2"}, []string{records[2][3], records[2][5]})
+	tap(t, a, dialogAction(meter.ActionOK))
+
+	tap(t, a, IDRangeLastMonth)
+	assert.Contains(t, strings.Join(a.Texts(), "\n"), txt(CapReportNoPieces))
 }

@@ -55,6 +55,24 @@ const (
 	CapAccountNoPIN         meter.MessageID = "ui.accounts.no-pin"
 	CapAccountUnlockTitle   meter.MessageID = "ui.accounts.unlock-title"
 	CapAccountUnlockPrompt  meter.MessageID = "ui.accounts.unlock-prompt"
+	CapAccountReport        meter.MessageID = "ui.report.accounts"
+	CapReportReading        meter.MessageID = "ui.report.reading"
+	CapRangeToday           meter.MessageID = "ui.report.today"
+	CapRangeYesterday       meter.MessageID = "ui.report.yesterday"
+	CapRangeThisMonth       meter.MessageID = "ui.report.this-month"
+	CapRangeLastMonth       meter.MessageID = "ui.report.last-month"
+	CapReportDates          meter.MessageID = "ui.report.dates"
+	CapReportNoPieces       meter.MessageID = "ui.report.no-pieces"
+	CapReportColAccount     meter.MessageID = "ui.report.col-account"
+	CapReportColClass       meter.MessageID = "ui.report.col-class"
+	CapReportColPieces      meter.MessageID = "ui.report.col-pieces"
+	CapReportColPostage     meter.MessageID = "ui.report.col-postage"
+	CapReportTotal          meter.MessageID = "ui.report.total"
+	CapReportMoreRows       meter.MessageID = "ui.report.more-rows"
+	CapReportPrint          meter.MessageID = "ui.report.print"
+	CapReportExport         meter.MessageID = "ui.report.export"
+	CapReportExported       meter.MessageID = "ui.report.exported"
+	CapReportExportedTitle  meter.MessageID = "ui.report.exported-title"
 	CapDevices              meter.MessageID = "ui.devices"
 	CapDevicesCheck         meter.MessageID = "ui.devices.check"
 	CapDevicesNone          meter.MessageID = "ui.devices.none"
@@ -79,6 +97,24 @@ var captions = map[meter.MessageID]meter.Entry{
 	CapBatch:                {Kind: meter.KindCaption, Text: "Batch: %d pieces, %s"},
 	CapBatchOne:             {Kind: meter.KindCaption, Text: "Batch: 1 piece, %s"},
 	CapShift:                {Kind: meter.KindCaption, Text: "Shift"},
+	CapAccountReport:        {Kind: meter.KindTitle, Text: "Account report"},
+	CapReportReading:        {Kind: meter.KindBody, Text: "Adding up the pieces."},
+	CapRangeToday:           {Kind: meter.KindCaption, Text: "Today"},
+	CapRangeYesterday:       {Kind: meter.KindCaption, Text: "Yesterday"},
+	CapRangeThisMonth:       {Kind: meter.KindCaption, Text: "This month"},
+	CapRangeLastMonth:       {Kind: meter.KindCaption, Text: "Last month"},
+	CapReportDates:          {Kind: meter.KindBody, Text: "Pieces mailed from %s to %s."},
+	CapReportNoPieces:       {Kind: meter.KindBody, Text: "No pieces were mailed on these dates."},
+	CapReportColAccount:     {Kind: meter.KindCaption, Text: "Account code"},
+	CapReportColClass:       {Kind: meter.KindCaption, Text: "Class"},
+	CapReportColPieces:      {Kind: meter.KindCaption, Text: "Pieces"},
+	CapReportColPostage:     {Kind: meter.KindCaption, Text: "Postage"},
+	CapReportTotal:          {Kind: meter.KindCaption, Text: "Total: %d pieces, %s. Spoiled: %d pieces, %s"},
+	CapReportMoreRows:       {Kind: meter.KindBody, Text: "%d more rows are in the printed and the exported report."},
+	CapReportPrint:          {Kind: meter.KindCaption, Text: "Print"},
+	CapReportExport:         {Kind: meter.KindCaption, Text: "Export to USB stick"},
+	CapReportExportedTitle:  {Kind: meter.KindTitle, Text: "Report saved"},
+	CapReportExported:       {Kind: meter.KindBody, Text: "Saved on the USB stick as %s. You can take the stick out now."},
 	CapSpace:                {Kind: meter.KindCaption, Text: "Space"},
 	CapAccounts:             {Kind: meter.KindTitle, Text: "Account codes"},
 	CapAccountsReading:      {Kind: meter.KindBody, Text: "Reading the account codes."},

@@ -36,18 +36,20 @@ const (
 	ScreenRefillComplete     ScreenID = "refill-complete"
 	ScreenRefillPrintReceipt ScreenID = "refill-print-receipt"
 
-	ScreenReports           ScreenID = "reports"
-	ScreenReportFunds       ScreenID = "reports-funds"
-	ScreenReportReceipt     ScreenID = "reports-receipt"
-	ScreenReportLastRefills ScreenID = "reports-last-refills"
-	ScreenSettings          ScreenID = "settings"
-	ScreenDevices           ScreenID = "devices"
-	ScreenRates             ScreenID = "rates"
-	ScreenAccounts          ScreenID = "accounts"
-	ScreenAccountName       ScreenID = "account-name"
-	ScreenAccountPIN        ScreenID = "account-pin"
-	ScreenAccountDefaults   ScreenID = "account-defaults"
-	ScreenAccountUnlock     ScreenID = "run-mail-account-pin"
+	ScreenReports             ScreenID = "reports"
+	ScreenReportFunds         ScreenID = "reports-funds"
+	ScreenReportReceipt       ScreenID = "reports-receipt"
+	ScreenReportLastRefills   ScreenID = "reports-last-refills"
+	ScreenSettings            ScreenID = "settings"
+	ScreenDevices             ScreenID = "devices"
+	ScreenRates               ScreenID = "rates"
+	ScreenReportAccounts      ScreenID = "reports-accounts"
+	ScreenReportAccountsPrint ScreenID = "reports-accounts-print"
+	ScreenAccounts            ScreenID = "accounts"
+	ScreenAccountName         ScreenID = "account-name"
+	ScreenAccountPIN          ScreenID = "account-pin"
+	ScreenAccountDefaults     ScreenID = "account-defaults"
+	ScreenAccountUnlock       ScreenID = "run-mail-account-pin"
 )
 
 // tabScreens are the Funds screen's tabs, in the order of tabNames.
@@ -72,6 +74,7 @@ const (
 	DialogAccountCodes    DialogID = "account-codes"
 	DialogUploadComplete  DialogID = "upload-complete"
 	DialogBatchReset      DialogID = "batch-reset"
+	DialogReportExported  DialogID = "report-exported"
 )
 
 // MessageDialog is the dialog that shows the catalogue's message id.

@@ -236,6 +236,12 @@ var All = []Scene{
 	{Name: "account-defaults", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDAccounts, ui.IDAccountDefaults,
 		ui.DefaultAccount(Operator), ui.AccountCode("Sales"))}},
 	{Name: "run-mail-account-codes", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDAccount)}},
+	// The account report after pieces to two codes and one to none.
+	{Name: "report-accounts", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail,
+		ui.IDAccount, ui.AccountCode("Sales"), ui.IDStart, ui.IDStart,
+		ui.IDAccount, ui.AccountCode("Legal"), ui.IDStart,
+		ui.IDAccount, ui.IDNoAccount, ui.IDStart,
+		ui.IDHome, ui.IDReports, ui.IDReportAccounts)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.
