@@ -200,6 +200,7 @@ const (
 	MsgActionAdd      MessageID = "action.add-postage"
 	MsgActionRefill   MessageID = "action.refill-my-meter"
 	MsgActionContinue MessageID = "action.continue"
+	MsgActionEndBatch MessageID = "action.end-batch"
 )
 
 var catalogue = map[MessageID]Entry{
@@ -360,6 +361,7 @@ var catalogue = map[MessageID]Entry{
 	MsgActionAdd:      {KindCaption, "Add Postage to Meter"},
 	MsgActionRefill:   {KindCaption, "Refill My Meter"},
 	MsgActionContinue: {KindCaption, "Continue"},
+	MsgActionEndBatch: {KindCaption, "End batch"},
 }
 
 // lowerPrefix is a Go package or device prefix such as "print engine: " or "funds: ".

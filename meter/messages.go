@@ -29,6 +29,7 @@ const (
 	ActionContinue      = MsgActionContinue
 	ActionAddPostage    = MsgActionAdd
 	ActionRefillMyMeter = MsgActionRefill
+	ActionEndBatch      = MsgActionEndBatch
 )
 
 // msg builds a message from catalogue entries: the title, the body filled with args, the actions.

@@ -172,3 +172,32 @@ func TestAccountReportOnScreenAndExported(t *testing.T) {
 	tap(t, a, IDRangeLastMonth)
 	assert.Contains(t, strings.Join(a.Texts(), "\n"), txt(CapReportNoPieces))
 }
+
+// Settings → End batch asks first, ends the batch in the core and prints its summary on tape.
+func TestEndBatchFromSettings(t *testing.T) {
+	a, sim := play(t, Scene{Name: "end-batch", User: supervisor()})
+	tap(t, a, IDRunMail)
+	tap(t, a, IDStart)
+	tap(t, a, IDStart)
+	a.act(a.showSettings)
+	a.Settle()
+	tap(t, a, IDEndBatch)
+	require.Equal(t, DialogEndBatch, a.Modal())
+	tap(t, a, dialogAction(meter.ActionCancel))
+	regs, err := sim.Meter.Registers(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, int64(2), regs.BatchCount, "Cancel ends nothing")
+
+	tap(t, a, IDEndBatch)
+	tap(t, a, dialogAction(meter.ActionEndBatch))
+	require.Equal(t, DialogBatchEnded, a.Modal())
+	regs, err = sim.Meter.Registers(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, regs.BatchCount)
+	imps := sim.Engine.Impressions()
+	last := imps[len(imps)-1]
+	require.NotNil(t, last.Document)
+	assert.Equal(t, "Batch Summary", last.Document.Title)
+	assert.Equal(t, meter.MediumTape, last.Medium)
+	consistent(t, sim)
+}

@@ -73,6 +73,10 @@ const (
 	CapReportExport         meter.MessageID = "ui.report.export"
 	CapReportExported       meter.MessageID = "ui.report.exported"
 	CapReportExportedTitle  meter.MessageID = "ui.report.exported-title"
+	CapEndBatch             meter.MessageID = "ui.end-batch"
+	CapEndBatchAsk          meter.MessageID = "ui.end-batch.ask"
+	CapBatchEndedTitle      meter.MessageID = "ui.batch-ended.title"
+	CapBatchEnded           meter.MessageID = "ui.batch-ended"
 	CapDevices              meter.MessageID = "ui.devices"
 	CapDevicesCheck         meter.MessageID = "ui.devices.check"
 	CapDevicesNone          meter.MessageID = "ui.devices.none"
@@ -97,6 +101,10 @@ var captions = map[meter.MessageID]meter.Entry{
 	CapBatch:                {Kind: meter.KindCaption, Text: "Batch: %d pieces, %s"},
 	CapBatchOne:             {Kind: meter.KindCaption, Text: "Batch: 1 piece, %s"},
 	CapShift:                {Kind: meter.KindCaption, Text: "Shift"},
+	CapEndBatch:             {Kind: meter.KindTitle, Text: "End batch"},
+	CapEndBatchAsk:          {Kind: meter.KindBody, Text: "This batch holds %d pieces, %s. Ending it prints its summary on tape, by account code, and starts a new batch from zero. The meter's other registers do not change."},
+	CapBatchEndedTitle:      {Kind: meter.KindTitle, Text: "Batch ended"},
+	CapBatchEnded:           {Kind: meter.KindBody, Text: "The batch of %d pieces, %s, is ended and its summary printed. Take the tape from the meter."},
 	CapAccountReport:        {Kind: meter.KindTitle, Text: "Account report"},
 	CapReportReading:        {Kind: meter.KindBody, Text: "Adding up the pieces."},
 	CapRangeToday:           {Kind: meter.KindCaption, Text: "Today"},
@@ -246,7 +254,6 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.run-mail.no-account":          {Kind: meter.KindCaption, Text: "No account code"},
 	"ui.run-mail.account-code-title":  {Kind: meter.KindTitle, Text: "Account code"},
 	"ui.reports.funds":                {Kind: meter.KindCaption, Text: "Funds report"},
-	"ui.reports.reset-batch":          {Kind: meter.KindCaption, Text: "Reset batch counter"},
 	"ui.settings.upload":              {Kind: meter.KindCaption, Text: "Upload postal information now"},
 	"ui.sign-in.select":               {Kind: meter.KindBody, Text: "Select your name to sign in."},
 	"ui.sign-in.title":                {Kind: meter.KindTitle, Text: "Sign in: %s"},
@@ -272,12 +279,10 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.reports.receipt":              {Kind: meter.KindCaption, Text: "Refill receipt (last refill)"},
 	"ui.reports.print-receipt":        {Kind: meter.KindTitle, Text: "Print refill receipt"},
 	"ui.reports.print-last-refills":   {Kind: meter.KindTitle, Text: "Print last 5 refills"},
-	"ui.batch-reset.title":            {Kind: meter.KindTitle, Text: "Batch counter reset"},
 	"ui.refill.option":                {Kind: meter.KindCaption, Text: "%s\n%s"},
 	"ui.refill.option-none":           {Kind: meter.KindCaption, Text: "%s\nnone yet"},
 	"ui.info.limits":                  {Kind: meter.KindCaption, Text: "%s to %s"},
 	"ui.info.limits-unknown":          {Kind: meter.KindCaption, Text: "Known after the first connection to the Data Center"},
-	"ui.batch-reset":                  {Kind: meter.KindBody, Text: "The batch count and value start again from zero."},
 	"ui.settings.rates":               {Kind: meter.KindCaption, Text: "Rates"},
 	"ui.meter-info.speed":             {Kind: meter.KindCaption, Text: "Speed"},
 	"ui.meter-info.lpm":               {Kind: meter.KindCaption, Text: "%d letters a minute"},

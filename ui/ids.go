@@ -70,7 +70,7 @@ const (
 	IDReportFunds       ID = "report.funds"
 	IDReportReceipt     ID = "report.refill-receipt"
 	IDReportLastRefills ID = "report.last-refills"
-	IDResetBatch        ID = "settings.reset-batch"
+	IDEndBatch          ID = "settings.end-batch"
 	IDRates             ID = "settings.rates"
 	IDDevices           ID = "settings.devices"
 	IDDevicesCheck      ID = "devices.check"

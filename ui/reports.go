@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 
+	"postmeter/funds"
 	"postmeter/meter"
 	"postmeter/printer/when"
 )
@@ -29,20 +30,10 @@ func (a *App) showReports() {
 
 // showSettings gathers the settings a clerk or supervisor reaches from Home.
 func (a *App) showSettings() {
-	sess := a.session // for the work off the UI goroutine
 	body := container.NewGridWithColumns(2,
 		minSize(a.button(IDTabRefillSettings, txt("ui.funds.tab-refill-settings"), nil, func() { a.showFunds(tabRefillSettings) }), 0, 80),
 		minSize(a.button(IDTabMeterInfo, txt("ui.funds.tab-meter-info"), nil, func() { a.showFunds(tabMeterInfo) }), 0, 80),
-		minSize(a.button(IDResetBatch, txt("ui.reports.reset-batch"), nil, func() {
-			a.background(func(ctx context.Context) error { return a.m.ResetBatch(ctx, sess) }, func(err error) {
-				if err != nil {
-					a.fail(err, nil)
-					return
-				}
-				a.showDialog(DialogBatchReset, meter.Message{Title: txt("ui.batch-reset.title"),
-					Text: txt("ui.batch-reset"), Actions: []meter.MessageID{meter.ActionOK}}, nil)
-			})
-		}), 0, 80),
+		minSize(a.button(IDEndBatch, txt(CapEndBatch), nil, a.endBatch), 0, 80),
 		minSize(a.button(IDDevices, txt(CapDevices), nil, a.showDevices), 0, 80),
 		minSize(a.button(IDRates, txt("ui.settings.rates"), nil, a.showRates), 0, 80),
 		minSize(a.guarded(IDAccounts, txt("ui.settings.accounts"), meter.RightManageAccounts, a.showAccounts), 0, 80),
@@ -84,4 +75,35 @@ func (a *App) showRates() {
 		body.Add(text(txt("ui.rates.unverified-note")))
 	}
 	a.setScreen(ScreenRates, screen(txt("ui.rates.title"), a.button(IDSettings, txt("ui.settings"), nil, a.showSettings), body, nil))
+}
+
+// endBatch asks before ending the batch (its count and value start again from zero, its summary
+// prints on tape), then says what the batch held.
+func (a *App) endBatch() {
+	sess := a.session
+	readThen(a, func(ctx context.Context) (funds.Registers, error) { return a.m.Registers(ctx) }, func(regs funds.Registers, err error) {
+		if err != nil {
+			a.fail(err, nil)
+			return
+		}
+		end := func() {
+			var sum meter.BatchSummary
+			a.background(func(ctx context.Context) error {
+				var err error
+				sum, err = a.m.EndBatch(ctx, sess, meter.OnTape)
+				return err
+			}, func(err error) {
+				if err != nil {
+					a.fail(err, nil)
+					return
+				}
+				a.showDialog(DialogBatchEnded, meter.Message{Title: txt(CapBatchEndedTitle),
+					Text: txt(CapBatchEnded, sum.Count, sum.Value.String()), Actions: []meter.MessageID{meter.ActionOK}}, nil)
+			})
+		}
+		a.showDialog(DialogEndBatch, meter.Message{Title: txt(CapEndBatch),
+			Text:    txt(CapEndBatchAsk, regs.BatchCount, regs.BatchValue.String()),
+			Actions: []meter.MessageID{meter.ActionEndBatch, meter.ActionCancel}},
+			map[meter.MessageID]func(){meter.ActionEndBatch: end})
+	})
 }

@@ -73,7 +73,8 @@ const (
 	DialogBalanceProgress DialogID = "balance-progress"
 	DialogAccountCodes    DialogID = "account-codes"
 	DialogUploadComplete  DialogID = "upload-complete"
-	DialogBatchReset      DialogID = "batch-reset"
+	DialogEndBatch        DialogID = "end-batch"
+	DialogBatchEnded      DialogID = "batch-ended"
 	DialogReportExported  DialogID = "report-exported"
 )
 

@@ -242,6 +242,9 @@ var All = []Scene{
 		ui.IDAccount, ui.AccountCode("Legal"), ui.IDStart,
 		ui.IDAccount, ui.IDNoAccount, ui.IDStart,
 		ui.IDHome, ui.IDReports, ui.IDReportAccounts)}},
+	// End batch asks first, saying what the batch holds and what ending it does.
+	{Name: "end-batch", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDAccount, ui.AccountCode("Sales"), ui.IDStart,
+		ui.IDStart, ui.IDHome, ui.IDSettings, ui.IDEndBatch)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.

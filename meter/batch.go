@@ -1,0 +1,70 @@
+package meter
+
+import (
+	"context"
+	"fmt"
+
+	"postmeter/funds"
+	"postmeter/printer/when"
+)
+
+// BatchSummary is an ended batch: its pieces and postage, and by account code.
+type BatchSummary struct {
+	funds.BatchSummary
+	Names map[string]string // account code ID → its name when the batch ended
+}
+
+// EndBatch ends the batch and prints its summary on dest: the batch registers start again from zero
+// (the other registers never do), the vault's audit trail records the batch, and only then is the
+// summary printed. The print engine is checked first, so a summary is not lost to an engine that was
+// not ready; a print that fails after the batch ended returns the summary with the device's error.
+func (m *Meter) EndBatch(ctx context.Context, s *Session, dest Destination) (BatchSummary, error) {
+	if err := m.active(s); err != nil {
+		return BatchSummary{}, err
+	}
+	if err := m.destinationReady(ctx, dest); err != nil {
+		return BatchSummary{}, err
+	}
+	accounts, err := m.accounts(ctx)
+	if err != nil {
+		return BatchSummary{}, err
+	}
+	fs, err := m.cfg.Vault.EndBatch(ctx, s.User().Name)
+	if err != nil {
+		return BatchSummary{}, err
+	}
+	sum := BatchSummary{BatchSummary: fs, Names: map[string]string{}}
+	for _, a := range accounts.Accounts {
+		sum.Names[a.ID] = a.Name
+	}
+	doc := Document{Title: "Batch Summary", Fields: []Field{
+		{"Batch pieces", fmt.Sprint(sum.Count)},
+		{"Batch postage", sum.Value.MillsString()},
+	}}
+	for _, t := range sum.ByAccount {
+		name := sum.Names[t.AccountCode]
+		switch {
+		case t.AccountCode == "":
+			name = "No account code"
+		case name == "":
+			name = t.AccountCode
+		}
+		doc.Fields = append(doc.Fields, Field{name, fmt.Sprintf("%d pieces, %s", t.Pieces, t.Postage.MillsString())})
+	}
+	doc.Fields = append(doc.Fields, Field{"Ended by", s.User().Name},
+		Field{"Meter number", m.cfg.Identity.Serial}, Field{"Printed", when.DateTime(m.Now())})
+	return sum, m.printDocument(ctx, doc, dest)
+}
+
+// destinationReady checks that a document can be printed on dest now.
+func (m *Meter) destinationReady(ctx context.Context, dest Destination) error {
+	switch dest {
+	case OnEnvelope, OnTape:
+		return EngineReady(m.engineStatus(ctx), Medium(dest))
+	case OnDocument:
+		if m.cfg.Printer == nil {
+			return &DeviceError{"attached printer", ErrNoPrinter, "Print on an envelope or tape instead."}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package meter
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"postmeter/funds"
+)
+
+func TestEndBatchSummarizesByAccountAndResetsOnlyTheBatch(t *testing.T) {
+	r, research := accountRig(t) // two days of pieces, one spoiled each day
+	before := r.registers()
+	require.Positive(t, before.BatchCount)
+
+	sum, err := r.m.EndBatch(r.ctx, r.oper, OnTape)
+	require.NoError(t, err)
+	assert.Equal(t, before.BatchCount, sum.Count)
+	assert.Equal(t, before.BatchValue, sum.Value)
+	var n int64
+	var v funds.Amount
+	for _, t := range sum.ByAccount {
+		n += t.Pieces
+		v, err = v.Add(t.Postage)
+		require.NoError(nil, err)
+	}
+	assert.Equal(t, sum.Count, n, "the codes' pieces add up to the batch")
+	assert.Equal(t, sum.Value, v)
+
+	after := r.registers()
+	assert.Zero(t, after.BatchCount)
+	assert.Zero(t, after.BatchValue)
+	assert.Equal(t, before.Pieces, after.Pieces, "the other registers never reset")
+	assert.Equal(t, before.Used, after.Used)
+
+	imps := r.engine.Impressions()
+	doc := imps[len(imps)-1].Document
+	require.NotNil(t, doc)
+	assert.Equal(t, "Batch Summary", doc.Title)
+	got, ok := doc.Value("Research")
+	require.True(t, ok, "each code by its name")
+	for _, t2 := range sum.ByAccount {
+		if t2.AccountCode == research {
+			assert.Equal(t, fmt.Sprintf("%d pieces, %s", t2.Pieces, t2.Postage.MillsString()), got)
+		}
+	}
+
+	// The next batch holds only what is printed after the end.
+	_, err = r.m.PrintPiece(r.ctx, r.oper, letterFor(research), MediumTape)
+	require.NoError(t, err)
+	sum, err = r.m.EndBatch(r.ctx, r.oper, OnTape)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), sum.Count)
+	require.Len(t, sum.ByAccount, 1)
+	assert.Equal(t, research, sum.ByAccount[0].AccountCode)
+	r.consistent()
+}
+
+func TestEndBatchWaitsForAReadyEngine(t *testing.T) {
+	r, _ := accountRig(t)
+	before := r.registers()
+	r.engine.Update(func(s *EngineStatus) { s.TapeLoaded = false })
+	_, err := r.m.EndBatch(r.ctx, r.oper, OnTape)
+	require.ErrorIs(t, err, ErrTapeOut)
+	assert.Equal(t, before, r.registers(), "nothing ends while the summary cannot print")
+}
