@@ -14,6 +14,7 @@ import (
 
 	"postmeter/meter"
 	"postmeter/meter/simulator"
+	"postmeter/printer/when"
 )
 
 // typeText types s on the on-screen keyboard, a key at a time, Shift before each capital.
@@ -200,4 +201,27 @@ func TestEndBatchFromSettings(t *testing.T) {
 	assert.Equal(t, "Batch Summary", last.Document.Title)
 	assert.Equal(t, meter.MediumTape, last.Medium)
 	consistent(t, sim)
+}
+
+// Settings → Sync shows the contact figures; Upload now sends the registers and says so.
+func TestSyncScreenUploadsNow(t *testing.T) {
+	a, sim := play(t, Scene{Name: "sync", User: supervisor()})
+	tap(t, a, IDSettings)
+	tap(t, a, IDSync)
+	require.Equal(t, ScreenSync, a.Screen())
+	v, err := sim.Meter.Sync(context.Background())
+	require.NoError(t, err)
+	texts := strings.Join(a.Texts(), "\n")
+	assert.Contains(t, texts, when.DateTime(v.Status.LastContact))
+	assert.Contains(t, texts, when.DateTime(v.Status.LockAt))
+	assert.Contains(t, texts, txt(CapSyncAuditValue, v.Report.AuditSeq, v.Report.AuditHead[:16]))
+
+	tap(t, a, IDSyncUpload)
+	require.Equal(t, DialogUploaded, a.Modal())
+	after, err := sim.Meter.Sync(context.Background())
+	require.NoError(t, err)
+	assert.Greater(t, after.Report.AuditSeq, v.Report.AuditSeq, "the upload is audited")
+	assert.Equal(t, sim.Meter.Now().Unix(), after.LastUpload.Unix())
+	tap(t, a, dialogAction(meter.ActionOK))
+	assert.Contains(t, strings.Join(a.Texts(), "\n"), when.DateTime(after.LastUpload), "the screen shows the new upload")
 }

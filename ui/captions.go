@@ -77,6 +77,27 @@ const (
 	CapEndBatchAsk          meter.MessageID = "ui.end-batch.ask"
 	CapBatchEndedTitle      meter.MessageID = "ui.batch-ended.title"
 	CapBatchEnded           meter.MessageID = "ui.batch-ended"
+	CapSync                 meter.MessageID = "ui.sync"
+	CapSyncReading          meter.MessageID = "ui.sync.reading"
+	CapSyncUpload           meter.MessageID = "ui.sync.upload"
+	CapSyncNever            meter.MessageID = "ui.sync.never"
+	CapSyncNone             meter.MessageID = "ui.sync.none"
+	CapSyncRules            meter.MessageID = "ui.sync.rules"
+	CapSyncLastContact      meter.MessageID = "ui.sync.last-contact"
+	CapSyncLastUpload       meter.MessageID = "ui.sync.last-upload"
+	CapSyncNextContact      meter.MessageID = "ui.sync.next-contact"
+	CapSyncWarnAt           meter.MessageID = "ui.sync.warn-at"
+	CapSyncLockAt           meter.MessageID = "ui.sync.lock-at"
+	CapSyncRegisters        meter.MessageID = "ui.sync.registers"
+	CapSyncRegisterValues   meter.MessageID = "ui.sync.register-values"
+	CapSyncAudit            meter.MessageID = "ui.sync.audit"
+	CapSyncAuditValue       meter.MessageID = "ui.sync.audit-value"
+	CapSyncRates            meter.MessageID = "ui.sync.rates"
+	CapSyncRatesValue       meter.MessageID = "ui.sync.rates-value"
+	CapSyncRatesNext        meter.MessageID = "ui.sync.rates-next"
+	CapSyncUploading        meter.MessageID = "ui.sync.uploading"
+	CapSyncUploadedTitle    meter.MessageID = "ui.sync.uploaded-title"
+	CapSyncUploaded         meter.MessageID = "ui.sync.uploaded"
 	CapDevices              meter.MessageID = "ui.devices"
 	CapDevicesCheck         meter.MessageID = "ui.devices.check"
 	CapDevicesNone          meter.MessageID = "ui.devices.none"
@@ -101,6 +122,27 @@ var captions = map[meter.MessageID]meter.Entry{
 	CapBatch:                {Kind: meter.KindCaption, Text: "Batch: %d pieces, %s"},
 	CapBatchOne:             {Kind: meter.KindCaption, Text: "Batch: 1 piece, %s"},
 	CapShift:                {Kind: meter.KindCaption, Text: "Shift"},
+	CapSync:                 {Kind: meter.KindTitle, Text: "Sync"},
+	CapSyncReading:          {Kind: meter.KindBody, Text: "Reading the meter's contact with the Data Center."},
+	CapSyncUpload:           {Kind: meter.KindCaption, Text: "Upload now"},
+	CapSyncNever:            {Kind: meter.KindCaption, Text: "None yet"},
+	CapSyncNone:             {Kind: meter.KindCaption, Text: "None"},
+	CapSyncRules:            {Kind: meter.KindCaption, Text: "Contact rules"},
+	CapSyncLastContact:      {Kind: meter.KindCaption, Text: "Last contact"},
+	CapSyncLastUpload:       {Kind: meter.KindCaption, Text: "Last upload"},
+	CapSyncNextContact:      {Kind: meter.KindCaption, Text: "The meter contacts it on its own"},
+	CapSyncWarnAt:           {Kind: meter.KindCaption, Text: "Without a contact, the warning from"},
+	CapSyncLockAt:           {Kind: meter.KindCaption, Text: "Without a contact, printing locks at"},
+	CapSyncRegisters:        {Kind: meter.KindCaption, Text: "Registers sent at each contact"},
+	CapSyncRegisterValues:   {Kind: meter.KindCaption, Text: "%s available, %s used, %d pieces"},
+	CapSyncAudit:            {Kind: meter.KindCaption, Text: "Audit trail sent at each contact"},
+	CapSyncAuditValue:       {Kind: meter.KindCaption, Text: "Entry %d, %s"},
+	CapSyncRates:            {Kind: meter.KindCaption, Text: "Rate tables"},
+	CapSyncRatesValue:       {Kind: meter.KindCaption, Text: "In force from %s"},
+	CapSyncRatesNext:        {Kind: meter.KindCaption, Text: "In force from %s, the next from %s"},
+	CapSyncUploading:        {Kind: meter.KindBody, Text: "Sending the registers to the Data Center. Please wait."},
+	CapSyncUploadedTitle:    {Kind: meter.KindTitle, Text: "Upload complete"},
+	CapSyncUploaded:         {Kind: meter.KindBody, Text: "The Data Center has the meter's registers and audit trail as they are now."},
 	CapEndBatch:             {Kind: meter.KindTitle, Text: "End batch"},
 	CapEndBatchAsk:          {Kind: meter.KindBody, Text: "This batch holds %d pieces, %s. Ending it prints its summary on tape, by account code, and starts a new batch from zero. The meter's other registers do not change."},
 	CapBatchEndedTitle:      {Kind: meter.KindTitle, Text: "Batch ended"},
@@ -218,6 +260,7 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.run-mail.no-code":             {Kind: meter.KindCaption, Text: "Account code: none"},
 	"ui.run-mail.code-required":       {Kind: meter.KindCaption, Text: "Account code: choose one"},
 	"ui.settings.accounts":            {Kind: meter.KindCaption, Text: "Account codes"},
+	"ui.settings.sync":                {Kind: meter.KindCaption, Text: "Sync"},
 	"ui.run-mail.date":                {Kind: meter.KindCaption, Text: "Date: %s"},
 	"ui.run-mail.postage-in-meter":    {Kind: meter.KindCaption, Text: "Postage in meter: %s"},
 	"ui.print.tape":                   {Kind: meter.KindBody, Text: "Tape: print on a strip of tape."},

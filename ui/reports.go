@@ -37,6 +37,7 @@ func (a *App) showSettings() {
 		minSize(a.button(IDDevices, txt(CapDevices), nil, a.showDevices), 0, 80),
 		minSize(a.button(IDRates, txt("ui.settings.rates"), nil, a.showRates), 0, 80),
 		minSize(a.guarded(IDAccounts, txt("ui.settings.accounts"), meter.RightManageAccounts, a.showAccounts), 0, 80),
+		minSize(a.button(IDSync, txt("ui.settings.sync"), nil, a.showSync), 0, 80),
 		minSize(a.button(IDSignOut, txt("ui.sign-out"), theme.LogoutIcon(), func() { a.signOut("") }), 0, 80))
 	a.setScreen(ScreenSettings, screen(txt("ui.settings"), a.homeButton(), container.NewVBox(body), nil))
 }

@@ -46,6 +46,7 @@ const (
 	ScreenReportAccounts      ScreenID = "reports-accounts"
 	ScreenReportAccountsPrint ScreenID = "reports-accounts-print"
 	ScreenAccounts            ScreenID = "accounts"
+	ScreenSync                ScreenID = "sync"
 	ScreenAccountName         ScreenID = "account-name"
 	ScreenAccountPIN          ScreenID = "account-pin"
 	ScreenAccountDefaults     ScreenID = "account-defaults"
@@ -74,6 +75,8 @@ const (
 	DialogAccountCodes    DialogID = "account-codes"
 	DialogUploadComplete  DialogID = "upload-complete"
 	DialogEndBatch        DialogID = "end-batch"
+	DialogUploading       DialogID = "uploading"
+	DialogUploaded        DialogID = "uploaded"
 	DialogBatchEnded      DialogID = "batch-ended"
 	DialogReportExported  DialogID = "report-exported"
 )

@@ -245,6 +245,7 @@ var All = []Scene{
 	// End batch asks first, saying what the batch holds and what ending it does.
 	{Name: "end-batch", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDAccount, ui.AccountCode("Sales"), ui.IDStart,
 		ui.IDStart, ui.IDHome, ui.IDSettings, ui.IDEndBatch)}},
+	{Name: "sync", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDSync)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.

@@ -139,6 +139,9 @@ func TestScreensSpeakFromTheCatalogue(t *testing.T) {
 				data[c.Name] = true // the account codes' names, as the mailroom chose them
 			}
 			data[a.KeyboardText()] = true
+			sync, err := a.Meter().Sync(context.Background())
+			require.NoError(t, err)
+			data[sync.Profile.Name] = true // the contact profile's name, from its data file
 			for _, s := range a.Texts() {
 				if utf8.RuneCountInString(s) == 1 {
 					continue // a key's cap on the keyboard, a cursor
