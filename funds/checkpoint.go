@@ -233,4 +233,3 @@ func (v *Vault) Checkpoint(ctx context.Context, actor string) error {
 	}
 	return nil
 }
-

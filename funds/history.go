@@ -3,8 +3,10 @@ package funds
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -62,20 +64,19 @@ func (v *Vault) generate(ctx context.Context, tx *sql.Tx, opts HistoryOptions, f
 	if need := Amount(n) * opts.Amount; regs.Available < need {
 		return &InsufficientFundsError{Needed: need, Available: regs.Available}
 	}
-	insPiece, err := tx.PrepareContext(ctx, `INSERT INTO pieces(seq, amount, state, mail_class, account_code,
-		mailing_date, actor, created) VALUES(?, ?, 'printed', ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer insPiece.Close()
-	insAudit, err := tx.PrepareContext(ctx, insertAuditSQL)
-	if err != nil {
-		return err
-	}
-	defer insAudit.Close()
+	// Rows go in by genBatch to an INSERT: one statement per row would cost more than the row.
+	pieceRows := newRowBatch(tx, `INSERT INTO pieces(seq, amount, state, mail_class, account_code, mailing_date,
+		actor, created) VALUES `, "(?, ?, 'printed', ?, ?, ?, ?, ?)")
+	defer pieceRows.close()
+	auditRows := newRowBatch(tx, `INSERT INTO audit(seq, at, actor, kind, body, available, used, control, pieces,
+		touched, prev_hash, hash) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	defer auditRows.close()
 	type key struct{ day, account string }
 	totals := map[key]DayTotal{}
 	flush := func() error {
+		if err := errors.Join(pieceRows.flush(ctx), auditRows.flush(ctx)); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE registers SET available = ?, used = ?, pieces = ?, batch_count = ?,
 			batch_value = ? WHERE id = 1`, regs.Available, regs.Used, regs.Pieces, regs.BatchCount, regs.BatchValue); err != nil {
 			return err
@@ -92,7 +93,7 @@ func (v *Vault) generate(ctx context.Context, tx *sql.Tx, opts HistoryOptions, f
 	}
 	audit := func(actor, kind, body string, touched touchList) error {
 		e, hash, args := v.nextAudit(actor, kind, body, regs, touched)
-		if _, err := insAudit.ExecContext(ctx, args...); err != nil {
+		if err := auditRows.add(ctx, args...); err != nil {
 			return fmt.Errorf("append audit %s #%d: %w", kind, e.Seq, err)
 		}
 		v.lastSeq, v.lastHash = e.Seq, hash
@@ -111,7 +112,7 @@ func (v *Vault) generate(ctx context.Context, tx *sql.Tx, opts HistoryOptions, f
 		regs.BatchValue += opts.Amount
 		assertControlSum(regs)
 		p := Piece{Seq: regs.Pieces, Amount: opts.Amount, State: PieceCommitted, Info: info, Created: v.stamp()}
-		if _, err := insPiece.ExecContext(ctx, p.Seq, p.Amount, info.MailClass, info.AccountCode, info.MailingDate,
+		if err := pieceRows.add(ctx, p.Seq, p.Amount, info.MailClass, info.AccountCode, info.MailingDate,
 			info.Actor, p.Created); err != nil {
 			return fmt.Errorf("insert piece %d: %w", p.Seq, err)
 		}
@@ -142,4 +143,58 @@ func (v *Vault) generate(ctx context.Context, tx *sql.Tx, opts HistoryOptions, f
 		}
 	}
 	return flush()
+}
+
+// genBatch is how many rows the generator puts in one INSERT.
+const genBatch = 64
+
+// rowBatch collects the arguments of rows and inserts them genBatch to a statement.
+type rowBatch struct {
+	tx          *sql.Tx
+	head, tuple string
+	full        *sql.Stmt
+	args        []any
+	rows        int
+}
+
+func newRowBatch(tx *sql.Tx, head, tuple string) *rowBatch {
+	return &rowBatch{tx: tx, head: head, tuple: tuple}
+}
+
+func (b *rowBatch) sql(rows int) string {
+	return b.head + strings.TrimSuffix(strings.Repeat(b.tuple+", ", rows), ", ")
+}
+
+func (b *rowBatch) add(ctx context.Context, args ...any) error {
+	b.args = append(b.args, args...)
+	b.rows++
+	if b.rows < genBatch {
+		return nil
+	}
+	if b.full == nil {
+		stmt, err := b.tx.PrepareContext(ctx, b.sql(genBatch))
+		if err != nil {
+			return err
+		}
+		b.full = stmt
+	}
+	_, err := b.full.ExecContext(ctx, b.args...)
+	b.args, b.rows = b.args[:0], 0
+	return err
+}
+
+// flush inserts the rows collected so far.
+func (b *rowBatch) flush(ctx context.Context) error {
+	if b.rows == 0 {
+		return nil
+	}
+	_, err := b.tx.ExecContext(ctx, b.sql(b.rows), b.args...)
+	b.args, b.rows = b.args[:0], 0
+	return err
+}
+
+func (b *rowBatch) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
 }
