@@ -41,9 +41,9 @@ func entriesAfterCheckpoint(t *testing.T, path string) (checkpoints, after int) 
 
 func TestGeneratedHistoryIsSealedAndVerifies(t *testing.T) {
 	ctx := context.Background()
-	path, opts := historyScene(t, 1050)
+	path, opts := historyScene(t, 350)
 	cps, after := entriesAfterCheckpoint(t, path)
-	assert.Equal(t, 11, cps, "one checkpoint every 100 pieces, and one when the vault closed")
+	assert.Equal(t, 4, cps, "one checkpoint every 100 pieces, and one when the vault closed")
 	assert.Zero(t, after, "the checkpoint at close is the newest entry: the next open replays nothing")
 
 	v, err := OpenVault(ctx, path, opts)
@@ -52,8 +52,8 @@ func TestGeneratedHistoryIsSealedAndVerifies(t *testing.T) {
 	require.NoError(t, v.BackgroundCheck().Wait(ctx), "the full verification in the background passes")
 	regs, err := v.Registers(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(1050), regs.Pieces)
-	assert.Equal(t, Amount(1050*500), regs.Used)
+	assert.Equal(t, int64(350), regs.Pieces)
+	assert.Equal(t, Amount(350*500), regs.Used)
 	_, err = v.Debit(ctx, 730, PieceInfo{MailClass: "letter", MailingDate: "2026-12-01", Actor: "ann"})
 	require.NoError(t, err, "a verified vault prints")
 }
@@ -63,7 +63,7 @@ func TestGeneratedHistoryIsSealedAndVerifies(t *testing.T) {
 // every write (so the meter prints nothing), and so does an explicit Verify (postmeter verify).
 func TestOldRowChangeIsFoundInTheBackground(t *testing.T) {
 	ctx := context.Background()
-	path, opts := historyScene(t, 450)
+	path, opts := historyScene(t, 250)
 	attack(t, path, func(db *sql.DB) {
 		mustExec(t, db, `UPDATE pieces SET state = 'spoiled', note = 'jam' WHERE seq = 7`)
 	})
@@ -98,17 +98,17 @@ func TestCheckpointTampering(t *testing.T) {
 			mustExec(t, db, `DELETE FROM checkpoint_rows`)
 		}},
 		{"sealed sum raised", "audit chain", func(t *testing.T, db *sql.DB) {
-			mustExec(t, db, `UPDATE audit SET body = replace(body, '"piece_sum_mills":225000', '"piece_sum_mills":325000')
+			mustExec(t, db, `UPDATE audit SET body = replace(body, '"piece_sum_mills":125000', '"piece_sum_mills":225000')
 				WHERE kind = 'checkpoint' AND seq = (SELECT MAX(seq) FROM audit)`)
 		}},
 		{"piece after the checkpoint edited", "row history", func(t *testing.T, db *sql.DB) {
-			mustExec(t, db, `UPDATE pieces SET account_code = 'OTHER' WHERE seq = 451`)
+			mustExec(t, db, `UPDATE pieces SET account_code = 'OTHER' WHERE seq = 251`)
 		}},
 	}
 	for _, a := range attacks {
 		t.Run(a.name, func(t *testing.T) {
 			ctx := context.Background()
-			path, opts := historyScene(t, 450)
+			path, opts := historyScene(t, 250)
 			if a.name == "piece after the checkpoint edited" {
 				v, err := OpenVault(ctx, path, opts)
 				require.NoError(t, err)
