@@ -14,7 +14,7 @@ package funds
 // keyed hash and its saved rows, sums only the pieces after it, replays only the entries after it and
 // checks every row touched since. A change to a row older than the checkpoint is found by the full
 // verification, which the vault runs in the background after opening (fullcheck.go) and which checks every
-// checkpoint against the history before it; until it passes... the vault refuses every write once it fails.
+// checkpoint against the history before it; once it finds a discrepancy the vault refuses every write.
 
 import (
 	"context"

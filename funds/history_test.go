@@ -255,6 +255,39 @@ func TestCloseCancelsTheBackgroundCheck(t *testing.T) {
 		t.Fatal("Close returned while the background verification still ran")
 	}
 	if err := check.Wait(ctx); err != nil {
-		assert.ErrorIs(t, err, context.Canceled)
+		assert.ErrorIs(t, err, context.Canceled, "a check cut short reports that it was cancelled")
 	}
+	assert.NoError(t, v.Refused(), "a cancelled check never refuses the vault")
+}
+
+// TestOldPieceTouchedSinceTheCheckpointIsCheckedAtOpen: a piece debited before the newest checkpoint and
+// spoiled after it is checked at open, like every row written since.
+func TestOldPieceTouchedSinceTheCheckpointIsCheckedAtOpen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meter.db")
+	opts := testVaultOptions(t, path)
+	opts.CheckpointEvery = 20
+	v, err := OpenVault(ctx, path, opts)
+	require.NoError(t, err)
+	fill(t, v, 10*Dollar)
+	for range 20 { // the 20th debit seals a checkpoint in its transaction
+		_, err := v.Debit(ctx, 100, PieceInfo{MailClass: "letter", MailingDate: "2026-11-02", Actor: "ann"})
+		require.NoError(t, err)
+	}
+	require.NoError(t, v.MarkSpoiled(ctx, 5, "jam", "ann"))
+	require.NoError(t, v.Close())
+	cps, after := entriesAfterCheckpoint(t, path)
+	require.Equal(t, 1, cps)
+	require.Equal(t, 1, after, "the spoiling came after the checkpoint, and Close sealed no other")
+
+	v, err = OpenVault(ctx, path, opts)
+	require.NoError(t, err, "genuine")
+	require.NoError(t, v.BackgroundCheck().Wait(ctx))
+	require.NoError(t, v.Close())
+	attack(t, path, func(db *sql.DB) { mustExec(t, db, `UPDATE pieces SET note = 'paper jam' WHERE seq = 5`) })
+	_, err = OpenVault(ctx, path, opts)
+	var ve *VerifyError
+	require.True(t, errors.As(err, &ve), "got %v", err)
+	assert.Equal(t, "row history", ve.Check)
+	assert.Contains(t, ve.Detail, "piece 5 ")
 }

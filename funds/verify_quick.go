@@ -2,6 +2,8 @@ package funds
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -69,42 +71,57 @@ func (v *Vault) verifyQuick(ctx context.Context, r dbReader, wantHead int64) (*h
 	return h, nil
 }
 
-// verifyPiecesSince checks each piece touched after the checkpoint against its newest entry, and that
-// every piece after the checkpoint's highest (sealedMax) was written by an entry after it. checkPieceSums
-// made sure the pieces after sealedMax are exactly sealedMax+1..maxPiece.
+// verifyPiecesSince checks each piece touched after the checkpoint against its newest entry, that each
+// still exists, and that every piece after the checkpoint's highest (sealedMax) was written by an entry
+// after it. checkPieceSums made sure the pieces after sealedMax are exactly sealedMax+1..maxPiece.
 func verifyPiecesSince(ctx context.Context, r dbReader, h *history, sealedMax, maxPiece int64) error {
 	for seq := sealedMax + 1; seq <= maxPiece; seq++ {
 		if _, ok := h.piecesSince[seq]; !ok {
 			return &VerifyError{"row unaudited", fmt.Sprintf("piece %d was never written by the vault", seq)}
 		}
 	}
-	if len(h.piecesSince) == 0 {
+	seen := 0
+	check := func(p Piece) error {
+		lt, ok := h.piecesSince[p.Seq]
+		if !ok {
+			return nil
+		}
+		seen++
+		if pieceDigest(p).short() != lt.digest {
+			return &VerifyError{"row history", fmt.Sprintf("piece %d (%s, account %q) differs from audit entry %d", p.Seq, p.State, p.Info.AccountCode, lt.seq)}
+		}
 		return nil
 	}
-	// Read in one pass from the lowest touched piece: new pieces are at the end, and pieces marked
-	// printed or spoiled are recent ones.
-	low := maxPiece + 1
+	// Pieces from before the checkpoint touched since (marked printed or spoiled after it) are few: one
+	// lookup each. The pieces after it are all touched: one pass.
 	for seq := range h.piecesSince {
-		low = min(low, seq)
+		if seq > sealedMax {
+			continue
+		}
+		var p Piece
+		err := scanPiece(r.QueryRowContext(ctx, selectPieceSQL+` WHERE seq = ?`, seq), &p)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // counted as missing below
+		}
+		if err != nil {
+			return fmt.Errorf("verify: read piece %d: %w", seq, err)
+		}
+		if err := check(p); err != nil {
+			return err
+		}
 	}
-	rows, err := r.QueryContext(ctx, selectPieceSQL+` WHERE seq >= ? ORDER BY seq`, low)
+	rows, err := r.QueryContext(ctx, selectPieceSQL+` WHERE seq > ? ORDER BY seq`, sealedMax)
 	if err != nil {
 		return fmt.Errorf("verify: read pieces: %w", err)
 	}
 	defer rows.Close()
-	seen := 0
 	for rows.Next() {
 		var p Piece
 		if err := scanPiece(rows, &p); err != nil {
 			return fmt.Errorf("verify: read pieces: %w", err)
 		}
-		lt, ok := h.piecesSince[p.Seq]
-		if !ok {
-			continue
-		}
-		seen++
-		if pieceDigest(p).short() != lt.digest {
-			return &VerifyError{"row history", fmt.Sprintf("piece %d (%s, account %q) differs from audit entry %d", p.Seq, p.State, p.Info.AccountCode, lt.seq)}
+		if err := check(p); err != nil {
+			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
