@@ -54,7 +54,7 @@ func benchHistory(dir string, pieces, opens int, progress func(string, ...any)) 
 	if err := v.Close(); err != nil {
 		return nil, st, err
 	}
-	// Generated with a checkpoint every 100,000 pieces rather than every 1,000: each checkpoint verifies
+	// Generated with a checkpoint every 100,000 pieces rather than every 250: each checkpoint verifies
 	// what came since the one before, which would double the generation time and change nothing measured
 	// here (the vault seals a checkpoint at close, so the next open replays nothing either way).
 	v, dcKey, err = openBenchVaultEvery(ctx, bigDir, 100_000)
