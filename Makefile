@@ -85,7 +85,10 @@ vet:
 
 # One table of figures, each against a baseline measured in the same run (cmd/benchtable): durable
 # debit vs a bare commit, pieces per minute, refill round trip, 50 concurrent meters, cold start and
-# memory of the real binary under Xvfb vs a bare Fyne window, tap to next screen. About a minute on 2 cores.
+# memory of the real binary under Xvfb vs a bare Fyne window, tap to next screen; a vault with ten million
+# generated pieces: its open vs a new vault's, a month's funds report, the background full verification,
+# and the `history:` line (docs/history.md). The history needs ~6 GB free in the temp folder and takes
+# 10-25 minutes on 2 cores (-history-pieces N for fewer); the rest about a minute.
 bench: deps
 	$(GO) run ./cmd/benchtable
 

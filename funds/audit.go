@@ -59,10 +59,7 @@ const insertAuditSQL = `INSERT INTO audit(seq, at, actor, kind, body, available,
 // appendAudit writes the next entry inside the caller's transaction, with the registers after the change
 // and the rows it changed. The caller holds v.mu (writeTx).
 func (v *Vault) appendAudit(ctx context.Context, tx *sql.Tx, actor, kind, body string, r Registers, touched touchList) error {
-	e := AuditEntry{Seq: v.lastSeq + 1, At: v.stamp(), Actor: actor, Kind: kind, Body: body, Registers: r,
-		Touched: touched.String()}
-	hash := auditHash(v.keys, v.lastHash, &e)
-	args := []any{e.Seq, e.At, e.Actor, e.Kind, e.Body, r.Available, r.Used, r.Control, r.Pieces, e.Touched, v.lastHash, hash}
+	e, hash, args := v.nextAudit(actor, kind, body, r, touched)
 	var err error
 	if v.stmts.insertAudit != nil {
 		_, err = tx.StmtContext(ctx, v.stmts.insertAudit).ExecContext(ctx, args...)
@@ -74,6 +71,14 @@ func (v *Vault) appendAudit(ctx context.Context, tx *sql.Tx, actor, kind, body s
 	}
 	v.lastSeq, v.lastHash = e.Seq, hash
 	return nil
+}
+
+// nextAudit makes the entry after the cached head, its keyed hash and the arguments of insertAuditSQL.
+func (v *Vault) nextAudit(actor, kind, body string, r Registers, touched touchList) (AuditEntry, []byte, []any) {
+	e := AuditEntry{Seq: v.lastSeq + 1, At: v.stamp(), Actor: actor, Kind: kind, Body: body, Registers: r,
+		Touched: touched.String()}
+	hash := auditHash(v.keys, v.lastHash, &e)
+	return e, hash, []any{e.Seq, e.At, e.Actor, e.Kind, e.Body, r.Available, r.Used, r.Control, r.Pieces, e.Touched, v.lastHash, hash}
 }
 
 func (v *Vault) loadAuditHead(ctx context.Context) error {

@@ -12,7 +12,14 @@ type BatchSummary struct {
 	Value     Amount
 	FirstSeq  int64 // the batch's first piece; 0 when the batch had none
 	LastSeq   int64
-	ByAccount []PieceTotal // by account code, every state and class together
+	ByAccount []BatchAccountTotal
+}
+
+// BatchAccountTotal is a batch's pieces of one account code, every state and class together.
+type BatchAccountTotal struct {
+	AccountCode string
+	Pieces      int64
+	Postage     Amount
 }
 
 // EndBatch reads the batch (the pieces since the last reset, by account code) and starts a new one,
@@ -40,7 +47,7 @@ func (v *Vault) EndBatch(ctx context.Context, actor string) (BatchSummary, error
 		var n int64
 		var value Amount
 		for rows.Next() {
-			var t PieceTotal
+			var t BatchAccountTotal
 			if err := rows.Scan(&t.AccountCode, &t.Pieces, &t.Postage); err != nil {
 				return err
 			}

@@ -58,36 +58,55 @@ func (v *Vault) Debit(ctx context.Context, amount Amount, info PieceInfo) (Piece
 	}
 	var piece Piece
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		// One statement checks and moves the registers; no row back means the meter holds too little.
-		var regs Registers
-		err := tx.StmtContext(ctx, v.stmts.debit).QueryRowContext(ctx, amount, amount, amount, amount).Scan(
-			&regs.Available, &regs.Used, &regs.Control, &regs.Pieces, &regs.BatchCount, &regs.BatchValue)
-		if errors.Is(err, sql.ErrNoRows) {
-			avail, rerr := readRegisters(ctx, tx)
-			if rerr != nil {
-				return fmt.Errorf("read registers: %w", rerr)
-			}
-			return &InsufficientFundsError{Needed: amount, Available: avail.Available}
-		}
-		if err != nil {
-			return fmt.Errorf("update registers: %w", err)
-		}
-		assertControlSum(regs)
-		created := v.stamp()
-		if _, err := tx.StmtContext(ctx, v.stmts.insertPiece).ExecContext(ctx, regs.Pieces, amount, info.MailClass,
-			info.AccountCode, info.MailingDate, info.Actor, created); err != nil {
-			return fmt.Errorf("insert piece %d: %w", regs.Pieces, err)
-		}
-		piece = Piece{Seq: regs.Pieces, Amount: amount, State: PieceCommitted, Info: info, Created: created, Registers: regs}
-		// The digests come from the values just written: no read back on the hot path.
-		touched := make(touchList, 0, 2)
-		touched.piece(piece)
-		touched.registers(regs)
-		body := "piece " + strconv.FormatInt(regs.Pieces, 10) + " " + amount.MillsString()
-		return v.appendAudit(ctx, tx, info.Actor, "debit", body, regs, touched)
+		var err error
+		piece, err = v.debitTx(ctx, tx, amount, info)
+		return err
 	})
 	if err != nil {
 		return Piece{}, fmt.Errorf("debit %s: %w", amount.MillsString(), err)
+	}
+	return piece, nil
+}
+
+// debitTx is Debit inside the caller's transaction; every CheckpointEvery pieces it seals a checkpoint
+// in the same transaction.
+func (v *Vault) debitTx(ctx context.Context, tx *sql.Tx, amount Amount, info PieceInfo) (Piece, error) {
+	// One statement checks and moves the registers; no row back means the meter holds too little.
+	var regs Registers
+	err := tx.StmtContext(ctx, v.stmts.debit).QueryRowContext(ctx, amount, amount, amount, amount).Scan(
+		&regs.Available, &regs.Used, &regs.Control, &regs.Pieces, &regs.BatchCount, &regs.BatchValue)
+	if errors.Is(err, sql.ErrNoRows) {
+		avail, rerr := readRegisters(ctx, tx)
+		if rerr != nil {
+			return Piece{}, fmt.Errorf("read registers: %w", rerr)
+		}
+		return Piece{}, &InsufficientFundsError{Needed: amount, Available: avail.Available}
+	}
+	if err != nil {
+		return Piece{}, fmt.Errorf("update registers: %w", err)
+	}
+	assertControlSum(regs)
+	created := v.stamp()
+	if _, err := tx.StmtContext(ctx, v.stmts.insertPiece).ExecContext(ctx, regs.Pieces, amount, info.MailClass,
+		info.AccountCode, info.MailingDate, info.Actor, created); err != nil {
+		return Piece{}, fmt.Errorf("insert piece %d: %w", regs.Pieces, err)
+	}
+	piece := Piece{Seq: regs.Pieces, Amount: amount, State: PieceCommitted, Info: info, Created: created, Registers: regs}
+	// The digests come from the values just written: no read back on the hot path.
+	touched := make(touchList, 0, 2)
+	touched.piece(piece)
+	touched.registers(regs)
+	body := "piece " + strconv.FormatInt(regs.Pieces, 10) + " " + amount.MillsString()
+	if err := v.appendAudit(ctx, tx, info.Actor, "debit", body, regs, touched); err != nil {
+		return Piece{}, err
+	}
+	if err := v.addTotal(ctx, tx, piece); err != nil {
+		return Piece{}, err
+	}
+	if v.checkpointEvery > 0 && regs.Pieces%v.checkpointEvery == 0 {
+		if err := v.writeCheckpoint(ctx, tx, "system"); err != nil {
+			return Piece{}, err
+		}
 	}
 	return piece, nil
 }
@@ -112,43 +131,51 @@ func (v *Vault) MarkSpoiled(ctx context.Context, seq int64, reason, actor string
 }
 
 func (v *Vault) markPiece(ctx context.Context, seq int64, state, note, actor string) error {
-	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		var p Piece
-		err := tx.QueryRowContext(ctx, `UPDATE pieces SET state = ?, note = ? WHERE seq = ? AND state = 'committed'
-			RETURNING seq, amount, state, mail_class, account_code, mailing_date, actor, created, note`,
-			state, note, seq).Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass, &p.Info.AccountCode,
-			&p.Info.MailingDate, &p.Info.Actor, &p.Created, &p.Note)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if errors.Is(err, sql.ErrNoRows) {
-			var cur string
-			if err := tx.QueryRowContext(ctx, `SELECT state FROM pieces WHERE seq = ?`, seq).Scan(&cur); err != nil {
-				return fmt.Errorf("no piece %d: %w", seq, err)
-			}
-			if cur == state {
-				return nil // already recorded; marking is idempotent
-			}
-			return fmt.Errorf("piece %d is %s, only a committed piece can become %s", seq, cur, state)
-		}
-		// Printing moves no money but changes the row, and a printed piece must never pass for a spoiled
-		// one (a refund), so both are audited.
-		regs, err := readRegisters(ctx, tx)
-		if err != nil {
-			return err
-		}
-		var touched touchList
-		touched.piece(p)
-		body := fmt.Sprintf("piece %d", seq)
-		if note != "" {
-			body += ": " + note
-		}
-		return v.appendAudit(ctx, tx, actor, state, body, regs, touched)
-	})
+	err := v.writeTx(ctx, func(tx *sql.Tx) error { return v.markPieceTx(ctx, tx, seq, state, note, actor) })
 	if err != nil {
 		return fmt.Errorf("mark piece %d %s: %w", seq, state, err)
 	}
 	return nil
+}
+
+// markPieceTx is markPiece inside the caller's transaction.
+func (v *Vault) markPieceTx(ctx context.Context, tx *sql.Tx, seq int64, state, note, actor string) error {
+	var p Piece
+	err := tx.QueryRowContext(ctx, `UPDATE pieces SET state = ?, note = ? WHERE seq = ? AND state = 'committed'
+		RETURNING seq, amount, state, mail_class, account_code, mailing_date, actor, created, note`,
+		state, note, seq).Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass, &p.Info.AccountCode,
+		&p.Info.MailingDate, &p.Info.Actor, &p.Created, &p.Note)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		var cur string
+		if err := tx.QueryRowContext(ctx, `SELECT state FROM pieces WHERE seq = ?`, seq).Scan(&cur); err != nil {
+			return fmt.Errorf("no piece %d: %w", seq, err)
+		}
+		if cur == state {
+			return nil // already recorded; marking is idempotent
+		}
+		return fmt.Errorf("piece %d is %s, only a committed piece can become %s", seq, cur, state)
+	}
+	// Printing moves no money but changes the row, and a printed piece must never pass for a spoiled
+	// one (a refund), so both are audited.
+	regs, err := readRegisters(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var touched touchList
+	touched.piece(p)
+	body := fmt.Sprintf("piece %d", seq)
+	if note != "" {
+		body += ": " + note
+	}
+	if state == PieceSpoiled {
+		if _, err := tx.ExecContext(ctx, addSpoiledTotalSQL, p.Info.MailingDate, p.Info.AccountCode, p.Info.MailClass, p.Amount); err != nil {
+			return fmt.Errorf("piece totals: %w", err)
+		}
+	}
+	return v.appendAudit(ctx, tx, actor, state, body, regs, touched)
 }
 
 // Pieces lists pieces in the given state (all states if empty), newest first, at most limit.
@@ -169,14 +196,4 @@ func (v *Vault) Pieces(ctx context.Context, state string, limit int) ([]Piece, e
 		out = append(out, p)
 	}
 	return out, rows.Err()
-}
-
-// SpoiledTotal is the count and value of spoiled pieces, for the funds report and refund requests.
-func (v *Vault) SpoiledTotal(ctx context.Context) (count int64, value Amount, err error) {
-	err = v.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM pieces WHERE state = 'spoiled'`).
-		Scan(&count, &value)
-	if err != nil {
-		return 0, 0, fmt.Errorf("sum spoiled pieces: %w", err)
-	}
-	return count, value, nil
 }

@@ -230,25 +230,25 @@ func readRefill(ctx context.Context, q queryer, id string) (Refill, error) {
 
 // OpenRefills lists refills that are not final yet, oldest first.
 func (v *Vault) OpenRefills(ctx context.Context) ([]Refill, error) {
-	return v.listRefills(ctx, `WHERE state IN ('requested', 'applied', 'abandoned') ORDER BY created, id`, -1)
+	return listRefills(ctx, v.db, `WHERE state IN ('requested', 'applied', 'abandoned') ORDER BY created, id`, -1)
 }
 
 // Refills lists all refills, newest first, at most limit (all if limit < 0).
 func (v *Vault) Refills(ctx context.Context, limit int) ([]Refill, error) {
-	return v.listRefills(ctx, `ORDER BY created DESC, id DESC`, limit)
+	return listRefills(ctx, v.db, `ORDER BY created DESC, id DESC`, limit)
 }
 
 // LastAppliedRefill returns the newest refill that reached the registers, or ok=false before the first.
 func (v *Vault) LastAppliedRefill(ctx context.Context) (r Refill, ok bool, err error) {
-	list, err := v.listRefills(ctx, `WHERE state IN ('applied', 'confirmed') ORDER BY created DESC, id DESC`, 1)
+	list, err := listRefills(ctx, v.db, `WHERE state IN ('applied', 'confirmed') ORDER BY created DESC, id DESC`, 1)
 	if err != nil || len(list) == 0 {
 		return Refill{}, false, err
 	}
 	return list[0], true, nil
 }
 
-func (v *Vault) listRefills(ctx context.Context, where string, limit int) ([]Refill, error) {
-	rows, err := v.db.QueryContext(ctx, `SELECT `+refillColumns+` FROM refills `+where+` LIMIT ?`, limit)
+func listRefills(ctx context.Context, r dbReader, where string, limit int) ([]Refill, error) {
+	rows, err := r.QueryContext(ctx, `SELECT `+refillColumns+` FROM refills `+where+` LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list refills: %w", err)
 	}

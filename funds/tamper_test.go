@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -218,6 +219,13 @@ func TestTamperForgedRefillWithDeviceKeyButNoGrant(t *testing.T) {
 			ve := refused(t, s.path)
 			assert.Equal(t, "refill grant", ve.Check, ve.Error())
 		})
+		t.Run("after a checkpoint/"+tt.name, func(t *testing.T) {
+			s := newScene(t, func(v *Vault) { require.NoError(t, v.Checkpoint(context.Background(), "system")) })
+			attack(t, s.path, func(db *sql.DB) { forgeRefill(t, db, stolenKey(t, s), 1000*Dollar, tt.grant(s, "")) })
+			ve, atOpen := refusedSealed(t, s.path)
+			assert.Equal(t, "refill grant", ve.Check, ve.Error())
+			assert.True(t, atOpen, "a credit written after the checkpoint has its grant checked at open")
+		})
 	}
 }
 
@@ -291,7 +299,38 @@ func TestTamperRowEdits(t *testing.T) {
 			ve := refused(t, s.path)
 			assert.Equal(t, tt.check, ve.Check, ve.Error())
 		})
+		// The same edit after a checkpoint sealed the whole scene: the open verifies only what came after
+		// it, so an edited piece (the only rows not checked again at every open) is found by the full
+		// verification in the background instead, which then stops every write.
+		t.Run("after a checkpoint/"+tt.name, func(t *testing.T) {
+			s := newScene(t, func(v *Vault) { require.NoError(t, v.Checkpoint(context.Background(), "system")) })
+			attack(t, s.path, func(db *sql.DB) { tt.edit(t, s, db) })
+			ve, atOpen := refusedSealed(t, s.path)
+			assert.Equal(t, tt.check, ve.Check, ve.Error())
+			assert.Equal(t, !strings.HasPrefix(tt.name, "piece "), atOpen, "found at open: %v", atOpen)
+		})
 	}
+}
+
+// refusedSealed opens a tampered vault whose history a checkpoint sealed. Either the open refuses it
+// (atOpen), or the open succeeds and the full verification in the background finds the edit, after
+// which the vault refuses to debit.
+func refusedSealed(t *testing.T, path string) (ve *VerifyError, atOpen bool) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := OpenVault(ctx, path, testVaultOptions(t, path))
+	if err != nil {
+		require.True(t, errors.As(err, &ve), "open must refuse a tampered vault or open it, got %v", err)
+		return ve, true
+	}
+	defer v.Close()
+	err = v.BackgroundCheck().Wait(ctx)
+	require.True(t, errors.As(err, &ve), "the background verification must find what the open did not, got %v", err)
+	_, err = v.Debit(ctx, 100, PieceInfo{MailClass: "letter", MailingDate: "2026-11-25", Actor: "ann"})
+	var refusedDebit *VerifyError
+	require.True(t, errors.As(err, &refusedDebit), "no debit after the background verification failed: %v", err)
+	assert.Equal(t, ve, refusedDebit)
+	return ve, false
 }
 
 // Cutting off the newest entry leaves rows that match no entry: the one before recorded them older.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
@@ -18,6 +19,7 @@ import (
 // the caller is told.
 type Vault struct {
 	db     *sql.DB
+	path   string
 	now    func() time.Time
 	keys   Keys
 	serial string
@@ -26,6 +28,18 @@ type Vault struct {
 	mu       sync.Mutex
 	lastHash []byte
 	lastSeq  int64
+	// lastCheckpoint is the newest checkpoint entry (0: none); checkpointEvery the pieces between two.
+	lastCheckpoint  int64
+	checkpointEvery int64
+
+	// refused is the discrepancy a background verification found: from then on every write fails with
+	// it, so the meter prints nothing more (fullcheck.go).
+	refused atomic.Pointer[VerifyError]
+	// background verifications run under bgCtx; Close cancels it and waits for them.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
+	check    *FullCheck
 
 	stmts vaultStmts
 
@@ -40,7 +54,7 @@ type Vault struct {
 
 // vaultStmts are prepared once: the hot path (a debit) then parses no SQL.
 type vaultStmts struct {
-	debit, insertPiece, insertAudit *sql.Stmt
+	debit, insertPiece, insertAudit, addTotal *sql.Stmt
 }
 
 func (v *Vault) prepare(ctx context.Context) error {
@@ -54,6 +68,7 @@ func (v *Vault) prepare(ctx context.Context) error {
 		{&v.stmts.insertPiece, `INSERT INTO pieces(seq, amount, state, mail_class, account_code, mailing_date,
 			actor, created) VALUES(?, ?, 'committed', ?, ?, ?, ?, ?)`},
 		{&v.stmts.insertAudit, insertAuditSQL},
+		{&v.stmts.addTotal, addPieceTotalSQL},
 	} {
 		stmt, err := v.db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -69,13 +84,26 @@ type VaultOptions struct {
 	Keys   Keys             // required: the device key MACs the audit chain; the pinned Data Center key checks grants
 	Serial string           // required: the meter's serial, which every grant and contact receipt must name
 	Now    func() time.Time // the clock stamped on rows; time.Now if nil
+	// CheckpointEvery is the number of pieces between two sealed checkpoints (checkpoint.go): what the
+	// verification at open replays at most. 0 means DefaultCheckpointEvery.
+	CheckpointEvery int
 }
+
+// DefaultCheckpointEvery keeps the verification at open to a few milliseconds of replay even after a
+// crash (no checkpoint at close): at most this many pieces' entries, each with its rows. Sealing costs a
+// verification of the same size inside one debit's transaction in every DefaultCheckpointEvery.
+const DefaultCheckpointEvery = 250
+
+// closeCheckpointMin is how many entries since the newest checkpoint make Close seal another, so that
+// the next start replays nothing; fewer are not worth an entry.
+const closeCheckpointMin = 100
 
 // ErrOldVault is returned for a vault file made by a postmeter before the keyed audit chain.
 var ErrOldVault = errors.New("vault made by an older postmeter")
 
 // vaultFormat is stored in PRAGMA user_version. 2: keyed audit chain with touched rows, refill grants.
-const vaultFormat = 2
+// 3: sealed checkpoints (checkpoint_rows) and report summaries (piece_totals); migrate.go.
+const vaultFormat = 3
 
 // Registers are the PSD registers. Available is the descending register, Used the ascending one,
 // Control their sum (equal to all credit ever received). Batch counters are resettable.
@@ -121,11 +149,17 @@ func OpenVault(ctx context.Context, path string, opts VaultOptions) (*Vault, err
 	}
 	db.SetMaxOpenConns(1) // the single writer; reads share it, SQLite allows one writer anyway
 	db.SetConnMaxLifetime(0)
-	v := &Vault{db: db, now: opts.Now, keys: opts.Keys, serial: opts.Serial}
+	v := &Vault{db: db, path: path, now: opts.Now, keys: opts.Keys, serial: opts.Serial,
+		checkpointEvery: int64(opts.CheckpointEvery)}
 	if v.now == nil {
 		v.now = time.Now
 	}
+	if v.checkpointEvery == 0 {
+		v.checkpointEvery = DefaultCheckpointEvery
+	}
+	v.bgCtx, v.bgCancel = context.WithCancel(context.Background())
 	if err := v.init(ctx); err != nil {
+		v.bgCancel()
 		db.Close()
 		return nil, fmt.Errorf("open vault %s: %w", path, err)
 	}
@@ -148,10 +182,16 @@ func (v *Vault) init(ctx context.Context) error {
 		if err := v.create(ctx); err != nil {
 			return err
 		}
-	case format != vaultFormat:
+	case format < firstMigratableFormat:
 		return fmt.Errorf("%w (format %d, this postmeter needs %d: no keyed audit chain, no signed grants); "+
 			"it cannot be checked or migrated: replace it with a new vault (the trainer resets its demo data)",
 			ErrOldVault, format, vaultFormat)
+	case format > vaultFormat:
+		return fmt.Errorf("vault format %d is newer than this postmeter's %d: use the postmeter that wrote it", format, vaultFormat)
+	case format < vaultFormat:
+		if err := v.migrate(ctx, format); err != nil {
+			return err
+		}
 	default:
 		// The guards (CHECKs, triggers) are the first line against bugs, not against attackers: put back
 		// any that were dropped. Verify below is what finds tampering.
@@ -165,8 +205,17 @@ func (v *Vault) init(ctx context.Context) error {
 	if err := v.loadAuditHead(ctx); err != nil {
 		return err
 	}
-	if err := v.Verify(ctx); err != nil {
+	// Only what was written since the newest checkpoint is verified before the vault is used; the whole
+	// history is verified in the background, and a discrepancy there stops every write (fullcheck.go).
+	h, err := v.verifyQuick(ctx, v.db, v.lastSeq)
+	if err != nil {
 		return err
+	}
+	v.lastCheckpoint = h.checkpointSeq
+	if h.checkpointSeq == 0 {
+		v.check = doneCheck(nil) // verifyQuick verified everything
+	} else {
+		v.check = v.StartFullCheck()
 	}
 	return nil
 }
@@ -216,8 +265,20 @@ func CheckDurablePragmas(ctx context.Context, db *sql.DB) error {
 // ErrNotDurable means SQLite did not accept the settings that make a commit survive a power cut.
 var ErrNotDurable = errors.New("database is not configured for durable commits")
 
-// Close closes the database.
-func (v *Vault) Close() error { return v.db.Close() }
+// Close stops the background verifications, seals a checkpoint if enough was written since the last
+// (so the next start replays nothing) and closes the database.
+func (v *Vault) Close() error {
+	v.bgCancel()
+	v.bg.Wait()
+	var err error
+	v.mu.Lock()
+	seal := v.refused.Load() == nil && v.lastSeq-v.lastCheckpoint >= closeCheckpointMin
+	v.mu.Unlock()
+	if seal {
+		err = v.Checkpoint(context.Background(), "system")
+	}
+	return errors.Join(err, v.db.Close())
+}
 
 // Registers reads the current registers.
 func (v *Vault) Registers(ctx context.Context) (Registers, error) {
@@ -244,20 +305,24 @@ func readRegisters(ctx context.Context, q queryer) (Registers, error) {
 func (v *Vault) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	savedHash, savedSeq := v.lastHash, v.lastSeq
+	if refused := v.refused.Load(); refused != nil {
+		return refused
+	}
+	savedHash, savedSeq, savedCheckpoint := v.lastHash, v.lastSeq, v.lastCheckpoint
+	restore := func() { v.lastHash, v.lastSeq, v.lastCheckpoint = savedHash, savedSeq, savedCheckpoint }
 	tx, err := v.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		v.lastHash, v.lastSeq = savedHash, savedSeq
+		restore()
 		if rbErr := tx.Rollback(); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		v.lastHash, v.lastSeq = savedHash, savedSeq
+		restore()
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
@@ -350,4 +415,23 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 CREATE TABLE IF NOT EXISTS settings(
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL);
+
+-- The refills' and settings' newest digests when the newest checkpoint was sealed (checkpoint.go).
+CREATE TABLE IF NOT EXISTS checkpoint_rows(
+	tbl    TEXT NOT NULL,
+	key    TEXT NOT NULL,
+	digest INTEGER NOT NULL,
+	seq    INTEGER NOT NULL,
+	PRIMARY KEY(tbl, key));
+
+-- Report summaries per mailing date, account code and mail class (totals.go).
+CREATE TABLE IF NOT EXISTS piece_totals(
+	day            TEXT NOT NULL,
+	account_code   TEXT NOT NULL,
+	mail_class     TEXT NOT NULL,
+	pieces         INTEGER NOT NULL,
+	value          INTEGER NOT NULL,
+	spoiled_pieces INTEGER NOT NULL DEFAULT 0,
+	spoiled_value  INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY(day, account_code, mail_class));
 `

@@ -12,9 +12,16 @@ import (
 type history struct {
 	registers    uint64
 	registersSeq int64
-	pieces       []uint64 // indexed by seq: pieces are dense 1..n, so a slice beats a map by far
-	refills      map[string]lastTouch
-	settings     map[string]lastTouch
+	// pieces is filled by a full replay, indexed by seq: pieces are dense 1..n, so a slice beats a map.
+	pieces []uint64
+	// piecesSince is filled by a quick replay: only the pieces touched after the checkpoint.
+	piecesSince map[int64]lastTouch
+	refills     map[string]lastTouch
+	settings    map[string]lastTouch
+	// sealed are the piece sums the checkpoints passed on the way claim, checked against the pieces.
+	sealed []checkpointBody
+	// checkpointSeq is the checkpoint a quick verification started from (0: it verified everything).
+	checkpointSeq int64
 }
 
 type lastTouch struct {
@@ -22,56 +29,87 @@ type lastTouch struct {
 	seq    int64 // the audit entry, for the message
 }
 
-// replayAudit walks the whole chain, checking each keyed link, and builds the history of every row.
-// The sums were checked first, so the pieces register bounds the piece rows.
-func (v *Vault) replayAudit(ctx context.Context, regs Registers) (*history, AuditEntry, error) {
+// walkChain reads the entries after seq after, oldest first, requiring each to follow the one before
+// without a gap, to link to its hash (prev for the first) and to carry this vault's keyed hash; fn sees
+// each entry with its parsed touched list. It returns the newest entry read (zero if none).
+func (v *Vault) walkChain(ctx context.Context, r dbReader, after int64, prev []byte,
+	fn func(e *AuditEntry, touches []touch) error) (AuditEntry, error) {
 	var last AuditEntry
-	h := &history{pieces: make([]uint64, regs.Pieces+1), refills: map[string]lastTouch{}, settings: map[string]lastTouch{}}
-	rows, err := v.db.QueryContext(ctx, selectAuditSQL+` ORDER BY seq`)
+	rows, err := r.QueryContext(ctx, selectAuditSQL+` WHERE seq > ? ORDER BY seq`, after)
 	if err != nil {
-		return nil, last, fmt.Errorf("read audit log: %w", err)
+		return last, fmt.Errorf("read audit log: %w", err)
 	}
 	defer rows.Close()
-	prev := []byte{}
-	var want int64 = 1
+	want := after + 1
 	for rows.Next() {
 		var e AuditEntry
 		if err := scanAudit(rows, &e); err != nil {
-			return nil, last, fmt.Errorf("read audit log: %w", err)
+			return last, fmt.Errorf("read audit log: %w", err)
 		}
 		if e.Seq != want {
-			return nil, last, &VerifyError{"audit sequence", fmt.Sprintf("entry %d follows %d", e.Seq, want-1)}
+			return last, &VerifyError{"audit sequence", fmt.Sprintf("entry %d follows %d", e.Seq, want-1)}
 		}
 		if !bytes.Equal(e.PrevHash, prev) {
-			return nil, last, &VerifyError{"audit chain", fmt.Sprintf("entry %d does not link to entry %d", e.Seq, e.Seq-1)}
+			return last, &VerifyError{"audit chain", fmt.Sprintf("entry %d does not link to entry %d", e.Seq, e.Seq-1)}
 		}
 		if !hmac.Equal(auditHash(v.keys, prev, &e), e.Hash) {
-			return nil, last, &VerifyError{"audit chain", fmt.Sprintf("entry %d (%s) was not written by this meter's vault, or was altered", e.Seq, e.Kind)}
+			return last, &VerifyError{"audit chain", fmt.Sprintf("entry %d (%s) was not written by this meter's vault, or was altered", e.Seq, e.Kind)}
 		}
 		touches, err := parseTouched(e.Touched)
 		if err != nil { // only the vault's own code can have written it: a bug, never to be trusted
-			return nil, last, &VerifyError{"audit chain", fmt.Sprintf("entry %d: %v", e.Seq, err)}
+			return last, &VerifyError{"audit chain", fmt.Sprintf("entry %d: %v", e.Seq, err)}
 		}
-		for _, t := range touches {
-			switch t.table {
-			case "registers":
-				h.registers, h.registersSeq = t.digest, e.Seq
-			case "piece":
-				if t.seq >= int64(len(h.pieces)) {
-					return nil, last, &VerifyError{"row missing", fmt.Sprintf("piece %d (audit entry %d) is gone: the pieces register is %d", t.seq, e.Seq, regs.Pieces)}
-				}
-				h.pieces[t.seq] = t.digest
-			case "refill":
-				h.refills[t.key] = lastTouch{t.digest, e.Seq}
-			case "setting":
-				h.settings[t.key] = lastTouch{t.digest, e.Seq}
-			}
+		if err := fn(&e, touches); err != nil {
+			return last, err
 		}
 		prev, last = e.Hash, e
 		want++
 	}
 	if err := rows.Err(); err != nil {
-		return nil, last, fmt.Errorf("read audit log: %w", err)
+		return last, fmt.Errorf("read audit log: %w", err)
+	}
+	return last, nil
+}
+
+// apply records the rows one entry wrote. maxPiece bounds the piece numbers (the pieces register).
+func (h *history) apply(e *AuditEntry, touches []touch, maxPiece int64) error {
+	for _, t := range touches {
+		switch t.table {
+		case "registers":
+			h.registers, h.registersSeq = t.digest, e.Seq
+		case "piece":
+			if t.seq > maxPiece {
+				return &VerifyError{"row missing", fmt.Sprintf("piece %d (audit entry %d) is gone: the pieces register is %d", t.seq, e.Seq, maxPiece)}
+			}
+			if h.pieces != nil {
+				h.pieces[t.seq] = t.digest
+			} else {
+				h.piecesSince[t.seq] = lastTouch{t.digest, e.Seq}
+			}
+		case "refill":
+			h.refills[t.key] = lastTouch{t.digest, e.Seq}
+		case "setting":
+			h.settings[t.key] = lastTouch{t.digest, e.Seq}
+		}
+	}
+	return nil
+}
+
+// replayAudit walks the whole chain and builds the history of every row, checking each checkpoint it
+// passes against the history before it. The sums were checked first, so the pieces register bounds the
+// piece rows.
+func (v *Vault) replayAudit(ctx context.Context, r dbReader, regs Registers) (*history, AuditEntry, error) {
+	h := &history{pieces: make([]uint64, regs.Pieces+1), refills: map[string]lastTouch{}, settings: map[string]lastTouch{}}
+	last, err := v.walkChain(ctx, r, 0, []byte{}, func(e *AuditEntry, touches []touch) error {
+		if e.Kind == checkpointKind {
+			if err := h.checkSeal(e); err != nil {
+				return err
+			}
+		}
+		return h.apply(e, touches, regs.Pieces)
+	})
+	if err != nil {
+		return nil, last, err
 	}
 	if last.Seq == 0 {
 		return nil, last, &VerifyError{"audit sequence", "the audit log is empty"}
@@ -81,30 +119,49 @@ func (v *Vault) replayAudit(ctx context.Context, regs Registers) (*history, Audi
 
 // verifyRows requires every row to be exactly what the last audit entry touching it wrote, every row the
 // log knows of to exist, and every grant and contact receipt to verify.
-func (v *Vault) verifyRows(ctx context.Context, h *history, regs Registers) error {
+func (v *Vault) verifyRows(ctx context.Context, r dbReader, h *history, regs Registers) error {
+	if err := h.checkRegisters(regs); err != nil {
+		return err
+	}
+	if err := verifyPieces(ctx, r, h); err != nil {
+		return err
+	}
+	if err := v.verifyRefills(ctx, r, h, 0); err != nil {
+		return err
+	}
+	return v.verifySettings(ctx, r, h)
+}
+
+func (h *history) checkRegisters(regs Registers) error {
 	if registersDigest(regs).short() != h.registers {
 		return &VerifyError{"row history", fmt.Sprintf("the registers do not match audit entry %d, the last that changed them", h.registersSeq)}
 	}
-	if err := v.verifyPieces(ctx, h); err != nil {
-		return err
-	}
-	if err := v.verifyRefills(ctx, h); err != nil {
-		return err
-	}
-	return v.verifySettings(ctx, h)
+	return nil
 }
 
-func (v *Vault) verifyPieces(ctx context.Context, h *history) error {
-	rows, err := v.db.QueryContext(ctx, `SELECT seq, amount, state, mail_class, account_code, mailing_date, actor,
-		created, note FROM pieces ORDER BY seq`)
+const selectPieceSQL = `SELECT seq, amount, state, mail_class, account_code, mailing_date, actor, created, note FROM pieces`
+
+func scanPiece(rows interface{ Scan(...any) error }, p *Piece) error {
+	return rows.Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass, &p.Info.AccountCode, &p.Info.MailingDate,
+		&p.Info.Actor, &p.Created, &p.Note)
+}
+
+// verifyPieces checks every piece against the full history, and the running sum of the pieces against
+// the sum each checkpoint sealed.
+func verifyPieces(ctx context.Context, r dbReader, h *history) error {
+	rows, err := r.QueryContext(ctx, selectPieceSQL+` ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("verify: read pieces: %w", err)
 	}
 	defer rows.Close()
+	var sum Amount
+	sealed := h.sealed
+	for len(sealed) > 0 && sealed[0].MaxSeq == 0 {
+		sealed = sealed[1:] // sealed before the first piece: the sum there is zero, checked by checkSeal
+	}
 	for rows.Next() {
 		var p Piece
-		if err := rows.Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass, &p.Info.AccountCode, &p.Info.MailingDate,
-			&p.Info.Actor, &p.Created, &p.Note); err != nil {
+		if err := scanPiece(rows, &p); err != nil {
 			return fmt.Errorf("verify: read pieces: %w", err)
 		}
 		if p.Seq < 1 || p.Seq >= int64(len(h.pieces)) || h.pieces[p.Seq] == 0 {
@@ -114,6 +171,14 @@ func (v *Vault) verifyPieces(ctx context.Context, h *history) error {
 			return &VerifyError{"row history", fmt.Sprintf("piece %d (%s, account %q) differs from its last audit entry", p.Seq, p.State, p.Info.AccountCode)}
 		}
 		h.pieces[p.Seq] = 0
+		sum += p.Amount
+		for len(sealed) > 0 && sealed[0].MaxSeq == p.Seq {
+			if Amount(sealed[0].PieceSumMills) != sum {
+				return &VerifyError{"checkpoint", fmt.Sprintf("the checkpoint after piece %d sealed a sum of %s, the pieces make %s",
+					p.Seq, Amount(sealed[0].PieceSumMills).MillsString(), sum.MillsString())}
+			}
+			sealed = sealed[1:]
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("verify: read pieces: %w", err)
@@ -126,11 +191,14 @@ func (v *Vault) verifyPieces(ctx context.Context, h *history) error {
 	return nil
 }
 
-func (v *Vault) verifyRefills(ctx context.Context, h *history) error {
-	list, err := v.listRefills(ctx, `ORDER BY id`, -1)
+// verifyRefills checks every refill against the history; grants are checked again for the refills last
+// written after entry grantsAfter (0: all of them).
+func (v *Vault) verifyRefills(ctx context.Context, r dbReader, h *history, grantsAfter int64) error {
+	list, err := listRefills(ctx, r, `ORDER BY id`, -1)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
+	seen := make(map[string]bool, len(list))
 	for _, r := range list {
 		lt, ok := h.refills[r.ID]
 		if !ok {
@@ -139,8 +207,8 @@ func (v *Vault) verifyRefills(ctx context.Context, h *history) error {
 		if refillDigest(r).short() != lt.digest {
 			return &VerifyError{"row history", fmt.Sprintf("refill %s (%s, %s) differs from audit entry %d", r.ID, r.State, r.Amount.MillsString(), lt.seq)}
 		}
-		delete(h.refills, r.ID)
-		if r.State != RefillApplied && r.State != RefillConfirmed {
+		seen[r.ID] = true
+		if (r.State != RefillApplied && r.State != RefillConfirmed) || lt.seq <= grantsAfter {
 			continue
 		}
 		// The row is the vault's own, but only the Data Center can have granted the money.
@@ -153,17 +221,20 @@ func (v *Vault) verifyRefills(ctx context.Context, h *history) error {
 		}
 	}
 	for id, lt := range h.refills {
-		return &VerifyError{"row missing", fmt.Sprintf("refill %s (audit entry %d) is not in the vault", id, lt.seq)}
+		if !seen[id] {
+			return &VerifyError{"row missing", fmt.Sprintf("refill %s (audit entry %d) is not in the vault", id, lt.seq)}
+		}
 	}
 	return nil
 }
 
-func (v *Vault) verifySettings(ctx context.Context, h *history) error {
-	rows, err := v.db.QueryContext(ctx, `SELECT key, value FROM settings ORDER BY key`)
+func (v *Vault) verifySettings(ctx context.Context, r dbReader, h *history) error {
+	rows, err := r.QueryContext(ctx, `SELECT key, value FROM settings ORDER BY key`)
 	if err != nil {
 		return fmt.Errorf("verify: read settings: %w", err)
 	}
 	defer rows.Close()
+	seen := map[string]bool{}
 	for rows.Next() {
 		var key, value string
 		if err := rows.Scan(&key, &value); err != nil {
@@ -176,7 +247,7 @@ func (v *Vault) verifySettings(ctx context.Context, h *history) error {
 		if settingDigest(key, value).short() != lt.digest {
 			return &VerifyError{"row history", fmt.Sprintf("setting %q differs from audit entry %d", key, lt.seq)}
 		}
-		delete(h.settings, key)
+		seen[key] = true
 		if key == contactReceiptKey {
 			if _, err := v.checkReceipt(value); err != nil {
 				return &VerifyError{"contact receipt", err.Error()}
@@ -187,7 +258,9 @@ func (v *Vault) verifySettings(ctx context.Context, h *history) error {
 		return fmt.Errorf("verify: read settings: %w", err)
 	}
 	for key, lt := range h.settings {
-		return &VerifyError{"row missing", fmt.Sprintf("setting %q (audit entry %d) is not in the vault", key, lt.seq)}
+		if !seen[key] {
+			return &VerifyError{"row missing", fmt.Sprintf("setting %q (audit entry %d) is not in the vault", key, lt.seq)}
+		}
 	}
 	return nil
 }

@@ -52,7 +52,8 @@ func (m *Meter) AccountReport(ctx context.Context, s *Session, from, to time.Tim
 	if to.Before(from) {
 		from, to = to, from
 	}
-	totals, err := m.cfg.Vault.PieceTotals(ctx, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	// The vault's summaries, kept with each debit: a month's report reads a row per code and class.
+	totals, err := m.cfg.Vault.AccountTotals(ctx, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if err != nil {
 		return AccountReport{}, err
 	}
@@ -61,21 +62,14 @@ func (m *Meter) AccountReport(ctx context.Context, s *Session, from, to time.Tim
 		return AccountReport{}, err
 	}
 	r := AccountReport{From: from, To: to}
-	index := map[[2]string]int{}
 	for _, t := range totals {
-		key := [2]string{t.AccountCode, t.MailClass}
-		i, ok := index[key]
-		if !ok {
-			name := t.AccountCode
-			if j := accounts.find(t.AccountCode); j >= 0 {
-				name = accounts.Accounts[j].Name
-			}
-			r.Rows = append(r.Rows, AccountReportRow{AccountID: t.AccountCode, AccountName: name,
-				MailClass: MailClass(t.MailClass).Label()})
-			i = len(r.Rows) - 1
-			index[key] = i
+		name := t.AccountCode
+		if j := accounts.find(t.AccountCode); j >= 0 {
+			name = accounts.Accounts[j].Name
 		}
-		if err := r.Rows[i].add(t); err != nil {
+		r.Rows = append(r.Rows, AccountReportRow{AccountID: t.AccountCode, AccountName: name,
+			MailClass: MailClass(t.MailClass).Label()})
+		if err := r.Rows[len(r.Rows)-1].add(t); err != nil {
 			return AccountReport{}, err
 		}
 		if err := r.Total.add(t); err != nil {
@@ -85,17 +79,21 @@ func (m *Meter) AccountReport(ctx context.Context, s *Session, from, to time.Tim
 	return r, nil
 }
 
-// add counts a vault total into the row: spoiled pieces apart, every other state as charged.
-func (row *AccountReportRow) add(t funds.PieceTotal) error {
-	var err error
-	if t.State == funds.PieceSpoiled {
-		row.Spoiled += t.Pieces
-		row.SpoiledPostage, err = row.SpoiledPostage.Add(t.Postage)
-	} else {
-		row.Pieces += t.Pieces
-		row.Postage, err = row.Postage.Add(t.Postage)
+// add counts a vault summary into the row: the spoiled pieces apart from the others.
+func (row *AccountReportRow) add(t funds.DayTotal) error {
+	charged, err := t.Value.Add(-t.SpoiledValue)
+	if err != nil {
+		return err
 	}
-	return err
+	if row.Postage, err = row.Postage.Add(charged); err != nil {
+		return err
+	}
+	if row.SpoiledPostage, err = row.SpoiledPostage.Add(t.SpoiledValue); err != nil {
+		return err
+	}
+	row.Pieces += t.Pieces - t.SpoiledPieces
+	row.Spoiled += t.SpoiledPieces
+	return nil
 }
 
 // csvHeader names the CSV's columns. Amounts are dollars with their mills ("12.340"), dates ISO 8601,

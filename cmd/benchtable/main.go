@@ -10,7 +10,9 @@
 //   - the time from a tap to the next screen drawn in that real window;
 //   - the kiosk's cold start (`postmeter -kiosk`, full screen, a Data Center on loopback) against the
 //     bare window at the same size;
-//   - the time from a tap to the next screen drawn, in Fyne's test driver.
+//   - the time from a tap to the next screen drawn, in Fyne's test driver;
+//   - a vault with a long history (10 million pieces by default, generated): its open against a new
+//     vault's, a month's funds report, and the full verification run in the background.
 //
 // Databases go in -dir (the temp folder by default): run it on the file system the meter uses.
 package main
@@ -47,7 +49,9 @@ func main() {
 	refills := flag.Int("refills", 300, "refills timed for the round trip")
 	starts := flag.Int("starts", 15, "cold starts of each program under Xvfb (the median is reported)")
 	meters := flag.Int("meters", 50, "meters refilling at once against one Data Center")
-	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, window, kiosk, taps)")
+	historyPieces := flag.Int("history-pieces", 10_000_000, "pieces in the vault of the long-history figures")
+	historyOpens := flag.Int("history-opens", 5, "opens timed of the long-history vault and of a new one (the median is reported)")
+	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, window, kiosk, taps, history)")
 	flag.Parse()
 
 	began := time.Now()
@@ -64,6 +68,7 @@ func main() {
 	}
 
 	var rows []row
+	var historyLine string
 	// The bare commit is the baseline of several figures, so it always runs.
 	progress("durable debit vs bare commit, %d rounds of %d each", *rounds, *perRound)
 	st, err := benchDebit(filepath.Join(work, "debit"), *rounds, *perRound)
@@ -102,6 +107,11 @@ func main() {
 		{"taps", "tap to next screen in the test driver", func() ([]row, error) {
 			return benchTaps(filepath.Join(work, "taps"), 3)
 		}},
+		{"history", fmt.Sprintf("a vault with %d pieces: open, month report, full verification", *historyPieces), func() ([]row, error) {
+			r, st, err := benchHistory(filepath.Join(work, "history"), *historyPieces, *historyOpens, progress)
+			historyLine = st.line()
+			return r, err
+		}},
 	}
 	for _, step := range steps {
 		if !want(*only, step.name) {
@@ -119,6 +129,9 @@ func main() {
 	fmt.Printf("\n### postmeter benchmarks — %d CPUs (GOMAXPROCS %d), %s/%s, databases on %s (%s), %s\n\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, *dir, fsType, time.Now().Format("2006-01-02 15:04"))
 	printTable(os.Stdout, rows)
+	if historyLine != "" {
+		fmt.Printf("\n%s\n", historyLine)
+	}
 	fmt.Printf("\nAll figures measured in this run (%.0f s).\n", time.Since(began).Seconds())
 }
 

@@ -69,6 +69,11 @@ const benchSerial = "PM600001"
 // openBenchVault opens a vault whose keys trust dcKey, a Data Center key of the benchmark's own, so
 // fill can grant it postage without a Data Center.
 func openBenchVault(ctx context.Context, dir string) (*funds.Vault, ed25519.PrivateKey, error) {
+	return openBenchVaultEvery(ctx, dir, 0)
+}
+
+// openBenchVaultEvery is openBenchVault with a checkpoint every checkpointEvery pieces (0: the default).
+func openBenchVaultEvery(ctx context.Context, dir string, checkpointEvery int) (*funds.Vault, ed25519.PrivateKey, error) {
 	_, dcKey, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		return nil, nil, err
@@ -80,7 +85,8 @@ func openBenchVault(ctx context.Context, dir string) (*funds.Vault, ed25519.Priv
 	if err := keys.PinDataCenter(dcKey.Public().(ed25519.PublicKey)); err != nil {
 		return nil, nil, err
 	}
-	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: benchSerial})
+	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: benchSerial,
+		CheckpointEvery: checkpointEvery})
 	return v, dcKey, err
 }
 

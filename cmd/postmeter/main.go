@@ -1,6 +1,7 @@
 // Command postmeter is the trainer: the meter's touchscreen in a window the size of the meter's
 // screen, on simulated devices with an embedded Data Center and demo data. "postmeter gallery" renders
-// every screen to PNG without a display. The kiosk, on a real meter, is its own command,
+// every screen to PNG without a display; "postmeter verify -data DIR" verifies a meter's whole vault,
+// read-only. The kiosk, on a real meter, is its own command,
 // cmd/postmeter-kiosk, which links none of the trainer's simulator and test code.
 package main
 
@@ -21,6 +22,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "gallery" {
 		return runGallery(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "verify" {
+		return runVerify(args[1:], stdout, stderr)
 	}
 	if askedForKiosk(args) {
 		// The flag parser would print the whole usage for an unknown flag; whoever still starts the
