@@ -156,6 +156,8 @@ const (
 	MsgExportTitle          MessageID = "export.title"
 	MsgNoExportFolder       MessageID = "export.no-folder"
 	MsgExportFailed         MessageID = "export.failed"
+	MsgRecordsFailedTitle   MessageID = "records-failed.title"
+	MsgRecordsFailed        MessageID = "records-failed"
 	MsgUnexpectedTitle      MessageID = "unexpected.title"
 	MsgUnexpected           MessageID = "unexpected"
 	MsgLowFundsTitle        MessageID = "warn.low-funds.title"
@@ -319,6 +321,8 @@ var catalogue = map[MessageID]Entry{
 	MsgExportTitle:          {KindTitle, "Export"},
 	MsgNoExportFolder:       {KindBody, "There is nowhere to save the report. Put the USB stick in, then select Export again."},
 	MsgExportFailed:         {KindBody, "The report could not be saved on the USB stick. Check that it is not full or locked, then select Export again."},
+	MsgRecordsFailedTitle:   {KindTitle, "Meter records failed their check"},
+	MsgRecordsFailed:        {KindBody, "The meter found that its records were changed outside it, so it prints no postage and changes nothing. Call for service; do not switch the meter off."},
 	MsgUnexpectedTitle:      {KindTitle, "Something went wrong"},
 	MsgUnexpected:           {KindBody, "The meter could not finish this, and nothing was changed. Try again; if it happens again, call for service."},
 	MsgLowFundsTitle:        {KindTitle, "Low funds"},

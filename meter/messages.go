@@ -57,6 +57,7 @@ func Explain(err error) Message {
 		mustChange   *PINChangeRequiredError
 		expired      *SessionExpiredError
 		account      *AccountError
+		records      *funds.VerifyError
 	)
 	ok := []MessageID{ActionOK}
 	switch {
@@ -64,6 +65,8 @@ func Explain(err error) Message {
 		return Message{}
 	case errors.As(err, &noRights):
 		return msg(MsgNoRightsTitle, MsgNoRights, []MessageID{ActionSignIn, ActionOK}, noRights.User, noRights.Right.action())
+	case errors.As(err, &records):
+		return msg(MsgRecordsFailedTitle, MsgRecordsFailed, ok)
 	case errors.As(err, &account):
 		return explainAccount(account)
 	case errors.Is(err, ErrNoExportFolder):
