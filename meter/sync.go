@@ -44,3 +44,19 @@ func (m *Meter) Sync(ctx context.Context) (SyncView, error) {
 	}
 	return v, nil
 }
+
+// CheckRecords verifies the vault's whole history now (the check that also runs after each start, in
+// the background): every piece, refill and setting against the keyed audit trail and the registers.
+// The meter prints meanwhile; if the check finds a change, the vault refuses every write from then on
+// and the error says so (Explain: call for service).
+func (m *Meter) CheckRecords(ctx context.Context, s *Session) (time.Duration, error) {
+	if err := m.active(s); err != nil {
+		return 0, err
+	}
+	c := m.cfg.Vault.StartFullCheck()
+	if err := c.Wait(ctx); err != nil {
+		c.Cancel()
+		return 0, err
+	}
+	return c.Took(), nil
+}

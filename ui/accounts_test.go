@@ -224,4 +224,8 @@ func TestSyncScreenUploadsNow(t *testing.T) {
 	assert.Equal(t, sim.Meter.Now().Unix(), after.LastUpload.Unix())
 	tap(t, a, dialogAction(meter.ActionOK))
 	assert.Contains(t, strings.Join(a.Texts(), "\n"), when.DateTime(after.LastUpload), "the screen shows the new upload")
+
+	tap(t, a, IDSyncCheck)
+	require.Equal(t, DialogRecordsChecked, a.Modal(), "the whole history verifies")
+	require.NoError(t, sim.Vault.Refused())
 }

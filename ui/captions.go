@@ -98,6 +98,10 @@ const (
 	CapSyncUploading        meter.MessageID = "ui.sync.uploading"
 	CapSyncUploadedTitle    meter.MessageID = "ui.sync.uploaded-title"
 	CapSyncUploaded         meter.MessageID = "ui.sync.uploaded"
+	CapSyncCheck            meter.MessageID = "ui.sync.check"
+	CapSyncChecking         meter.MessageID = "ui.sync.checking"
+	CapSyncCheckedTitle     meter.MessageID = "ui.sync.checked-title"
+	CapSyncChecked          meter.MessageID = "ui.sync.checked"
 	CapDevices              meter.MessageID = "ui.devices"
 	CapDevicesCheck         meter.MessageID = "ui.devices.check"
 	CapDevicesNone          meter.MessageID = "ui.devices.none"
@@ -122,6 +126,10 @@ var captions = map[meter.MessageID]meter.Entry{
 	CapBatch:                {Kind: meter.KindCaption, Text: "Batch: %d pieces, %s"},
 	CapBatchOne:             {Kind: meter.KindCaption, Text: "Batch: 1 piece, %s"},
 	CapShift:                {Kind: meter.KindCaption, Text: "Shift"},
+	CapSyncCheck:            {Kind: meter.KindCaption, Text: "Check records"},
+	CapSyncChecking:         {Kind: meter.KindBody, Text: "Checking every record of the meter against its audit trail. The meter can print meanwhile."},
+	CapSyncCheckedTitle:     {Kind: meter.KindTitle, Text: "Records checked"},
+	CapSyncChecked:          {Kind: meter.KindBody, Text: "Every record of the meter matches its audit trail and registers (checked in %s)."},
 	CapSync:                 {Kind: meter.KindTitle, Text: "Sync"},
 	CapSyncReading:          {Kind: meter.KindBody, Text: "Reading the meter's contact with the Data Center."},
 	CapSyncUpload:           {Kind: meter.KindCaption, Text: "Upload now"},

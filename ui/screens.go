@@ -76,6 +76,8 @@ const (
 	DialogUploadComplete  DialogID = "upload-complete"
 	DialogEndBatch        DialogID = "end-batch"
 	DialogUploading       DialogID = "uploading"
+	DialogCheckingRecords DialogID = "checking-records"
+	DialogRecordsChecked  DialogID = "records-checked"
 	DialogUploaded        DialogID = "uploaded"
 	DialogBatchEnded      DialogID = "batch-ended"
 	DialogReportExported  DialogID = "report-exported"

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -21,6 +22,7 @@ import (
 const (
 	IDSync       ID = "settings.sync"
 	IDSyncUpload ID = "sync.upload"
+	IDSyncCheck  ID = "sync.check-records"
 )
 
 // showSync opens the Sync screen, its figures read first.
@@ -30,8 +32,9 @@ func (a *App) showSync() { a.showSyncThen(nil) }
 func (a *App) showSyncThen(shown func()) {
 	back := minSize(a.button(IDSettings, txt("ui.back"), nil, a.showSettings), 160, 64)
 	upload := minSize(a.primary(IDSyncUpload, txt(CapSyncUpload), theme.UploadIcon(), a.uploadNow), 220, 64)
-	// Upload now beside Back, not in a bar of its own: the figures fit a 600-high screen.
-	corner := container.NewHBox(upload, back)
+	check := minSize(a.button(IDSyncCheck, txt(CapSyncCheck), theme.SearchIcon(), a.checkRecords), 220, 64)
+	// The actions beside Back, not in a bar of their own: the figures fit a 600-high screen.
+	corner := container.NewHBox(check, upload, back)
 	frame := func(body fyne.CanvasObject) fyne.CanvasObject { return screen(txt(CapSync), corner, body, nil) }
 	openScreen(a, ScreenSync, frame, func() fyne.CanvasObject { return widget.NewLabel(txt(CapSyncReading)) },
 		func(ctx context.Context) (meter.SyncView, error) { return a.m.Sync(ctx) },
@@ -100,5 +103,29 @@ func (a *App) uploadNow() {
 			a.showDialog(DialogUploaded, meter.Message{Title: txt(CapSyncUploadedTitle), Text: txt(CapSyncUploaded),
 				Actions: []meter.MessageID{meter.ActionOK}}, nil)
 		})
+	})
+}
+
+// checkRecords verifies the meter's whole history now; it may take a while on a meter with a long one,
+// so the screen says so, and the meter prints meanwhile.
+func (a *App) checkRecords() {
+	sess := a.session
+	finished := a.unlessQuick(func() {
+		a.popUp(DialogCheckingRecords, minSize(text(txt(CapSyncChecking)), dialogWidth, 0))
+	})
+	var took time.Duration
+	a.background(func(ctx context.Context) error {
+		var err error
+		took, err = a.m.CheckRecords(ctx, sess)
+		return err
+	}, func(err error) {
+		finished()
+		a.closeModal()
+		if err != nil {
+			a.fail(err, nil)
+			return
+		}
+		a.showDialog(DialogRecordsChecked, meter.Message{Title: txt(CapSyncCheckedTitle),
+			Text: txt(CapSyncChecked, took.Round(time.Millisecond).String()), Actions: []meter.MessageID{meter.ActionOK}}, nil)
 	})
 }
