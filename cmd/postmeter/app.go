@@ -27,6 +27,9 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data", defaultDataDir(), "data folder of the simulator (meter and Data Center databases)")
 	screenSize := fs.String("screen", "1280x800", "window size WIDTHxHEIGHT of the meter's screen")
 	model := fs.String("model", "", "meter model, e.g. \"SendPro P3000\" or P3000")
+	contact := fs.String("contact-profile", meter.ProfileUSIMI, "the contact clock's jurisdiction: "+
+		meter.ProfileUSIMI+" (warning after 24 h, lock after 72 h), "+meter.ProfileCanada+" (21 and 28 days) or "+
+		meter.ProfileUSIBILegacy+" (90 and 120 days)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -37,6 +40,10 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := checkModel(*model); err != nil {
 		fmt.Fprintln(stderr, "postmeter:", err)
+		return 2
+	}
+	if _, err := meter.ContactProfile(*contact); err != nil {
+		fmt.Fprintln(stderr, "postmeter: -contact-profile:", err)
 		return 2
 	}
 	if err := startup.CheckDisplay("postmeter"); err != nil {
@@ -57,7 +64,7 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	var tr *trainer.Trainer
 	touch, err := startup.BuildWhileShowing(w, func() (*ui.App, error) {
 		var err error
-		tr, err = trainer.Build(w, trainer.Options{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
+		tr, err = trainer.Build(w, trainer.Options{Dir: *dataDir, Model: *model, ContactProfile: *contact, Log: log, IdleCheck: 5 * time.Second})
 		if err != nil {
 			return nil, err
 		}

@@ -68,3 +68,14 @@ func TestGalleryModel(t *testing.T) {
 	assert.Equal(t, 2, run([]string{"gallery", "-out", t.TempDir(), "-model", "Franking 9000"}, &bytes.Buffer{}, &errs))
 	assert.Contains(t, errs.String(), "-model")
 }
+
+// -contact-profile names one of the profiles in meter/data/contact-profiles.json; any other is refused
+// before a window opens or anything is written, by the trainer and by the gallery.
+func TestContactProfileFlag(t *testing.T) {
+	for _, args := range [][]string{{"-contact-profile", "uk"}, {"gallery", "-out", t.TempDir(), "-contact-profile", "uk"}} {
+		var errs bytes.Buffer
+		assert.Equal(t, 2, run(args, &bytes.Buffer{}, &errs), args)
+		assert.Contains(t, errs.String(), "-contact-profile", args)
+		assert.Contains(t, errs.String(), "us-imi", "the message names the profiles there are")
+	}
+}

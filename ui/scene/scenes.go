@@ -170,7 +170,7 @@ var All = []Scene{
 	{Name: "choose-pin", Steps: []Step{firstSignIn, Keys("86")}},
 	{Name: "choose-pin-confirm", Steps: []Step{firstSignIn, Keys("864213"), Tap(ui.IDKeypadOK), Keys("86")}},
 	{Name: "home", User: Supervisor},
-	{Name: "home-warnings", User: Supervisor, Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}, Steps: []Step{Later(22)}},
+	{Name: "home-warnings", User: Supervisor, Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}, Steps: []Step{Later(2)}}, // us-imi: warned after 24 h, locked at 72 h
 	{Name: "run-mail", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail)}},
 	{Name: "funds-meter-funds", User: Supervisor, Steps: []Step{Tap(ui.IDFunds, ui.IDGetBalance)}},
 	{Name: "funds-meter-funds-locked", User: Operator, Steps: []Step{Tap(ui.IDFunds)}},
