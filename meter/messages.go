@@ -55,6 +55,7 @@ func Explain(err error) Message {
 		tooShort     *PINTooShortError
 		mustChange   *PINChangeRequiredError
 		expired      *SessionExpiredError
+		notOnModel   *NotOnModelError
 	)
 	ok := []MessageID{ActionOK}
 	switch {
@@ -134,6 +135,16 @@ func Explain(err error) Message {
 		return msg(MsgWeightTitle, MsgNoWeight, ok)
 	case errors.Is(err, ErrPostageTooLarge):
 		return msg(MsgPostageTitle, MsgPostageTooLarge, ok, MaxKeyedPostage)
+	case errors.As(err, &notOnModel):
+		switch MessageID(notOnModel.Do) {
+		case MsgNotOnModelTape:
+			return msg(MsgNotOnModelTitle, MsgNotOnModelTape, ok, notOnModel.Model)
+		case MsgNotOnModelAccounts:
+			return msg(MsgNotOnModelTitle, MsgNotOnModelAccounts, ok, notOnModel.Model, notOnModel.Limit)
+		}
+		return msg(MsgNotOnModelTitle, MsgNotOnModelWeigh, ok, notOnModel.Model, notOnModel.What)
+	case errors.Is(err, ErrTakeOnePiece):
+		return msg(MsgWeightTitle, MsgTakeOnePiece, ok)
 	case errors.Is(err, ErrNoPostage):
 		return msg(MsgPostageTitle, MsgNoPostage, ok)
 	case errors.Is(err, ErrNoRateTable):

@@ -59,6 +59,7 @@ type Meter struct {
 	balanceAt      time.Time
 	conn           Connection
 	probeAt        time.Time   // when Probe last tried to settle owed refills
+	diffStack      Weight      // differential weighing: the stack on the scale after the last piece
 	rates          []RateTable // built in and installed from the Data Center (ratesync.go), oldest first
 }
 

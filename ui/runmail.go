@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -116,7 +117,7 @@ func (a *App) drawRunMail(d runMailData) {
 			container.NewVBox(layout.NewSpacer(), what, layout.NewSpacer()))
 	}
 	weightButtons := []fyne.CanvasObject{a.button(IDKeyInWeight, txt(CapKeyInWeight), nil, a.keyInWeight)}
-	if a.m.HasScale() {
+	if slices.Contains(a.m.WeighingMethods(), meter.WeighScale) { // the model's, with a scale attached
 		weightButtons = append(weightButtons, a.button(IDWeigh, txt("ui.weigh"), nil, a.weigh))
 	}
 	postage := d.postage.String()
@@ -144,8 +145,11 @@ func (a *App) drawRunMail(d runMailData) {
 	}
 	// Start and Tape: the same size, sharing the height beside the rows.
 	start := a.primary(IDStart, txt("ui.start"), iconEnvelope, func() { a.print(meter.MediumEnvelope) })
-	tape := a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) })
-	right := minSize(container.NewGridWithColumns(1, start, tape), 220, 2*110)
+	media := []fyne.CanvasObject{start}
+	if a.m.HasTape() { // a model without a tape dispenser offers none (and the core refuses tape)
+		media = append(media, a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) }))
+	}
+	right := minSize(container.NewGridWithColumns(1, media...), 220, 2*110)
 	inMeter := a.button(IDPostageInMeter, txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), iconFunds, func() { a.showFunds(tabMeterFunds) })
 	corner := container.NewHBox(inMeter, a.homeButton())
 	// The classes across the whole width, then the rows with Start and Tape beside them.

@@ -25,7 +25,7 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("postmeter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", defaultDataDir(), "data folder of the simulator (meter and Data Center databases)")
-	screenSize := fs.String("screen", "1280x800", "window size WIDTHxHEIGHT of the meter's screen")
+	screen := fs.String("screen", "", "window size WIDTHxHEIGHT of the meter's screen (default: the model's, models.json)")
 	model := fs.String("model", "", "meter model, e.g. \"SendPro P3000\" or P3000")
 	contact := fs.String("contact-profile", meter.ProfileUSIMI, "the contact clock's jurisdiction: "+
 		meter.ProfileUSIMI+" (warning after 24 h, lock after 72 h), "+meter.ProfileCanada+" (21 and 28 days) or "+
@@ -33,12 +33,12 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	size, err := startup.ParseSize(*screenSize)
-	if err != nil {
+	if err := checkModel(*model); err != nil {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 2
 	}
-	if err := checkModel(*model); err != nil {
+	size, err := screenSize(*screen, *model)
+	if err != nil {
 		fmt.Fprintln(stderr, "postmeter:", err)
 		return 2
 	}
@@ -100,13 +100,30 @@ func defaultDataDir() string {
 // checkModel refuses an unknown -model before anything is written or a window opens; the message
 // names the models there are.
 func checkModel(name string) error {
+	_, err := findModel(name)
+	return err
+}
+
+// findModel is the model named (meter.DefaultModel if none).
+func findModel(name string) (meter.Model, error) {
 	if name == "" {
-		return nil
+		name = meter.DefaultModel
 	}
 	models, err := meter.LoadModels()
 	if err != nil {
-		return err
+		return meter.Model{}, err
 	}
-	_, err = meter.ModelByName(models, name)
-	return err
+	return meter.ModelByName(models, name)
+}
+
+// screenSize is -screen, or the model's screen when it is empty (models.json "screen").
+func screenSize(flagValue, model string) (fyne.Size, error) {
+	if flagValue != "" {
+		return startup.ParseSize(flagValue)
+	}
+	mo, err := findModel(model)
+	if err != nil {
+		return fyne.Size{}, err
+	}
+	return fyne.NewSize(float32(mo.ScreenWidth), float32(mo.ScreenHeight)), nil
 }

@@ -79,3 +79,19 @@ func TestContactProfileFlag(t *testing.T) {
 		assert.Contains(t, errs.String(), "us-imi", "the message names the profiles there are")
 	}
 }
+
+// Without -screen the window is the model's screen (models.json "screen"); -screen still wins.
+func TestScreenSizeFollowsTheModel(t *testing.T) {
+	for _, model := range []string{"", "Connect+ 500W", "P3000"} {
+		size, err := screenSize("", model)
+		require.NoError(t, err)
+		mo, err := findModel(model)
+		require.NoError(t, err)
+		assert.Equal(t, [2]float32{float32(mo.ScreenWidth), float32(mo.ScreenHeight)}, [2]float32{size.Width, size.Height}, model)
+	}
+	size, err := screenSize("1024x600", "P3000")
+	require.NoError(t, err)
+	assert.Equal(t, float32(600), size.Height)
+	_, err = screenSize("", "P9999")
+	assert.Error(t, err)
+}

@@ -165,6 +165,7 @@ func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 	s.Link = &sim.Link{}
 	s.Tray = printer.Tray{Dir: filepath.Join(opts.Dir, "output-tray")}
 	s.Engine = sim.NewEngine(clock)
+	s.Engine.PieceTime = model.PieceTime() // the model's throughput, in real time
 	s.Engine.OnPrint = devices.TrayOutput(s.Tray)
 	s.Scale = sim.NewScale()
 	devs := parts.Devices{Engine: s.Engine, Scale: s.Scale, Link: s.Link}
