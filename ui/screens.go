@@ -65,6 +65,7 @@ const (
 	DialogRefillCancelled DialogID = "refill-cancelled"
 	DialogBalanceProgress DialogID = "balance-progress"
 	DialogAccountCodes    DialogID = "account-codes"
+	DialogWeighing        DialogID = "weighing" // the model's weighing methods
 	DialogUploadComplete  DialogID = "upload-complete"
 	DialogBatchReset      DialogID = "batch-reset"
 )
