@@ -137,3 +137,12 @@ func TestPieceTimeFromSpeed(t *testing.T) {
 		assert.Equal(t, want, mo.PieceTime(), name)
 	}
 }
+
+// The model decides what the meter does, so a meter without a model profile does not open.
+func TestOpenNeedsAModel(t *testing.T) {
+	r := newRig(t)
+	cfg := r.m.cfg
+	cfg.Model = Model{}
+	_, err := Open(r.ctx, cfg)
+	assert.ErrorContains(t, err, "no model profile")
+}

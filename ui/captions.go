@@ -80,7 +80,7 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.weighing.differential":        {Kind: meter.KindCaption, Text: "Differential"},
 	"ui.run-mail.weight-wow":          {Kind: meter.KindCaption, Text: "Weight: each piece as it passes"},
 	"ui.run-mail.weight-differential": {Kind: meter.KindCaption, Text: "Weight: what leaves the stack"},
-	"ui.run-mail.per-piece":           {Kind: meter.KindCaption, Text: "per piece"},
+	"ui.run-mail.per-piece":           {Kind: meter.KindCaption, Text: "Per piece"},
 	"ui.account":                      {Kind: meter.KindCaption, Text: "Account"},
 	"ui.get-balance":                  {Kind: meter.KindCaption, Text: "Get Balance"},
 	"ui.status.postage":               {Kind: meter.KindCaption, Text: "Postage in meter: %s"},
