@@ -130,6 +130,10 @@ const (
 	MsgWeightTooHeavy       MessageID = "weight.too-heavy"
 	MsgNoWeight             MessageID = "weight.none"
 	MsgPostageTitle         MessageID = "postage.title"
+	MsgNotOnModelTitle      MessageID = "model.not-on-model.title"
+	MsgNotOnModelTape       MessageID = "model.no-tape"
+	MsgNotOnModelWeigh      MessageID = "model.no-weighing"
+	MsgTakeOnePiece         MessageID = "weight.differential-none"
 	MsgPostageTooLarge      MessageID = "postage.too-large"
 	MsgNoPostage            MessageID = "postage.none"
 	MsgNoRateTable          MessageID = "rates.none"
@@ -295,6 +299,10 @@ var catalogue = map[MessageID]Entry{
 	MsgWeightTooHeavy:       {KindBody, "A piece can weigh at most %s (70 lb). Check the weight and key it in again."},
 	MsgNoWeight:             {KindBody, "No weight was keyed in. Key in the weight, then select OK."},
 	MsgPostageTitle:         {KindTitle, "Check the postage"},
+	MsgNotOnModelTitle:      {KindTitle, "Not on this meter"},
+	MsgNotOnModelTape:       {KindBody, "The %s has no tape. Print on an envelope instead."},
+	MsgNotOnModelWeigh:      {KindBody, "The %s does not offer %s. Weigh on the scale or key in the weight."},
+	MsgTakeOnePiece:         {KindBody, "The stack on the scale is no lighter. Take one piece off the scale, then select Start."},
 	MsgPostageTooLarge:      {KindBody, "A piece can carry at most %s of keyed-in postage. Key in a smaller amount."},
 	MsgNoPostage:            {KindBody, "There is no postage to print yet. Choose a class and weight, or key in the postage."},
 	MsgNoRateTable:          {KindBody, "No USPS price table is in force on this mailing date, so the meter cannot rate the piece. Key in the postage."},

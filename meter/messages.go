@@ -58,6 +58,7 @@ func Explain(err error) Message {
 		expired      *SessionExpiredError
 		account      *AccountError
 		records      *funds.VerifyError
+		notOnModel   *NotOnModelError
 	)
 	ok := []MessageID{ActionOK}
 	switch {
@@ -147,6 +148,14 @@ func Explain(err error) Message {
 		return msg(MsgWeightTitle, MsgNoWeight, ok)
 	case errors.Is(err, ErrPostageTooLarge):
 		return msg(MsgPostageTitle, MsgPostageTooLarge, ok, MaxKeyedPostage)
+	case errors.As(err, &notOnModel):
+		switch MessageID(notOnModel.Do) {
+		case MsgNotOnModelTape:
+			return msg(MsgNotOnModelTitle, MsgNotOnModelTape, ok, notOnModel.Model)
+		}
+		return msg(MsgNotOnModelTitle, MsgNotOnModelWeigh, ok, notOnModel.Model, notOnModel.What)
+	case errors.Is(err, ErrTakeOnePiece):
+		return msg(MsgWeightTitle, MsgTakeOnePiece, ok)
 	case errors.Is(err, ErrNoPostage):
 		return msg(MsgPostageTitle, MsgNoPostage, ok)
 	case errors.Is(err, ErrNoRateTable):

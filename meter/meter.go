@@ -63,6 +63,7 @@ type Meter struct {
 	balanceAt      time.Time
 	conn           Connection
 	probeAt        time.Time   // when Probe last tried to settle owed refills
+	diffStack      Weight      // differential weighing: the stack on the scale after the last piece
 	rates          []RateTable // built in and installed from the Data Center (ratesync.go), oldest first
 }
 
@@ -120,6 +121,9 @@ func Open(ctx context.Context, cfg Config) (*Meter, error) {
 		return nil, errors.New("open meter: vault, data center, users and print engine are required")
 	case len(cfg.Rates) == 0:
 		return nil, errors.New("open meter: no rate table")
+	case cfg.Model.Name == "":
+		// The model decides tape, weighing methods and account codes (modelrules.go): none is no model.
+		return nil, errors.New("open meter: no model profile")
 	case cfg.Identity.Serial == "" || cfg.Identity.AccountNumber == "":
 		return nil, errors.New("open meter: serial and account number are required")
 	}

@@ -25,7 +25,11 @@ type Model struct {
 	ColourPrinting       bool
 	AttachedPrinter      bool // an optional office printer for receipts and reports ("Print on document")
 
-	Accounts int // cost accounts available as standard
+	Accounts int  // cost accounts available as standard: the core refuses more account codes
+	Tape     bool // a tape dispenser: without it the core refuses tape and Run Mail offers none
+
+	// ScreenWidth and ScreenHeight are the touchscreen's pixels: the trainer's window opens at this size.
+	ScreenWidth, ScreenHeight int
 
 	Assumed []string // data-file field names whose values are assumptions, e.g. "speed_lpm"
 	Notes   string
@@ -163,13 +167,15 @@ type modelJSON struct {
 	ColourPrinting       bool     `json:"colour_printing"`
 	AttachedPrinter      bool     `json:"attached_printer"`
 	Accounts             int      `json:"accounts"`
+	Tape                 bool     `json:"tape"`
+	Screen               string   `json:"screen"`
 	Assumed              []string `json:"assumed"`
 	Notes                string   `json:"notes"`
 }
 
 // modelFields are the data-file fields an "assumed" list may name.
 var modelFields = []string{"family", "speed_lpm", "attached_scale", "weigh_on_the_way", "differential_weighing",
-	"colour_printing", "attached_printer", "accounts"}
+	"colour_printing", "attached_printer", "accounts", "tape", "screen"}
 
 // Bounds for a plausible rated speed: mailing systems run 20–310 pieces per minute (DOMAIN.md §1.9).
 const (
@@ -227,6 +233,10 @@ func parseModels(name string, data []byte) ([]Model, error) {
 		if mj.Accounts < 1 {
 			return fail("accounts", "%d; a meter has at least one account", mj.Accounts)
 		}
+		var sw, sh int
+		if n, err := fmt.Sscanf(mj.Screen, "%dx%d", &sw, &sh); err != nil || n != 2 || sw < 320 || sh < 240 || fmt.Sprintf("%dx%d", sw, sh) != mj.Screen {
+			return fail("screen", "%q is not WIDTHxHEIGHT in pixels, at least 320x240", mj.Screen)
+		}
 		for j, a := range mj.Assumed {
 			if !slices.Contains(modelFields, a) {
 				return fail(fmt.Sprintf("assumed[%d]", j), "%q is not a model field; use %s", a, strings.Join(modelFields, ", "))
@@ -239,7 +249,8 @@ func parseModels(name string, data []byte) ([]Model, error) {
 			Name: mj.Name, Family: mj.Family, Aliases: slices.Clone(mj.Aliases), SpeedLPM: mj.SpeedLPM,
 			AttachedScale: mj.AttachedScale, WeighOnTheWay: mj.WeighOnTheWay,
 			DifferentialWeighing: mj.DifferentialWeighing, ColourPrinting: mj.ColourPrinting,
-			AttachedPrinter: mj.AttachedPrinter, Accounts: mj.Accounts,
+			AttachedPrinter: mj.AttachedPrinter, Accounts: mj.Accounts, Tape: mj.Tape,
+			ScreenWidth: sw, ScreenHeight: sh,
 			Assumed: slices.Clone(mj.Assumed), Notes: mj.Notes,
 		})
 	}

@@ -31,6 +31,9 @@ func TestLoadModels(t *testing.T) {
 		got = append(got, m.Name)
 		assert.True(t, strings.HasPrefix(m.Name, m.Family), "%s is in family %s", m.Name, m.Family)
 		assert.Positive(t, m.Accounts)
+		assert.True(t, m.Tape && m.IsAssumed("tape"), "%s: tape on every model, assumed (no per-model list)", m.Name)
+		assert.Equal(t, [2]int{1280, 800}, [2]int{m.ScreenWidth, m.ScreenHeight}, m.Name)
+		assert.True(t, m.IsAssumed("screen"), m.Name)
 		assert.True(t, m.Has(FeatureAttachedPrinter), "the refill article offers an attached printer on every model")
 	}
 	assert.Equal(t, seedModels, got)
@@ -120,14 +123,16 @@ func TestModelHas(t *testing.T) {
 
 const goodModelsFile = `{"notes": "n", "models": [
   {"name": "SendPro P1000", "family": "SendPro P", "aliases": ["P1000"], "speed_lpm": 180,
-   "attached_scale": true, "accounts": 100, "assumed": ["speed_lpm"], "notes": "guess"},
-  {"name": "Connect+ 1000", "family": "Connect+", "aliases": ["C1000"], "speed_lpm": 180, "accounts": 100}
+   "attached_scale": true, "accounts": 100, "screen": "1280x800", "assumed": ["speed_lpm"], "notes": "guess"},
+  {"name": "Connect+ 1000", "family": "Connect+", "aliases": ["C1000"], "speed_lpm": 180, "accounts": 100, "screen": "1024x600"}
 ]}`
 
 func TestParseModelsRejects(t *testing.T) {
 	models, err := parseModels("models.json", []byte(goodModelsFile))
 	require.NoError(t, err, "the base file is valid")
 	require.Len(t, models, 2)
+	assert.Equal(t, [2]int{1024, 600}, [2]int{models[1].ScreenWidth, models[1].ScreenHeight})
+	assert.False(t, models[1].Tape, "no tape unless the profile says so")
 
 	tests := []struct {
 		name, old, new string
@@ -143,7 +148,9 @@ func TestParseModelsRejects(t *testing.T) {
 		{"alias clashes", `"aliases": ["C1000"]`, `"aliases": ["p1000"]`, []string{"models[1] (Connect+ 1000).aliases[0]", "already"}},
 		{"empty alias", `"aliases": ["C1000"]`, `"aliases": [" "]`, []string{"models[1] (Connect+ 1000).aliases[0]: empty"}},
 		{"zero speed", `"speed_lpm": 180, "accounts"`, `"speed_lpm": 0, "accounts"`, []string{"models[1] (Connect+ 1000).speed_lpm", "outside"}},
-		{"zero accounts", `"speed_lpm": 180, "accounts": 100}`, `"speed_lpm": 180, "accounts": 0}`, []string{"models[1] (Connect+ 1000).accounts"}},
+		{"zero accounts", `"speed_lpm": 180, "accounts": 100, "screen"`, `"speed_lpm": 180, "accounts": 0, "screen"`, []string{"models[1] (Connect+ 1000).accounts"}},
+		{"no screen", `, "screen": "1024x600"}`, `}`, []string{"models[1] (Connect+ 1000).screen", "WIDTHxHEIGHT"}},
+		{"bad screen", `"screen": "1024x600"`, `"screen": "1024x600px"`, []string{"models[1] (Connect+ 1000).screen"}},
 		{"bad assumed field", `"assumed": ["speed_lpm"]`, `"assumed": ["speed"]`, []string{"models[0] (SendPro P1000).assumed[0]", `"speed"`}},
 		{"assumed without notes", `"notes": "guess"`, `"notes": ""`, []string{"models[0] (SendPro P1000).notes: missing"}},
 	}

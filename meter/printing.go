@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -13,13 +14,14 @@ import (
 
 // signIndicium has the vault sign what the indicium's Data Matrix will carry, after the debit and
 // before the engine prints: the meter prints no postage it has not signed.
-func signIndicium(v *funds.Vault, ind *Indicium) error {
+func signIndicium(ctx context.Context, v *funds.Vault, ind *Indicium) error {
 	body, err := printer.IndiciumBody(toPrinterIndicium(*ind))
 	if err != nil {
 		return fmt.Errorf("sign indicium: %w", err)
 	}
-	ind.Signature = v.SignIndicium(body)
-	return nil
+	// The vault keeps body and signature with the piece row, and signs only a debited piece.
+	ind.Signature, err = v.SignPiece(ctx, ind.Piece, body)
+	return err
 }
 
 func toPrinterIndicium(ind Indicium) printer.Indicium {

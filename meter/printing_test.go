@@ -74,6 +74,23 @@ func TestPrintedIndiciumPassesTheVerifier(t *testing.T) {
 			Body: body, Signature: ind.Signature})
 		require.NoError(t, err)
 		assert.True(t, verdict.Valid(), "piece %d: %s", ind.Piece, verdict.Reason)
+		// The vault keeps what was signed with the piece: the same bytes the barcode carries.
+		kept, sig, ok, err := r.vault.PieceSignature(r.ctx, ind.Piece)
+		require.NoError(t, err)
+		require.True(t, ok, "piece %d has its signature in the vault", ind.Piece)
+		assert.Equal(t, body, kept)
+		assert.Equal(t, ind.Signature, sig)
 	}
 	assert.Equal(t, 2, n)
+	require.NoError(t, r.vault.CheckPieceSignatures(r.ctx))
+
+	// A piece whose print fails is spoiled, and its signature stays with it: it was signed before the
+	// engine took it.
+	r.engine.FailNextPrint(ErrJam)
+	_, err := r.m.PrintPiece(r.ctx, r.super, Job{Class: ClassLetter, Weight: 10}, MediumEnvelope)
+	var failed *PrintFailedError
+	require.ErrorAs(t, err, &failed)
+	_, _, ok, err := r.vault.PieceSignature(r.ctx, failed.Piece.Seq)
+	require.NoError(t, err)
+	assert.True(t, ok)
 }

@@ -164,6 +164,9 @@ func (m *Meter) printDocument(ctx context.Context, doc Document, dest Destinatio
 	switch dest {
 	case OnEnvelope, OnTape:
 		medium := Medium(dest)
+		if err := m.checkMedium(medium); err != nil {
+			return err
+		}
 		if err := EngineReady(m.engineStatus(ctx), medium); err != nil {
 			return err
 		}

@@ -23,6 +23,9 @@ type Job struct {
 	DateAdvance  int          // days after today; 0 is today, never negative
 	// DestinationZIP, when keyed in (5 digits, or ZIP+4 as 12345-6789), is carried in the indicium.
 	DestinationZIP string
+	// Weighing is how the weight is had ("" or WeighKeyed: Weight as keyed in or weighed); the core
+	// refuses a method the model has not (WeighingMethods).
+	Weighing WeighingMethod
 }
 
 // Date errors.
@@ -254,6 +257,7 @@ func (m *Meter) EnterRunMail(ctx context.Context, s *Session) (RunMailView, erro
 // PrintResult is one printed piece and what the clerk should now be told.
 type PrintResult struct {
 	Piece    funds.Piece
+	Weight   Weight    // the weight the piece was rated at (read at the piece for W-O-W and differential)
 	Warnings []Warning // low funds if this print crossed the warning value; low ink
 }
 
@@ -288,9 +292,17 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	if insp.State == InspectionRequired {
 		return PrintResult{}, &InspectionLockError{Status: insp}
 	}
+	if err := m.checkMedium(medium); err != nil {
+		return PrintResult{}, err
+	}
 	if err := EngineReady(m.engineStatus(ctx), medium); err != nil {
 		return PrintResult{}, err
 	}
+	weight, stack, err := m.pieceWeight(ctx, job)
+	if err != nil {
+		return PrintResult{}, err
+	}
+	job.Weight = weight
 	if err := m.checkAccountCode(ctx, s, job.AccountCode); err != nil {
 		return PrintResult{}, err
 	}
@@ -322,7 +334,7 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	ind := Indicium{MailingDate: date, Postage: postage, MailClass: class, MeterSerial: m.cfg.Identity.Serial,
 		Model: m.cfg.Model.Name, IndiciaNumber: m.cfg.Identity.IndiciaNumber, OriginZIP: m.cfg.Identity.OriginZIP,
 		DestinationZIP: job.DestinationZIP, Piece: piece.Seq, Registers: piece.Registers, Simulation: true}
-	perr := signIndicium(m.cfg.Vault, &ind)
+	perr := signIndicium(ctx, m.cfg.Vault, &ind)
 	if perr == nil {
 		perr = m.cfg.Engine.PrintIndicium(ctx, ind, medium)
 	}
@@ -333,10 +345,11 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 		}
 		return PrintResult{}, &PrintFailedError{Piece: piece, Err: perr}
 	}
+	m.keepStack(job, stack) // printed: the next piece counts from the stack without it
 	if err := m.cfg.Vault.MarkPrinted(ctx, piece.Seq); err != nil {
 		return PrintResult{}, err
 	}
-	res := PrintResult{Piece: piece}
+	res := PrintResult{Piece: piece, Weight: job.Weight}
 	before := piece.Registers.Available + postage
 	if before >= set.LowFundsWarning && piece.Registers.Available < set.LowFundsWarning {
 		res.Warnings = append(res.Warnings, m.lowFundsWarning(piece.Registers.Available, set.LowFundsWarning))

@@ -58,6 +58,7 @@ const (
 
 	IDKeyInWeight    ID = "run-mail.key-in-weight"
 	IDWeigh          ID = "run-mail.weigh"
+	IDWeighingMethod ID = "run-mail.weighing-method" // the model's weighing methods (W-O-W, differential)
 	IDKeyInPostage   ID = "run-mail.key-in-postage"
 	IDAccount        ID = "run-mail.account"
 	IDDateEarlier    ID = "run-mail.date-earlier"
@@ -90,6 +91,9 @@ func Class(c meter.MailClass) ID { return ID("class." + string(c)) }
 
 // AccountCode is an account code's button in Run Mail's account dialog.
 func AccountCode(code string) ID { return ID("account." + code) }
+
+// WeighingMethod is the button that chooses method m in the weighing dialog.
+func WeighingMethod(m meter.WeighingMethod) ID { return ID("weighing." + string(m)) }
 
 // ChangeSetting is a refill setting's Change button.
 func ChangeSetting(name string) ID { return ID("change." + name) }

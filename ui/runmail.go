@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -40,6 +41,7 @@ type runMailData struct {
 	// unverified: the rate table in force on the mailing date is marked unverified (the core decides
 	// whether it prices from it; the screen says so either way).
 	unverified bool
+	methods    []meter.WeighingMethod // the model's weighing methods
 }
 
 // showRunMail opens Run Mail; the warnings of entering (low funds) come up as dialogs.
@@ -55,7 +57,10 @@ func (a *App) runMail(entering bool, after func()) {
 		if d.view, err = a.m.EnterRunMail(ctx, sess); err != nil {
 			return d, err
 		}
-		d.postage, d.priceErr = a.m.Postage(ctx, job)
+		if !perPiece(job) { // weighed at each piece: priced then
+			d.postage, d.priceErr = a.m.Postage(ctx, job)
+		}
+		d.methods = a.m.WeighingMethods()
 		date, err := a.m.MailingDate(ctx, job)
 		if err != nil {
 			return d, err
@@ -119,18 +124,24 @@ func (a *App) drawRunMail(d runMailData) {
 	// as wide as its widest row ("Key in weight" beside "Weigh"), so the buttons' edges line up.
 	colWidth := float32(runMailButtonWidth)
 	row := func(what fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
-		col := container.NewGridWithColumns(len(buttons), buttons...)
+		col := container.New(shareLayout{}, buttons...)
 		colWidth = max(colWidth, col.MinSize().Width)
 		return container.NewBorder(nil, nil, nil, container.New(&colLayout{width: &colWidth}, col),
 			container.NewVBox(layout.NewSpacer(), what, layout.NewSpacer()))
 	}
 	weightButtons := []fyne.CanvasObject{a.button(IDKeyInWeight, txt(CapKeyInWeight), nil, a.keyInWeight)}
-	if a.m.HasScale() {
+	if slices.Contains(d.methods, meter.WeighScale) { // the model's, with a scale attached
 		weightButtons = append(weightButtons, a.button(IDWeigh, txt("ui.weigh"), nil, a.weigh))
+	}
+	if extraWeighing(d.methods) {
+		weightButtons = append(weightButtons, a.button(IDWeighingMethod, txt("ui.weighing-method"), nil, a.chooseWeighing))
 	}
 	postage := d.postage.String()
 	job.shown = d.postage
-	if d.priceErr != nil {
+	switch {
+	case perPiece(job.Job):
+		postage = txt("ui.run-mail.per-piece")
+	case d.priceErr != nil:
 		postage = "—"
 	}
 	code := txt("ui.run-mail.no-code")
@@ -140,7 +151,7 @@ func (a *App) drawRunMail(d runMailData) {
 		code = txt("ui.run-mail.code-required")
 	}
 	left := container.NewVBox(
-		row(widget.NewLabel(txt("ui.run-mail.weight", job.Weight)), weightButtons...),
+		row(widget.NewLabel(weightLine(job.Job)), weightButtons...),
 		row(container.NewHBox(container.NewVBox(layout.NewSpacer(), widget.NewLabel(txt("ui.run-mail.postage")), layout.NewSpacer()), amountLabel(postage)),
 			a.button(IDKeyInPostage, txt(CapKeyInPostage), nil, a.keyInPostage)),
 		row(widget.NewLabel(code), a.button(IDAccount, txt("ui.account"), nil, func() { a.chooseAccount(d.accounts) })),
@@ -155,8 +166,11 @@ func (a *App) drawRunMail(d runMailData) {
 	}
 	// Start and Tape: the same size, sharing the height beside the rows.
 	start := a.primary(IDStart, txt("ui.start"), iconEnvelope, func() { a.print(meter.MediumEnvelope) })
-	tape := a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) })
-	right := minSize(container.NewGridWithColumns(1, start, tape), 220, 2*110)
+	media := []fyne.CanvasObject{start}
+	if a.m.HasTape() { // a model without a tape dispenser offers none (and the core refuses tape)
+		media = append(media, a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) }))
+	}
+	right := minSize(container.NewGridWithColumns(1, media...), 220, 2*110)
 	inMeter := a.button(IDPostageInMeter, txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), iconFunds, func() { a.showFunds(tabMeterFunds) })
 	corner := container.NewHBox(inMeter, a.homeButton())
 	// The classes across the whole width, then the rows with Start and Tape beside them.
@@ -257,7 +271,7 @@ func (a *App) keyInWeight() {
 			k.say(meter.Explain(err).Text)
 			return
 		}
-		a.job.Weight, a.job.KeyedPostage = w, 0
+		a.job.Weight, a.job.KeyedPostage, a.job.Weighing = w, 0, ""
 		a.runMail(false, nil)
 	}
 	a.showKeypad(k, keypadScreen{name: ScreenKeyInWeight, heading: txt(CapKeyInWeight),
@@ -278,7 +292,7 @@ func (a *App) weigh() {
 			a.fail(err, nil)
 			return
 		}
-		a.job.Weight, a.job.KeyedPostage = w, 0
+		a.job.Weight, a.job.KeyedPostage, a.job.Weighing = w, 0, meter.WeighScale
 		a.runMail(false, nil)
 	})
 }
@@ -329,4 +343,33 @@ func (l *colLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 func (l *colLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	objs[0].Move(fyne.NewPos(0, 0))
 	objs[0].Resize(size)
+}
+
+// shareLayout puts a row's buttons side by side, each at least its own width, the space left shared
+// equally: three buttons of different captions ("Key in weight", "Weigh", "Method") then need only
+// their captions' room, not three times the widest, and Run Mail still fits a 1024×600 screen.
+type shareLayout struct{}
+
+func (shareLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	for _, o := range objs {
+		m := o.MinSize()
+		w += m.Width
+		h = max(h, m.Height)
+	}
+	return fyne.NewSize(w+theme.Padding()*float32(max(len(objs)-1, 0)), h)
+}
+
+func (l shareLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) == 0 {
+		return
+	}
+	extra := (size.Width - l.MinSize(objs).Width) / float32(len(objs))
+	x := float32(0)
+	for _, o := range objs {
+		w := o.MinSize().Width + extra
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w + theme.Padding()
+	}
 }

@@ -73,6 +73,7 @@ const (
 	DialogRefillCancelled DialogID = "refill-cancelled"
 	DialogBalanceProgress DialogID = "balance-progress"
 	DialogAccountCodes    DialogID = "account-codes"
+	DialogWeighing        DialogID = "weighing" // the model's weighing methods
 	DialogUploadComplete  DialogID = "upload-complete"
 	DialogEndBatch        DialogID = "end-batch"
 	DialogUploading       DialogID = "uploading"

@@ -209,7 +209,8 @@ func benchPieces(dir string, window time.Duration, log *slog.Logger) (row, error
 		return row{}, err
 	}
 	defer sim.Close()
-	sim.Engine.OnPrint = nil // zero print time: the impression is recorded, not rendered
+	sim.Engine.OnPrint = nil // zero print time: the impression is recorded, not rendered,
+	sim.Engine.PieceTime = 0 // and not held for the model's rated speed as the trainer's engine is
 	s, err := sim.SignIn(ctx, simulator.DemoSupervisor)
 	if err != nil {
 		return row{}, err

@@ -21,11 +21,14 @@ const exitRefused = 3
 
 // cmdVerifyIndicium reads the indicium in each picture, checks its signature with the meter's
 // registered key and its registers against the meter's reports (docs/indicia.md), and prints one
-// line per picture. Anyone with the Data Center's database can run it; it changes nothing there.
+// line per picture. Every piece whose signature checks is kept in the Data Center's database
+// (verified_piece), so a copy is refused in a later run too; -remember=false checks without keeping
+// anything, for re-reading pieces already verified.
 func cmdVerifyIndicium(ctx context.Context, e *env, args []string) int {
 	f := newFlags(e, "verify-indicium")
+	remember := f.Bool("remember", true, "keep each piece verified in the database, so a copy is refused in a later run too")
 	f.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: datacenter verify-indicium [-db FILE] IMAGE…   (PNG or JPEG, a print or a scan)")
+		fmt.Fprintln(e.stderr, "usage: datacenter verify-indicium [-db FILE] [-remember=false] IMAGE…   (PNG or JPEG, a print or a scan)")
 		f.PrintDefaults()
 	}
 	if err := f.Parse(args); err != nil {
@@ -41,6 +44,9 @@ func cmdVerifyIndicium(ctx context.Context, e *env, args []string) int {
 	status := exitOK
 	st := withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
 		v := &datacenter.IndiciumVerifier{Store: st, Now: time.Now}
+		if *remember {
+			v.Pieces = st
+		}
 		for _, path := range f.Args() {
 			verdict, err := verifyFile(ctx, v, path)
 			if err != nil {

@@ -169,7 +169,9 @@ func TestIndiciumVerifier(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := runCLI(append([]string{"verify-indicium", "-db", db}, c.images...)...)
+			// -remember=false: the cases read piece 43 again and again; TestVerifiedPiecesRemembered
+			// runs with the memory.
+			r := runCLI(append([]string{"verify-indicium", "-db", db, "-remember=false"}, c.images...)...)
 			lines := regexp.MustCompile(`(?m)^.*$`).FindAllString(r.stdout, -1)
 			require.Len(t, lines, len(c.images)+1, "one line per picture: %s %s", r.stdout, r.stderr) // the last is empty
 			allValid := true
@@ -183,6 +185,32 @@ func TestIndiciumVerifier(t *testing.T) {
 				assert.Equal(t, exitRefused, r.code, r.stderr)
 			}
 		})
+	}
+}
+
+// A piece verified once is kept in the Data Center's database: the same indicium in a later run is
+// refused as a copy, and another piece signed under the same number as two pieces under one number;
+// -remember=false checks without keeping anything.
+func TestVerifiedPiecesRemembered(t *testing.T) {
+	db := verifierDC(t)
+	ind := golden()
+	ind.Piece, ind.Used, ind.Available = 43, 465_050, 534_950
+	valid := picture(t, signWith(t, ind, goldenSeed), printer.Envelope, nil)
+	other := ind
+	other.DestinationZIP = "10001" // another piece, signed by the meter's key under the same number
+	otherPic := picture(t, signWith(t, other, goldenSeed), printer.Envelope, nil)
+
+	r := runCLI("verify-indicium", "-db", db, "-remember=false", valid)
+	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	r = runCLI("verify-indicium", "-db", db, valid)
+	require.Equal(t, exitOK, r.code, "not kept by the run without memory: %s", r.stdout)
+	for _, c := range []struct{ image, want string }{
+		{valid, `refused \(duplicate\): Piece 43 of meter PM123456 was already verified on .* UTC: this is a copy of the same indicium`},
+		{otherPic, `refused \(duplicate\): Piece 43 of meter PM123456 was already verified on .* with other data`},
+	} {
+		r = runCLI("verify-indicium", "-db", db, c.image)
+		assert.Equal(t, exitRefused, r.code)
+		assert.Regexp(t, regexp.MustCompile("^"+regexp.QuoteMeta(c.image)+": "+c.want), r.stdout)
 	}
 }
 

@@ -25,18 +25,25 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("postmeter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", defaultDataDir(), "data folder of the simulator (meter and Data Center databases)")
-	screenSize := fs.String("screen", "1280x800", "window size WIDTHxHEIGHT of the meter's screen")
+	screen := fs.String("screen", "", "window size WIDTHxHEIGHT of the meter's screen (default: the model's, models.json)")
 	model := fs.String("model", "", "meter model, e.g. \"SendPro P3000\" or P3000")
+	contact := fs.String("contact-profile", meter.ProfileUSIMI, "the contact clock's jurisdiction: "+
+		meter.ProfileUSIMI+" (warning after 24 h, lock after 72 h), "+meter.ProfileCanada+" (21 and 28 days) or "+
+		meter.ProfileUSIBILegacy+" (90 and 120 days)")
 	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	size, err := startup.ParseSize(*screenSize)
-	if err != nil {
-		fmt.Fprintln(stderr, "postmeter:", err)
 		return 2
 	}
 	if err := checkModel(*model); err != nil {
 		fmt.Fprintln(stderr, "postmeter:", err)
+		return 2
+	}
+	size, err := screenSize(*screen, *model)
+	if err != nil {
+		fmt.Fprintln(stderr, "postmeter:", err)
+		return 2
+	}
+	if _, err := meter.ContactProfile(*contact); err != nil {
+		fmt.Fprintln(stderr, "postmeter: -contact-profile:", err)
 		return 2
 	}
 	if err := startup.CheckDisplay("postmeter"); err != nil {
@@ -57,7 +64,7 @@ func runApp(args []string, stdout, stderr io.Writer) int {
 	var tr *trainer.Trainer
 	touch, err := startup.BuildWhileShowing(w, func() (*ui.App, error) {
 		var err error
-		tr, err = trainer.Build(w, trainer.Options{Dir: *dataDir, Model: *model, Log: log, IdleCheck: 5 * time.Second})
+		tr, err = trainer.Build(w, trainer.Options{Dir: *dataDir, Model: *model, ContactProfile: *contact, Log: log, IdleCheck: 5 * time.Second})
 		if err != nil {
 			return nil, err
 		}
@@ -93,13 +100,30 @@ func defaultDataDir() string {
 // checkModel refuses an unknown -model before anything is written or a window opens; the message
 // names the models there are.
 func checkModel(name string) error {
+	_, err := findModel(name)
+	return err
+}
+
+// findModel is the model named (meter.DefaultModel if none).
+func findModel(name string) (meter.Model, error) {
 	if name == "" {
-		return nil
+		name = meter.DefaultModel
 	}
 	models, err := meter.LoadModels()
 	if err != nil {
-		return err
+		return meter.Model{}, err
 	}
-	_, err = meter.ModelByName(models, name)
-	return err
+	return meter.ModelByName(models, name)
+}
+
+// screenSize is -screen, or the model's screen when it is empty (models.json "screen").
+func screenSize(flagValue, model string) (fyne.Size, error) {
+	if flagValue != "" {
+		return startup.ParseSize(flagValue)
+	}
+	mo, err := findModel(model)
+	if err != nil {
+		return fyne.Size{}, err
+	}
+	return fyne.NewSize(float32(mo.ScreenWidth), float32(mo.ScreenHeight)), nil
 }

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"postmeter/cmd/internal/startup"
 	"postmeter/meter"
 	"postmeter/ui"
 	"postmeter/ui/scene"
@@ -23,10 +22,18 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "gallery", "folder for the PNG files")
 	only := fs.String("scene", "", "render only this scene")
-	screen := fs.String("screen", "1280x800", "the meter's screen size, WIDTHxHEIGHT (the trainer's panel is added beside it)")
+	screen := fs.String("screen", "", "the meter's screen size, WIDTHxHEIGHT (the trainer's panel is added beside it; default: the model's)")
 	model := fs.String("model", "", "the meter model to simulate, by name or alias, e.g. \"Connect+ 500W\" or P3000 (default "+meter.DefaultModel+")")
+	contact := fs.String("contact-profile", "", "the contact clock's jurisdiction ("+meter.ProfileUSIMI+", "+
+		meter.ProfileCanada+" or "+meter.ProfileUSIBILegacy+"; default "+meter.ProfileUSIMI+")")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *contact != "" {
+		if _, err := meter.ContactProfile(*contact); err != nil {
+			fmt.Fprintln(stderr, "gallery: -contact-profile:", err)
+			return 2
+		}
 	}
 	if *model != "" {
 		models, err := meter.LoadModels()
@@ -38,7 +45,7 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	size, err := startup.ParseSize(*screen)
+	size, err := screenSize(*screen, *model)
 	if err != nil {
 		fmt.Fprintln(stderr, "gallery: -screen:", err)
 		return 2
@@ -64,6 +71,9 @@ func runGallery(args []string, stdout, stderr io.Writer) int {
 			}
 			if *model != "" {
 				sc.Sim.Model = *model
+			}
+			if *contact != "" {
+				sc.Sim.ContactProfile = *contact
 			}
 			if err := renderScene(sc, *out, size); err != nil {
 				fmt.Fprintln(stderr, "gallery:", err)

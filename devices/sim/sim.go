@@ -29,6 +29,9 @@ type Engine struct {
 	// OnPrint, if set, receives each impression (the printer package renders it to the output tray).
 	OnPrint func(devices.Impression) error
 	Clock   meter.Clock
+	// PieceTime is how long printing one indicium takes, in real time: the model's rated speed
+	// (meter.Model.PieceTime), so the trainer shows the model's throughput. Zero prints at once.
+	PieceTime time.Duration
 }
 
 // NewEngine returns a ready engine.
@@ -73,7 +76,28 @@ func (e *Engine) Impressions() []devices.Impression {
 
 // PrintIndicium prints postage.
 func (e *Engine) PrintIndicium(ctx context.Context, ind meter.Indicium, m meter.Medium) error {
+	if err := e.run(ctx); err != nil {
+		return err
+	}
 	return e.print(ctx, devices.Impression{Medium: m, Indicium: &ind})
+}
+
+// run is the piece passing through the engine at its rated speed.
+func (e *Engine) run(ctx context.Context) error {
+	e.mu.Lock()
+	d := e.PieceTime
+	e.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // PrintDocument prints a receipt or report.

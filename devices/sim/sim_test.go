@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,4 +46,23 @@ func TestTrainerUnplugsEachDevice(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, meter.Weight(13), w)
 	assert.Empty(t, s.Health(ctx).BarText())
+}
+
+// The engine prints postage at its PieceTime (the model's rated speed), in real time, and stops waiting
+// when the print is cancelled.
+func TestEnginePrintsAtItsSpeed(t *testing.T) {
+	ctx := context.Background()
+	e := NewEngine(nil)
+	e.PieceTime = 25 * time.Millisecond
+	start := time.Now()
+	for range 4 {
+		require.NoError(t, e.PrintIndicium(ctx, meter.Indicium{}, meter.MediumEnvelope))
+	}
+	assert.GreaterOrEqual(t, time.Since(start), 4*e.PieceTime, "four pieces take four piece times")
+	assert.Len(t, e.Impressions(), 4)
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	assert.ErrorIs(t, e.PrintIndicium(cancelled, meter.Indicium{}, meter.MediumEnvelope), context.Canceled)
+	assert.Len(t, e.Impressions(), 4, "a cancelled piece is not printed")
 }

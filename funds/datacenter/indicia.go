@@ -35,7 +35,7 @@ const (
 	RefusedSignature    = "bad-signature" // altered after printing, or not signed by this meter's key
 	RefusedRegisters    = "registers"     // the piece does not fit the meter's reports or grants
 	RefusedDate         = "date"          // dated where the meter could not have dated it
-	RefusedDuplicate    = "duplicate"     // the same piece was seen before in this run
+	RefusedDuplicate    = "duplicate"     // the same piece was seen before, in this run or (Pieces) an earlier one
 	RefusedUnreadable   = "unreadable"    // no symbol, or not a postmeter indicium (set by the caller)
 	verdictValid        = ""              // Verdict.Refused of a valid piece
 	defaultPiecesPerMin = 300             // the fastest model's rated speed (meter/data/models.json)
@@ -59,6 +59,9 @@ type IndiciumVerifier struct {
 	// PiecesPerMinute bounds how many pieces a meter can have printed since its last report; 0 means
 	// 300, the rated speed of the fastest model.
 	PiecesPerMinute int64
+	// Pieces, if set, keeps every piece whose signature checked, so a copy is caught in a later run
+	// too (the SQLite store's verified_piece table); without it only within this verifier's life.
+	Pieces PieceMemory
 
 	seen map[pieceKey][]byte // the payload first seen for each piece
 }
@@ -97,6 +100,20 @@ func (v *IndiciumVerifier) Check(ctx context.Context, c IndiciumClaim) (Verdict,
 		v.seen = map[pieceKey][]byte{}
 	}
 	v.seen[key] = payload
+	if v.Pieces != nil {
+		before, err := v.Pieces.RememberPiece(ctx, c.Serial, c.Piece, PieceDigest(c.Body, c.Signature))
+		if err != nil {
+			return Verdict{}, err
+		}
+		if before.Before && before.Same {
+			return refuse(RefusedDuplicate, "Piece %d of meter %s was already verified on %s: this is a copy of the same indicium.",
+				c.Piece, c.Serial, stamp(before.At))
+		}
+		if before.Before {
+			return refuse(RefusedDuplicate, "Piece %d of meter %s was already verified on %s with other data: one meter key signed two different pieces under one number.",
+				c.Piece, c.Serial, stamp(before.At))
+		}
+	}
 
 	m, err := v.Store.Meter(ctx, c.Serial)
 	if err != nil {

@@ -15,8 +15,8 @@ import (
 )
 
 // schemaVersion is stored in PRAGMA user_version: 1 is schema alone, 2 adds ledgerSchema, 3 trustSchema,
-// 4 ratesSchema.
-const schemaVersion = 4
+// 4 ratesSchema, 5 piecesSchema.
+const schemaVersion = 5
 
 // schema: money in INTEGER mills in STRICT tables (no silent REAL), the account invariant as a CHECK, and
 // refill rows that are permanent and change at most once (reserved -> posted | voided).
@@ -234,7 +234,7 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		if _, err = tx.ExecContext(ctx, schema); err != nil {
 			return fmt.Errorf("migrate: create schema: %w", err)
 		}
-	case 1, 2, 3:
+	case 1, 2, 3, 4:
 	default:
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, schemaVersion)
 	}
@@ -251,8 +251,14 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		}
 	}
 	// Version 4 keeps the rate tables published to the meters (rates.go).
-	if _, err = tx.ExecContext(ctx, ratesSchema); err != nil {
-		return fmt.Errorf("migrate: add rate tables: %w", err)
+	if version < 4 {
+		if _, err = tx.ExecContext(ctx, ratesSchema); err != nil {
+			return fmt.Errorf("migrate: add rate tables: %w", err)
+		}
+	}
+	// Version 5 keeps the pieces verify-indicium has seen (sqlite_pieces.go).
+	if _, err = tx.ExecContext(ctx, piecesSchema); err != nil {
+		return fmt.Errorf("migrate: add verified pieces: %w", err)
 	}
 	if _, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return fmt.Errorf("migrate: set user_version: %w", err)

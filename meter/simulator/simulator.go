@@ -51,11 +51,14 @@ var (
 
 // Options configures a simulator.
 type Options struct {
-	Dir     string          // data folder; created if missing
-	Model   string          // model name or alias; meter.DefaultModel if empty
-	Clock   *meter.SimClock // nil: the real time, movable by the trainer
-	Printer bool            // attach a simulated office printer ("Print on document")
-	Log     *slog.Logger    // nil: discard
+	Dir   string // data folder; created if missing
+	Model string // model name or alias; meter.DefaultModel if empty
+	// ContactProfile is the contact clock's jurisdiction (meter.ProfileUSIMI, the default, as the
+	// demo meter's rate tables are USPS's; meter.ProfileCanada; meter.ProfileUSIBILegacy).
+	ContactProfile string
+	Clock          *meter.SimClock // nil: the real time, movable by the trainer
+	Printer        bool            // attach a simulated office printer ("Print on document")
+	Log            *slog.Logger    // nil: discard
 	// FirstRefill is the refill made when the demo data is created; DemoFirstRefill if zero, none if < 0.
 	FirstRefill funds.Amount
 	// Retry, if set, replaces the meter's retry policy (tests keep it short).
@@ -80,6 +83,7 @@ type Simulator struct {
 	Meter   *meter.Meter
 
 	parts  *parts.Meter
+	log    *slog.Logger
 	stopDC context.CancelFunc
 	dcDone chan error
 	closed bool
@@ -109,6 +113,13 @@ func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
+	if opts.ContactProfile == "" {
+		opts.ContactProfile = meter.ProfileUSIMI
+	}
+	contact, err := meter.ContactProfile(opts.ContactProfile)
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
@@ -120,7 +131,7 @@ func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 	if clock == nil {
 		clock = meter.NewSimClock(nil)
 	}
-	s := &Simulator{Dir: opts.Dir, Clock: clock, Faults: &Faults{}}
+	s := &Simulator{Dir: opts.Dir, Clock: clock, Faults: &Faults{}, log: log}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -154,6 +165,7 @@ func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 	s.Link = &sim.Link{}
 	s.Tray = printer.Tray{Dir: filepath.Join(opts.Dir, "output-tray")}
 	s.Engine = sim.NewEngine(clock)
+	s.Engine.PieceTime = model.PieceTime() // the model's throughput, in real time
 	s.Engine.OnPrint = devices.TrayOutput(s.Tray)
 	s.Scale = sim.NewScale()
 	devs := parts.Devices{Engine: s.Engine, Scale: s.Scale, Link: s.Link}
@@ -178,6 +190,7 @@ func Start(ctx context.Context, opts Options) (_ *Simulator, err error) {
 		Model:    model.Name, Clock: clock, Retry: retry, Log: log, Devices: devs,
 		ExportDir:            exports,
 		AllowUnverifiedRates: true, // the trainer prices from every table and says which are unverified
+		Inspection:           contact,
 		Seed: func(ctx context.Context, users *meter.Users) error {
 			return users.Seed(ctx, []meter.NewUser{
 				{Name: DemoSupervisor, Role: meter.RoleSupervisor, PIN: DemoSupervisorPIN},
@@ -299,4 +312,20 @@ func (s *Simulator) Close() error {
 		errs = append(errs, s.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// PassTime moves the clock on by d as a meter left switched on lives it: whenever its contact profile
+// says a contact is due, the meter tries one (through the link and the Data Center's faults), as its
+// connection poll does. With the link or the Data Center down the tries fail and the clock runs on to
+// the warning and the lock; with both up the meter never warns.
+func (s *Simulator) PassTime(ctx context.Context, d time.Duration) {
+	step := s.Meter.ContactProfile().ContactEvery
+	for d > 0 {
+		n := min(step, d)
+		s.Clock.Advance(n)
+		d -= n
+		if _, err := s.Meter.ContactIfDue(ctx); err != nil && !errors.Is(err, funds.ErrNoConnection) {
+			s.log.Debug("simulated time: contact when due", "err", err)
+		}
+	}
 }

@@ -99,6 +99,12 @@ const (
 	Supervisor = simulator.DemoSupervisor
 )
 
+// stackOnScale puts a 10 oz stack of mail on the simulated scale, for differential weighing.
+func stackOnScale(r *Run) error {
+	r.Sim().Scale.Set(100, true)
+	return nil
+}
+
 // Later moves the simulator's clock on by days and signs the supervisor in again (sessions idle that
 // long have ended).
 func Later(days int) Step {
@@ -170,8 +176,10 @@ var All = []Scene{
 	{Name: "choose-pin", Steps: []Step{firstSignIn, Keys("86")}},
 	{Name: "choose-pin-confirm", Steps: []Step{firstSignIn, Keys("864213"), Tap(ui.IDKeypadOK), Keys("86")}},
 	{Name: "home", User: Supervisor},
-	{Name: "home-warnings", User: Supervisor, Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}, Steps: []Step{Later(22)}},
+	{Name: "home-warnings", User: Supervisor, Sim: simulator.Options{FirstRefill: 12 * funds.Dollar}, Steps: []Step{Later(2)}}, // us-imi: warned after 24 h, locked at 72 h
 	{Name: "run-mail", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail)}},
+	{Name: "run-mail-weighing", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDWeighingMethod)}},
+	{Name: "run-mail-differential", User: Supervisor, Steps: []Step{stackOnScale, Tap(ui.IDRunMail, ui.IDWeighingMethod, ui.WeighingMethod(meter.WeighDifferential))}},
 	{Name: "funds-meter-funds", User: Supervisor, Steps: []Step{Tap(ui.IDFunds, ui.IDGetBalance)}},
 	{Name: "funds-meter-funds-locked", User: Operator, Steps: []Step{Tap(ui.IDFunds)}},
 	{Name: "funds-lock-explained", User: Operator, Steps: []Step{Tap(ui.IDFunds, ui.IDAddPostage)}},

@@ -33,9 +33,11 @@ const (
 	PanelScaleDown ui.ID = "panel.scale-down"
 	PanelScaleUp   ui.ID = "panel.scale-up"
 
-	PanelNextDay ui.ID = "panel.clock-next-day"
-	PanelDay21   ui.ID = "panel.clock-day-21"
-	PanelDay28   ui.ID = "panel.clock-day-28"
+	// The clock: a day on, and straight to the contact profile's warning and lock (their captions
+	// follow the profile: "Day 21" and "Day 28" for Canada, "Hour 24" and "Hour 72" for IMI).
+	PanelNextDay      ui.ID = "panel.clock-next-day"
+	PanelClockWarning ui.ID = "panel.clock-warning"
+	PanelClockLock    ui.ID = "panel.clock-lock"
 
 	PanelSignInSupervisor ui.ID = "panel.sign-in-supervisor"
 	PanelSignInOperator   ui.ID = "panel.sign-in-operator"

@@ -12,6 +12,7 @@ import (
 
 	"postmeter/assets"
 	"postmeter/funds"
+	"postmeter/meter"
 	"postmeter/meter/simulator"
 	"postmeter/ui"
 )
@@ -30,6 +31,9 @@ type LessonSetup struct {
 	User        string `json:"user"`         // who is signed in: "Sue" or "Oscar"
 	FirstRefill string `json:"first_refill"` // postage in the meter: an amount, "none", or "" for the demo's
 	LinkDown    bool   `json:"link_down"`    // the network cable is out
+	// ContactProfile is the contact clock's jurisdiction ("us-imi", "ca", "us-ibi-legacy"), or "" for
+	// the trainer's (postmeter -contact-profile).
+	ContactProfile string `json:"contact_profile,omitempty"`
 }
 
 // LessonStep is one touch: the button to select, by its ID (ui.ID: captions may change, IDs do not), or
@@ -119,6 +123,12 @@ func (s LessonSetup) options() (simulator.Options, error) {
 			return o, fmt.Errorf("setup: first_refill: %w", err)
 		}
 		o.FirstRefill = a
+	}
+	if s.ContactProfile != "" {
+		if _, err := meter.ContactProfile(s.ContactProfile); err != nil {
+			return o, fmt.Errorf("setup: contact_profile: %w", err)
+		}
+		o.ContactProfile = s.ContactProfile
 	}
 	if s.User != simulator.DemoSupervisor && s.User != simulator.DemoOperator {
 		return o, fmt.Errorf("setup: user %q: want %s or %s", s.User, simulator.DemoSupervisor, simulator.DemoOperator)

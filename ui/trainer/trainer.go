@@ -23,7 +23,6 @@ import (
 	"postmeter/funds"
 	"postmeter/meter"
 	"postmeter/meter/simulator"
-	"postmeter/printer/when"
 	"postmeter/ui"
 )
 
@@ -47,10 +46,13 @@ const (
 
 // Options configures the trainer simulator.
 type Options struct {
-	Dir   string          // data folder; Reset empties it
-	Model string          // meter model
-	Clock *meter.SimClock // nil: real time, movable from the panel
-	Log   *slog.Logger
+	Dir   string // data folder; Reset empties it
+	Model string // meter model
+	// ContactProfile is the contact clock's jurisdiction (simulator.Options.ContactProfile: us-imi if
+	// empty); a lesson's set-up may name another.
+	ContactProfile string
+	Clock          *meter.SimClock // nil: real time, movable from the panel
+	Log            *slog.Logger
 	// IdleCheck is passed to the meter screen (ui.Options.IdleCheck).
 	IdleCheck time.Duration
 }
@@ -122,6 +124,9 @@ func Build(win fyne.Window, opts Options) (*Trainer, error) {
 
 func (t *Trainer) startSim(o simulator.Options) (*simulator.Simulator, error) {
 	o.Dir, o.Model, o.Log, o.Printer = t.opts.Dir, t.opts.Model, t.opts.Log, true
+	if o.ContactProfile == "" {
+		o.ContactProfile = t.opts.ContactProfile
+	}
 	o.Clock = t.opts.Clock
 	if o.Clock == nil {
 		o.Clock = meter.NewSimClock(nil)
@@ -449,12 +454,7 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 		row("Scale "+weight.String(),
 			toggle(PanelScaleDown, "– 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(max(weight-5, 0), true); return nil })),
 			toggle(PanelScaleUp, "+ 0.5 oz", false, t.control(func(context.Context) error { sim.Scale.Set(weight+5, true); return nil }))),
-		panelParagraph(fmt.Sprintf("Meter clock %s: %d days since the last Data Center contact", when.Date(sim.Clock.Now()), insp.Days),
-			SizeNamePanelCaption, false),
-		row("Clock",
-			toggle(PanelNextDay, "+1 day", false, t.control(t.advance(24*time.Hour))),
-			toggle(PanelDay21, "Day 21", insp.State == meter.InspectionDue, t.control(t.toDay(21))),
-			toggle(PanelDay28, "Day 28", insp.State == meter.InspectionRequired, t.control(t.toDay(28)))),
+		t.clockRows(insp),
 		panelParagraph(fmt.Sprintf("Demo PINs: %s (supervisor) %s · %s (operator) %s", simulator.DemoSupervisor,
 			simulator.DemoSupervisorPIN, simulator.DemoOperator, simulator.DemoOperatorPIN), SizeNamePanelCaption, false),
 		row("Sign in",
@@ -464,26 +464,6 @@ func (t *Trainer) controls(f panelFigures) fyne.CanvasObject {
 				t.offUI(func() error { return t.Reset(simulator.Options{}, "") })
 			})),
 	)
-}
-
-func (t *Trainer) advance(d time.Duration) func(context.Context) error {
-	sim := t.sim // read on the UI goroutine, where Reset replaces it; the control runs on another
-	return func(context.Context) error { sim.Clock.Advance(d); return nil }
-}
-
-// toDay moves the clock to n days after the last Data Center contact.
-func (t *Trainer) toDay(n int) func(context.Context) error {
-	sim := t.sim // read on the UI goroutine (see advance)
-	return func(ctx context.Context) error {
-		st, err := sim.Meter.Inspection(ctx)
-		if err != nil {
-			return err
-		}
-		if d := st.LastContact.Add(time.Duration(n) * 24 * time.Hour).Sub(sim.Clock.Now()); d > 0 {
-			sim.Clock.Advance(d)
-		}
-		return nil
-	}
 }
 
 // signInAs signs a demo user in as the panel's button does: the PIN is checked off the UI goroutine.

@@ -191,7 +191,7 @@ func TestTrainerFaults(t *testing.T) {
 		{"tape-out", []ui.ID{PanelTape}, []ui.ID{PanelTape}, print(ui.IDTape), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDTape, ui.ScreenRunMail},
 		{"ink-out", []ui.ID{PanelInkOut}, []ui.ID{PanelInkOK}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
 		{"jam", []ui.ID{PanelJam}, []ui.ID{PanelJam}, print(ui.IDStart), ui.MessageDialog(meter.MsgCheckDeviceTitle), ui.IDStart, ui.ScreenRunMail},
-		{"inspection-lock", []ui.ID{PanelDay28}, nil, print(ui.IDStart), ui.MessageDialog(meter.MsgInspectionLocked), "", ""},
+		{"inspection-lock", []ui.ID{PanelClockLock}, nil, print(ui.IDStart), ui.MessageDialog(meter.MsgInspectionLocked), "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"postmeter/meter"
 	"postmeter/printer"
 )
 
@@ -96,7 +97,7 @@ func (v *trayView) draw() {
 			older.Disable()
 		}
 		pages := container.NewGridWithColumns(2, newer, older)
-		body = container.NewBorder(panelText(fmt.Sprintf("%d printed", len(v.items)), panelCaptionSize, false), pages, nil, nil, grid)
+		body = container.NewBorder(panelText(trayHeading(len(v.items), v.t.sim.Meter.Model()), panelCaptionSize, false), pages, nil, nil, grid)
 	}
 	v.box.Objects = []fyne.CanvasObject{body}
 	v.box.Refresh()
@@ -172,4 +173,10 @@ func trayLabel(it printer.TrayItem) string {
 		return fmt.Sprintf("%d. %s", it.Seq, strings.ReplaceAll(it.Kind, "-", " "))
 	}
 	return fmt.Sprintf("%d. %s on %s", it.Seq, thing, on)
+}
+
+// trayHeading counts what was printed and says at what speed the simulated engine prints postage: the
+// model's rated speed, which it keeps in real time (sim.Engine.PieceTime).
+func trayHeading(n int, mo meter.Model) string {
+	return fmt.Sprintf("%d printed · %s: %d pieces a minute", n, mo.Name, mo.SpeedLPM)
 }
