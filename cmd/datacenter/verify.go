@@ -39,7 +39,7 @@ func cmdVerifyIndicium(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	status := exitOK
-	st := withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	st := withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		v := &datacenter.IndiciumVerifier{Store: st, Now: time.Now}
 		for _, path := range f.Args() {
 			verdict, err := verifyFile(ctx, v, path)
