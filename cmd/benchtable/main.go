@@ -47,7 +47,9 @@ func main() {
 	refills := flag.Int("refills", 300, "refills timed for the round trip")
 	starts := flag.Int("starts", 15, "cold starts of each program under Xvfb (the median is reported)")
 	meters := flag.Int("meters", 50, "meters refilling at once against one Data Center")
-	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, window, kiosk, taps)")
+	fleetSQLite := flag.Int("fleet-sqlite", 50, "meters of the fleet figure on the SQLite store")
+	fleetPostgres := flag.Int("fleet-postgres", 1000, "meters of the fleet figure on PostgreSQL")
+	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, fleet, window, kiosk, taps)")
 	flag.Parse()
 
 	began := time.Now()
@@ -64,6 +66,7 @@ func main() {
 	}
 
 	var rows []row
+	var fleetLines []string // the plain fleet: lines, printed after the table
 	// The bare commit is the baseline of several figures, so it always runs.
 	progress("durable debit vs bare commit, %d rounds of %d each", *rounds, *perRound)
 	st, err := benchDebit(filepath.Join(work, "debit"), *rounds, *perRound)
@@ -92,6 +95,18 @@ func main() {
 			r, err := benchDataCenter(filepath.Join(work, "dc"), *meters, *window, st.bareMedian, quiet)
 			return []row{r}, err
 		}},
+		{"fleet", fmt.Sprintf("fleet: %d meters on SQLite, %d on PostgreSQL, %s each", *fleetSQLite, *fleetPostgres, *window), func() ([]row, error) {
+			lite, err := benchFleetSQLite(filepath.Join(work, "fleet-sqlite"), *fleetSQLite, *window, quiet)
+			if err != nil {
+				return nil, fmt.Errorf("sqlite: %w", err)
+			}
+			pg, err := benchFleetPostgres(filepath.Join(work, "fleet-postgres"), *fleetPostgres, *window, quiet)
+			if err != nil {
+				return nil, fmt.Errorf("postgres: %w", err)
+			}
+			fleetLines = append(fleetLines, lite.line(), pg.line())
+			return []row{lite.row("target ≥ 0.5×"), pg.row("targets ≥ 0.5× and p99 ≤ 50 ms")}, nil
+		}},
 		{"window", fmt.Sprintf("cold start and memory under Xvfb, %d starts each", *starts), func() ([]row, error) {
 			return benchWindow(filepath.Join(work, "x"), *starts, progress)
 		}},
@@ -119,6 +134,12 @@ func main() {
 	fmt.Printf("\n### postmeter benchmarks — %d CPUs (GOMAXPROCS %d), %s/%s, databases on %s (%s), %s\n\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, *dir, fsType, time.Now().Format("2006-01-02 15:04"))
 	printTable(os.Stdout, rows)
+	if len(fleetLines) > 0 {
+		fmt.Println()
+		for _, l := range fleetLines {
+			fmt.Println(l)
+		}
+	}
 	fmt.Printf("\nAll figures measured in this run (%.0f s).\n", time.Since(began).Seconds())
 }
 

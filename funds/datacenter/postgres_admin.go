@@ -202,46 +202,62 @@ func (s *PostgresStore) Refills(ctx context.Context) ([]Refill, error) {
 	return pgListRefills(ctx, s.pool, "")
 }
 
-// CheckInvariants implements Store.CheckInvariants, on one snapshot of the whole database.
+// CheckInvariants implements Store.CheckInvariants: every account's figures, its ledger and the sums of
+// its rows, and any refill booked on another account than its meter's, read in one statement (so from
+// one snapshot, and in one round trip).
 func (s *PostgresStore) CheckInvariants(ctx context.Context) error {
-	err := s.inSnapshot(ctx, func(tx pgx.Tx) error {
-		accounts, err := pgListAccounts(ctx, tx)
-		if err != nil {
-			return fmt.Errorf("list accounts: %w", err)
+	rows, err := s.pool.Query(ctx, `SELECT a.number, a.deposits, a.prepaid, a.credit_limit, a.credit_used,
+		a.reserved, a.posted, a.locked, a.created,
+		l.reserved, l.posted, l.credit_held, l.deposits,
+		COALESCE(r.reserved, 0)::bigint, COALESCE(r.posted, 0)::bigint, COALESCE(r.credit_held, 0)::bigint,
+		COALESCE(d.deposits, 0)::bigint,
+		(SELECT r.id || ' ' || m.account_number || ' ' || r.account_number FROM refill r
+			JOIN meter m ON m.serial = r.meter_serial WHERE m.account_number <> r.account_number LIMIT 1)
+		FROM account a
+		LEFT JOIN account_ledger l ON l.account_number = a.number
+		LEFT JOIN (SELECT account_number,
+				SUM(CASE WHEN state = 'reserved' THEN amount END) AS reserved,
+				SUM(CASE WHEN state = 'posted' THEN amount END) AS posted,
+				SUM(CASE WHEN state IN ('reserved', 'posted') THEN from_credit END) AS credit_held
+			FROM refill GROUP BY account_number) r ON r.account_number = a.number
+		LEFT JOIN (SELECT account_number, SUM(amount) AS deposits FROM deposit GROUP BY account_number) d
+			ON d.account_number = a.number
+		ORDER BY a.number`)
+	if err != nil {
+		return fmt.Errorf("check data center invariants: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Account
+		var ledger, sums refillSums
+		var lr, lp, lc, ld *int64 // NULL if the account has no ledger row at all
+		var misbooked *string
+		if err := rows.Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted,
+			&a.Locked, &a.Created, &lr, &lp, &lc, &ld, &sums.reserved, &sums.posted, &sums.creditHeld, &sums.deposits,
+			&misbooked); err != nil {
+			return fmt.Errorf("check data center invariants: %w", err)
 		}
-		for _, a := range accounts {
-			sums, err := pgSumsOf(ctx, tx, a.Number)
-			if err != nil {
-				return err
-			}
-			ledger, err := pgLedgerOf(ctx, tx, a.Number)
-			if err != nil {
-				return err
-			}
-			if ledger != sums {
-				return fmt.Errorf("account %s: %w: the ledger (reserved %s, posted %s, credit held %s, deposits %s) "+
-					"does not match its rows (%s, %s, %s, %s)", a.Number, ErrInvariant,
-					ledger.reserved.MillsString(), ledger.posted.MillsString(), ledger.creditHeld.MillsString(), ledger.deposits.MillsString(),
-					sums.reserved.MillsString(), sums.posted.MillsString(), sums.creditHeld.MillsString(), sums.deposits.MillsString())
-			}
-			if err := checkAccount(a, sums); err != nil {
-				return err
-			}
-		}
-		var id, meterAcct, refillAcct string
-		err = tx.QueryRow(ctx, `SELECT r.id, m.account_number, r.account_number FROM refill r
-			JOIN meter m ON m.serial = r.meter_serial WHERE m.account_number <> r.account_number LIMIT 1`).
-			Scan(&id, &meterAcct, &refillAcct)
-		if err == nil {
-			return fmt.Errorf("account %s: %w: refill %s is booked on it but its meter draws on account %s",
+		if misbooked != nil {
+			var id, meterAcct, refillAcct string
+			_, _ = fmt.Sscan(*misbooked, &id, &meterAcct, &refillAcct)
+			return fmt.Errorf("check data center invariants: account %s: %w: refill %s is booked on it but its meter draws on account %s",
 				refillAcct, ErrInvariant, id, meterAcct)
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("check refill accounts: %w", err)
+		if lr == nil {
+			return fmt.Errorf("check data center invariants: account %s: %w: it has no ledger", a.Number, ErrInvariant)
 		}
-		return nil
-	})
-	if err != nil {
+		ledger = refillSums{reserved: funds.Amount(*lr), posted: funds.Amount(*lp), creditHeld: funds.Amount(*lc), deposits: funds.Amount(*ld)}
+		if ledger != sums {
+			return fmt.Errorf("check data center invariants: account %s: %w: the ledger (reserved %s, posted %s, credit held %s, deposits %s) "+
+				"does not match its rows (%s, %s, %s, %s)", a.Number, ErrInvariant,
+				ledger.reserved.MillsString(), ledger.posted.MillsString(), ledger.creditHeld.MillsString(), ledger.deposits.MillsString(),
+				sums.reserved.MillsString(), sums.posted.MillsString(), sums.creditHeld.MillsString(), sums.deposits.MillsString())
+		}
+		if err := checkAccount(a, sums); err != nil {
+			return fmt.Errorf("check data center invariants: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("check data center invariants: %w", err)
 	}
 	return nil

@@ -207,40 +207,18 @@ func pgResolveRefill(ctx context.Context, q pgq, id, state string, now time.Time
 	return nil
 }
 
-func pgSumsOf(ctx context.Context, q pgq, number string) (refillSums, error) {
-	var s refillSums
-	err := q.QueryRow(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN state = 'reserved' THEN amount END), 0)::bigint,
-		COALESCE(SUM(CASE WHEN state = 'posted' THEN amount END), 0)::bigint,
-		COALESCE(SUM(CASE WHEN state IN ('reserved', 'posted') THEN from_credit END), 0)::bigint,
-		(SELECT COALESCE(SUM(amount), 0)::bigint FROM deposit WHERE account_number = $1)
-		FROM refill WHERE account_number = $1`, number).Scan(&s.reserved, &s.posted, &s.creditHeld, &s.deposits)
-	if err != nil {
-		return refillSums{}, fmt.Errorf("sum refills and deposits of account %s: %w", number, err)
-	}
-	return s, nil
-}
-
-func pgLedgerOf(ctx context.Context, q pgq, number string) (refillSums, error) {
-	var s refillSums
-	err := q.QueryRow(ctx, `SELECT reserved, posted, credit_held, deposits FROM account_ledger WHERE account_number = $1`,
-		number).Scan(&s.reserved, &s.posted, &s.creditHeld, &s.deposits)
-	if err != nil {
-		return refillSums{}, fmt.Errorf("read the ledger of account %s: %w", number, err)
-	}
-	return s, nil
-}
-
 // pgAssertAccount re-reads the account and its ledger inside the transaction and checks the invariant,
 // so a bug rolls the transaction back instead of committing a broken account.
 func pgAssertAccount(ctx context.Context, q pgq, number string) error {
-	a, err := pgAccount(ctx, q, number, false)
+	var a Account
+	var s refillSums
+	err := q.QueryRow(ctx, `SELECT a.number, a.deposits, a.prepaid, a.credit_limit, a.credit_used, a.reserved, a.posted,
+		a.locked, l.reserved, l.posted, l.credit_held, l.deposits
+		FROM account a JOIN account_ledger l ON l.account_number = a.number WHERE a.number = $1`, number).
+		Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted, &a.Locked,
+			&s.reserved, &s.posted, &s.creditHeld, &s.deposits)
 	if err != nil {
-		return err
-	}
-	s, err := pgLedgerOf(ctx, q, number)
-	if err != nil {
-		return err
+		return fmt.Errorf("read account %s and its ledger: %w", number, err)
 	}
 	return checkAccount(a, s)
 }

@@ -40,12 +40,11 @@ func (s *PostgresStore) useNonce(ctx context.Context, tx pgx.Tx, req Request) er
 	if req.Nonce == "" || s.weak.noNonceMemory {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM nonce WHERE ctid IN
-		(SELECT ctid FROM nonce WHERE expires_ms < $1 LIMIT 8 FOR UPDATE SKIP LOCKED)`, s.now().UnixMilli()); err != nil {
-		return fmt.Errorf("drop expired nonces: %w", err)
-	}
-	tag, err := tx.Exec(ctx, `INSERT INTO nonce(serial, nonce, expires_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING`,
-		req.Serial, req.Nonce, req.At.Add(funds.SignatureWindow).UnixMilli())
+	// One statement, one round trip: the cleaning and the insert.
+	tag, err := tx.Exec(ctx, `WITH expired AS (DELETE FROM nonce WHERE ctid IN
+			(SELECT ctid FROM nonce WHERE expires_ms < $4 LIMIT 8 FOR UPDATE SKIP LOCKED))
+		INSERT INTO nonce(serial, nonce, expires_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING`,
+		req.Serial, req.Nonce, req.At.Add(funds.SignatureWindow).UnixMilli(), s.now().UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store nonce: %w", err)
 	}

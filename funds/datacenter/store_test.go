@@ -38,6 +38,8 @@ func testCheckInvariantsFindsTampering(t *testing.T, b backend) {
 			[]string{"account 12345678", "credit used $1.000 != Σ credit drawn"}},
 		{"the ledger changed by hand", `UPDATE account_ledger SET reserved = reserved + 1000 WHERE account_number = '12345678'`,
 			[]string{"account 12345678", "the ledger (reserved $201.000", "does not match its rows ($200.000"}},
+		{"a meter moved to another account under its refills", `UPDATE meter SET account_number = '87654321' WHERE serial = 'PM000001'`,
+			[]string{"account 12345678", "is booked on it but its meter draws on account 87654321"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
