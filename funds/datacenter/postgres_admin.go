@@ -69,11 +69,8 @@ func (s *PostgresStore) Deposit(ctx context.Context, number string, amount funds
 				number, amount, now); err != nil {
 				return fmt.Errorf("insert deposit: %w", err)
 			}
-			if err := pgPutAccount(ctx, tx, a); err != nil {
-				return err
-			}
 			after = a
-			return pgAssertAccount(ctx, tx, number)
+			return pgPutAccountChecked(ctx, tx, a)
 		})
 	}
 	if err != nil {
@@ -97,10 +94,7 @@ func (s *PostgresStore) SetCreditLimit(ctx context.Context, number string, limit
 					limit.Exact(), a.CreditUsed.Exact())
 			}
 			a.CreditLimit = limit
-			if err := pgPutAccount(ctx, tx, a); err != nil {
-				return err
-			}
-			return pgAssertAccount(ctx, tx, number)
+			return pgPutAccountChecked(ctx, tx, a)
 		})
 	}
 	if err != nil {

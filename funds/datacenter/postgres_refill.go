@@ -45,7 +45,7 @@ func (s *PostgresStore) Reserve(ctx context.Context, req Request, id string, amo
 						ErrAmountConflict, old.Amount.MillsString(), old.Amount.Mills(), amount.MillsString(), amount.Mills())
 				}
 				ans = answerOf(old, a, m.MinRefill, m.MaxRefill)
-				return pgTouchMeter(ctx, tx, serial, now)
+				return nil // the contact is recorded with the report (checkReport)
 			}
 			r := Refill{ID: id, Meter: serial, Account: a.Number, Amount: amount, Registers: &regs, Created: now}
 			d, decline := decide(a, m.MinRefill, m.MaxRefill, amount)
@@ -63,10 +63,7 @@ func (s *PostgresStore) Reserve(ctx context.Context, req Request, id string, amo
 				return err
 			}
 			if decline == nil {
-				if err := pgPutAccount(ctx, tx, a); err != nil {
-					return err
-				}
-				if err := pgAssertAccount(ctx, tx, a.Number); err != nil {
+				if err := pgPutAccountChecked(ctx, tx, a); err != nil {
 					return err
 				}
 			}
@@ -76,7 +73,7 @@ func (s *PostgresStore) Reserve(ctx context.Context, req Request, id string, amo
 					"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString(),
 					"decline", declineCode(r.Decline))
 			}
-			return pgTouchMeter(ctx, tx, serial, now)
+			return nil
 		})
 	}
 	if err != nil {
@@ -171,10 +168,7 @@ func (s *PostgresStore) resolve(ctx context.Context, req Request, id, to string)
 			if err := pgResolveRefill(ctx, tx, id, to, now); err != nil {
 				return err
 			}
-			if err := pgPutAccount(ctx, tx, a); err != nil {
-				return err
-			}
-			if err := pgAssertAccount(ctx, tx, a.Number); err != nil {
+			if err := pgPutAccountChecked(ctx, tx, a); err != nil {
 				return err
 			}
 			r.State, r.Resolved = to, now
@@ -240,7 +234,7 @@ func (s *PostgresStore) Balance(ctx context.Context, req Request, rep funds.Repo
 			return err
 		}
 		bal = balanceOf(a, m.MinRefill, m.MaxRefill)
-		return pgTouchMeter(ctx, tx, serial, now)
+		return nil // the contact is recorded with the report (checkReport)
 	})
 	if err != nil {
 		return funds.AccountBalance{}, fmt.Errorf("balance inquiry of meter %s: %w", serial, err)

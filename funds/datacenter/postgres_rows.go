@@ -50,7 +50,23 @@ func pgPutAccount(ctx context.Context, q pgq, a Account) error {
 	return nil
 }
 
+// reportState is what checkReport compares a meter's report with.
+type reportState struct {
+	highSeq           int64
+	highHead          string
+	posted, reserved  int64 // Σ amount of the meter's refills in these states
+	suspect           bool
+	highUsed, highPcs int64
+	lastReportMs      int64
+}
+
 func pgMeter(ctx context.Context, q pgq, serial string, lock bool) (meterRow, error) {
+	return pgMeterReport(ctx, q, serial, lock, nil)
+}
+
+// pgMeterReport reads the meter and, if rs is not nil, what its next report is checked against, in one
+// statement.
+func pgMeterReport(ctx context.Context, q pgq, serial string, lock bool, rs *reportState) (meterRow, error) {
 	var m meterRow
 	var key []byte
 	var suspect, head *string
@@ -59,13 +75,23 @@ func pgMeter(ctx context.Context, q pgq, serial string, lock bool) (meterRow, er
 	var lastReportMs int64
 	sql := `SELECT serial, account_number, public_key, suspect, high_used, high_pieces, last_report_ms,
 		min_refill, max_refill, created,
-		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq
-		FROM meter WHERE serial = $1`
+		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq`
+	dest := []any{&m.Serial, &m.Account, &key, &suspect, &m.HighUsed, &m.HighPieces,
+		&lastReportMs, &m.MinRefill, &m.MaxRefill, &m.Created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq}
+	if rs != nil {
+		sql += `, high_seq, high_head,
+		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'posted'),
+		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'reserved')`
+		dest = append(dest, &rs.highSeq, &rs.highHead, &rs.posted, &rs.reserved)
+	}
+	sql += ` FROM meter WHERE serial = $1`
 	if lock {
 		sql += ` FOR UPDATE`
 	}
-	err := q.QueryRow(ctx, sql, serial).Scan(&m.Serial, &m.Account, &key, &suspect, &m.HighUsed, &m.HighPieces,
-		&lastReportMs, &m.MinRefill, &m.MaxRefill, &m.Created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq)
+	err := q.QueryRow(ctx, sql, serial).Scan(dest...)
+	if rs != nil {
+		rs.suspect, rs.highUsed, rs.highPcs, rs.lastReportMs = suspect != nil, m.HighUsed.Mills(), m.HighPieces, lastReportMs
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return meterRow{}, fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
 	}
@@ -210,15 +236,35 @@ func pgResolveRefill(ctx context.Context, q pgq, id, state string, now time.Time
 // pgAssertAccount re-reads the account and its ledger inside the transaction and checks the invariant,
 // so a bug rolls the transaction back instead of committing a broken account.
 func pgAssertAccount(ctx context.Context, q pgq, number string) error {
+	return pgCheckedRow(q.QueryRow(ctx, `SELECT a.number, a.deposits, a.prepaid, a.credit_limit, a.credit_used, a.reserved,
+		a.posted, a.locked, l.reserved, l.posted, l.credit_held, l.deposits
+		FROM account a JOIN account_ledger l ON l.account_number = a.number WHERE a.number = $1`, number), number)
+}
+
+// pgPutAccountChecked writes the account's figures and, in the same statement, reads back the row as
+// stored and its ledger (which the triggers of this transaction's earlier statements updated) and checks
+// them as pgAssertAccount does: one round trip instead of two.
+func pgPutAccountChecked(ctx context.Context, q pgq, a Account) error {
+	return pgCheckedRow(q.QueryRow(ctx, `UPDATE account SET deposits = $1, prepaid = $2, credit_limit = $3,
+		credit_used = $4, reserved = $5, posted = $6, locked = $7 WHERE number = $8
+		RETURNING number, deposits, prepaid, credit_limit, credit_used, reserved, posted, locked,
+		(SELECT reserved FROM account_ledger WHERE account_number = $8),
+		(SELECT posted FROM account_ledger WHERE account_number = $8),
+		(SELECT credit_held FROM account_ledger WHERE account_number = $8),
+		(SELECT deposits FROM account_ledger WHERE account_number = $8)`,
+		a.Deposits, a.Prepaid, a.CreditLimit, a.CreditUsed, a.Reserved, a.Posted, a.Locked, a.Number), a.Number)
+}
+
+func pgCheckedRow(row pgx.Row, number string) error {
 	var a Account
 	var s refillSums
-	err := q.QueryRow(ctx, `SELECT a.number, a.deposits, a.prepaid, a.credit_limit, a.credit_used, a.reserved, a.posted,
-		a.locked, l.reserved, l.posted, l.credit_held, l.deposits
-		FROM account a JOIN account_ledger l ON l.account_number = a.number WHERE a.number = $1`, number).
-		Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted, &a.Locked,
-			&s.reserved, &s.posted, &s.creditHeld, &s.deposits)
+	err := row.Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted, &a.Locked,
+		&s.reserved, &s.posted, &s.creditHeld, &s.deposits)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("account %s: %w", number, ErrUnknownAccount)
+	}
 	if err != nil {
-		return fmt.Errorf("read account %s and its ledger: %w", number, err)
+		return fmt.Errorf("write or read account %s and its ledger: %w", number, err)
 	}
 	return checkAccount(a, s)
 }

@@ -102,68 +102,61 @@ func (s *PostgresStore) Enroll(ctx context.Context, serial, token string, key ed
 	})
 }
 
-// checkReport is SQLiteStore.checkReport on PostgreSQL; m is the meter's row, read under its lock.
-func (s *PostgresStore) checkReport(ctx context.Context, tx pgx.Tx, serial string, rep funds.Report, reportAt time.Time) error {
+// checkReport is SQLiteStore.checkReport on PostgreSQL: st is what the meter's row said, read under
+// its lock by reportTx. Keeping the report also records the contact (last_contact), so the request's
+// work needs no statement of its own for that.
+func (s *PostgresStore) checkReport(ctx context.Context, tx pgx.Tx, serial string, rep funds.Report, reportAt, now time.Time, st reportState) error {
 	if err := validateReport(rep); err != nil {
 		return err
 	}
-	var suspect *string
-	var highUsed, highPieces, highSeq, lastMs, posted, reserved int64
-	var highHead string
-	if err := tx.QueryRow(ctx, `SELECT suspect, high_used, high_pieces, high_seq, high_head, last_report_ms,
-		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'posted'),
-		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'reserved')
-		FROM meter WHERE serial = $1`, serial).Scan(&suspect, &highUsed, &highPieces, &highSeq, &highHead, &lastMs,
-		&posted, &reserved); err != nil {
-		return fmt.Errorf("read meter %q: %w", serial, err)
-	}
-	if suspect != nil {
+	if st.suspect {
 		return ErrMeterSuspect
 	}
-	if reportAt.UnixMilli() < lastMs {
+	if reportAt.UnixMilli() < st.lastReportMs {
 		return ErrStaleReport
 	}
 	r := rep.Registers
 	mills := func(m int64) string { return funds.Amount(m).MillsString() }
 	var reason string
 	switch {
-	case r.UsedMills < highUsed:
-		reason = fmt.Sprintf("used register went down from %s to %s", mills(highUsed), mills(r.UsedMills))
-	case r.Pieces < highPieces:
-		reason = fmt.Sprintf("piece count went down from %d to %d", highPieces, r.Pieces)
-	case rep.AuditSeq < highSeq:
-		reason = fmt.Sprintf("audit sequence went down from %d to %d", highSeq, rep.AuditSeq)
-	case rep.AuditSeq == highSeq && rep.AuditHead != highHead:
-		reason = fmt.Sprintf("audit entry %d changed: head %s, earlier %s", highSeq, rep.AuditHead, highHead)
-	case r.ControlMills < posted:
-		reason = fmt.Sprintf("control %s is below the %s posted to this meter", mills(r.ControlMills), mills(posted))
-	case r.ControlMills > posted+reserved:
+	case r.UsedMills < st.highUsed:
+		reason = fmt.Sprintf("used register went down from %s to %s", mills(st.highUsed), mills(r.UsedMills))
+	case r.Pieces < st.highPcs:
+		reason = fmt.Sprintf("piece count went down from %d to %d", st.highPcs, r.Pieces)
+	case rep.AuditSeq < st.highSeq:
+		reason = fmt.Sprintf("audit sequence went down from %d to %d", st.highSeq, rep.AuditSeq)
+	case rep.AuditSeq == st.highSeq && rep.AuditHead != st.highHead:
+		reason = fmt.Sprintf("audit entry %d changed: head %s, earlier %s", st.highSeq, rep.AuditHead, st.highHead)
+	case r.ControlMills < st.posted:
+		reason = fmt.Sprintf("control %s is below the %s posted to this meter", mills(r.ControlMills), mills(st.posted))
+	case r.ControlMills > st.posted+st.reserved:
 		reason = fmt.Sprintf("control %s is above the %s posted and %s reserved for this meter: postage this Data Center never granted",
-			mills(r.ControlMills), mills(posted), mills(reserved))
+			mills(r.ControlMills), mills(st.posted), mills(st.reserved))
 	}
 	if reason != "" && !s.weak.trustReports {
 		return &suspectError{reason}
 	}
 	_, err := tx.Exec(ctx, `UPDATE meter SET high_used = GREATEST(high_used, $1), high_pieces = GREATEST(high_pieces, $2),
 		high_head = CASE WHEN $3 >= high_seq THEN $4 ELSE high_head END, high_seq = GREATEST(high_seq, $3),
-		last_report_ms = $5 WHERE serial = $6`, r.UsedMills, r.Pieces, rep.AuditSeq, rep.AuditHead,
-		reportAt.UnixMilli(), serial)
+		last_report_ms = $5, last_contact = $7 WHERE serial = $6`, r.UsedMills, r.Pieces, rep.AuditSeq, rep.AuditHead,
+		reportAt.UnixMilli(), serial, now)
 	return err
 }
 
 // reportTx runs fn in one transaction after the meter's row is locked, its nonce stored and its report
-// checked; a report that fails marks the meter suspect (reported).
+// checked and kept (which records the contact); a report that fails marks the meter suspect (reported).
 func (s *PostgresStore) reportTx(ctx context.Context, req Request, rep funds.Report, fn func(tx pgx.Tx, now time.Time, m meterRow) error) error {
 	return s.reported(ctx, req.Serial, func() error {
 		return s.inTx(ctx, func(tx pgx.Tx, now time.Time) error {
-			m, err := pgMeter(ctx, tx, req.Serial, true)
+			var st reportState
+			m, err := pgMeterReport(ctx, tx, req.Serial, true, &st)
 			if err != nil {
 				return err
 			}
 			if err := s.useNonce(ctx, tx, req); err != nil {
 				return err
 			}
-			if err := s.checkReport(ctx, tx, req.Serial, rep, req.At); err != nil {
+			if err := s.checkReport(ctx, tx, req.Serial, rep, req.At, now, st); err != nil {
 				return err
 			}
 			return fn(tx, now, m)
