@@ -229,12 +229,21 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	listen := f.String("listen", "127.0.0.1:8443", "listen `address`")
 	cert := f.String("tls-cert", "", "TLS certificate `file` (PEM); with -tls-key serves HTTPS")
 	key := f.String("tls-key", "", "TLS private key `file` (PEM)")
+	logFormat := f.String("log-format", "text", "log lines as `text` or json (one JSON object a line, with each request's request_id)")
 	insecure := f.Bool("insecure-plain-http", false, "allow plain HTTP on a non-loopback -listen address (only behind a TLS proxy on this host)")
 	if st := f.parse(e, args); st >= 0 {
 		return st
 	}
 	if (*cert == "") != (*key == "") {
 		fmt.Fprintln(e.stderr, "serve: give both -tls-cert and -tls-key, or neither")
+		return exitUsage
+	}
+	switch *logFormat {
+	case "text":
+	case "json":
+		e = &env{stdout: e.stdout, stderr: e.stderr, log: slog.New(slog.NewJSONHandler(e.stderr, nil))}
+	default:
+		fmt.Fprintln(e.stderr, "serve: -log-format is text or json")
 		return exitUsage
 	}
 	if *cert == "" {
