@@ -116,6 +116,15 @@ func (m *metrics) observe(r *http.Request, status int, d time.Duration) {
 	m.latency.WithLabelValues(route, strconv.Itoa(status)).Observe(d.Seconds())
 }
 
+// opsRoutes are the operators' endpoints ops serves.
+var opsRoutes = []string{"GET /healthz", "GET /readyz", "GET /metrics"}
+
+// Routes lists every endpoint the server serves as "METHOD /pattern" (docs/datacenter-openapi.json
+// must describe each: TestOpenAPIDescribesEveryRoute).
+func (s *Server) Routes() []string {
+	return append(append([]string{}, s.routes...), opsRoutes...)
+}
+
 // ops serves /healthz, /readyz and /metrics, or returns false for any other request.
 func (s *Server) ops(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -32,6 +32,7 @@ type Server struct {
 	mux   *http.ServeMux
 
 	metrics *metrics // ops.go
+	routes  []string // "METHOD /pattern" of every endpoint, for Routes
 }
 
 // NewServer returns the HTTP API over store.
@@ -60,9 +61,11 @@ func NewServer(store Store, opts Options) *Server {
 		{http.MethodGet, "/v1/meters/{serial}/rates", s.rates},
 	}
 	s.mux.HandleFunc("POST /v1/meters/{serial}/enroll", s.enroll)
+	s.routes = append(s.routes, "POST /v1/meters/{serial}/enroll")
 	allowed := map[string]string{"/v1/meters/{serial}/enroll": http.MethodPost}
 	for _, rt := range routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.authenticated(jsonOnly(rt.h)))
+		s.routes = append(s.routes, rt.method+" "+rt.path)
 		if allowed[rt.path] != "" {
 			allowed[rt.path] += ", "
 		}
