@@ -3,6 +3,9 @@
 // binary (start it from TestMain with Main); each test gets a database of its own (Database: a schema,
 // which is as separate to the code under test and a hundred times cheaper to make than a database).
 //
+// A server can also get a streaming-replication standby (StartStandby) that a test promotes (Promote)
+// after killing the primary (Kill), for failover tests.
+//
 // initdb refuses to run as root, so as root the server runs as the `postgres` user that Debian's
 // postgresql package creates. With CI set and PostgreSQL missing, a test asking for a database fails
 // (internal/testenv.Missing); elsewhere it is skipped.
@@ -17,6 +20,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,7 +107,10 @@ func (s *Server) serverArgs(opts Options) string {
 	args := []string{"-k", s.Dir, "-p", strconv.Itoa(s.Port), "-c", "listen_addresses=''", "-c", "max_connections=300",
 		"-c", "shared_buffers=64MB"}
 	if !opts.Durable {
-		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off")
+		if !slices.ContainsFunc(opts.Settings, func(kv string) bool { return strings.HasPrefix(kv, "synchronous_commit=") }) {
+			args = append(args, "-c", "synchronous_commit=off")
+		}
 	}
 	for _, kv := range opts.Settings {
 		args = append(args, "-c", kv)
@@ -120,9 +127,50 @@ func (s *Server) start(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// Stop stops the server (fast shutdown) and removes its folder.
+// StartStandby copies this server's data directory with pg_basebackup (streaming the WAL) into a new
+// temporary folder and starts it there as a streaming-replication standby on a port of its own. With
+// synchronous_standby_names set on this server, each commit here waits for the standby.
+func (s *Server) StartStandby(ctx context.Context, opts Options) (*Server, error) {
+	st := &Server{runAs: s.runAs, owner: s.owner}
+	dir, err := os.MkdirTemp("", "pgtest-standby-")
+	if err != nil {
+		return nil, err
+	}
+	st.Dir = dir
+	if st.owner != nil {
+		uid, _ := strconv.Atoi(st.owner.Uid)
+		gid, _ := strconv.Atoi(st.owner.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return nil, errors.Join(err, os.RemoveAll(dir))
+		}
+	}
+	if st.Port, err = freePort(); err != nil {
+		return nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	if out, err := st.run(ctx, "pg_basebackup", "-D", st.data(), "-R", "-X", "stream", "-h", s.Dir,
+		"-p", strconv.Itoa(s.Port), "-U", "postgres", "--no-sync"); err != nil {
+		return nil, errors.Join(fmt.Errorf("pg_basebackup: %w\n%s", err, out), os.RemoveAll(dir))
+	}
+	if err := st.start(ctx, opts); err != nil {
+		return nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	return st, nil
+}
+
+// Promote makes a standby the primary and waits until it accepts writes.
+func (s *Server) Promote(ctx context.Context) error {
+	if out, err := s.run(ctx, "pg_ctl", "-D", s.data(), "-w", "promote"); err != nil {
+		return fmt.Errorf("pg_ctl promote: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// Stop stops the server (fast shutdown), if it still runs, and removes its folder.
 func (s *Server) Stop() error {
-	_, err := s.run(context.Background(), "pg_ctl", "-D", s.data(), "-m", "fast", "-w", "stop")
+	var err error
+	if _, serr := os.Stat(filepath.Join(s.data(), "postmaster.pid")); serr == nil {
+		_, err = s.run(context.Background(), "pg_ctl", "-D", s.data(), "-m", "fast", "-w", "stop")
+	}
 	return errors.Join(err, os.RemoveAll(s.Dir))
 }
 
