@@ -122,10 +122,14 @@ func pgReset(loc string) error {
 	return err
 }
 
-// forEachStore runs fn as a subtest per backend.
+// forEachStore runs fn as a subtest per backend. The two run in parallel: each has a database of its
+// own, and the PostgreSQL one spends most of its time waiting on the server, another process.
 func forEachStore(t *testing.T, fn func(t *testing.T, b backend)) {
 	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) { fn(t, b) })
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b)
+		})
 	}
 }
 
