@@ -238,6 +238,9 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "serve: give both -tls-cert and -tls-key, or neither")
 		return exitUsage
 	}
+	if st := needKey(e, f); st >= 0 {
+		return st
+	}
 	switch *logFormat {
 	case "text":
 	case "json":

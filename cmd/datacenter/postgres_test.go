@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -43,4 +48,50 @@ func TestCLIOnPostgres(t *testing.T) {
 
 	r = runCLI("show-account", "-db", "postgres://nobody@/nowhere?host=/nonexistent", "-number", "12345678")
 	assert.Equal(t, exitFail, r.code)
+}
+
+// serve -db postgres://… serves from PostgreSQL, with the key from -key (refused without it); two
+// replicas start on one database (the second finds the schema migrated) and both are ready (/readyz);
+// -log-format json makes every log line JSON.
+func TestServeOnPostgres(t *testing.T) {
+	db := pgtest.Database(t)
+	key := filepath.Join(t.TempDir(), "dc.ed25519")
+	r := runCLI("create-account", "-db", db, "-number", "12345678")
+	require.Equal(t, 0, r.code, r.stderr)
+
+	addrs := make([]string, 2)
+	stderrs := make([]*signalWriter, 2)
+	for i := range addrs {
+		seen := make(chan struct{})
+		stdout := &signalWriter{want: "listening on http://", seen: seen}
+		stderrs[i] = &signalWriter{}
+		e := &env{stdout: stdout, stderr: stderrs[i], log: slog.New(slog.NewTextHandler(stderrs[i], nil))}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() {
+			done <- cmdServe(ctx, e, []string{"-db", db, "-key", key, "-listen", "127.0.0.1:0", "-log-format", "json"})
+		}()
+		select {
+		case <-seen:
+		case code := <-done:
+			cancel()
+			t.Fatalf("serve stopped with %d before listening: %s", code, stderrs[i].String())
+		}
+		t.Cleanup(func() {
+			cancel()
+			assert.Equal(t, exitOK, <-done, stderrs[i].String())
+		})
+		addrs[i] = strings.TrimSpace(strings.TrimPrefix(stdout.String(), "listening on "))
+	}
+	for i, addr := range addrs {
+		res, err := http.Get(addr + "/readyz")
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusOK, res.StatusCode, "replica %d is ready", i)
+		for _, line := range strings.Split(strings.TrimSpace(stderrs[i].String()), "\n") {
+			assert.True(t, json.Valid([]byte(line)), "a JSON log line: %s", line)
+		}
+	}
+	r = runCLI("serve", "-db", db, "-listen", "127.0.0.1:0")
+	assert.Equal(t, exitUsage, r.code, "no -key with a postgres:// -db: %s", r.stderr)
 }
