@@ -15,11 +15,13 @@ DATA ?= $(HOME)/.local/share/postmeter
 #   the indicium goldens read back with libdmtx: dmtxread (dmtx-utils)
 #   the kiosk's unit file:     systemd-analyze (systemd); its session script: bash
 #   go test -race:             gcc (cgo)
+#   the Data Center on PostgreSQL (store tests, crash harness, fleet bench): a private server from
+#                              postgresql's programs (internal/pgtest), never the package's own cluster
 # With CI set in the environment, a test missing any of these fails instead of being skipped.
 APT_PACKAGES := ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool libgl1-mesa-dri \
 	cups-daemon cups-client printer-driver-cups-pdf poppler-utils ghostscript cups-filters systemd bash \
-	dmtx-utils
+	dmtx-utils postgresql
 # migrated_fynedo: every widget update from a goroutine goes through fyne.Do, so Fyne's runtime thread
 # checks can be off in the binaries (tests keep them on).
 # no_animations: no ripple over a tapped button. Each ripple redraws the whole window for 300 ms, about
@@ -75,6 +77,7 @@ test: deps vet
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -vE '^postmeter/(funds|meter|ui)(/|$$)')
 	$(GO) test -count=1 -timeout 10m -run 'TestRefillCrashHarnessCatchesPlantedBugs$$' ./funds
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarness$$' ./funds
+	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarnessPostgres$$' ./funds
 	@out=$$($(GO) test -count=1 -timeout 10m -v -run 'TestAdversary' ./funds/datacenter 2>&1); st=$$?; \
 		if [ $$st -ne 0 ]; then echo "$$out"; else echo "$$out" | grep -E '^(adversary:|ok)'; fi; exit $$st
 
@@ -84,11 +87,13 @@ vet:
 	$(GO) vet ./...
 
 # One table of figures, each against a baseline measured in the same run (cmd/benchtable): durable
-# debit vs a bare commit, pieces per minute, refill round trip, 50 concurrent meters, cold start and
-# memory of the real binary under Xvfb vs a bare Fyne window, tap to next screen; a vault with ten million
-# generated pieces: its open vs a new vault's, a month's funds report, the background full verification,
-# and the `history:` line (docs/history.md). The history needs ~6 GB free in the temp folder and takes
-# 10-25 minutes on 2 cores (-history-pieces N for fewer); the rest about a minute.
+# debit vs a bare commit, pieces per minute, refill round trip, 50 concurrent meters, the fleet (50 meters
+# on SQLite, 1,000 on a private PostgreSQL server, each beside the bare commit rate of its database: the
+# plain `fleet:` lines after the table), cold start and memory of the real binary under Xvfb vs a bare
+# Fyne window, tap to next screen; a vault with ten million generated pieces: its open vs a new vault's,
+# a month's funds report, the background full verification, and the `history:` line (docs/history.md).
+# The history needs ~6 GB free in the temp folder and takes 10-25 minutes on 2 cores (-history-pieces N
+# for fewer); the rest a few minutes.
 bench: deps
 	$(GO) run ./cmd/benchtable
 

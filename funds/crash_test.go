@@ -22,6 +22,7 @@ import (
 
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
+	"postmeter/internal/pgtest"
 	"postmeter/internal/testenv"
 )
 
@@ -31,8 +32,9 @@ import (
 
 const (
 	envRole   = "REFILL_CRASH_ROLE"   // "dc" or "meter" in a child process
-	envDB     = "REFILL_CRASH_DB"     // the child's database file
-	envAddr   = "REFILL_CRASH_ADDR"   // the Data Center's address
+	envDB     = "REFILL_CRASH_DB"     // the child's database file (or the Data Center's postgres:// URL)
+	envAddr   = "REFILL_CRASH_ADDR"   // the Data Center's address; the meter's: every replica's, comma-separated
+	envDCKey  = "REFILL_CRASH_DC_KEY" // the Data Center's signing key file
 	envKeys   = "REFILL_CRASH_KEYS"   // the meter's key folder
 	envSeed   = "REFILL_CRASH_SEED"   // the meter's random seed
 	envBug    = "REFILL_CRASH_BUG"    // a planted bug (funds.Bug*) the harness must catch
@@ -50,7 +52,7 @@ func TestMain(m *testing.M) {
 	case "meter":
 		os.Exit(runCrashMeter())
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 func TestRefillCrashHarness(t *testing.T) {
@@ -96,13 +98,21 @@ type crashHarness struct {
 	dir      string
 	rng      *rand.Rand
 	bug      string
-	addr     string
-	dc       *exec.Cmd
+	db       string       // the Data Center's database: a SQLite file, or a postgres:// URL its replicas share
+	dcs      []*dcReplica // the Data Center processes, all serving db
 	dcKills  int
 	mtrKills int
 }
 
+// dcReplica is one Data Center process and the address it keeps across restarts.
+type dcReplica struct {
+	addr string
+	cmd  *exec.Cmd
+}
+
 type crashResult struct {
+	store                       string // "" for the SQLite harness, whose line stays as it always was
+	replicas                    int
 	rounds, meterKills, dcKills int
 	refills, pieces             int64
 	lostMills, createdMills     int64
@@ -110,19 +120,35 @@ type crashResult struct {
 }
 
 func (r crashResult) line() string {
-	return fmt.Sprintf("refill-crash: rounds=%d meter_kills=%d dc_kills=%d refills=%d pieces=%d lost_mills=%d created_mills=%d",
+	prefix := "refill-crash: "
+	if r.store != "" {
+		prefix += fmt.Sprintf("store=%s replicas=%d ", r.store, r.replicas)
+	}
+	return fmt.Sprintf(prefix+"rounds=%d meter_kills=%d dc_kills=%d refills=%d pieces=%d lost_mills=%d created_mills=%d",
 		r.rounds, r.meterKills, r.dcKills, r.refills, r.pieces, r.lostMills, r.createdMills)
 }
 
 func newCrashHarness(t *testing.T, seed uint64, bug string) *crashHarness {
+	return newCrashHarnessOn(t, seed, bug, "", 1)
+}
+
+// newCrashHarnessOn is the harness with the Data Center on db (its own SQLite file if "") served by
+// replicas processes.
+func newCrashHarnessOn(t *testing.T, seed uint64, bug, db string, replicas int) *crashHarness {
 	t.Helper()
 	dir := t.TempDir()
-	h := &crashHarness{t: t, dir: dir, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), bug: bug}
+	h := &crashHarness{t: t, dir: dir, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), bug: bug, db: db}
+	if h.db == "" {
+		h.db = h.dcPath()
+	}
+	for range replicas {
+		h.dcs = append(h.dcs, &dcReplica{})
+	}
 	t.Logf("seed %d, data in %s", seed, dir)
 
 	// Provision the Data Center database in-process: one account, one meter.
 	ctx := context.Background()
-	store, err := datacenter.OpenSQLite(ctx, h.dcPath(), datacenter.SQLiteOptions{Logger: quietLog()})
+	store, err := datacenter.Open(ctx, h.db, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,34 +157,48 @@ func newCrashHarness(t *testing.T, seed uint64, bug string) *crashHarness {
 	if _, err := store.RegisterMeter(ctx, crashSerial, crashAccount, funds.Dollar, 5000*funds.Dollar); err != nil {
 		t.Fatal(err)
 	}
-	dcKey, err := datacenter.LoadOrCreateKey(datacenter.KeyFileFor(h.dcPath()))
+	dcKey, err := datacenter.LoadOrCreateKey(h.dcKeyPath())
 	must(t, err)
 	keys, err := funds.OpenFileKeys(h.keysDir())
 	must(t, err)
 	must(t, datacenter.EnrollLocal(ctx, store, dcKey, crashSerial, keys))
 	must(t, store.Close())
-	h.startDC()
+	for i := range h.dcs {
+		h.startDC(i)
+	}
 	t.Cleanup(h.stopDC)
 	return h
 }
 
 func (h *crashHarness) dcPath() string    { return filepath.Join(h.dir, "datacenter.db") }
+func (h *crashHarness) dcKeyPath() string { return filepath.Join(h.dir, "datacenter.ed25519") }
+
+// addrs are the replicas' addresses, comma-separated, as the meter gets them.
+func (h *crashHarness) addrs() string {
+	var a []string
+	for _, r := range h.dcs {
+		a = append(a, r.addr)
+	}
+	return strings.Join(a, ",")
+}
 func (h *crashHarness) meterPath() string { return filepath.Join(h.dir, "meter.db") }
 func (h *crashHarness) keysDir() string   { return filepath.Join(h.dir, "keys") }
 
 // child starts this test binary in a role; only TestMain looks at the role, so no test runs in it.
 func (h *crashHarness) child(role string, extra ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envRole+"="+role, envAddr+"="+h.addr, envKeys+"="+h.keysDir(), envBug+"="+h.bug)
+	cmd.Env = append(os.Environ(), envRole+"="+role, envAddr+"="+h.addrs(), envKeys+"="+h.keysDir(), envBug+"="+h.bug,
+		envDCKey+"="+h.dcKeyPath())
 	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stderr = io.Discard
 	return cmd
 }
 
-// startDC starts the Data Center and waits for the line that says it listens (on the same address as
-// before after a restart, so a running meter reconnects).
-func (h *crashHarness) startDC() {
-	cmd := h.child("dc", envDB+"="+h.dcPath())
+// startDC starts Data Center replica i and waits for the line that says it listens (on the same
+// address as before after a restart, so a running meter reconnects).
+func (h *crashHarness) startDC(i int) {
+	cmd := h.child("dc", envDB+"="+h.db)
+	cmd.Env = append(cmd.Env, envAddr+"="+h.dcs[i].addr) // the last one wins: this replica's own
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		h.t.Fatal(err)
@@ -174,24 +214,27 @@ func (h *crashHarness) startDC() {
 	if !ok {
 		h.t.Fatalf("data center said %q", line)
 	}
-	h.addr, h.dc = addr, cmd
+	h.dcs[i].addr, h.dcs[i].cmd = addr, cmd
 }
 
-func (h *crashHarness) killDC() {
-	if h.dc == nil {
+func (h *crashHarness) killDC(i int) {
+	r := h.dcs[i]
+	if r.cmd == nil {
 		return
 	}
-	_ = h.dc.Process.Signal(syscall.SIGKILL)
-	_ = h.dc.Wait()
-	h.dc = nil
+	_ = r.cmd.Process.Signal(syscall.SIGKILL)
+	_ = r.cmd.Wait()
+	r.cmd = nil
 	h.dcKills++
 }
 
 func (h *crashHarness) stopDC() {
-	if h.dc != nil {
-		_ = h.dc.Process.Signal(syscall.SIGKILL)
-		_ = h.dc.Wait()
-		h.dc = nil
+	for _, r := range h.dcs {
+		if r.cmd != nil {
+			_ = r.cmd.Process.Signal(syscall.SIGKILL)
+			_ = r.cmd.Wait()
+			r.cmd = nil
+		}
 	}
 }
 
@@ -227,9 +270,10 @@ func (h *crashHarness) run(rounds int) crashResult {
 		killDC := h.rng.IntN(4) == 0
 		if killDC {
 			time.Sleep(time.Duration(h.rng.Int64N(int64(life))))
-			h.killDC()
+			i := h.rng.IntN(len(h.dcs)) // with replicas, one of them; the meter's requests go to either
+			h.killDC(i)
 			if h.rng.IntN(2) == 0 {
-				h.startDC() // back while the meter still runs
+				h.startDC(i) // back while the meter still runs
 			}
 		} else {
 			time.Sleep(life)
@@ -237,11 +281,16 @@ func (h *crashHarness) run(rounds int) crashResult {
 		_ = meter.Process.Signal(syscall.SIGKILL)
 		_ = meter.Wait()
 		h.mtrKills++
-		if h.dc == nil {
-			h.startDC()
+		for i, r := range h.dcs {
+			if r.cmd == nil {
+				h.startDC(i)
+			}
 		}
 	}
-	res := crashResult{rounds: rounds, meterKills: h.mtrKills}
+	res := crashResult{rounds: rounds, meterKills: h.mtrKills, replicas: len(h.dcs)}
+	if datacenter.IsPostgresURL(h.db) {
+		res.store = "postgres"
+	}
 	res.violations = h.settle()
 	h.stopDC()
 	res.dcKills = h.dcKills
@@ -260,7 +309,7 @@ func (h *crashHarness) settle() []string {
 		return []string{fmt.Sprintf("meter vault does not open after the crashes: %v", err)}
 	}
 	defer v.Close()
-	client := funds.NewDataCenterClient("http://"+h.addr, crashSerial, keys)
+	client := funds.NewDataCenterClient("http://"+h.dcs[0].addr, crashSerial, keys)
 	client.HTTP = &http.Client{Timeout: 2 * time.Second}
 	client.Reports = v.Report
 	r := &funds.Refiller{Vault: v, DC: client, Log: quietLog(),
@@ -316,7 +365,7 @@ func (h *crashHarness) check(res *crashResult) {
 	}
 
 	// The Data Center.
-	store, err := datacenter.OpenSQLite(ctx, h.dcPath(), datacenter.SQLiteOptions{Logger: quietLog()})
+	store, err := datacenter.Open(ctx, h.db, quietLog())
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -376,7 +425,7 @@ func (h *crashHarness) check(res *crashResult) {
 // runCrashDC is the Data Center child: the real store and HTTP server on loopback.
 func runCrashDC() int {
 	ctx := context.Background()
-	store, err := datacenter.OpenSQLite(ctx, os.Getenv(envDB), datacenter.SQLiteOptions{Logger: quietLog()})
+	store, err := datacenter.Open(ctx, os.Getenv(envDB), quietLog())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -397,7 +446,7 @@ func runCrashDC() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	key, err := datacenter.LoadOrCreateKey(datacenter.KeyFileFor(os.Getenv(envDB)))
+	key, err := datacenter.LoadOrCreateKey(os.Getenv(envDCKey))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -427,9 +476,10 @@ func runCrashMeter() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	client := funds.NewDataCenterClient("http://"+os.Getenv(envAddr), crashSerial, keys)
+	addrs := strings.Split(os.Getenv(envAddr), ",")
+	client := funds.NewDataCenterClient("http://"+addrs[0], crashSerial, keys)
 	client.HTTP = &http.Client{Timeout: 2 * time.Second,
-		Transport: &lossyTransport{base: http.DefaultTransport, rng: rand.New(rand.NewPCG(seed, 2)), p: 0.1}}
+		Transport: &lossyTransport{base: http.DefaultTransport, rng: rand.New(rand.NewPCG(seed, 2)), p: 0.1, hosts: addrs}}
 	client.Reports = v.Report
 	r := &funds.Refiller{Vault: v, DC: client, Log: quietLog(),
 		Retry: funds.RetryPolicy{Attempts: 4, Initial: 2 * time.Millisecond, Max: 20 * time.Millisecond}}
@@ -462,14 +512,22 @@ func runCrashMeter() int {
 	}
 }
 
-// lossyTransport loses a request before it is sent, or the answer after the server processed it.
+// lossyTransport loses a request before it is sent, or the answer after the server processed it. With
+// more than one host (Data Center replicas), each request goes to one of them at random, as behind a
+// load balancer.
 type lossyTransport struct {
-	base http.RoundTripper
-	rng  *rand.Rand
-	p    float64
+	base  http.RoundTripper
+	rng   *rand.Rand
+	p     float64
+	hosts []string
 }
 
 func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if len(l.hosts) > 1 {
+		r = r.Clone(r.Context())
+		r.URL.Host = l.hosts[l.rng.IntN(len(l.hosts))]
+		r.Host = r.URL.Host
+	}
 	x := l.rng.Float64()
 	if x < l.p {
 		return nil, errors.New("injected: request lost")

@@ -51,7 +51,9 @@ func main() {
 	meters := flag.Int("meters", 50, "meters refilling at once against one Data Center")
 	historyPieces := flag.Int("history-pieces", 10_000_000, "pieces in the vault of the long-history figures")
 	historyOpens := flag.Int("history-opens", 5, "opens timed of the long-history vault and of a new one (the median is reported)")
-	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, window, kiosk, taps, history)")
+	fleetSQLite := flag.Int("fleet-sqlite", 50, "meters of the fleet figure on the SQLite store")
+	fleetPostgres := flag.Int("fleet-postgres", 1000, "meters of the fleet figure on PostgreSQL")
+	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, fleet, window, kiosk, taps, history)")
 	flag.Parse()
 
 	began := time.Now()
@@ -69,6 +71,7 @@ func main() {
 
 	var rows []row
 	var historyLine string
+	var fleetLines []string // the plain fleet: lines, printed after the table
 	// The bare commit is the baseline of several figures, so it always runs.
 	progress("durable debit vs bare commit, %d rounds of %d each", *rounds, *perRound)
 	st, err := benchDebit(filepath.Join(work, "debit"), *rounds, *perRound)
@@ -96,6 +99,18 @@ func main() {
 		{"dc", fmt.Sprintf("Data Center refills with %d concurrent meters for %s", *meters, *window), func() ([]row, error) {
 			r, err := benchDataCenter(filepath.Join(work, "dc"), *meters, *window, st.bareMedian, quiet)
 			return []row{r}, err
+		}},
+		{"fleet", fmt.Sprintf("fleet: %d meters on SQLite, %d on PostgreSQL, %s each", *fleetSQLite, *fleetPostgres, *window), func() ([]row, error) {
+			lite, err := benchFleetSQLite(filepath.Join(work, "fleet-sqlite"), *fleetSQLite, *window, quiet)
+			if err != nil {
+				return nil, fmt.Errorf("sqlite: %w", err)
+			}
+			pg, err := benchFleetPostgres(filepath.Join(work, "fleet-postgres"), *fleetPostgres, *window, quiet)
+			if err != nil {
+				return nil, fmt.Errorf("postgres: %w", err)
+			}
+			fleetLines = append(fleetLines, lite.line(), pg.line())
+			return []row{lite.row("target ≥ 0.5×"), pg.row("targets ≥ 0.5× and p99 ≤ 50 ms")}, nil
 		}},
 		{"window", fmt.Sprintf("cold start and memory under Xvfb, %d starts each", *starts), func() ([]row, error) {
 			return benchWindow(filepath.Join(work, "x"), *starts, progress)
@@ -131,6 +146,12 @@ func main() {
 	printTable(os.Stdout, rows)
 	if historyLine != "" {
 		fmt.Printf("\n%s\n", historyLine)
+	}
+	if len(fleetLines) > 0 {
+		fmt.Println()
+		for _, l := range fleetLines {
+			fmt.Println(l)
+		}
 	}
 	fmt.Printf("\nAll figures measured in this run (%.0f s).\n", time.Since(began).Seconds())
 }

@@ -22,7 +22,7 @@ func cmdCreateAccount(ctx context.Context, e *env, args []string) int {
 	if st := required(e, f, "number"); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		if err := st.CreateAccount(ctx, *number, limit.v); err != nil {
 			return err
 		}
@@ -42,7 +42,7 @@ func cmdDeposit(ctx context.Context, e *env, args []string) int {
 	if st := required(e, f, "number", "amount"); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		if err := st.Deposit(ctx, *number, amount.v); err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func cmdLock(locked bool) func(ctx context.Context, e *env, args []string) int {
 		if st := required(e, f, "number"); st >= 0 {
 			return st
 		}
-		return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+		return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 			if err := st.SetLocked(ctx, *number, locked); err != nil {
 				return err
 			}
@@ -90,7 +90,7 @@ func cmdSetCreditLimit(ctx context.Context, e *env, args []string) int {
 	if st := required(e, f, "number", "credit-limit"); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		if err := st.SetCreditLimit(ctx, *number, limit.v); err != nil {
 			return err
 		}
@@ -112,12 +112,15 @@ func cmdRegisterMeter(ctx context.Context, e *env, args []string) int {
 	if st := required(e, f, "serial", "account", "min", "max"); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	if st := needKey(e, f); st >= 0 {
+		return st
+	}
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		token, err := st.RegisterMeter(ctx, *serial, *account, minRefill.v, maxRefill.v)
 		if err != nil {
 			return err
 		}
-		return printEnrollment(e, *f.db, *serial, *account, token)
+		return printEnrollment(e, f, *serial, *account, token)
 	})
 }
 
@@ -130,7 +133,7 @@ func cmdShowAccount(ctx context.Context, e *env, args []string) int {
 	if st := required(e, f, "number"); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		a, err := st.Account(ctx, *number)
 		if err != nil {
 			return err
@@ -191,7 +194,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) int {
 	if st := f.parse(e, args); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		if err := st.CheckInvariants(ctx); err != nil {
 			return err
 		}
@@ -211,7 +214,10 @@ func cmdDemo(ctx context.Context, e *env, args []string) int {
 	if st := f.parse(e, args); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	if st := needKey(e, f); st >= 0 {
+		return st
+	}
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		err := st.CreateAccount(ctx, demoAccount, 500*funds.Dollar)
 		switch {
 		case err == nil:
@@ -228,7 +234,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) int {
 		token, err := st.RegisterMeter(ctx, demoSerial, demoAccount, 10*funds.Dollar, 5000*funds.Dollar)
 		switch {
 		case err == nil:
-			return printEnrollment(e, *f.db, demoSerial, demoAccount, token)
+			return printEnrollment(e, f, demoSerial, demoAccount, token)
 		case errors.Is(err, datacenter.ErrExists):
 			fmt.Fprintf(e.stdout, "demo meter %s already registered; `datacenter enroll-token -serial %s` gives it a new enrollment token\n", demoSerial, demoSerial)
 		default:

@@ -1,7 +1,7 @@
 // Command datacenter runs the postmeter Data Center: the HTTP server meters refill from, and the
 // administrative commands that open accounts, take deposits, lock accounts and register meters.
 //
-//	datacenter serve -db FILE -listen ADDR [-tls-cert F -tls-key F] [-insecure-plain-http]
+//	datacenter serve -db FILE|postgres://… [-key FILE] -listen ADDR [-tls-cert F -tls-key F] [-insecure-plain-http]
 //	datacenter create-account -number 12345678 -credit-limit 500.00
 //	datacenter deposit -number 12345678 -amount 1000.00
 //	datacenter lock -number 12345678 | unlock -number 12345678
@@ -97,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: datacenter COMMAND [flags]   (each command takes -db FILE, default datacenter.db)")
+	fmt.Fprintln(w, "usage: datacenter COMMAND [flags]   (each command takes -db FILE or -db postgres://…, default datacenter.db)")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-17s %s\n", c.name, c.summary)
@@ -105,16 +105,33 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'datacenter COMMAND -h' for a command's flags.")
 }
 
-// flags is a subcommand's flag set with the common -db flag.
+// flags is a subcommand's flag set with the common -db and -key flags.
 type flags struct {
 	*flag.FlagSet
-	db *string
+	db  *string
+	key *string
 }
 
 func newFlags(e *env, name string) flags {
 	fs := flag.NewFlagSet("datacenter "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	return flags{FlagSet: fs, db: fs.String("db", "datacenter.db", "Data Center database `file`")}
+	return flags{FlagSet: fs,
+		db: fs.String("db", "datacenter.db", "Data Center database: a SQLite `file`, or a postgres://… URL"),
+		key: fs.String("key", "", "Data Center signing key `file` (default: beside a -db file; "+
+			"needed with a postgres:// -db, and the same file for every replica)"),
+	}
+}
+
+// keyPath is where the Data Center's signing key lives: -key, or beside a SQLite database in a file of
+// its own (0600). A PostgreSQL database has no "beside", so there -key must be given.
+func (f flags) keyPath() (string, error) {
+	if *f.key != "" {
+		return *f.key, nil
+	}
+	if datacenter.IsPostgresURL(*f.db) {
+		return "", fmt.Errorf("%s: give -key FILE with a postgres:// -db (every replica must sign with the same key)", f.Name())
+	}
+	return datacenter.KeyFileFor(*f.db), nil
 }
 
 // parse parses args; it returns an exit status to stop with, or -1 to go on.
@@ -164,6 +181,16 @@ func fail(e *env, err error) int {
 	return exitFail
 }
 
+// needKey checks, before anything is changed, that a command which prints or signs with the Data
+// Center key can find it; it returns an exit status to stop with, or -1 to go on.
+func needKey(e *env, f flags) int {
+	if _, err := f.keyPath(); err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitUsage
+	}
+	return -1
+}
+
 func required(e *env, f flags, names ...string) int {
 	seen := map[string]bool{}
 	f.Visit(func(fl *flag.Flag) { seen[fl.Name] = true })
@@ -176,12 +203,13 @@ func required(e *env, f flags, names ...string) int {
 	return -1
 }
 
-func open(ctx context.Context, e *env, path string) (*datacenter.SQLiteStore, error) {
-	return datacenter.OpenSQLite(ctx, path, datacenter.SQLiteOptions{Logger: e.log})
+// open opens the store -db names: a postgres:// URL or a SQLite file.
+func open(ctx context.Context, e *env, db string) (datacenter.Store, error) {
+	return datacenter.Open(ctx, db, e.log)
 }
 
 // withStore opens the database, runs fn and closes it.
-func withStore(ctx context.Context, e *env, path string, fn func(st *datacenter.SQLiteStore) error) int {
+func withStore(ctx context.Context, e *env, path string, fn func(st datacenter.Store) error) int {
 	st, err := open(ctx, e, path)
 	if err != nil {
 		return fail(e, err)
@@ -201,12 +229,24 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	listen := f.String("listen", "127.0.0.1:8443", "listen `address`")
 	cert := f.String("tls-cert", "", "TLS certificate `file` (PEM); with -tls-key serves HTTPS")
 	key := f.String("tls-key", "", "TLS private key `file` (PEM)")
+	logFormat := f.String("log-format", "text", "log lines as `text` or json (one JSON object a line, with each request's request_id)")
 	insecure := f.Bool("insecure-plain-http", false, "allow plain HTTP on a non-loopback -listen address (only behind a TLS proxy on this host)")
 	if st := f.parse(e, args); st >= 0 {
 		return st
 	}
 	if (*cert == "") != (*key == "") {
 		fmt.Fprintln(e.stderr, "serve: give both -tls-cert and -tls-key, or neither")
+		return exitUsage
+	}
+	if st := needKey(e, f); st >= 0 {
+		return st
+	}
+	switch *logFormat {
+	case "text":
+	case "json":
+		e = &env{stdout: e.stdout, stderr: e.stderr, log: slog.New(slog.NewJSONHandler(e.stderr, nil))}
+	default:
+		fmt.Fprintln(e.stderr, "serve: -log-format is text or json")
 		return exitUsage
 	}
 	if *cert == "" {
@@ -217,7 +257,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		if err := st.CheckInvariants(ctx); err != nil {
 			return err
 		}
@@ -225,7 +265,11 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		if *cert != "" {
 			scheme = "https"
 		}
-		dcKey, err := datacenter.LoadOrCreateKey(keyPath(*f.db))
+		kp, err := f.keyPath()
+		if err != nil {
+			return err
+		}
+		dcKey, err := datacenter.LoadOrCreateKey(kp)
 		if err != nil {
 			return err
 		}

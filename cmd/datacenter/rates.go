@@ -41,13 +41,21 @@ func cmdPublishRates(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "publish-rates: %v\n", err)
 		return exitUsage
 	}
-	key, err := datacenter.LoadOrCreateKey(keyPath(*f.db))
+	kp, err := f.keyPath()
+	if err != nil {
+		return fail(e, err)
+	}
+	key, err := datacenter.LoadOrCreateKey(kp)
 	if err != nil {
 		return fail(e, err)
 	}
 	effective := table.Effective.Format(time.DateOnly)
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
-		if err := st.PublishRates(ctx, key, effective, data); err != nil {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
+		rp, ok := st.(datacenter.RatePublisher)
+		if !ok {
+			return fmt.Errorf("this Data Center store keeps no rate tables")
+		}
+		if err := rp.PublishRates(ctx, key, effective, data); err != nil {
 			return err
 		}
 		note := ""

@@ -10,11 +10,12 @@ import (
 	"postmeter/funds/datacenter"
 )
 
-// keyPath is where the Data Center's signing key lives: beside its database, in a file of its own (0600).
-func keyPath(db string) string { return datacenter.KeyFileFor(db) }
-
-func publicKey(db string) (string, error) {
-	key, err := datacenter.LoadOrCreateKey(keyPath(db))
+func publicKey(f flags) (string, error) {
+	kp, err := f.keyPath()
+	if err != nil {
+		return "", err
+	}
+	key, err := datacenter.LoadOrCreateKey(kp)
 	if err != nil {
 		return "", err
 	}
@@ -23,8 +24,8 @@ func publicKey(db string) (string, error) {
 
 // printEnrollment shows what the meter's installer needs: the one-time token and the Data Center key
 // to pin. The token is stored hashed and never shown again.
-func printEnrollment(e *env, db, serial, account, token string) error {
-	pub, err := publicKey(db)
+func printEnrollment(e *env, f flags, serial, account, token string) error {
+	pub, err := publicKey(f)
 	if err != nil {
 		return err
 	}
@@ -49,12 +50,15 @@ func cmdEnrollToken(ctx context.Context, e *env, args []string) int {
 	if st := required(e, f, "serial"); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	if st := needKey(e, f); st >= 0 {
+		return st
+	}
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		token, err := st.IssueEnrollmentToken(ctx, *serial, *ttl)
 		if err != nil {
 			return err
 		}
-		return printEnrollment(e, *f.db, *serial, "", token)
+		return printEnrollment(e, f, *serial, "", token)
 	})
 }
 
@@ -68,7 +72,7 @@ func cmdClearSuspect(ctx context.Context, e *env, args []string) int {
 	if st := required(e, f, "serial", "note"); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		if err := st.ClearSuspect(ctx, *serial, *note); err != nil {
 			return err
 		}
@@ -83,7 +87,7 @@ func cmdEvents(ctx context.Context, e *env, args []string) int {
 	if st := f.parse(e, args); st >= 0 {
 		return st
 	}
-	return withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		events, err := st.MeterEvents(ctx, *serial)
 		if err != nil {
 			return err
@@ -100,7 +104,7 @@ func cmdPublicKey(ctx context.Context, e *env, args []string) int {
 	if st := f.parse(e, args); st >= 0 {
 		return st
 	}
-	pub, err := publicKey(*f.db)
+	pub, err := publicKey(f)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -110,7 +114,7 @@ func cmdPublicKey(ctx context.Context, e *env, args []string) int {
 
 // reportSuspects lists suspect meters after `check`; any suspect meter makes check fail, so a cron job
 // or a monitor notices.
-func reportSuspects(ctx context.Context, e *env, st *datacenter.SQLiteStore) error {
+func reportSuspects(ctx context.Context, e *env, st datacenter.Store) error {
 	suspects, err := st.Suspects(ctx)
 	if err != nil {
 		return err

@@ -42,10 +42,16 @@ func cmdVerifyIndicium(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	status := exitOK
-	st := withStore(ctx, e, *f.db, func(st *datacenter.SQLiteStore) error {
+	st := withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		v := &datacenter.IndiciumVerifier{Store: st, Now: time.Now}
 		if *remember {
-			v.Pieces = st
+			// The SQLite store keeps verified pieces; a store that does not (PostgreSQL, so far) still
+			// catches a copy within this run, and says so.
+			if pm, ok := st.(datacenter.PieceMemory); ok {
+				v.Pieces = pm
+			} else {
+				fmt.Fprintln(e.stderr, "datacenter verify-indicium: this database does not keep verified pieces; a copy is caught only within this run")
+			}
 		}
 		for _, path := range f.Args() {
 			verdict, err := verifyFile(ctx, v, path)

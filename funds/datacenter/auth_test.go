@@ -16,7 +16,9 @@ import (
 
 // Every refused request is refused before anything is read or changed: the account figures, the refills
 // and the meter's last contact stay as they were.
-func TestAuthentication(t *testing.T) {
+func TestAuthentication(t *testing.T) { forEachStore(t, testAuthentication) }
+
+func testAuthentication(t *testing.T, b backend) {
 	_, wrongKey, _ := ed25519.GenerateKey(nil)
 	cases := []struct {
 		name   string
@@ -64,7 +66,7 @@ func TestAuthentication(t *testing.T) {
 	for _, tc := range cases {
 		for _, op := range ops {
 			t.Run(tc.name+"/"+op.name, func(t *testing.T) {
-				h := newHarness(t)
+				h := newHarnessOn(t, b)
 				held := newID(t)
 				require.Equal(t, funds.DCReserved, h.meter(m1).reserve(held, 100*dollar).answer(t).State)
 				before := h.figures(acctA)

@@ -12,7 +12,10 @@
 // transaction: it is enforced by CHECK constraints, asserted in code before each commit, and verified from
 // the refill and deposit rows by Store.CheckInvariants. Money is always int64 mills (funds.Amount).
 //
-// Storage is behind the Store interface; SQLiteStore (modernc.org/sqlite, WAL, synchronous=FULL, one writer
-// connection) is the implementation. NewServer wraps a Store in an http.Handler, and Serve / ListenAndServe
-// run it with graceful shutdown and optional TLS.
+// Storage is behind the Store interface, with two implementations that pass the same tests: SQLiteStore
+// (modernc.org/sqlite, WAL, synchronous=FULL, one writer connection that commits concurrent transactions
+// in groups), the embedded default, and PostgresStore (pgx; row locks in a fixed order, retries of
+// transient conflicts) for a fleet served by several stateless replicas; Open picks one by the -db
+// argument. NewServer wraps a Store in an http.Handler (with /healthz, /readyz and /metrics for the
+// operators), and Serve / ListenAndServe run it with graceful shutdown and optional TLS.
 package datacenter

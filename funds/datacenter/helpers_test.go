@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -60,14 +59,15 @@ const (
 )
 
 type harness struct {
-	t      tb
-	dcKey  ed25519.PrivateKey
-	ctx    context.Context
-	store  *datacenter.SQLiteStore
-	srv    *httptest.Server
-	clock  *clock
-	path   string
-	meters map[string]*meter
+	t       tb
+	dcKey   ed25519.PrivateKey
+	ctx     context.Context
+	store   datacenter.Store
+	backend backend
+	srv     *httptest.Server
+	clock   *clock
+	path    string // where the database is: a file (SQLite) or a URL (PostgreSQL)
+	meters  map[string]*meter
 }
 
 // meter signs requests the way a meter does (a tiny stand-in for the real refill client in funds). Its
@@ -80,22 +80,23 @@ type meter struct {
 	seq    int64
 }
 
+// newHarness is the fixture on a SQLite store, for tests of the HTTP layer; store tests use
+// forEachStore and newHarnessOn.
 func newHarness(t *testing.T) *harness {
-	h := openHarness(t, filepath.Join(t.TempDir(), "dc.db"))
-	t.Cleanup(h.Close)
-	return h
+	return newHarnessOn(t, sqliteBackend)
 }
 
-func openHarness(t tb, path string) *harness {
+// openHarnessOn opens the fixture on the empty database at path of backend b.
+func openHarnessOn(t tb, b backend, path string) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
 	log := slog.New(slog.DiscardHandler)
-	st, err := datacenter.OpenSQLite(ctx, path, datacenter.SQLiteOptions{Now: clk.Now, Logger: log})
+	st, err := b.open(ctx, path, clk.Now, log)
 	require.NoError(t, err)
 	_, dcKey, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
-	h := &harness{t: t, dcKey: dcKey, ctx: ctx, store: st, clock: clk, path: path, meters: map[string]*meter{}}
+	h := &harness{t: t, dcKey: dcKey, ctx: ctx, store: st, backend: b, clock: clk, path: path, meters: map[string]*meter{}}
 	h.srv = httptest.NewServer(datacenter.NewServer(st, datacenter.Options{Now: clk.Now, Logger: log, Key: dcKey}))
 	require.NoError(t, st.CreateAccount(ctx, acctA, 500*funds.Dollar))
 	require.NoError(t, st.Deposit(ctx, acctA, 1000*funds.Dollar))

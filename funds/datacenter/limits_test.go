@@ -15,7 +15,9 @@ import (
 )
 
 // Register readings are validated wherever a meter reports them: with a reserve and with postal info.
-func TestRegistersAreValidated(t *testing.T) {
+func TestRegistersAreValidated(t *testing.T) { forEachStore(t, testRegistersAreValidated) }
+
+func testRegistersAreValidated(t *testing.T, b backend) {
 	max := int64(datacenter.MaxRegisterMills)
 	cases := []struct {
 		name string
@@ -32,7 +34,7 @@ func TestRegistersAreValidated(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			require.ErrorIs(t, datacenter.ValidateRegisters(tc.regs), datacenter.ErrInvalid)
-			h := newHarness(t)
+			h := newHarnessOn(t, b)
 			before := h.figures(acctA)
 			body, err := json.Marshal(funds.ReserveRequest{AmountMills: 100 * dollar, Report: funds.Report{Registers: tc.regs, AuditSeq: 1, AuditHead: hexHead}})
 			require.NoError(t, err)
@@ -59,8 +61,10 @@ func TestRegistersAreValidated(t *testing.T) {
 // A meter can make at most MaxTombstonesPerWindow tombstones (voids of ids never reserved) in
 // TombstoneWindow; past it a void of an unseen id is a 429 and stores nothing. Voids of its real
 // refills and repeated voids of a tombstone are never refused.
-func TestTombstonesAreBounded(t *testing.T) {
-	h := newHarness(t)
+func TestTombstonesAreBounded(t *testing.T) { forEachStore(t, testTombstonesAreBounded) }
+
+func testTombstonesAreBounded(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	m := h.meter(m2)
 	held := newID(t)
 	require.Equal(t, funds.DCReserved, m.reserve(held, 50*dollar).answer(t).State)
@@ -92,8 +96,10 @@ func TestTombstonesAreBounded(t *testing.T) {
 
 // Administrative amounts are capped, so no sum the Data Center forms can overflow: an account at every
 // cap takes reserves, posts and voids of the largest refill until it is short of funds, never a 500.
-func TestAdminAmountsAreCapped(t *testing.T) {
-	h := newHarness(t)
+func TestAdminAmountsAreCapped(t *testing.T) { forEachStore(t, testAdminAmountsAreCapped) }
+
+func testAdminAmountsAreCapped(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	ctx, st := h.ctx, h.store
 	capA := datacenter.MaxAdminAmount
 	const acct, serial = "55555555", "PM555555"
@@ -147,7 +153,11 @@ func TestAdminAmountsAreCapped(t *testing.T) {
 
 // Amounts in messages are exact to the mill: $200.001 is not "$200.00 … above the maximum $200.00".
 func TestMessagesShowAmountsToTheMill(t *testing.T) {
-	h := newHarness(t)
+	forEachStore(t, testMessagesShowAmountsToTheMill)
+}
+
+func testMessagesShowAmountsToTheMill(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	d := h.meter(m2).reserve(newID(t), 200*dollar+1).answer(t).Decline
 	require.NotNil(t, d)
 	assert.Contains(t, d.Message, "$200.001 is above this meter's maximum refill of $200.00")

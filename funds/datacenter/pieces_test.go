@@ -2,6 +2,7 @@ package datacenter_test
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"testing"
 	"time"
@@ -21,24 +22,26 @@ func TestRememberPiece(t *testing.T) {
 	a := datacenter.PieceDigest([]byte("body"), []byte("sig"))
 	b := datacenter.PieceDigest([]byte("body"), []byte("other sig"))
 	require.NotEqual(t, a, b)
+	memory, ok := h.store.(datacenter.PieceMemory)
+	require.True(t, ok, "the SQLite store keeps verified pieces")
 
-	seen, err := h.store.RememberPiece(ctx, m1, 43, a)
+	seen, err := memory.RememberPiece(ctx, m1, 43, a)
 	require.NoError(t, err)
 	assert.False(t, seen.Before)
 	first := h.clock.Now()
 	h.clock.Advance(time.Hour)
-	seen, err = h.store.RememberPiece(ctx, m1, 43, a)
+	seen, err = memory.RememberPiece(ctx, m1, 43, a)
 	require.NoError(t, err)
 	assert.Equal(t, datacenter.PieceSeen{Before: true, Same: true, At: first}, seen)
-	seen, err = h.store.RememberPiece(ctx, m1, 43, b)
+	seen, err = memory.RememberPiece(ctx, m1, 43, b)
 	require.NoError(t, err)
 	assert.Equal(t, datacenter.PieceSeen{Before: true, Same: false, At: first}, seen)
-	seen, err = h.store.RememberPiece(ctx, m2, 43, b)
+	seen, err = memory.RememberPiece(ctx, m2, 43, b)
 	require.NoError(t, err)
 	assert.False(t, seen.Before, "piece numbers are per meter")
-	_, err = h.store.RememberPiece(ctx, "PM999999", 1, a)
+	_, err = memory.RememberPiece(ctx, "PM999999", 1, a)
 	assert.Error(t, err, "only pieces of a registered meter")
-	n, err := h.store.VerifiedPieces(ctx, m1)
+	n, err := h.store.(*datacenter.SQLiteStore).VerifiedPieces(ctx, m1)
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n)
 
@@ -59,9 +62,9 @@ func TestRememberPiece(t *testing.T) {
 func TestMigrationFromVersion4(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	_, err := h.store.RememberPiece(ctx, m1, 1, datacenter.PieceDigest([]byte("x"), nil))
+	_, err := h.store.(datacenter.PieceMemory).RememberPiece(ctx, m1, 1, datacenter.PieceDigest([]byte("x"), nil))
 	require.NoError(t, err)
-	require.NoError(t, h.store.PublishRates(ctx, h.dcKey, "2026-12-01", []byte(`{"t":1}`)))
+	require.NoError(t, h.store.(*datacenter.SQLiteStore).PublishRates(ctx, h.dcKey, "2026-12-01", []byte(`{"t":1}`)))
 	db := rawDB(t, h)
 	_, err = db.ExecContext(ctx, `DROP TRIGGER verified_piece_kept; DROP TRIGGER verified_piece_not_deleted;
 		DROP TABLE verified_piece; PRAGMA user_version = 4;`)
@@ -79,4 +82,13 @@ func TestMigrationFromVersion4(t *testing.T) {
 	tables, err := st.RateTables(ctx)
 	require.NoError(t, err)
 	assert.Len(t, tables, 1, "the rate tables are kept")
+}
+
+// rawDB opens a second connection to the harness's SQLite database, to tamper with it as a bug or an
+// operator editing the file by hand would.
+func rawDB(t *testing.T, h *harness) *sql.DB {
+	db, err := sql.Open("sqlite", datacenter.DSN(h.path))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	return db
 }

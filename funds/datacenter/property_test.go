@@ -1,9 +1,7 @@
 package datacenter_test
 
 import (
-	"fmt"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -178,12 +176,17 @@ func (m *model) checkOutcome(t *rapid.T, serial, id string, res response, want o
 // TestRefillStateMachine drives random reserve/post/void/get/deposit/lock/credit-limit actions on a few
 // ids and meters; after every step CheckInvariants passes and every figure and refill agrees with the model.
 func TestRefillStateMachine(t *testing.T) {
-	dir := t.TempDir()
-	checks := 0
+	forEachStore(t, testRefillStateMachine)
+}
+
+func testRefillStateMachine(t *testing.T, b backend) {
+	loc := b.fresh(t)
 	rapid.Check(t, func(rt *rapid.T) {
-		checks++
-		h := openHarness(rt, filepath.Join(dir, fmt.Sprintf("sm%d.db", checks)))
-		defer h.Close()
+		h := openHarnessOn(rt, b, loc)
+		defer func() {
+			h.Close()
+			require.NoError(rt, b.reset(loc))
+		}()
 		md := newModel()
 		ids := make([]string, 6)
 		for i := range ids {

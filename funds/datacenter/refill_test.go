@@ -33,7 +33,9 @@ type step struct {
 
 func ptr(v int64) *int64 { return &v }
 
-func TestRefillProtocol(t *testing.T) {
+func TestRefillProtocol(t *testing.T) { forEachStore(t, testRefillProtocol) }
+
+func testRefillProtocol(t *testing.T, b backend) {
 	type want struct{ prepaid, creditUsed, reserved, posted int64 }
 	cases := []struct {
 		name  string
@@ -188,7 +190,7 @@ func TestRefillProtocol(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := newHarnessOn(t, b)
 			if tc.setup != nil {
 				tc.setup(h)
 			}
@@ -250,7 +252,11 @@ func TestRefillProtocol(t *testing.T) {
 }
 
 func TestPrepaidThenCreditAndExactReleaseOnVoid(t *testing.T) {
-	h := newHarness(t)
+	forEachStore(t, testPrepaidThenCreditAndExactReleaseOnVoid)
+}
+
+func testPrepaidThenCreditAndExactReleaseOnVoid(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	first, second, third := newID(t), newID(t), newID(t)
 	require.Equal(t, funds.DCReserved, h.meter(m1).reserve(first, 800*dollar).answer(t).State)
 	a := h.meter(m1).reserve(second, 400*dollar).answer(t) // 200 prepaid + 200 credit
@@ -291,8 +297,10 @@ func TestPrepaidThenCreditAndExactReleaseOnVoid(t *testing.T) {
 	h.checkInvariants()
 }
 
-func TestDeclineMessages(t *testing.T) {
-	h := newHarness(t)
+func TestDeclineMessages(t *testing.T) { forEachStore(t, testDeclineMessages) }
+
+func testDeclineMessages(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	d := h.meter(m1).reserve(newID(t), 5*dollar).answer(t).Decline
 	require.NotNil(t, d)
 	assert.Contains(t, d.Message, "$10.00")
@@ -319,7 +327,11 @@ func TestDeclineMessages(t *testing.T) {
 }
 
 func TestStoredAnswerSurvivesAccountChanges(t *testing.T) {
-	h := newHarness(t)
+	forEachStore(t, testStoredAnswerSurvivesAccountChanges)
+}
+
+func testStoredAnswerSurvivesAccountChanges(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	m := h.meter(m1)
 	reserved, short, locked := newID(t), newID(t), newID(t)
 
@@ -351,7 +363,11 @@ func TestStoredAnswerSurvivesAccountChanges(t *testing.T) {
 }
 
 func TestCreditLimitCannotGoBelowUsed(t *testing.T) {
-	h := newHarness(t)
+	forEachStore(t, testCreditLimitCannotGoBelowUsed)
+}
+
+func testCreditLimitCannotGoBelowUsed(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	require.Equal(t, funds.DCReserved, h.meter(m1).reserve(newID(t), 1100*dollar).answer(t).State)
 	err := h.store.SetCreditLimit(h.ctx, acctA, 50*funds.Dollar)
 	require.ErrorIs(t, err, datacenter.ErrInvalid)
@@ -361,7 +377,11 @@ func TestCreditLimitCannotGoBelowUsed(t *testing.T) {
 }
 
 func TestBalanceInquiryRecordsContact(t *testing.T) {
-	h := newHarness(t)
+	forEachStore(t, testBalanceInquiryRecordsContact)
+}
+
+func testBalanceInquiryRecordsContact(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	m, err := h.store.Meter(h.ctx, m1)
 	require.NoError(t, err)
 	assert.True(t, m.LastContact.IsZero())
@@ -386,8 +406,10 @@ func TestBalanceInquiryRecordsContact(t *testing.T) {
 	assert.True(t, h.clock.Now().Equal(m.LastContact))
 }
 
-func TestPostalInfoUpload(t *testing.T) {
-	h := newHarness(t)
+func TestPostalInfoUpload(t *testing.T) { forEachStore(t, testPostalInfoUpload) }
+
+func testPostalInfoUpload(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	id := newID(t)
 	h.meter(m2).reserve(id, 100*dollar).answer(t)
 	h.meter(m2).post(id).answer(t)
@@ -424,8 +446,10 @@ func TestPostalInfoUpload(t *testing.T) {
 }
 
 // Many retries of one id at once: one hold, one answer.
-func TestConcurrentRetriesOfOneID(t *testing.T) {
-	h := newHarness(t)
+func TestConcurrentRetriesOfOneID(t *testing.T) { forEachStore(t, testConcurrentRetriesOfOneID) }
+
+func testConcurrentRetriesOfOneID(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	id := newID(t)
 	const n = 12
 	answers := make([]response, n)

@@ -30,6 +30,9 @@ type Server struct {
 	now   func() time.Time
 	log   *slog.Logger
 	mux   *http.ServeMux
+
+	metrics *metrics // ops.go
+	routes  []string // "METHOD /pattern" of every endpoint, for Routes
 }
 
 // NewServer returns the HTTP API over store.
@@ -37,7 +40,8 @@ func NewServer(store Store, opts Options) *Server {
 	if len(opts.Key) != ed25519.PrivateKeySize {
 		panic("datacenter.NewServer: Options.Key must be the Data Center's Ed25519 key")
 	}
-	s := &Server{key: opts.Key, store: store, now: opts.Now, log: opts.Logger, mux: http.NewServeMux()}
+	s := &Server{key: opts.Key, store: store, now: opts.Now, log: opts.Logger, mux: http.NewServeMux(),
+		metrics: newMetrics(store)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -57,9 +61,11 @@ func NewServer(store Store, opts Options) *Server {
 		{http.MethodGet, "/v1/meters/{serial}/rates", s.rates},
 	}
 	s.mux.HandleFunc("POST /v1/meters/{serial}/enroll", s.enroll)
+	s.routes = append(s.routes, "POST /v1/meters/{serial}/enroll")
 	allowed := map[string]string{"/v1/meters/{serial}/enroll": http.MethodPost}
 	for _, rt := range routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.authenticated(jsonOnly(rt.h)))
+		s.routes = append(s.routes, rt.method+" "+rt.path)
 		if allowed[rt.path] != "" {
 			allowed[rt.path] += ", "
 		}
@@ -79,9 +85,15 @@ func NewServer(store Store, opts Options) *Server {
 	return s
 }
 
-// ServeHTTP serves one request and logs one line: method, path, status, duration.
+// ServeHTTP serves one request and logs one line: request id, method, path, status, duration. The
+// operators' endpoints (/healthz, /readyz, /metrics) are served apart (ops.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.ops(w, r) {
+		return
+	}
 	start := time.Now()
+	reqID := requestID(r)
+	w.Header().Set(HeaderRequestID, reqID)
 	rec := &statusRecorder{ResponseWriter: w}
 	defer rec.flush(s.key, r)
 	defer func() {
@@ -100,7 +112,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(start)}
+		took := time.Since(start)
+		s.metrics.observe(r, status, took)
+		attrs := []any{"request_id", reqID, "method", r.Method, "path", r.URL.Path, "status", status, "duration", took}
 		if rec.code != "" {
 			attrs = append(attrs, "code", rec.code)
 		}
@@ -158,6 +172,7 @@ func (s *Server) reserve(ctx context.Context, req meterRequest) (any, error) {
 		return nil, err
 	}
 	ans, err := s.store.Reserve(ctx, req.Request, id, funds.Amount(body.AmountMills), body.Report)
+	s.metrics.countRefill("reserve", ans, err)
 	return s.stamp(req.Serial, ans), err
 }
 
@@ -177,11 +192,13 @@ func (s *Server) getRefill(ctx context.Context, req meterRequest) (any, error) {
 // post and void take no parameters: a body, if any, was signed and is ignored.
 func (s *Server) post(ctx context.Context, req meterRequest) (any, error) {
 	ans, err := s.store.Post(ctx, req.Request, req.r.PathValue("id"))
+	s.metrics.countRefill("post", ans, err)
 	return s.stamp(req.Serial, ans), err
 }
 
 func (s *Server) void(ctx context.Context, req meterRequest) (any, error) {
 	ans, err := s.store.Void(ctx, req.Request, req.r.PathValue("id"))
+	s.metrics.countRefill("void", ans, err)
 	return s.stamp(req.Serial, ans), err
 }
 

@@ -160,6 +160,8 @@ type SQLiteStore struct {
 	// weak is always zero in a program: only the adversary harness (export_test.go) plants a weakness,
 	// to prove that it notices one.
 	weak weaknesses
+
+	group *groupWriter // the one writer that batches transactions into commits (sqlite_group.go)
 }
 
 // weaknesses are checks the adversary harness can switch off in its own test binary.
@@ -206,11 +208,13 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLiteSt
 	if err := migrate(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("open data center database %s: %w", path, err), db.Close())
 	}
+	s.startGroupWriter()
 	return s, nil
 }
 
-// Close closes the database.
+// Close stops the writer and closes the database.
 func (s *SQLiteStore) Close() error {
+	s.stopGroupWriter()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close data center database: %w", err)
 	}
@@ -279,20 +283,10 @@ func rollback(tx *sql.Tx, errp *error) {
 	}
 }
 
-// inTx runs fn in one transaction (BEGIN IMMEDIATE) and commits, or rolls back if fn fails.
-func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer rollback(tx, &err)
-	if err = fn(tx, s.now().UTC()); err != nil {
-		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+// inTx runs fn as one transaction: everything fn did commits, or nothing if fn fails. The one writer
+// may commit it together with others (group commit, sqlite_group.go); inTx returns once it committed.
+func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+	return s.groupTx(ctx, fn)
 }
 
 // queryer is what *sql.DB and *sql.Tx share.

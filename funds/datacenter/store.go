@@ -10,7 +10,7 @@ import (
 	"postmeter/funds"
 )
 
-// Store keeps accounts, meters and refills. A PostgreSQL store could implement it as well as SQLiteStore.
+// Store keeps accounts, meters and refills: SQLiteStore and PostgresStore implement it.
 //
 // Every method that changes money runs as one transaction, checks the changed account's invariant before it
 // commits, and leaves nothing changed when it returns an error. Errors wrap the sentinel errors below so

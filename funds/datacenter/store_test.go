@@ -17,22 +17,20 @@ import (
 	"postmeter/funds/datacenter"
 )
 
-// rawDB opens a second connection to the harness's database, to tamper with it as a bug or an operator
-// editing the file by hand would.
-func rawDB(t *testing.T, h *harness) *sql.DB {
-	db, err := sql.Open("sqlite", datacenter.DSN(h.path))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, db.Close()) })
-	return db
-}
+// at is a time the tampering statements write, valid in both databases' timestamp columns.
+const at = "'2026-03-02T09:30:00Z'"
 
 func TestCheckInvariantsFindsTampering(t *testing.T) {
+	forEachStore(t, testCheckInvariantsFindsTampering)
+}
+
+func testCheckInvariantsFindsTampering(t *testing.T, b backend) {
 	cases := []struct {
 		name string
 		sql  string
 		says []string
 	}{
-		{"a deposit row without its account update", `INSERT INTO deposit(account_number, amount, at) VALUES('12345678', 5000, 'x')`,
+		{"a deposit row without its account update", `INSERT INTO deposit(account_number, amount, at) VALUES('12345678', 5000, ` + at + `)`,
 			[]string{"account 12345678", "deposits $1,000.000", "Σ deposit rows $1,005.000"}},
 		{"a hold moved between figures", `UPDATE account SET reserved = reserved - 1000, posted = posted + 1000 WHERE number = '12345678'`,
 			[]string{"account 12345678", "reserved $199.000 != Σ reserved refills $200.000"}},
@@ -40,15 +38,16 @@ func TestCheckInvariantsFindsTampering(t *testing.T) {
 			[]string{"account 12345678", "credit used $1.000 != Σ credit drawn"}},
 		{"the ledger changed by hand", `UPDATE account_ledger SET reserved = reserved + 1000 WHERE account_number = '12345678'`,
 			[]string{"account 12345678", "the ledger (reserved $201.000", "does not match its rows ($200.000"}},
+		{"a meter moved to another account under its refills", `UPDATE meter SET account_number = '87654321' WHERE serial = 'PM000001'`,
+			[]string{"account 12345678", "is booked on it but its meter draws on account 87654321"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := newHarnessOn(t, b)
 			h.meter(m1).reserve(newID(t), 200*dollar).answer(t)
 			h.checkInvariants()
-			_, err := rawDB(t, h).ExecContext(context.Background(), tc.sql)
-			require.NoError(t, err)
-			err = h.store.CheckInvariants(h.ctx)
+			h.mustExec(t, tc.sql)
+			err := h.store.CheckInvariants(h.ctx)
 			require.ErrorIs(t, err, datacenter.ErrInvariant)
 			for _, s := range tc.says {
 				assert.Contains(t, err.Error(), s)
@@ -60,11 +59,13 @@ func TestCheckInvariantsFindsTampering(t *testing.T) {
 // TestRefillIsRefusedOnABrokenLedger: each transaction checks its account against the ledger the
 // database keeps from the rows, so a broken one stops money moving on that account, and nothing changes.
 func TestRefillIsRefusedOnABrokenLedger(t *testing.T) {
-	h := newHarness(t)
+	forEachStore(t, testRefillIsRefusedOnABrokenLedger)
+}
+
+func testRefillIsRefusedOnABrokenLedger(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	h.meter(m1).reserve(newID(t), 200*dollar).answer(t)
-	_, err := rawDB(t, h).ExecContext(context.Background(),
-		`UPDATE account_ledger SET posted = posted + 1000 WHERE account_number = '12345678'`)
-	require.NoError(t, err)
+	h.mustExec(t, `UPDATE account_ledger SET posted = posted + 1000 WHERE account_number = '12345678'`)
 	before := h.figures(acctA)
 	r := h.meter(m1).reserve(newID(t), 100*dollar)
 	r.errorBody(t, http.StatusInternalServerError, funds.CodeInternal) // the cause is in the Data Center's log
@@ -120,46 +121,47 @@ func TestMigrationFromVersion1(t *testing.T) {
 }
 
 // The schema itself refuses what would break the ledger, even for a writer that bypasses the code.
-func TestSchemaRefusesBrokenLedger(t *testing.T) {
-	h := newHarness(t)
+func TestSchemaRefusesBrokenLedger(t *testing.T) { forEachStore(t, testSchemaRefusesBrokenLedger) }
+
+func testSchemaRefusesBrokenLedger(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	posted, reserved := newID(t), newID(t)
 	h.meter(m1).reserve(posted, 100*dollar).answer(t)
 	h.meter(m1).post(posted).answer(t)
 	h.meter(m1).reserve(reserved, 50*dollar).answer(t)
-	db := rawDB(t, h)
-	ctx := context.Background()
 	for name, stmt := range map[string]string{
 		"invariant equation":         `UPDATE account SET prepaid = prepaid + 1 WHERE number = '12345678'`,
 		"negative prepaid":           `UPDATE account SET prepaid = -1, deposits = deposits - prepaid - 1 WHERE number = '12345678'`,
 		"credit over limit":          `UPDATE account SET credit_limit = 0, credit_used = 1, prepaid = prepaid + 1 WHERE number = '12345678'`,
 		"money as a float":           `UPDATE account SET prepaid = 850000.5 WHERE number = '12345678'`,
-		"bad account number":         `INSERT INTO account VALUES('1234567x', 0, 0, 0, 0, 0, 0, 0, 'x')`,
-		"posted refill changed":      `UPDATE refill SET state = 'voided', resolved = 'x' WHERE id = '` + posted + `'`,
-		"reserved back to declined":  `UPDATE refill SET state = 'declined', decline_code = 'x', resolved = 'x' WHERE id = '` + reserved + `'`,
+		"bad account number":         `INSERT INTO account VALUES('1234567x', 0, 0, 0, 0, 0, 0, FALSE, ` + at + `)`,
+		"posted refill changed":      `UPDATE refill SET state = 'voided', resolved = ` + at + ` WHERE id = '` + posted + `'`,
+		"reserved back to declined":  `UPDATE refill SET state = 'declined', decline_code = 'x', resolved = ` + at + ` WHERE id = '` + reserved + `'`,
 		"amount of a hold changed":   `UPDATE refill SET amount = 1, from_prepaid = 1 WHERE id = '` + reserved + `'`,
 		"refill deleted":             `DELETE FROM refill WHERE id = '` + reserved + `'`,
-		"zero amount, not tombstone": `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 0, 'voided', 0, 0, 0, 'x', 'x')`,
-		"tombstone with an amount":   `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 5, 'voided', 1, 0, 0, 'x', 'x')`,
-		"draw not equal to amount":   `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 5, 'posted', 0, 4, 0, 'x', 'x')`,
+		"zero amount, not tombstone": `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 0, 'voided', FALSE, 0, 0, ` + at + `, ` + at + `)`,
+		"tombstone with an amount":   `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 5, 'voided', TRUE, 0, 0, ` + at + `, ` + at + `)`,
+		"draw not equal to amount":   `INSERT INTO refill(id, meter_serial, account_number, amount, state, tombstone, from_prepaid, from_credit, created, resolved) VALUES('` + newID(t) + `', 'PM000001', '12345678', 5, 'posted', FALSE, 4, 0, ` + at + `, ` + at + `)`,
 		"deposit deleted":            `DELETE FROM deposit`,
 	} {
-		_, err := db.ExecContext(ctx, stmt)
-		assert.Error(t, err, name)
+		assert.Error(t, h.exec(stmt), name)
 	}
 	h.checkInvariants()
 	assert.Equal(t, figures{Deposits: 1000 * funds.Dollar, Prepaid: 850 * funds.Dollar, CreditLimit: 500 * funds.Dollar,
 		Reserved: 50 * funds.Dollar, Posted: 100 * funds.Dollar, Refills: 2}, h.figures(acctA))
 }
 
-func TestReopenKeepsEverything(t *testing.T) {
-	h := newHarness(t)
+func TestReopenKeepsEverything(t *testing.T) { forEachStore(t, testReopenKeepsEverything) }
+
+func testReopenKeepsEverything(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	id := newID(t)
 	h.meter(m1).reserve(id, 100*dollar).answer(t)
 	before := h.figures(acctA)
 	h.srv.Close()
 	require.NoError(t, h.store.Close())
 
-	st, err := datacenter.OpenSQLite(h.ctx, h.path, datacenter.SQLiteOptions{})
+	st, err := b.open(h.ctx, h.path, h.clock.Now, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	h.store = st
 	h.srv = newServerFor(h)
@@ -169,8 +171,10 @@ func TestReopenKeepsEverything(t *testing.T) {
 	h.checkInvariants()
 }
 
-func TestAdminInputIsValidated(t *testing.T) {
-	h := newHarness(t)
+func TestAdminInputIsValidated(t *testing.T) { forEachStore(t, testAdminInputIsValidated) }
+
+func testAdminInputIsValidated(t *testing.T, b backend) {
+	h := newHarnessOn(t, b)
 	ctx := h.ctx
 	for name, err := range map[string]error{
 		"short account number":  h.store.CreateAccount(ctx, "1234567", 0),
@@ -193,8 +197,10 @@ func TestAdminInputIsValidated(t *testing.T) {
 	assert.ErrorIs(t, h.store.SetLocked(ctx, "11112222", true), datacenter.ErrUnknownAccount)
 	_, err := h.store.Meter(ctx, "PM7")
 	assert.ErrorIs(t, err, datacenter.ErrUnknownMeter)
-	_, err = datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db?mode=ro"), datacenter.SQLiteOptions{})
-	assert.ErrorIs(t, err, datacenter.ErrInvalid)
+	if b.name == sqliteBackend.name {
+		_, err = datacenter.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db?mode=ro"), datacenter.SQLiteOptions{})
+		assert.ErrorIs(t, err, datacenter.ErrInvalid)
+	}
 	assert.Equal(t, figures{Deposits: 1000 * funds.Dollar, Prepaid: 1000 * funds.Dollar, CreditLimit: 500 * funds.Dollar}, h.figures(acctA))
 	h.checkInvariants()
 }

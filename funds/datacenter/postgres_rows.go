@@ -1,0 +1,295 @@
+package datacenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"postmeter/funds"
+)
+
+// Row access of the PostgreSQL store, the counterpart of sqlite_rows.go. Each takes a pgq so it runs in
+// the caller's transaction; the lock* forms take the row's lock (FOR UPDATE) as they read it.
+
+func pgScanAccount(row pgx.Row) (Account, error) {
+	var a Account
+	err := row.Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted,
+		&a.Locked, &a.Created)
+	a.Created = a.Created.UTC()
+	return a, err
+}
+
+func pgAccount(ctx context.Context, q pgq, number string, lock bool) (Account, error) {
+	sql := `SELECT ` + accountCols + ` FROM account WHERE number = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	a, err := pgScanAccount(q.QueryRow(ctx, sql, number))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Account{}, fmt.Errorf("account %s: %w", number, ErrUnknownAccount)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("read account %s: %w", number, err)
+	}
+	return a, nil
+}
+
+func pgPutAccount(ctx context.Context, q pgq, a Account) error {
+	tag, err := q.Exec(ctx, `UPDATE account SET deposits = $1, prepaid = $2, credit_limit = $3, credit_used = $4,
+		reserved = $5, posted = $6, locked = $7 WHERE number = $8`,
+		a.Deposits, a.Prepaid, a.CreditLimit, a.CreditUsed, a.Reserved, a.Posted, a.Locked, a.Number)
+	if err != nil {
+		return fmt.Errorf("update account %s: %w", a.Number, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("update account %s: %d rows changed", a.Number, tag.RowsAffected())
+	}
+	return nil
+}
+
+// reportState is what checkReport compares a meter's report with.
+type reportState struct {
+	highSeq           int64
+	highHead          string
+	posted, reserved  int64 // Σ amount of the meter's refills in these states
+	suspect           bool
+	highUsed, highPcs int64
+	lastReportMs      int64
+}
+
+func pgMeter(ctx context.Context, q pgq, serial string, lock bool) (meterRow, error) {
+	return pgMeterReport(ctx, q, serial, lock, nil)
+}
+
+// pgMeterReport reads the meter and, if rs is not nil, what its next report is checked against, in one
+// statement.
+func pgMeterReport(ctx context.Context, q pgq, serial string, lock bool, rs *reportState) (meterRow, error) {
+	var m meterRow
+	var key []byte
+	var suspect, head *string
+	var contact, postalAt *time.Time
+	var avail, used, control, pieces, seq *int64
+	var lastReportMs int64
+	sql := `SELECT serial, account_number, public_key, suspect, high_used, high_pieces, last_report_ms,
+		min_refill, max_refill, created,
+		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq`
+	dest := []any{&m.Serial, &m.Account, &key, &suspect, &m.HighUsed, &m.HighPieces,
+		&lastReportMs, &m.MinRefill, &m.MaxRefill, &m.Created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq}
+	if rs != nil {
+		sql += `, high_seq, high_head,
+		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'posted'),
+		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'reserved')`
+		dest = append(dest, &rs.highSeq, &rs.highHead, &rs.posted, &rs.reserved)
+	}
+	sql += ` FROM meter WHERE serial = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	err := q.QueryRow(ctx, sql, serial).Scan(dest...)
+	if rs != nil {
+		rs.suspect, rs.highUsed, rs.highPcs, rs.lastReportMs = suspect != nil, m.HighUsed.Mills(), m.HighPieces, lastReportMs
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return meterRow{}, fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
+	}
+	if err != nil {
+		return meterRow{}, fmt.Errorf("read meter %q: %w", serial, err)
+	}
+	m.Created = m.Created.UTC()
+	if lastReportMs > 0 {
+		m.LastReport = time.UnixMilli(lastReportMs).UTC()
+	}
+	if key != nil {
+		m.PublicKey = key
+	}
+	if suspect != nil {
+		m.Suspect = *suspect
+	}
+	if contact != nil {
+		m.LastContact = contact.UTC()
+	}
+	if postalAt != nil {
+		m.PostalInfoAt = postalAt.UTC()
+		m.PostalInfo = &funds.PostalInfo{
+			Registers: funds.RegisterReadings{AvailableMills: deref(avail), UsedMills: deref(used),
+				ControlMills: deref(control), Pieces: deref(pieces)},
+			AuditSeq: deref(seq),
+		}
+		if head != nil {
+			m.PostalInfo.AuditHead = *head
+		}
+	}
+	return m, nil
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func pgTouchMeter(ctx context.Context, q pgq, serial string, now time.Time) error {
+	if _, err := q.Exec(ctx, `UPDATE meter SET last_contact = $1 WHERE serial = $2`, now, serial); err != nil {
+		return fmt.Errorf("record contact of meter %q: %w", serial, err)
+	}
+	return nil
+}
+
+func pgScanRefill(row pgx.Row) (Refill, error) {
+	var r Refill
+	var code, msg *string
+	var dmin, dmax, avail, used, control, pieces *int64
+	var resolved *time.Time
+	err := row.Scan(&r.ID, &r.Meter, &r.Account, &r.Amount, &r.State, &r.Tombstone, &r.FromPrepaid, &r.FromCredit,
+		&code, &msg, &dmin, &dmax, &avail, &used, &control, &pieces, &r.Created, &resolved)
+	if err != nil {
+		return Refill{}, err
+	}
+	r.Created = r.Created.UTC()
+	if resolved != nil {
+		r.Resolved = resolved.UTC()
+	}
+	if code != nil {
+		r.Decline = &funds.Decline{Code: *code, MinMills: deref(dmin), MaxMills: deref(dmax)}
+		if msg != nil {
+			r.Decline.Message = *msg
+		}
+	}
+	if avail != nil {
+		r.Registers = &funds.RegisterReadings{AvailableMills: *avail, UsedMills: deref(used),
+			ControlMills: deref(control), Pieces: deref(pieces)}
+	}
+	return r, nil
+}
+
+// pgFindRefill returns the refill with this id whichever meter owns it, and whether there is one.
+func pgFindRefill(ctx context.Context, q pgq, id string) (Refill, bool, error) {
+	r, err := pgScanRefill(q.QueryRow(ctx, `SELECT `+refillCols+` FROM refill WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Refill{}, false, nil
+	}
+	if err != nil {
+		return Refill{}, false, fmt.Errorf("read refill %s: %w", id, err)
+	}
+	return r, true, nil
+}
+
+func pgListRefills(ctx context.Context, q pgq, where string, args ...any) ([]Refill, error) {
+	rows, err := q.Query(ctx, `SELECT `+refillCols+` FROM refill `+where+` ORDER BY created, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list refills: %w", err)
+	}
+	defer rows.Close()
+	out := []Refill(nil)
+	for rows.Next() {
+		r, err := pgScanRefill(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list refills: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list refills: %w", err)
+	}
+	return out, nil
+}
+
+func pgInsertRefill(ctx context.Context, q pgq, r Refill) error {
+	var code, msg, dmin, dmax any
+	if r.Decline != nil {
+		code, msg, dmin, dmax = r.Decline.Code, r.Decline.Message, r.Decline.MinMills, r.Decline.MaxMills
+	}
+	var avail, used, control, pieces any
+	if r.Registers != nil {
+		avail, used, control, pieces = r.Registers.AvailableMills, r.Registers.UsedMills, r.Registers.ControlMills, r.Registers.Pieces
+	}
+	var resolved any
+	if !r.Resolved.IsZero() {
+		resolved = r.Resolved
+	}
+	_, err := q.Exec(ctx, `INSERT INTO refill(`+refillCols+`)
+		VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		r.ID, r.Meter, r.Account, r.Amount, r.State, r.Tombstone, r.FromPrepaid, r.FromCredit,
+		code, msg, dmin, dmax, avail, used, control, pieces, r.Created, resolved)
+	if err != nil {
+		return fmt.Errorf("insert refill %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// pgResolveRefill moves a reserved refill to posted or voided; the WHERE clause makes it happen at most once.
+func pgResolveRefill(ctx context.Context, q pgq, id, state string, now time.Time) error {
+	tag, err := q.Exec(ctx, `UPDATE refill SET state = $1, resolved = $2 WHERE id = $3 AND state = 'reserved'`, state, now, id)
+	if err != nil {
+		return fmt.Errorf("mark refill %s %s: %w", id, state, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("mark refill %s %s: %w: %d rows changed", id, state, ErrInvariant, tag.RowsAffected())
+	}
+	return nil
+}
+
+// pgAssertAccount re-reads the account and its ledger inside the transaction and checks the invariant,
+// so a bug rolls the transaction back instead of committing a broken account.
+func pgAssertAccount(ctx context.Context, q pgq, number string) error {
+	return pgCheckedRow(q.QueryRow(ctx, `SELECT a.number, a.deposits, a.prepaid, a.credit_limit, a.credit_used, a.reserved,
+		a.posted, a.locked, l.reserved, l.posted, l.credit_held, l.deposits
+		FROM account a JOIN account_ledger l ON l.account_number = a.number WHERE a.number = $1`, number), number)
+}
+
+// pgPutAccountChecked writes the account's figures and, in the same statement, reads back the row as
+// stored and its ledger (which the triggers of this transaction's earlier statements updated) and checks
+// them as pgAssertAccount does: one round trip instead of two.
+func pgPutAccountChecked(ctx context.Context, q pgq, a Account) error {
+	return pgCheckedRow(q.QueryRow(ctx, `UPDATE account SET deposits = $1, prepaid = $2, credit_limit = $3,
+		credit_used = $4, reserved = $5, posted = $6, locked = $7 WHERE number = $8
+		RETURNING number, deposits, prepaid, credit_limit, credit_used, reserved, posted, locked,
+		(SELECT reserved FROM account_ledger WHERE account_number = $8),
+		(SELECT posted FROM account_ledger WHERE account_number = $8),
+		(SELECT credit_held FROM account_ledger WHERE account_number = $8),
+		(SELECT deposits FROM account_ledger WHERE account_number = $8)`,
+		a.Deposits, a.Prepaid, a.CreditLimit, a.CreditUsed, a.Reserved, a.Posted, a.Locked, a.Number), a.Number)
+}
+
+func pgCheckedRow(row pgx.Row, number string) error {
+	var a Account
+	var s refillSums
+	err := row.Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted, &a.Locked,
+		&s.reserved, &s.posted, &s.creditHeld, &s.deposits)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("account %s: %w", number, ErrUnknownAccount)
+	}
+	if err != nil {
+		return fmt.Errorf("write or read account %s and its ledger: %w", number, err)
+	}
+	return checkAccount(a, s)
+}
+
+func pgListAccounts(ctx context.Context, q pgq) ([]Account, error) {
+	rows, err := q.Query(ctx, `SELECT `+accountCols+` FROM account ORDER BY number`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := pgScanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func pgAddEvent(ctx context.Context, q pgq, serial string, now time.Time, kind, detail string) error {
+	if _, err := q.Exec(ctx, `INSERT INTO meter_event(serial, at, kind, detail) VALUES($1, $2, $3, $4)`,
+		serial, now, kind, detail); err != nil {
+		return fmt.Errorf("record %s event of meter %q: %w", kind, serial, err)
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+package datacenter
+
+// pgMigrations are the PostgreSQL store's schema versions, applied in order in one transaction each;
+// schema_version holds how many have been applied. Never edit one that has shipped: add another.
+//
+// Version 1 is the SQLite store's schema at its version 4 (sqlite.go, sqlite_trust.go, rates.go) in
+// PostgreSQL's words: money in bigint mills (no float), the account invariant as a CHECK, refill rows
+// that are permanent and change at most once, deposits and events append-only, the account ledger kept
+// by triggers from the rows, nonces and report checks for the meters' signed requests.
+var pgMigrations = []string{
+	`
+CREATE TABLE account(
+  number       text PRIMARY KEY CHECK(number ~ '^[0-9]{8}$'),
+  deposits     bigint NOT NULL CHECK(deposits >= 0),
+  prepaid      bigint NOT NULL CHECK(prepaid >= 0),
+  credit_limit bigint NOT NULL CHECK(credit_limit >= 0),
+  credit_used  bigint NOT NULL CHECK(credit_used >= 0 AND credit_used <= credit_limit),
+  reserved     bigint NOT NULL CHECK(reserved >= 0),
+  posted       bigint NOT NULL CHECK(posted >= 0),
+  locked       boolean NOT NULL,
+  created      timestamptz NOT NULL,
+  CHECK(deposits + credit_used = prepaid + reserved + posted)
+);
+
+CREATE TABLE deposit(
+  seq            bigserial PRIMARY KEY,
+  account_number text NOT NULL REFERENCES account(number),
+  amount         bigint NOT NULL CHECK(amount > 0),
+  at             timestamptz NOT NULL
+);
+CREATE INDEX deposit_account ON deposit(account_number);
+
+CREATE TABLE meter(
+  serial           text PRIMARY KEY CHECK(length(serial) BETWEEN 1 AND 32),
+  account_number   text NOT NULL REFERENCES account(number),
+  public_key       bytea CHECK(public_key IS NULL OR length(public_key) = 32),
+  token_hash       bytea CHECK(token_hash IS NULL OR length(token_hash) = 32),
+  token_expires    timestamptz,
+  suspect          text,
+  high_used        bigint NOT NULL DEFAULT 0,
+  high_pieces      bigint NOT NULL DEFAULT 0,
+  high_seq         bigint NOT NULL DEFAULT 0,
+  high_head        text NOT NULL DEFAULT '',
+  last_report_ms   bigint NOT NULL DEFAULT 0,
+  min_refill       bigint NOT NULL CHECK(min_refill > 0),
+  max_refill       bigint NOT NULL CHECK(max_refill >= min_refill),
+  created          timestamptz NOT NULL,
+  last_contact     timestamptz,
+  postal_at        timestamptz,
+  postal_available bigint,
+  postal_used      bigint,
+  postal_control   bigint,
+  postal_pieces    bigint,
+  audit_head       text,
+  audit_seq        bigint
+);
+
+CREATE TABLE refill(
+  id              text PRIMARY KEY CHECK(length(id) = 36),
+  meter_serial    text NOT NULL REFERENCES meter(serial),
+  account_number  text NOT NULL REFERENCES account(number),
+  amount          bigint NOT NULL,
+  state           text NOT NULL CHECK(state IN ('reserved', 'declined', 'posted', 'voided')),
+  tombstone       boolean NOT NULL,
+  from_prepaid    bigint NOT NULL CHECK(from_prepaid >= 0),
+  from_credit     bigint NOT NULL CHECK(from_credit >= 0),
+  decline_code    text,
+  decline_message text,
+  decline_min     bigint,
+  decline_max     bigint,
+  reg_available   bigint,
+  reg_used        bigint,
+  reg_control     bigint,
+  reg_pieces      bigint,
+  created         timestamptz NOT NULL,
+  resolved        timestamptz,
+  CHECK(amount > 0 OR (tombstone AND amount = 0)),
+  CHECK(NOT tombstone OR (state = 'voided' AND amount = 0)),
+  CHECK((state = 'declined') = (decline_code IS NOT NULL)),
+  CHECK(CASE WHEN state = 'declined' OR tombstone THEN from_prepaid = 0 AND from_credit = 0
+             ELSE from_prepaid + from_credit = amount END),
+  CHECK((state = 'reserved') = (resolved IS NULL))
+);
+CREATE INDEX refill_account ON refill(account_number, state);
+CREATE INDEX refill_meter ON refill(meter_serial, tombstone);
+
+CREATE TABLE account_ledger(
+  account_number text PRIMARY KEY REFERENCES account(number),
+  reserved       bigint NOT NULL DEFAULT 0,
+  posted         bigint NOT NULL DEFAULT 0,
+  credit_held    bigint NOT NULL DEFAULT 0,
+  deposits       bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE nonce(
+  serial     text NOT NULL,
+  nonce      text NOT NULL,
+  expires_ms bigint NOT NULL,
+  PRIMARY KEY(serial, nonce)
+);
+CREATE INDEX nonce_expiry ON nonce(expires_ms);
+
+CREATE TABLE meter_event(
+  seq    bigserial PRIMARY KEY,
+  serial text NOT NULL REFERENCES meter(serial),
+  at     timestamptz NOT NULL,
+  kind   text NOT NULL,
+  detail text NOT NULL
+);
+CREATE INDEX meter_event_serial ON meter_event(serial);
+
+CREATE TABLE rate_table(
+  effective text PRIMARY KEY CHECK(length(effective) = 10),
+  body      bytea NOT NULL,
+  signature bytea NOT NULL CHECK(length(signature) = 64),
+  published timestamptz NOT NULL
+);
+
+CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $$;
+CREATE TRIGGER deposit_append_only BEFORE UPDATE OR DELETE ON deposit
+  FOR EACH ROW EXECUTE FUNCTION refuse('deposits are append-only');
+CREATE TRIGGER meter_event_append_only BEFORE UPDATE OR DELETE ON meter_event
+  FOR EACH ROW EXECUTE FUNCTION refuse('events are append-only');
+CREATE TRIGGER refill_no_delete BEFORE DELETE ON refill
+  FOR EACH ROW EXECUTE FUNCTION refuse('refills are permanent');
+CREATE TRIGGER refill_final BEFORE UPDATE ON refill
+  FOR EACH ROW WHEN (OLD.state <> 'reserved') EXECUTE FUNCTION refuse('a resolved refill never changes');
+CREATE TRIGGER refill_transition BEFORE UPDATE ON refill
+  FOR EACH ROW WHEN (NEW.state NOT IN ('posted', 'voided') OR NEW.id <> OLD.id OR NEW.amount <> OLD.amount
+    OR NEW.meter_serial <> OLD.meter_serial OR NEW.account_number <> OLD.account_number
+    OR NEW.from_prepaid <> OLD.from_prepaid OR NEW.from_credit <> OLD.from_credit OR NEW.tombstone <> OLD.tombstone)
+  EXECUTE FUNCTION refuse('a reserved refill only moves to posted or voided');
+-- TRUNCATE skips row triggers: refuse it on the money tables too.
+CREATE TRIGGER money_no_truncate BEFORE TRUNCATE ON refill
+  FOR EACH STATEMENT EXECUTE FUNCTION refuse('refills are permanent');
+CREATE TRIGGER deposit_no_truncate BEFORE TRUNCATE ON deposit
+  FOR EACH STATEMENT EXECUTE FUNCTION refuse('deposits are append-only');
+
+-- The ledger: each account's sums of its refill and deposit rows, kept by the database as the rows are
+-- written, apart from the code that updates the account (assertAccount compares them).
+CREATE FUNCTION ledger_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO account_ledger(account_number) VALUES (NEW.number); RETURN NULL; END $$;
+CREATE TRIGGER ledger_account AFTER INSERT ON account FOR EACH ROW EXECUTE FUNCTION ledger_account();
+
+CREATE FUNCTION ledger_deposit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE account_ledger SET deposits = deposits + NEW.amount WHERE account_number = NEW.account_number;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER ledger_deposit AFTER INSERT ON deposit FOR EACH ROW EXECUTE FUNCTION ledger_deposit();
+
+CREATE FUNCTION ledger_refill() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  o_res bigint := 0; o_post bigint := 0; o_cred bigint := 0;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    o_res  := CASE WHEN OLD.state = 'reserved' THEN OLD.amount ELSE 0 END;
+    o_post := CASE WHEN OLD.state = 'posted' THEN OLD.amount ELSE 0 END;
+    o_cred := CASE WHEN OLD.state IN ('reserved', 'posted') THEN OLD.from_credit ELSE 0 END;
+  END IF;
+  UPDATE account_ledger SET
+    reserved    = reserved + CASE WHEN NEW.state = 'reserved' THEN NEW.amount ELSE 0 END - o_res,
+    posted      = posted + CASE WHEN NEW.state = 'posted' THEN NEW.amount ELSE 0 END - o_post,
+    credit_held = credit_held + CASE WHEN NEW.state IN ('reserved', 'posted') THEN NEW.from_credit ELSE 0 END - o_cred
+  WHERE account_number = NEW.account_number;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER ledger_refill AFTER INSERT OR UPDATE OF state ON refill FOR EACH ROW EXECUTE FUNCTION ledger_refill();
+`,
+}
