@@ -214,7 +214,7 @@ func TestSyncScreenUploadsNow(t *testing.T) {
 	texts := strings.Join(a.Texts(), "\n")
 	assert.Contains(t, texts, when.DateTime(v.Status.LastContact))
 	assert.Contains(t, texts, when.DateTime(v.Status.LockAt))
-	assert.Contains(t, texts, txt(CapSyncAuditValue, v.Report.AuditSeq, v.Report.AuditHead[:16]))
+	assert.Contains(t, texts, txt(CapSyncAuditValue, v.Report.AuditSeq))
 
 	tap(t, a, IDSyncUpload)
 	require.Equal(t, DialogUploaded, a.Modal())
@@ -222,6 +222,7 @@ func TestSyncScreenUploadsNow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, after.Report.AuditSeq, v.Report.AuditSeq, "the upload is audited")
 	assert.Equal(t, sim.Meter.Now().Unix(), after.LastUpload.Unix())
+	assert.Contains(t, strings.Join(a.Texts(), "\n"), after.Report.AuditHead[:16], "the dialog names the audit head sent")
 	tap(t, a, dialogAction(meter.ActionOK))
 	assert.Contains(t, strings.Join(a.Texts(), "\n"), when.DateTime(after.LastUpload), "the screen shows the new upload")
 

@@ -47,10 +47,6 @@ func syncBody(v meter.SyncView) fyne.CanvasObject {
 		upload = when.DateTime(v.LastUpload)
 	}
 	r := v.Report.Registers
-	head := v.Report.AuditHead
-	if len(head) > 16 {
-		head = head[:16] // enough to compare with the Data Center's record by eye
-	}
 	inForce, next := txt(CapSyncNone), ""
 	for _, t := range v.Rates {
 		switch {
@@ -71,7 +67,7 @@ func syncBody(v meter.SyncView) fyne.CanvasObject {
 		widget.NewSeparator(),
 		rows(
 			[2]string{txt(CapSyncRegisters), txt(CapSyncRegisterValues, funds.Amount(r.AvailableMills).String(), funds.Amount(r.UsedMills).String(), r.Pieces)},
-			[2]string{txt(CapSyncAudit), txt(CapSyncAuditValue, v.Report.AuditSeq, head)},
+			[2]string{txt(CapSyncAudit), txt(CapSyncAuditValue, v.Report.AuditSeq)},
 			[2]string{txt(CapSyncRates), ratesLine(inForce, next)}))
 }
 
@@ -92,7 +88,15 @@ func (a *App) uploadNow() {
 		status = text(txt(CapSyncUploading))
 		a.popUp(DialogUploading, minSize(status, dialogWidth, 0))
 	})
-	a.background(func(ctx context.Context) error { return a.m.UploadPostalInfo(ctx, sess) }, func(err error) {
+	var sent meter.SyncView
+	a.background(func(ctx context.Context) error {
+		if err := a.m.UploadPostalInfo(ctx, sess); err != nil {
+			return err
+		}
+		var err error
+		sent, err = a.m.Sync(ctx)
+		return err
+	}, func(err error) {
 		finished()
 		a.closeModal()
 		if err != nil {
@@ -100,8 +104,13 @@ func (a *App) uploadNow() {
 			return
 		}
 		a.showSyncThen(func() {
-			a.showDialog(DialogUploaded, meter.Message{Title: txt(CapSyncUploadedTitle), Text: txt(CapSyncUploaded),
-				Actions: []meter.MessageID{meter.ActionOK}}, nil)
+			// The audit head, short enough to compare with the Data Center's record by eye.
+			head := sent.Report.AuditHead
+			if len(head) > 16 {
+				head = head[:16]
+			}
+			a.showDialog(DialogUploaded, meter.Message{Title: txt(CapSyncUploadedTitle),
+				Text: txt(CapSyncUploaded, sent.Report.AuditSeq, head), Actions: []meter.MessageID{meter.ActionOK}}, nil)
 		})
 	})
 }
