@@ -83,26 +83,15 @@ func ratesLine(inForce, next string) string {
 // with a message that says it went (or what went wrong).
 func (a *App) uploadNow() {
 	sess := a.session
-	var status *widget.Label
-	finished := a.unlessQuick(func() {
-		status = text(txt(CapSyncUploading))
-		a.popUp(DialogUploading, minSize(status, dialogWidth, 0))
-	})
 	var sent meter.SyncView
-	a.background(func(ctx context.Context) error {
+	a.waitOver(DialogUploading, txt(CapSyncUploading), func(ctx context.Context) error {
 		if err := a.m.UploadPostalInfo(ctx, sess); err != nil {
 			return err
 		}
 		var err error
 		sent, err = a.m.Sync(ctx)
 		return err
-	}, func(err error) {
-		finished()
-		a.closeModal()
-		if err != nil {
-			a.fail(err, nil)
-			return
-		}
+	}, func() {
 		a.showSyncThen(func() {
 			// The audit head, short enough to compare with the Data Center's record by eye.
 			head := sent.Report.AuditHead
@@ -119,22 +108,30 @@ func (a *App) uploadNow() {
 // so the screen says so, and the meter prints meanwhile.
 func (a *App) checkRecords() {
 	sess := a.session
-	finished := a.unlessQuick(func() {
-		a.popUp(DialogCheckingRecords, minSize(text(txt(CapSyncChecking)), dialogWidth, 0))
-	})
 	var took time.Duration
-	a.background(func(ctx context.Context) error {
+	a.waitOver(DialogCheckingRecords, txt(CapSyncChecking), func(ctx context.Context) error {
 		var err error
 		took, err = a.m.CheckRecords(ctx, sess)
 		return err
-	}, func(err error) {
+	}, func() {
+		a.showDialog(DialogRecordsChecked, meter.Message{Title: txt(CapSyncCheckedTitle),
+			Text: txt(CapSyncChecked, took.Round(time.Millisecond).String()), Actions: []meter.MessageID{meter.ActionOK}}, nil)
+	})
+}
+
+// waitOver runs work off the UI goroutine; if it takes long, its wait message shows in dialog id until
+// it ends. A failure is shown as the clerk's message; success goes to done.
+func (a *App) waitOver(id DialogID, wait string, work func(ctx context.Context) error, done func()) {
+	finished := a.unlessQuick(func() { a.popUp(id, minSize(text(wait), dialogWidth, 0)) })
+	a.background(work, func(err error) {
 		finished()
-		a.closeModal()
+		if a.modalID == id {
+			a.closeModal()
+		}
 		if err != nil {
 			a.fail(err, nil)
 			return
 		}
-		a.showDialog(DialogRecordsChecked, meter.Message{Title: txt(CapSyncCheckedTitle),
-			Text: txt(CapSyncChecked, took.Round(time.Millisecond).String()), Actions: []meter.MessageID{meter.ActionOK}}, nil)
+		done()
 	})
 }
