@@ -56,15 +56,22 @@ func (m *Meter) EndBatch(ctx context.Context, s *Session, dest Destination) (Bat
 	return sum, m.printDocument(ctx, doc, dest)
 }
 
-// destinationReady checks that a document can be printed on dest now.
+// destinationReady checks that a document can be printed on dest now: the model has the medium,
+// the engine is ready for it, or there is an attached printer. End batch asks it before ending the
+// batch; every document print asks it again (printDocument).
 func (m *Meter) destinationReady(ctx context.Context, dest Destination) error {
 	switch dest {
 	case OnEnvelope, OnTape:
-		return EngineReady(m.engineStatus(ctx), Medium(dest))
+		medium := Medium(dest)
+		if err := m.checkMedium(medium); err != nil {
+			return err
+		}
+		return EngineReady(m.engineStatus(ctx), medium)
 	case OnDocument:
 		if m.cfg.Printer == nil {
 			return &DeviceError{"attached printer", ErrNoPrinter, "Print on an envelope or tape instead."}
 		}
+		return nil
 	}
-	return nil
+	return fmt.Errorf("unknown destination %q", dest)
 }

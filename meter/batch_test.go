@@ -66,3 +66,13 @@ func TestEndBatchWaitsForAReadyEngine(t *testing.T) {
 	require.ErrorIs(t, err, ErrTapeOut)
 	assert.Equal(t, before, r.registers(), "nothing ends while the summary cannot print")
 }
+
+// A model without tape: End batch on tape is refused before the batch ends, not after.
+func TestEndBatchOnAModelWithoutTapeEndsNothing(t *testing.T) {
+	r, _ := accountRig(t)
+	before := r.registers()
+	r.m.cfg.Model.Tape = false
+	_, err := r.m.EndBatch(r.ctx, r.oper, OnTape)
+	require.ErrorIs(t, err, ErrNotOnModel)
+	assert.Equal(t, before, r.registers(), "the batch goes on")
+}

@@ -161,23 +161,13 @@ func (m *Meter) PrintFundsReport(ctx context.Context, s *Session, dest Destinati
 
 // printDocument prints without debiting anything, so the inspection lock does not apply.
 func (m *Meter) printDocument(ctx context.Context, doc Document, dest Destination) error {
-	switch dest {
-	case OnEnvelope, OnTape:
-		medium := Medium(dest)
-		if err := m.checkMedium(medium); err != nil {
-			return err
-		}
-		if err := EngineReady(m.engineStatus(ctx), medium); err != nil {
-			return err
-		}
-		return m.cfg.Engine.PrintDocument(ctx, doc, medium)
-	case OnDocument:
-		if m.cfg.Printer == nil {
-			return &DeviceError{"attached printer", ErrNoPrinter, "Print on an envelope or tape instead."}
-		}
+	if err := m.destinationReady(ctx, dest); err != nil {
+		return fmt.Errorf("print %s: %w", doc.Title, err)
+	}
+	if dest == OnDocument {
 		return m.cfg.Printer.PrintDocument(ctx, doc)
 	}
-	return fmt.Errorf("print %s: unknown destination %q", doc.Title, dest)
+	return m.cfg.Engine.PrintDocument(ctx, doc, Medium(dest))
 }
 
 // PrintLastRefills prints the summary of the last five refills.
