@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postmeter/funds"
+	"postmeter/printer"
 )
 
 // Medium is what the print engine prints on.
@@ -73,6 +74,7 @@ type Indicium struct {
 	Piece          int64
 	Registers      funds.Registers // after the debit: Available (descending) and Used (ascending)
 	Simulation     bool            // always true here: real indicia need postal authorisation
+	Kind           printer.Kind    // postage, or a test print or date correction (no postage value)
 	Signature      []byte          // the meter key's signature of the payload (printer.IndiciumBody)
 }
 

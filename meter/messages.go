@@ -59,6 +59,8 @@ func Explain(err error) Message {
 		account      *AccountError
 		records      *funds.VerifyError
 		notOnModel   *NotOnModelError
+		preset       *PresetError
+		correction   *DateCorrectionError
 	)
 	ok := []MessageID{ActionOK}
 	switch {
@@ -70,6 +72,10 @@ func Explain(err error) Message {
 		return msg(MsgRecordsFailedTitle, MsgRecordsFailed, ok)
 	case errors.As(err, &account):
 		return explainAccount(account)
+	case errors.As(err, &preset):
+		return explainPreset(preset)
+	case errors.As(err, &correction):
+		return explainDateCorrection(correction)
 	case errors.Is(err, ErrNoExportFolder):
 		return msg(MsgExportTitle, MsgNoExportFolder, ok)
 	case errors.Is(err, ErrExportFailed):

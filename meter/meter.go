@@ -57,6 +57,8 @@ type Meter struct {
 
 	mu             sync.Mutex
 	accountsMu     sync.Mutex            // serializes changes of the account codes (read, change, store)
+	zeroMu         sync.Mutex            // serializes the test-print count (read, add one, store)
+	presetsMu      sync.Mutex            // serializes changes of the job presets
 	warningCleared bool                  // the inspection warning was cleared since power-up
 	receiptAt      time.Time             // when the last contact receipt was kept (meter clock)
 	balance        *funds.AccountBalance // the last Get Balance answer, nil before

@@ -28,7 +28,7 @@ func toPrinterIndicium(ind Indicium) printer.Indicium {
 	return printer.Indicium{MailingDate: ind.MailingDate, Postage: ind.Postage, MailClass: ind.MailClass,
 		MeterSerial: ind.MeterSerial, Model: ind.Model, IndiciaNumber: ind.IndiciaNumber, OriginZIP: ind.OriginZIP,
 		DestinationZIP: ind.DestinationZIP, Piece: ind.Piece, Available: ind.Registers.Available,
-		Used: ind.Registers.Used, Simulation: ind.Simulation, Signature: ind.Signature}
+		Used: ind.Registers.Used, Simulation: ind.Simulation, Kind: ind.Kind, Signature: ind.Signature}
 }
 
 func toPrinterDocument(doc Document) printer.Document {

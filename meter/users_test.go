@@ -141,6 +141,7 @@ func TestRightsOrderValuesAndLabels(t *testing.T) {
 		{RightWithdraw, "withdraw funds", "Withdraw funds"},
 		{RightManageUsers, "manage users", "Manage users"},
 		{RightManageAccounts, "manage account codes", "Manage account codes"},
+		{RightManagePresets, "manage job presets", "Manage job presets"},
 	}
 	all := AllRights()
 	require.Len(t, all, len(want))

@@ -10,6 +10,12 @@ import (
 // SimulationBanner is printed on every indicium (see the package documentation).
 const SimulationBanner = "SIMULATION — NOT VALID POSTAGE"
 
+// The words a zero-value impression prints where a postage indicium prints its class.
+const (
+	TestMark           = "TEST — NO POSTAGE VALUE"
+	DateCorrectionMark = "DATE CORRECTION"
+)
+
 // plan collects drawing operations while the layout walks down the page, so the canvas can be
 // allocated once the height is known.
 type plan struct {
@@ -176,7 +182,7 @@ func (p *plan) indiciumText(ind Indicium, x, top, w int) (int, error) {
 	for _, t := range []struct {
 		style fontStyle
 		text  string
-	}{{bold, strings.ToUpper(ind.MailClass)}, {regular, ind.IndiciaNumber}} {
+	}{{bold, kindMark(ind)}, {regular, ind.IndiciaNumber}} {
 		if t.text == "" {
 			continue
 		}
@@ -190,6 +196,17 @@ func (p *plan) indiciumText(ind Indicium, x, top, w int) (int, error) {
 		y += h + spec.px(2)
 	}
 	return y, nil
+}
+
+// kindMark is the bold line under the figures: the mail class, or what a zero-value impression is.
+func kindMark(ind Indicium) string {
+	switch ind.Kind {
+	case KindTest:
+		return TestMark
+	case KindDateCorrection:
+		return DateCorrectionMark
+	}
+	return strings.ToUpper(ind.MailClass)
 }
 
 // postageText shows dollars and cents, or mills when the postage has a fraction of a cent, so the

@@ -26,9 +26,11 @@ const MaxTextField = 24
 var payloadEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const (
-	flagSpecimen    = 1 << 0 // printed by the trainer simulator: a specimen, never postage
-	flagDestination = 1 << 1 // a destination ZIP follows the origin ZIP
-	knownFlags      = flagSpecimen | flagDestination
+	flagSpecimen       = 1 << 0 // printed by the trainer simulator: a specimen, never postage
+	flagDestination    = 1 << 1 // a destination ZIP follows the origin ZIP
+	flagTest           = 1 << 2 // a test print: no postage value
+	flagDateCorrection = 1 << 3 // a date correction of the piece it names: no postage value
+	knownFlags         = flagSpecimen | flagDestination | flagTest | flagDateCorrection
 )
 
 // ErrBadPayload is wrapped by every ParseIndiciumPayload error.
@@ -44,7 +46,8 @@ var ErrUnsigned = errors.New("indicium is not signed")
 //	offset  size     field
 //	0       2        "PM"
 //	2       1        version (2)
-//	3       1        flags: 1 specimen (simulation), 2 destination ZIP present
+//	3       1        flags: 1 specimen (simulation), 2 destination ZIP present, 4 test print,
+//	                 8 date correction (4 and 8 carry postage 0 and never both)
 //	4       2        mailing date, days since Jan 1, 2000 (big-endian)
 //	6       uvarint  postage in mills
 //	        uvarint  piece count after the debit
@@ -70,6 +73,12 @@ func IndiciumBody(ind Indicium) ([]byte, error) {
 	}
 	if ind.DestinationZIP != "" {
 		flags |= flagDestination
+	}
+	switch ind.Kind {
+	case KindTest:
+		flags |= flagTest
+	case KindDateCorrection:
+		flags |= flagDateCorrection
 	}
 	days := ind.calendarDate().Sub(payloadEpoch) / (24 * time.Hour)
 	b := []byte{'P', 'M', PayloadVersion, flags}
@@ -114,6 +123,10 @@ func validateIndicium(ind Indicium) error {
 		return fmt.Errorf("indicium: mailing date %s out of range", ind.MailingDate.Format(time.DateOnly))
 	case ind.Postage < 0:
 		return fmt.Errorf("indicium: negative postage %d mills", ind.Postage.Mills())
+	case ind.Kind != KindPostage && ind.Kind != KindTest && ind.Kind != KindDateCorrection:
+		return fmt.Errorf("indicium: unknown kind %q", ind.Kind)
+	case ind.Kind != KindPostage && ind.Postage != 0:
+		return fmt.Errorf("indicium: a %s carries no postage, not %d mills", ind.Kind, ind.Postage.Mills())
 	case ind.Available < 0 || ind.Used < 0:
 		return fmt.Errorf("indicium: negative register (available %d, used %d mills)",
 			ind.Available.Mills(), ind.Used.Mills())
@@ -152,6 +165,14 @@ func ParseIndiciumPayload(payload []byte) (Indicium, error) {
 	}
 	body, sig := payload[:len(payload)-SignatureSize], payload[len(payload)-SignatureSize:]
 	ind := Indicium{Simulation: flags&flagSpecimen != 0, Signature: bytes.Clone(sig)}
+	switch {
+	case flags&flagTest != 0 && flags&flagDateCorrection != 0:
+		return bad("both test and date-correction flags")
+	case flags&flagTest != 0:
+		ind.Kind = KindTest
+	case flags&flagDateCorrection != 0:
+		ind.Kind = KindDateCorrection
+	}
 	ind.MailingDate = payloadEpoch.AddDate(0, 0, int(binary.BigEndian.Uint16(body[4:6])))
 	rest := body[6:]
 	var nums [4]int64

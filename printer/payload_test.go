@@ -44,6 +44,8 @@ func TestIndiciumPayloadRoundTrip(t *testing.T) {
 		},
 		"large registers": func(i *Indicium) { i.Available, i.Used, i.Piece = 1<<62, 1<<61, 1<<40 },
 		"last date":       func(i *Indicium) { i.MailingDate = payloadEpoch.AddDate(0, 0, 0xffff) },
+		"test print":      func(i *Indicium) { i.Kind, i.Postage, i.Piece, i.MailClass = KindTest, 0, 0, "" },
+		"date correction": func(i *Indicium) { i.Kind, i.Postage, i.MailClass = KindDateCorrection, 0, "" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -76,6 +78,7 @@ func TestIndiciumSignatureCoversEveryField(t *testing.T) {
 		"used":        func(i *Indicium) { i.Used = 1 },
 		"available":   func(i *Indicium) { i.Available = 1 },
 		"specimen":    func(i *Indicium) { i.Simulation = false },
+		"kind":        func(i *Indicium) { i.Kind, i.Postage = KindTest, 0 },
 	}
 	require.True(t, VerifyIndicium(pub, sampleIndicium()))
 	for name, mutate := range cases {
@@ -112,6 +115,9 @@ func TestIndiciumPayloadRejectsInvalidIndicium(t *testing.T) {
 		"long model":       func(i *Indicium) { i.Model = strings.Repeat("M", MaxTextField+1) },
 		"unsigned":         func(i *Indicium) { i.Signature = nil },
 		"short signature":  func(i *Indicium) { i.Signature = i.Signature[:10] },
+		"test with value":  func(i *Indicium) { i.Kind = KindTest },
+		"dated with value": func(i *Indicium) { i.Kind = KindDateCorrection },
+		"unknown kind":     func(i *Indicium) { i.Kind, i.Postage = "refund", 0 },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -137,6 +143,8 @@ func TestParseIndiciumPayloadRejects(t *testing.T) {
 		"wrong version":  with(func(p []byte) []byte { p[2] = 1; return p }),
 		"unknown flag":   with(func(p []byte) []byte { p[3] |= 0x80; return p }),
 		"flag, no dest":  with(func(p []byte) []byte { p[3] |= flagDestination; return p }),
+		"two zero kinds": with(func(p []byte) []byte { p[3] |= flagTest | flagDateCorrection; return p }),
+		"test, postage":  with(func(p []byte) []byte { p[3] |= flagTest; return p }),
 		"truncated":      append(bytes.Clone(good[:body-3]), good[body:]...),
 		"extra byte":     append(append(bytes.Clone(good[:body]), 0), good[body:]...),
 		"overlong varint": append(append(append(bytes.Clone(good[:6]), 0x8c, 0x86, 0x00), good[8:body]...),

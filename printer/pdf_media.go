@@ -45,8 +45,8 @@ func IndiciumPDF(ind Indicium, m Medium) ([]byte, error) {
 	}
 	words := []string{postageText(ind), strings.ToUpper(ind.MailingDate.Format("Jan 02 2006")),
 		"FROM ZIP " + ind.OriginZIP, "METER " + ind.MeterSerial, "PIECE " + strconv.FormatInt(ind.Piece, 10)}
-	if ind.MailClass != "" {
-		words = append(words, strings.ToUpper(ind.MailClass))
+	if mark := kindMark(ind); mark != "" {
+		words = append(words, mark)
 	}
 	if ind.IndiciaNumber != "" {
 		words = append(words, "INDICIA "+ind.IndiciaNumber)

@@ -52,9 +52,22 @@ type Indicium struct {
 	Available      funds.Amount // descending register after the debit
 	Used           funds.Amount // ascending register after the debit
 	Simulation     bool         // the meter runs as the trainer simulator: the indicium is a specimen
+	Kind           Kind         // postage ("") or one of the zero-value impressions
 	// Signature is the meter key's Ed25519 signature of funds.IndiciumMessage(IndiciumBody(ind)).
 	Signature []byte
 }
+
+// Kind is what an impression is: postage, or one of the two that carry no postage value. Both are
+// signed like postage, so a verifier can tell them from forgeries, and both say on their face what they
+// are (docs/indicia.md).
+type Kind string
+
+// The kinds of impression.
+const (
+	KindPostage        Kind = ""                // a postage indicium
+	KindTest           Kind = "test print"      // checks print quality; Piece is 0
+	KindDateCorrection Kind = "date correction" // the new date of the piece Piece, already paid
+)
 
 // Field is one labelled line of a document, e.g. {"Postage added", "$125.00"}.
 type Field struct {
