@@ -65,7 +65,7 @@ const (
 	keyPresets = "job_presets"
 	// MaxPresets is how many presets a meter keeps: one screen of them, no scrolling (inferred; PB's
 	// Connect+ keeps a handful of "custom presets" beside the normal one).
-	MaxPresets = 6
+	MaxPresets = 5
 	// PresetNameMaxLength is the most characters a preset's name has.
 	PresetNameMaxLength = 24
 )

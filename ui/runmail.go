@@ -22,8 +22,18 @@ type runMailJob struct {
 	meter.Job
 	shown funds.Amount // the postage on screen, where Key in Postage opens
 	// codeChosen: the clerk chose the account code (or none); until then Run Mail starts with the
-	// user's own code.
+	// default preset, or the user's own code.
 	codeChosen bool
+	medium     meter.Medium // where the preset prints: its button is Run Mail's main one ("" envelope)
+	preset     string       // the ID of the preset the job was set up from, "" for none
+	user       string       // whose job it is: another user's Run Mail starts afresh
+}
+
+func (j runMailJob) mediumOrEnvelope() meter.Medium {
+	if j.medium == "" {
+		return meter.MediumEnvelope
+	}
+	return j.medium
 }
 
 func newRunMailJob() runMailJob {
@@ -42,6 +52,9 @@ type runMailData struct {
 	// whether it prices from it; the screen says so either way).
 	unverified bool
 	methods    []meter.WeighingMethod // the model's weighing methods
+	presets    meter.Presets
+	// preset: the job as the default preset set it up, when Run Mail starts afresh with one.
+	preset *runMailJob
 }
 
 // showRunMail opens Run Mail; the warnings of entering (low funds) come up as dialogs.
@@ -50,12 +63,27 @@ func (a *App) showRunMail() { a.runMail(true, nil) }
 // runMail draws Run Mail with fresh figures, then runs after (a dialog to show over it), if any.
 func (a *App) runMail(entering bool, after func()) {
 	sess := a.session // read on the UI goroutine: the work below runs on another, while signOut may replace it
-	job := a.job.Job
+	if sess != nil && a.job.user != sess.User().Name {
+		a.job = newRunMailJob() // the last clerk's class, code and preset are not this one's
+		a.job.user = sess.User().Name
+	}
+	job, fresh := a.job.Job, !a.job.codeChosen
 	load(a, func(ctx context.Context) (runMailData, error) {
 		var d runMailData
 		var err error
 		if d.view, err = a.m.EnterRunMail(ctx, sess); err != nil {
 			return d, err
+		}
+		if d.presets, err = a.m.Presets(ctx); err != nil {
+			return d, err
+		}
+		if fresh && d.presets.Default != "" {
+			// A default preset that no longer holds (a disabled code) is not applied: Run Mail starts plain.
+			if j, m, err := a.m.ApplyPreset(ctx, sess, d.presets.Default, job); err == nil {
+				job = j
+				d.preset = &runMailJob{Job: j, medium: m, preset: d.presets.Default, codeChosen: j.AccountCode != "",
+					user: sess.User().Name}
+			}
 		}
 		if !perPiece(job) { // weighed at each piece: priced then
 			d.postage, d.priceErr = a.m.Postage(ctx, job)
@@ -75,6 +103,9 @@ func (a *App) runMail(entering bool, after func()) {
 		}
 		return d, nil
 	}, func(d runMailData) {
+		if !a.job.codeChosen && d.preset != nil {
+			a.job = *d.preset
+		}
 		if !a.job.codeChosen && sess != nil {
 			a.job.codeChosen = true
 			if c, ok := d.accounts.Find(d.accounts.Defaults[sess.User().Name]); ok && !c.Disabled {
@@ -165,14 +196,19 @@ func (a *App) drawRunMail(d runMailData) {
 		left.Add(e)
 	}
 	// Start and Tape: the same size, sharing the height beside the rows.
+	// The preset's medium is the main button: a tape preset makes Tape the one to press.
 	start := a.primary(IDStart, txt("ui.start"), iconEnvelope, func() { a.print(meter.MediumEnvelope) })
 	media := []fyne.CanvasObject{start}
 	if a.m.HasTape() { // a model without a tape dispenser offers none (and the core refuses tape)
-		media = append(media, a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) }))
+		tape := a.button(IDTape, txt("ui.tape"), nil, func() { a.print(meter.MediumTape) })
+		if job.mediumOrEnvelope() == meter.MediumTape {
+			tape.Importance, start.Importance = widget.HighImportance, widget.MediumImportance
+		}
+		media = append(media, tape)
 	}
 	right := minSize(container.NewGridWithColumns(1, media...), 220, 2*110)
 	inMeter := a.button(IDPostageInMeter, txt("ui.run-mail.postage-in-meter", d.view.PostageInMeter), iconFunds, func() { a.showFunds(tabMeterFunds) })
-	corner := container.NewHBox(inMeter, a.homeButton())
+	corner := container.NewHBox(a.button(IDRunMailOptions, txt(CapOptions), nil, a.showRunMailOptions), inMeter, a.homeButton())
 	// The classes across the whole width, then the rows with Start and Tape beside them.
 	classRow := container.NewBorder(nil, nil, widget.NewLabel(txt("ui.run-mail.class")), nil, classes)
 	a.setScreen(ScreenRunMail, screen(txt("ui.run-mail"), corner,
@@ -182,7 +218,11 @@ func (a *App) drawRunMail(d runMailData) {
 // batchRow is the batch count, and beside it "Unverified rates" when the table in force on the mailing
 // date is marked unverified: on the same line, so Run Mail still fits a 1024×600 screen.
 func (a *App) batchRow(d runMailData) fyne.CanvasObject {
-	batch := widget.NewLabel(batchLine(d.view.BatchCount, d.view.BatchValue))
+	line := batchLine(d.view.BatchCount, d.view.BatchValue)
+	if name := presetName(a.job, d.presets); name != "" {
+		line += " · " + txt(CapPresetInUse, name)
+	}
+	batch := widget.NewLabel(line)
 	if !d.unverified || errors.Is(d.priceErr, meter.ErrUnverifiedRates) { // that error says it already
 		return batch
 	}

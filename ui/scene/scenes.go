@@ -7,6 +7,7 @@ package scene
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -254,6 +255,53 @@ var All = []Scene{
 	{Name: "end-batch", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDAccount, ui.AccountCode("Sales"), ui.IDStart,
 		ui.IDStart, ui.IDHome, ui.IDSettings, ui.IDEndBatch)}},
 	{Name: "sync", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDSync)}},
+	// Run Mail's options; the job presets (the default one first); a date correction asked for a piece
+	// printed the day before.
+	{Name: "run-mail-options", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDRunMailOptions)}},
+	{Name: "presets", User: Supervisor, Steps: []Step{savePresets, Tap(ui.IDRunMail, ui.IDRunMailOptions, ui.IDPresets)}},
+	{Name: "date-correction", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDStart), nextMorning,
+		Tap(ui.IDRunMail, ui.IDRunMailOptions, ui.IDDateCorrection), keyLastPiece, Tap(ui.IDKeypadOK)}},
+}
+
+// savePresets saves two presets as a supervisor would: sales letters on envelopes (the default) and
+// parcels with keyed-in postage on tape.
+func savePresets(r *Run) error {
+	ctx := context.Background()
+	s, err := r.Sim().SignIn(ctx, Supervisor)
+	if err != nil {
+		return err
+	}
+	m := r.Sim().Meter
+	id, err := m.SavePreset(ctx, s, meter.Preset{Name: "Sales letters", Class: meter.ClassLetter, AccountCode: "Sales",
+		Medium: meter.MediumEnvelope})
+	if err == nil {
+		_, err = m.SavePreset(ctx, s, meter.Preset{Name: "Parcels", KeyedPostage: 512 * funds.Cent, Medium: meter.MediumTape})
+	}
+	if err == nil {
+		err = m.SetDefaultPreset(ctx, s, id)
+	}
+	return err
+}
+
+// nextMorning moves the clock to 00:30 the next day (within the contact rule) and signs in again.
+func nextMorning(r *Run) error {
+	now := r.Sim().Clock.Now()
+	next := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 30, 0, 0, now.Location())
+	r.Sim().Clock.Advance(next.Sub(now))
+	s, err := r.Sim().SignIn(context.Background(), Supervisor)
+	if err == nil {
+		r.App.Act(func() { r.App.SignInAs(s) })
+	}
+	return err
+}
+
+// keyLastPiece keys in the number of the last piece printed.
+func keyLastPiece(r *Run) error {
+	regs, err := r.Sim().Meter.Registers(context.Background())
+	if err != nil {
+		return err
+	}
+	return Keys(strconv.FormatInt(regs.Pieces, 10))(r)
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.

@@ -139,6 +139,11 @@ func TestScreensSpeakFromTheCatalogue(t *testing.T) {
 				data[c.Name] = true // the account codes' names, as the mailroom chose them
 			}
 			data[a.KeyboardText()] = true
+			presets, err := a.Meter().Presets(context.Background())
+			require.NoError(t, err)
+			for _, p := range presets.List {
+				data[p.Name] = true // the presets' names, as the mailroom chose them
+			}
 			sync, err := a.Meter().Sync(context.Background())
 			require.NoError(t, err)
 			data[sync.Profile.Name] = true // the contact profile's name, from its data file
