@@ -30,6 +30,12 @@ func TrayOutput(tray printer.Tray) func(Impression) error {
 		switch {
 		case imp.Indicium != nil:
 			kind = string(imp.Medium) + "-indicium"
+			switch imp.Indicium.Kind { // a zero-value impression is named for what it is
+			case printer.KindTest:
+				kind = string(imp.Medium) + "-test-print"
+			case printer.KindDateCorrection:
+				kind = string(imp.Medium) + "-date-correction"
+			}
 			im, rerr := printer.RenderIndicium(PrinterIndicium(*imp.Indicium), printer.Medium(imp.Medium))
 			if rerr != nil {
 				return fmt.Errorf("render indicium: %w", rerr)

@@ -235,3 +235,26 @@ func TestLargestIndiciumFitsAndDecodes(t *testing.T) {
 		assert.Equal(t, payload, decodeDataMatrix(t, img, m, payload), m)
 	}
 }
+
+// A test print and a date correction say on their face what they are, where postage shows its class,
+// and carry their kind in the symbol.
+func TestZeroValueGoldens(t *testing.T) {
+	for name, kind := range map[string]Kind{"test-print": KindTest, "date-correction": KindDateCorrection} {
+		t.Run(name, func(t *testing.T) {
+			ind := sampleIndicium()
+			ind.Kind, ind.Postage, ind.MailClass = kind, 0, ""
+			if kind == KindTest {
+				ind.Piece = 0
+			}
+			ind = sign(t, ind, testMeterKey)
+			img, err := RenderIndicium(ind, Tape)
+			require.NoError(t, err)
+			checkGolden(t, name+"-tape.png", img)
+			payload, err := IndiciumPayload(ind)
+			require.NoError(t, err)
+			back, err := ParseIndiciumPayload(decodeDataMatrix(t, img, Tape, payload))
+			require.NoError(t, err)
+			assert.Equal(t, kind, back.Kind)
+		})
+	}
+}

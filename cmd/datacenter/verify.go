@@ -100,7 +100,36 @@ func verifyFile(ctx context.Context, v *datacenter.IndiciumVerifier, path string
 	if err != nil {
 		return unreadable("The Data Matrix is not a postmeter indicium (%v).", err)
 	}
+	if ind.Kind != printer.KindPostage {
+		return zeroValue(ctx, v.Store, ind)
+	}
 	return v.Check(ctx, datacenter.IndiciumClaim{Serial: ind.MeterSerial, MailingDate: ind.MailingDate,
 		Postage: ind.Postage, Piece: ind.Piece, Used: ind.Used, Available: ind.Available,
 		Specimen: ind.Simulation, Body: body, Signature: ind.Signature})
+}
+
+// refusedNoValue is the verdict on a test print or a date correction: signed by the meter, perhaps,
+// but no postage either way, so never valid as postage.
+const refusedNoValue = "no-value"
+
+// zeroValue says what a test print or a date correction is, and whether the meter's key signed it.
+func zeroValue(ctx context.Context, st datacenter.Store, ind printer.Indicium) (datacenter.Verdict, error) {
+	pub, err := st.MeterKey(ctx, ind.MeterSerial)
+	if errors.Is(err, datacenter.ErrUnknownMeter) || errors.Is(err, datacenter.ErrNotEnrolled) {
+		return datacenter.Verdict{Refused: datacenter.RefusedUnknownMeter,
+			Reason: fmt.Sprintf("No enrolled meter has serial %q.", ind.MeterSerial)}, nil
+	}
+	if err != nil {
+		return datacenter.Verdict{}, err
+	}
+	if !printer.VerifyIndicium(pub, ind) {
+		return datacenter.Verdict{Refused: datacenter.RefusedSignature,
+			Reason: fmt.Sprintf("The signature does not match meter %s's registered key.", ind.MeterSerial)}, nil
+	}
+	what := fmt.Sprintf("A test print of meter %s, signed by its key: it carries no postage.", ind.MeterSerial)
+	if ind.Kind == printer.KindDateCorrection {
+		what = fmt.Sprintf("A date correction of piece %d of meter %s to %s, signed by its key: it carries no postage; the piece's own indicium pays.",
+			ind.Piece, ind.MeterSerial, ind.MailingDate.Format(time.DateOnly))
+	}
+	return datacenter.Verdict{Refused: refusedNoValue, Reason: what}, nil
 }

@@ -164,6 +164,18 @@ func TestIndiciumVerifier(t *testing.T) {
 			[]string{`refused \(date\): Piece 43 was printed after the meter's report of Nov 24, 2026, yet is dated Nov 10, 2026`}},
 		{"a meter the Data Center does not know", []string{picture(t, signWith(t, next(func(i *printer.Indicium) { i.MeterSerial = "PM999999" }), otherSeed), printer.Envelope, nil)},
 			[]string{`refused \(unknown-meter\): No enrolled meter has serial "PM999999"`}},
+		{"a test print", []string{picture(t, signWith(t, next(func(i *printer.Indicium) {
+			i.Kind, i.Postage, i.Piece, i.MailClass = printer.KindTest, 0, 0, ""
+		}), goldenSeed), printer.Tape, nil)},
+			[]string{`refused \(no-value\): A test print of meter PM123456, signed by its key: it carries no postage`}},
+		{"a date correction", []string{picture(t, signWith(t, next(func(i *printer.Indicium) {
+			i.Kind, i.Postage, i.MailClass = printer.KindDateCorrection, 0, ""
+		}), goldenSeed), printer.Tape, nil)},
+			[]string{`refused \(no-value\): A date correction of piece 43 of meter PM123456 to 2026-11-25`}},
+		{"a date correction signed by another key", []string{picture(t, signWith(t, next(func(i *printer.Indicium) {
+			i.Kind, i.Postage, i.MailClass = printer.KindDateCorrection, 0, ""
+		}), otherSeed), printer.Tape, nil)},
+			[]string{`refused \(bad-signature\)`}},
 		{"a receipt, not an indicium", []string{filepath.Join("..", "..", "printer", "testdata", "receipt-envelope.png")},
 			[]string{`refused \(unreadable\): No Data Matrix could be read`}},
 	}

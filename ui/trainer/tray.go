@@ -168,7 +168,7 @@ func trayLabel(it printer.TrayItem) string {
 	medium, what, _ := strings.Cut(it.Kind, "-")
 	on := map[string]string{"envelope": "an envelope", "tape": "tape", "document": "the attached printer"}[medium]
 	thing := map[string]string{"indicium": "Postage", "receipt": "Refill receipt", "funds-report": "Funds report",
-		"last-5-refills": "Last 5 refills"}[what]
+		"last-5-refills": "Last 5 refills", "test-print": "Test print", "date-correction": "Date correction"}[what]
 	if on == "" || thing == "" {
 		return fmt.Sprintf("%d. %s", it.Seq, strings.ReplaceAll(it.Kind, "-", " "))
 	}
