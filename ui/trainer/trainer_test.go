@@ -106,7 +106,7 @@ func consistent(t *testing.T, sim *simulator.Simulator) {
 func TestLessonsRunToCompletion(t *testing.T) {
 	lessons, err := LoadLessons()
 	require.NoError(t, err)
-	require.Len(t, lessons, 5)
+	require.Len(t, lessons, 6)
 	for _, l := range lessons {
 		t.Run("Lesson "+l.ID, func(t *testing.T) {
 			a, tr := trainer(t)
