@@ -14,6 +14,41 @@ type BatchSummary struct {
 	Names map[string]string // account code ID → its name when the batch ended
 }
 
+// Batch is the batch so far: the meter's batch counters and each account code's, with the codes' names.
+func (m *Meter) Batch(ctx context.Context, s *Session) (BatchSummary, error) {
+	if err := m.active(s); err != nil {
+		return BatchSummary{}, err
+	}
+	accounts, err := m.accounts(ctx)
+	if err != nil {
+		return BatchSummary{}, err
+	}
+	fs, err := m.cfg.Vault.Batch(ctx)
+	if err != nil {
+		return BatchSummary{}, err
+	}
+	return named(fs, accounts), nil
+}
+
+// named gives a batch its codes' names as they are now.
+func named(fs funds.BatchSummary, accounts accountsConfig) BatchSummary {
+	sum := BatchSummary{BatchSummary: fs, Names: map[string]string{}}
+	for _, a := range accounts.Accounts {
+		sum.Names[a.ID] = a.Name
+	}
+	return sum
+}
+
+// Of is the batch's pieces and postage charged to code ("" for none).
+func (b BatchSummary) Of(code string) (pieces int64, postage funds.Amount) {
+	for _, t := range b.ByAccount {
+		if t.AccountCode == code {
+			return t.Pieces, t.Postage
+		}
+	}
+	return 0, 0
+}
+
 // EndBatch ends the batch and prints its summary on dest: the batch registers start again from zero
 // (the other registers never do), the vault's audit trail records the batch, and only then is the
 // summary printed. The print engine is checked first, so a summary is not lost to an engine that was
@@ -33,10 +68,7 @@ func (m *Meter) EndBatch(ctx context.Context, s *Session, dest Destination) (Bat
 	if err != nil {
 		return BatchSummary{}, err
 	}
-	sum := BatchSummary{BatchSummary: fs, Names: map[string]string{}}
-	for _, a := range accounts.Accounts {
-		sum.Names[a.ID] = a.Name
-	}
+	sum := named(fs, accounts)
 	doc := Document{Title: "Batch Summary", Fields: []Field{
 		{"Batch pieces", fmt.Sprint(sum.Count)},
 		{"Batch postage", sum.Value.MillsString()},

@@ -76,3 +76,37 @@ func TestEndBatchOnAModelWithoutTapeEndsNothing(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotOnModel)
 	assert.Equal(t, before, r.registers(), "the batch goes on")
 }
+
+// The batch counters per code count as pieces are printed, agree with the meter's batch counters, and
+// start again at End batch.
+func TestBatchCountersPerAccountCode(t *testing.T) {
+	r := newRig(t)
+	r.fund(dollars(30))
+	sales, err := r.m.AddAccount(r.ctx, r.super, "Sales")
+	require.NoError(t, err)
+	for range 3 {
+		_, err = r.m.PrintPiece(r.ctx, r.oper, letterFor(sales), MediumTape)
+		require.NoError(t, err)
+	}
+	_, err = r.m.PrintPiece(r.ctx, r.oper, Job{Class: ClassLetter, Weight: 10}, MediumTape)
+	require.NoError(t, err)
+
+	b, err := r.m.Batch(r.ctx, r.oper)
+	require.NoError(t, err)
+	n, v := b.Of(sales)
+	assert.Equal(t, int64(3), n)
+	regs := r.registers()
+	one, _ := b.Of("")
+	assert.Equal(t, regs.BatchCount, n+one, "the codes' counters add up to the meter's")
+	all, err := v.Add(func() funds.Amount { _, x := b.Of(""); return x }())
+	require.NoError(t, err)
+	assert.Equal(t, regs.BatchValue, all)
+	assert.Equal(t, "Sales", b.Names[sales])
+
+	_, err = r.m.EndBatch(r.ctx, r.oper, OnTape)
+	require.NoError(t, err)
+	b, err = r.m.Batch(r.ctx, r.oper)
+	require.NoError(t, err)
+	n, _ = b.Of(sales)
+	assert.Zero(t, n, "a new batch counts from zero")
+}

@@ -67,6 +67,9 @@ const (
 	CapPrintOnEnvelope      meter.MessageID = "ui.print-on.envelope"
 	CapPrintOnTape          meter.MessageID = "ui.print-on.tape"
 	CapClose                meter.MessageID = "ui.close"
+	CapCodeBatch            meter.MessageID = "ui.run-mail.code-batch"
+	CapEndBatchCode         meter.MessageID = "ui.end-batch.code"
+	CapEndBatchNoCode       meter.MessageID = "ui.end-batch.no-code"
 )
 
 var presetCaptions = map[meter.MessageID]meter.Entry{
@@ -93,6 +96,9 @@ var presetCaptions = map[meter.MessageID]meter.Entry{
 	CapPrintOnEnvelope:      {Kind: meter.KindCaption, Text: "Envelope"},
 	CapPrintOnTape:          {Kind: meter.KindCaption, Text: "Tape"},
 	CapClose:                {Kind: meter.KindCaption, Text: "Close"},
+	CapCodeBatch:            {Kind: meter.KindCaption, Text: "%s: %d in this batch"},
+	CapEndBatchCode:         {Kind: meter.KindBody, Text: "%s: %d pieces, %s."},
+	CapEndBatchNoCode:       {Kind: meter.KindBody, Text: "No account code: %d pieces, %s."},
 }
 
 func init() {

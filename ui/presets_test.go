@@ -122,3 +122,22 @@ func TestTestPrintAndDateCorrectionFromRunMail(t *testing.T) {
 	assert.Contains(t, strings.Join(a.Texts(), "\n"), "corrected", "once per piece")
 	consistent(t, sim)
 }
+
+// Run Mail shows the chosen code's own batch counter beside the meter's.
+func TestRunMailShowsTheCodesBatchCounter(t *testing.T) {
+	a, sim := play(t, Scene{Name: "code-batch", User: supervisor()})
+	tap(t, a, IDRunMail)
+	tap(t, a, IDAccount)
+	tap(t, a, AccountCode("Sales"))
+	tap(t, a, IDStart)
+	tap(t, a, IDStart)
+	tap(t, a, IDAccount)
+	tap(t, a, AccountCode("Legal"))
+	tap(t, a, IDStart)
+	texts := strings.Join(a.Texts(), "\n")
+	assert.Contains(t, texts, txt(CapCodeBatch, "Legal", 1))
+	tap(t, a, IDAccount)
+	tap(t, a, AccountCode("Sales"))
+	assert.Contains(t, strings.Join(a.Texts(), "\n"), txt(CapCodeBatch, "Sales", 2))
+	consistent(t, sim)
+}

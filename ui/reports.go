@@ -2,11 +2,11 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 
-	"postmeter/funds"
 	"postmeter/meter"
 	"postmeter/printer/when"
 )
@@ -82,7 +82,7 @@ func (a *App) showRates() {
 // prints on tape), then says what the batch held.
 func (a *App) endBatch() {
 	sess := a.session
-	readThen(a, func(ctx context.Context) (funds.Registers, error) { return a.m.Registers(ctx) }, func(regs funds.Registers, err error) {
+	readThen(a, func(ctx context.Context) (meter.BatchSummary, error) { return a.m.Batch(ctx, sess) }, func(b meter.BatchSummary, err error) {
 		if err != nil {
 			a.fail(err, nil)
 			return
@@ -102,8 +102,19 @@ func (a *App) endBatch() {
 					Text: txt(CapBatchEnded, sum.Count, sum.Value.String()), Actions: []meter.MessageID{meter.ActionOK}}, nil)
 			})
 		}
+		ask := []string{txt(CapEndBatchAsk, b.Count, b.Value.String())}
+		for _, t := range b.ByAccount { // each code's batch counter
+			switch name := b.Names[t.AccountCode]; {
+			case t.AccountCode == "":
+				ask = append(ask, txt(CapEndBatchNoCode, t.Pieces, t.Postage.String()))
+			case name == "":
+				ask = append(ask, txt(CapEndBatchCode, t.AccountCode, t.Pieces, t.Postage.String()))
+			default:
+				ask = append(ask, txt(CapEndBatchCode, name, t.Pieces, t.Postage.String()))
+			}
+		}
 		a.showDialog(DialogEndBatch, meter.Message{Title: txt(CapEndBatch),
-			Text:    txt(CapEndBatchAsk, regs.BatchCount, regs.BatchValue.String()),
+			Text:    strings.Join(ask, " "),
 			Actions: []meter.MessageID{meter.ActionEndBatch, meter.ActionCancel}},
 			map[meter.MessageID]func(){meter.ActionEndBatch: end})
 	})

@@ -53,6 +53,7 @@ type runMailData struct {
 	unverified bool
 	methods    []meter.WeighingMethod // the model's weighing methods
 	presets    meter.Presets
+	batch      meter.BatchSummary // the batch so far, by account code
 	// preset: the job as the default preset set it up, when Run Mail starts afresh with one.
 	preset *runMailJob
 }
@@ -75,6 +76,9 @@ func (a *App) runMail(entering bool, after func()) {
 			return d, err
 		}
 		if d.presets, err = a.m.Presets(ctx); err != nil {
+			return d, err
+		}
+		if d.batch, err = a.m.Batch(ctx, sess); err != nil {
 			return d, err
 		}
 		if fresh && d.presets.Default != "" {
@@ -219,6 +223,10 @@ func (a *App) drawRunMail(d runMailData) {
 // date is marked unverified: on the same line, so Run Mail still fits a 1024×600 screen.
 func (a *App) batchRow(d runMailData) fyne.CanvasObject {
 	line := batchLine(d.view.BatchCount, d.view.BatchValue)
+	if name, ok := d.batch.Names[a.job.AccountCode]; ok { // the chosen code's own batch counter
+		n, _ := d.batch.Of(a.job.AccountCode)
+		line += " · " + txt(CapCodeBatch, name, n)
+	}
 	if name := presetName(a.job, d.presets); name != "" {
 		line += " · " + txt(CapPresetInUse, name)
 	}
