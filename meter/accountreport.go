@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -129,34 +127,11 @@ func (m *Meter) ExportAccountReport(ctx context.Context, s *Session, from, to ti
 	if err != nil {
 		return "", err
 	}
-	dir := m.cfg.ExportDir
-	if dir == "" {
-		return "", ErrNoExportFolder
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return "", fmt.Errorf("%w: %s is not there (is the USB stick in?)", ErrNoExportFolder, dir)
-	}
 	name := fmt.Sprintf("account-report-%s-%s-to-%s.csv", m.cfg.Identity.Serial,
 		r.From.Format(time.DateOnly), r.To.Format(time.DateOnly))
-	path := filepath.Join(dir, name)
-	f, err := os.CreateTemp(dir, "."+name+".*")
+	path, err := m.export(name, r.WriteCSV)
 	if err != nil {
-		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
-	}
-	defer os.Remove(f.Name()) // gone once renamed; removes what a failure left
-	if err := r.WriteCSV(f); err != nil {
-		f.Close()
-		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return "", fmt.Errorf("%w: account report: %w", ErrExportFailed, err)
+		return "", err
 	}
 	m.log.Info("account report exported", "file", path, "rows", len(r.Rows), "by", s.User().Name)
 	return path, nil

@@ -128,6 +128,23 @@ func (a *App) accountReportBody(r reportRange, rep meter.AccountReport) fyne.Can
 	return container.NewBorder(top, nil, nil, nil, body)
 }
 
+// exportReport saves a report on the USB stick off the UI goroutine and says under what name.
+func (a *App) exportReport(export func(ctx context.Context) (string, error)) {
+	var path string
+	a.background(func(ctx context.Context) error {
+		var err error
+		path, err = export(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.fail(err, nil)
+			return
+		}
+		a.showDialog(DialogReportExported, meter.Message{Title: txt(CapReportExportedTitle),
+			Text: txt(CapReportExported, filepath.Base(path)), Actions: []meter.MessageID{meter.ActionOK}}, nil)
+	})
+}
+
 // accountReportActions prints the report or exports it.
 func (a *App) accountReportActions(r reportRange, from, to time.Time) fyne.CanvasObject {
 	sess := a.session
@@ -137,19 +154,7 @@ func (a *App) accountReportActions(r reportRange, from, to time.Time) fyne.Canva
 		}, func() { a.showAccountReport(r) })
 	}
 	export := func() {
-		var path string
-		a.background(func(ctx context.Context) error {
-			var err error
-			path, err = a.m.ExportAccountReport(ctx, sess, from, to)
-			return err
-		}, func(err error) {
-			if err != nil {
-				a.fail(err, nil)
-				return
-			}
-			a.showDialog(DialogReportExported, meter.Message{Title: txt(CapReportExportedTitle),
-				Text: txt(CapReportExported, filepath.Base(path)), Actions: []meter.MessageID{meter.ActionOK}}, nil)
-		})
+		a.exportReport(func(ctx context.Context) (string, error) { return a.m.ExportAccountReport(ctx, sess, from, to) })
 	}
 	return actions(
 		minSize(a.button(IDReportPrint, txt(CapReportPrint), theme.DocumentPrintIcon(), print), 0, 64),

@@ -70,6 +70,7 @@ const (
 	CapCodeBatch            meter.MessageID = "ui.run-mail.code-batch"
 	CapEndBatchCode         meter.MessageID = "ui.end-batch.code"
 	CapEndBatchNoCode       meter.MessageID = "ui.end-batch.no-code"
+	CapPrintExport          meter.MessageID = "ui.print.export"
 )
 
 var presetCaptions = map[meter.MessageID]meter.Entry{
@@ -99,6 +100,7 @@ var presetCaptions = map[meter.MessageID]meter.Entry{
 	CapCodeBatch:            {Kind: meter.KindCaption, Text: "%s: %d in this batch"},
 	CapEndBatchCode:         {Kind: meter.KindBody, Text: "%s: %d pieces, %s."},
 	CapEndBatchNoCode:       {Kind: meter.KindBody, Text: "No account code: %d pieces, %s."},
+	CapPrintExport:          {Kind: meter.KindBody, Text: "USB stick: save the report as a CSV file."},
 }
 
 func init() {

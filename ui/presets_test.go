@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"postmeter/meter"
+	"postmeter/meter/simulator"
 	"postmeter/printer"
 )
 
@@ -140,4 +142,26 @@ func TestRunMailShowsTheCodesBatchCounter(t *testing.T) {
 	tap(t, a, AccountCode("Sales"))
 	assert.Contains(t, strings.Join(a.Texts(), "\n"), txt(CapCodeBatch, "Sales", 2))
 	consistent(t, sim)
+}
+
+// Reports → Funds report and Last refills save CSV files on the USB stick (the simulator's exports/).
+func TestFundsReportAndRefillHistoryExported(t *testing.T) {
+	a, sim := play(t, Scene{Name: "exports", User: supervisor()})
+	tap(t, a, IDReports)
+	tap(t, a, IDReportFunds)
+	tap(t, a, IDReportExport)
+	require.Equal(t, DialogReportExported, a.Modal())
+	tap(t, a, dialogAction(meter.ActionOK))
+	tap(t, a, IDDone)
+	tap(t, a, IDReportLastRefills)
+	tap(t, a, IDReportExport)
+	require.Equal(t, DialogReportExported, a.Modal())
+	names, err := filepath.Glob(filepath.Join(sim.Dir, "exports", "*.csv"))
+	require.NoError(t, err)
+	require.Len(t, names, 2)
+	var kinds []string
+	for _, n := range names {
+		kinds = append(kinds, strings.SplitN(filepath.Base(n), "-"+simulator.DemoSerial, 2)[0])
+	}
+	assert.ElementsMatch(t, []string{"funds-report", "refill-history"}, kinds)
 }

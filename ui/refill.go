@@ -315,6 +315,13 @@ func (a *App) showPrintReceipt() {
 // showPrint offers the places to print a document: an envelope on the feed deck (then Start), tape,
 // and the attached printer when there is one. done is the Done button.
 func (a *App) showPrint(name ScreenID, heading string, print func(ctx context.Context, d meter.Destination) error, done func()) {
+	a.showPrintOrExport(name, heading, print, nil, done)
+}
+
+// showPrintOrExport is showPrint with, when export is given, a row that saves the report as CSV on
+// the USB stick.
+func (a *App) showPrintOrExport(name ScreenID, heading string, print func(ctx context.Context, d meter.Destination) error,
+	export func(ctx context.Context) (string, error), done func()) {
 	status := text("")
 	do := func(d meter.Destination, done meter.MessageID) func() {
 		return func() {
@@ -334,16 +341,26 @@ func (a *App) showPrint(name ScreenID, heading string, print func(ctx context.Co
 	choice := func(words string, b fyne.CanvasObject) fyne.CanvasObject {
 		return container.NewBorder(nil, nil, nil, b, container.NewVBox(layout.NewSpacer(), text(words), layout.NewSpacer()))
 	}
-	// Start is the screen's one main action; Tape, the printer and Done are plain.
+	// Start is the screen's one main action; Tape, the printer and Done are plain. With the stick's
+	// row too, the rows are lower, so four choices still fit a 1024×600 screen.
+	rowH := float32(72)
+	if export != nil {
+		rowH = 56
+	}
 	choices := container.NewVBox(
 		choice(txt("ui.print.envelope"),
-			minSize(a.primary(IDPrintEnvelope, txt("ui.start"), theme.MediaPlayIcon(), do(meter.OnEnvelope, "ui.print.done-envelope")), printChoiceWidth, 72)),
+			minSize(a.primary(IDPrintEnvelope, txt("ui.start"), theme.MediaPlayIcon(), do(meter.OnEnvelope, "ui.print.done-envelope")), printChoiceWidth, rowH)),
 		widget.NewSeparator(),
-		choice(txt("ui.print.tape"), minSize(a.button(IDPrintTape, txt("ui.tape"), nil, do(meter.OnTape, "ui.print.done-tape")), printChoiceWidth, 72)))
+		choice(txt("ui.print.tape"), minSize(a.button(IDPrintTape, txt("ui.tape"), nil, do(meter.OnTape, "ui.print.done-tape")), printChoiceWidth, rowH)))
 	if a.m.HasAttachedPrinter() {
 		choices.Add(widget.NewSeparator())
 		choices.Add(choice(txt("ui.print.document"), minSize(a.button(IDPrintDocument, txt("ui.print.on-document"), theme.DocumentPrintIcon(),
-			do(meter.OnDocument, "ui.print.done-document")), printChoiceWidth, 72)))
+			do(meter.OnDocument, "ui.print.done-document")), printChoiceWidth, rowH)))
+	}
+	if export != nil {
+		choices.Add(widget.NewSeparator())
+		choices.Add(choice(txt(CapPrintExport), minSize(a.button(IDReportExport, txt(CapReportExport), theme.DownloadIcon(),
+			func() { a.exportReport(export) }), printChoiceWidth, rowH)))
 	}
 	choices.Add(status)
 	bottom := container.NewHBox(minSize(a.button(IDDone, txt("ui.done"), theme.HomeIcon(), done), 220, 72))

@@ -17,13 +17,20 @@ func (a *App) showReports() {
 	printer := func(name ScreenID, heading string, print func(ctx context.Context, d meter.Destination) error) func() {
 		return func() { a.showPrint(name, heading, print, a.showReports) }
 	}
+	// The funds report and the refill history are saved as CSV too.
+	exporter := func(name ScreenID, heading string, print func(ctx context.Context, d meter.Destination) error,
+		export func(ctx context.Context) (string, error)) func() {
+		return func() { a.showPrintOrExport(name, heading, print, export, a.showReports) }
+	}
 	body := container.NewGridWithColumns(1,
-		minSize(a.guarded(IDReportFunds, txt("ui.reports.funds"), meter.RightFundsReport, printer(ScreenReportFunds, txt("ui.funds.print-report"),
-			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, sess, d) })), 0, 80),
+		minSize(a.guarded(IDReportFunds, txt("ui.reports.funds"), meter.RightFundsReport, exporter(ScreenReportFunds, txt("ui.funds.print-report"),
+			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, sess, d) },
+			func(ctx context.Context) (string, error) { return a.m.ExportFundsReport(ctx, sess) })), 0, 80),
 		minSize(a.guarded(IDReportReceipt, txt("ui.reports.receipt"), meter.RightRefillReceipts, printer(ScreenReportReceipt, txt("ui.reports.print-receipt"),
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintRefillReceipt(ctx, sess, d) })), 0, 80),
-		minSize(a.guarded(IDReportLastRefills, txt("ui.funds.tab-last-refills"), meter.RightRefillReceipts, printer(ScreenReportLastRefills, txt("ui.reports.print-last-refills"),
-			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, sess, d) })), 0, 80),
+		minSize(a.guarded(IDReportLastRefills, txt("ui.funds.tab-last-refills"), meter.RightRefillReceipts, exporter(ScreenReportLastRefills, txt("ui.reports.print-last-refills"),
+			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, sess, d) },
+			func(ctx context.Context) (string, error) { return a.m.ExportRefillHistory(ctx, sess) })), 0, 80),
 		minSize(a.guarded(IDReportAccounts, txt(CapAccountReport), meter.RightFundsReport, func() { a.showAccountReport(rangeToday) }), 0, 80))
 	a.setScreen(ScreenReports, screen(txt("ui.reports"), a.homeButton(), container.NewVBox(body), nil))
 }

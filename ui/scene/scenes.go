@@ -257,6 +257,8 @@ var All = []Scene{
 	{Name: "sync", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDSync)}},
 	// Run Mail's options; the job presets (the default one first); a date correction asked for a piece
 	// printed the day before.
+	// The funds report's print screen with every choice: envelope, tape, the attached printer, the stick.
+	{Name: "report-funds-print", User: Supervisor, Sim: simulator.Options{Printer: true}, Steps: []Step{Tap(ui.IDReports, ui.IDReportFunds)}},
 	{Name: "run-mail-options", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDRunMailOptions)}},
 	{Name: "presets", User: Supervisor, Steps: []Step{savePresets, Tap(ui.IDRunMail, ui.IDRunMailOptions, ui.IDPresets)}},
 	{Name: "date-correction", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDStart), nextMorning,
