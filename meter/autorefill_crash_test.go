@@ -266,7 +266,9 @@ func (h *autoHarness) settle() []string {
 // check reads both databases at rest.
 func (h *autoHarness) check(res *autoResult) {
 	ctx := context.Background()
-	fail := func(format string, args ...any) { res.violations = append(res.violations, fmt.Sprintf(format, args...)) }
+	fail := func(format string, args ...any) {
+		res.violations = append(res.violations, fmt.Sprintf(format, args...))
+	}
 	mdb, err := sql.Open("sqlite", "file:"+h.path("meter.db")+"?mode=ro")
 	must(h.t, err)
 	defer mdb.Close()
