@@ -261,6 +261,14 @@ func (m *Meter) finishAuto(ctx context.Context, res funds.RefillResult, err erro
 	return nil
 }
 
+// autoRefillOn reports whether auto-refill is on. A piece that takes the funds below the low-funds value
+// then warns with no dialog: the refill is on its way, and Home says how it went.
+func (m *Meter) autoRefillOn(ctx context.Context) bool {
+	var st autoRefillStored
+	ok, err := m.jsonSetting(ctx, keyAutoRefill, &st)
+	return err == nil && ok && st.On
+}
+
 // AutoRefillStatus is what Home shows of auto-refill.
 type AutoRefillStatus struct {
 	Running bool

@@ -364,7 +364,7 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	}
 	res := PrintResult{Piece: piece, Weight: job.Weight}
 	before := piece.Registers.Available + postage
-	if before >= set.LowFundsWarning && piece.Registers.Available < set.LowFundsWarning {
+	if before >= set.LowFundsWarning && piece.Registers.Available < set.LowFundsWarning && !m.autoRefillOn(ctx) {
 		res.Warnings = append(res.Warnings, m.lowFundsWarning(piece.Registers.Available, set.LowFundsWarning))
 	}
 	if m.cfg.Engine.Status().Ink == InkLow {
