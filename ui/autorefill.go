@@ -58,7 +58,7 @@ func (a *App) autoRefillScreen(d *meter.AutoRefillSettings) {
 				again()
 			})
 		})
-		return setting2(label, amountLabel(field.String()), minSize(b, 160, MinTarget))
+		return setting2(label, field.String(), minSize(b, 120, MinTarget))
 	}
 	step := func(delta int) func() {
 		return func() {
@@ -72,7 +72,7 @@ func (a *App) autoRefillScreen(d *meter.AutoRefillSettings) {
 	grid := container.NewGridWithColumns(2,
 		amount("auto-threshold", txt("ui.auto.below"), &d.Threshold),
 		amount("auto-amount", txt("ui.auto.amount"), &d.Amount),
-		setting2(txt("ui.auto.per-day"), amountLabel(strconv.Itoa(d.MaxPerDay)), perDay),
+		setting2(txt("ui.auto.per-day"), strconv.Itoa(d.MaxPerDay), perDay),
 		amount("auto-per-day-amount", txt("ui.auto.per-day-amount"), &d.MaxPerDayAmount))
 	body := container.NewVBox(text(txt("ui.auto.intro")+" "+txt("ui.auto.shared")), state, widget.NewSeparator(), grid)
 
@@ -92,9 +92,12 @@ func (a *App) autoRefillScreen(d *meter.AutoRefillSettings) {
 		actions(minSize(cancel, 0, MinTarget), minSize(save, 0, MinTarget))))
 }
 
-// setting2 is one setting in the grid: its name over its value, the control at the right.
-func setting2(label string, value *widget.Label, control fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(nil, nil, nil, container.NewCenter(control), container.NewVBox(widget.NewLabel(label), value))
+// setting2 is one setting in the grid: its name, its value in bold, and the control at the right, on
+// one line, so the screen fits 1024x600.
+func setting2(label, value string, control fyne.CanvasObject) fyne.CanvasObject {
+	v := widget.NewLabel(value)
+	v.TextStyle = fyne.TextStyle{Bold: true}
+	return container.NewBorder(nil, nil, nil, container.NewHBox(v, control), widget.NewLabel(label))
 }
 
 // watchAutoRefill redraws what shows the postage (Home, the status bar) when an auto-refill ends.

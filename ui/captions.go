@@ -375,11 +375,11 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.auto.off":            {Kind: meter.KindCaption, Text: "Off"},
 	"ui.auto.below":          {Kind: meter.KindCaption, Text: "Refill when below"},
 	"ui.auto.amount":         {Kind: meter.KindCaption, Text: "Refill amount"},
-	"ui.auto.per-day":        {Kind: meter.KindCaption, Text: "Auto-refills a day, at most"},
-	"ui.auto.per-day-amount": {Kind: meter.KindCaption, Text: "Added a day, at most"},
+	"ui.auto.per-day":        {Kind: meter.KindCaption, Text: "Most refills a day"},
+	"ui.auto.per-day-amount": {Kind: meter.KindCaption, Text: "Most added a day"},
 	"ui.auto.save":           {Kind: meter.KindCaption, Text: "Save"},
-	"ui.auto.summary-on":     {Kind: meter.KindBody, Text: "On: below %s the meter adds %s, at most %d times and %s a day."},
-	"ui.auto.summary-off":    {Kind: meter.KindBody, Text: "Off: the meter adds postage only when asked."},
+	"ui.auto.summary-on":     {Kind: meter.KindBody, Text: "Auto-refill is on: below %s the meter adds %s, at most %d times and %s a day."},
+	"ui.auto.summary-off":    {Kind: meter.KindBody, Text: "Auto-refill is off: the meter adds postage only when asked."},
 }
 
 // txt is the caption or core text id, filled with args.

@@ -159,10 +159,10 @@ func (a *App) refillSettingsTab(s meter.Settings, auto meter.AutoRefillSettings)
 		change("default-refill", txt("ui.funds.default"), s.DefaultRefill, func(ctx context.Context, v funds.Amount) error {
 			return a.m.SetDefaultRefill(ctx, sess, v)
 		}),
-		widget.NewSeparator(),
+		// No separator above: the tab must fit a 1024x600 screen, and the summary reads as its own line.
 		container.NewBorder(nil, nil, nil,
-			minSize(a.guarded(IDAutoRefillSettings, txt("ui.auto.open"), meter.RightRefillSettings, a.showAutoRefill), 0, 72),
-			container.NewVBox(widget.NewLabel(txt("ui.auto.state")), text(autoRefillSummary(auto)))))
+			container.NewCenter(minSize(a.guarded(IDAutoRefillSettings, txt("ui.auto.open"), meter.RightRefillSettings, a.showAutoRefill), 180, MinTarget)),
+			text(autoRefillSummary(auto))))
 }
 
 func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {
