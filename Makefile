@@ -78,6 +78,7 @@ test: deps vet
 	$(GO) test -count=1 -timeout 10m -run 'TestRefillCrashHarnessCatchesPlantedBugs$$' ./funds
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarness$$' ./funds
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarnessPostgres$$' ./funds
+	$(GO) test -count=1 -timeout 10m -run 'TestAutoRefillCrashHarnessCatchesPlantedBug$$' ./meter
 	$(GO) test -count=1 -timeout 10m -v -run 'TestAutoRefillCrashHarness$$' ./meter
 	@out=$$($(GO) test -count=1 -timeout 10m -v -run 'TestAdversary' ./funds/datacenter 2>&1); st=$$?; \
 		if [ $$st -ne 0 ]; then echo "$$out"; else echo "$$out" | grep -E '^(adversary:|ok)'; fi; exit $$st

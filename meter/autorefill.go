@@ -72,6 +72,10 @@ type autoRefill struct {
 	failedAt time.Time // meter clock
 	failure  error     // why the last attempt failed; nil after a success
 	notify   func()    // told when an attempt ends (the screens refresh Home)
+
+	// planted replaces the day's count the vault keeps and the limits it enforces: a bug the crash
+	// harness must catch, installed only by this package's _test.go files; nil in every program.
+	planted func(day string) (used funds.AutoDay, vaultLimits funds.AutoLimits)
 }
 
 // AutoRefillSettings reads the auto-refill settings.
@@ -210,18 +214,26 @@ func (m *Meter) autoRefillOnce(ctx context.Context, available funds.Amount) (tri
 		return true, err
 	}
 	day := m.day()
+	lim := funds.AutoLimits{Count: a.MaxPerDay, Amount: a.MaxPerDayAmount}
+	vaultLim := lim
 	// A read first, so that a meter at its day's limit does not write an attempt per piece.
-	if used, err := m.cfg.Vault.AutoRefillDay(ctx, day); err != nil {
+	used, err := m.cfg.Vault.AutoRefillDay(ctx, day)
+	if err != nil {
 		return false, err
-	} else if used.Count+1 > a.MaxPerDay || used.Amount+a.Amount > a.MaxPerDayAmount {
-		return true, &funds.AutoLimitError{Day: day, Amount: a.Amount, Used: used,
-			Limits: funds.AutoLimits{Count: a.MaxPerDay, Amount: a.MaxPerDayAmount}}
+	}
+	if m.auto.planted != nil {
+		used, vaultLim = m.auto.planted(day)
+	}
+	if used.Count+1 > lim.Count || used.Amount+a.Amount > lim.Amount {
+		return true, &funds.AutoLimitError{Day: day, Amount: a.Amount, Used: used, Limits: lim}
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return false, err
 	}
-	err = m.cfg.Vault.CreateAutoRefill(ctx, id.String(), a.Amount, day, funds.AutoLimits{Count: a.MaxPerDay, Amount: a.MaxPerDayAmount})
+	// The vault checks the limits again in the transaction that stores the intent: the read above may
+	// be stale, the transaction cannot be.
+	err = m.cfg.Vault.CreateAutoRefill(ctx, id.String(), a.Amount, day, vaultLim)
 	if errors.Is(err, funds.ErrRefillPending) {
 		return false, nil // a manual refill started meanwhile: it is the clerk's
 	}

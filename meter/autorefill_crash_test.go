@@ -43,6 +43,7 @@ const (
 	envAutoSeed = "AUTO_CRASH_SEED"
 	envAutoDay  = "AUTO_CRASH_DAY" // days the meter's clock is moved on
 	envAutoRuns = "AUTO_CRASH_ROUNDS"
+	envAutoBug  = "AUTO_CRASH_BUG" // bugMemoryLimits: the planted bug the harness must catch
 
 	autoSerial       = "PM000014"
 	autoAccount      = "14141414"
@@ -90,7 +91,25 @@ func TestAutoRefillCrashHarness(t *testing.T) {
 	t.Log(res.line())
 }
 
+// bugMemoryLimits counts the day's auto-refills in memory, as if the vault did not keep them: each
+// restart forgets the day's count, so a day can pass its limits.
+const bugMemoryLimits = "memory-limits"
+
+// TestAutoRefillCrashHarnessCatchesPlantedBug proves the harness is not blind: with the day's count kept
+// in memory instead of the vault it must find a day past its limits.
+func TestAutoRefillCrashHarnessCatchesPlantedBug(t *testing.T) {
+	testenv.Short(t, "runs the auto-refill crash harness")
+	h := newAutoHarness(t, 1)
+	h.bug = bugMemoryLimits
+	res := h.run(30)
+	if len(res.violations) == 0 {
+		t.Fatalf("planted bug %s went unnoticed: %s", bugMemoryLimits, res.line())
+	}
+	t.Logf("planted bug %s caught: %s (%s)", bugMemoryLimits, res.violations[0], res.line())
+}
+
 type autoHarness struct {
+	bug     string
 	t       *testing.T
 	dir     string
 	rng     *rand.Rand
@@ -147,7 +166,8 @@ func newAutoHarness(t *testing.T, seed uint64) *autoHarness {
 
 func (h *autoHarness) child(role string, extra ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envAutoRole+"="+role, envAutoKeys+"="+h.path("keys"), envAutoKey+"="+h.path("dc.ed25519"))
+	cmd.Env = append(os.Environ(), envAutoRole+"="+role, envAutoKeys+"="+h.path("keys"), envAutoKey+"="+h.path("dc.ed25519"),
+		envAutoBug+"="+h.bug)
 	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stderr = io.Discard
 	return cmd
@@ -480,6 +500,16 @@ func runAutoCrashMeter() int {
 	m, _ := openAutoMeter(ctx, os.Getenv(envAutoDB), os.Getenv(envAutoKeys), os.Getenv(envAutoAddr), day, lossy)
 	if m == nil {
 		return 1
+	}
+	if os.Getenv(envAutoBug) == bugMemoryLimits {
+		mem := map[string]funds.AutoDay{}
+		m.auto.planted = func(day string) (funds.AutoDay, funds.AutoLimits) {
+			u := mem[day]
+			if u.Count < autoCrashSettings.MaxPerDay {
+				mem[day] = funds.AutoDay{Count: u.Count + 1, Amount: u.Amount + autoCrashSettings.Amount}
+			}
+			return u, funds.AutoLimits{Count: 1 << 20, Amount: 1_000_000 * funds.Dollar}
+		}
 	}
 	_ = m.Reconcile(ctx) // start-up: a refill its predecessor left open is finished or settled first
 	fmt.Println("ready")
