@@ -192,6 +192,10 @@ func (v *Vault) init(ctx context.Context) error {
 		if err := v.migrate(ctx, format); err != nil {
 			return err
 		}
+		// The tables added within a format (CREATE … IF NOT EXISTS) come with the migrated vault too.
+		if _, err := v.db.ExecContext(ctx, pieceSignatureSchema+autoRefillSchema); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
 	default:
 		// The guards (CHECKs, triggers) are the first line against bugs, not against attackers: put back
 		// any that were dropped. Verify below is what finds tampering.
