@@ -67,7 +67,8 @@ func (e *AutoSettingsError) Error() string {
 // (forgotten at a restart, where the next piece may try again at once).
 type autoRefill struct {
 	mu       sync.Mutex
-	running  bool
+	running  bool      // the goroutine that decides and refills is on
+	adding   bool      // it is driving a refill (what Home shows as running)
 	wg       sync.WaitGroup
 	failedAt time.Time // meter clock
 	failure  error     // why the last attempt failed; nil after a success
@@ -144,9 +145,13 @@ func (m *Meter) WaitAutoRefill() { m.auto.wg.Wait() }
 func (m *Meter) day() string { return m.Now().Format(time.DateOnly) }
 
 // afterDebit is called after every debit and every debit refused for want of funds, with the postage
-// now in the meter: it starts an auto-refill in the background when one is due. It never blocks the
-// print: the decision is read and made on the auto-refill's own goroutine.
-func (m *Meter) afterDebit(available funds.Amount) {
+// now in the meter and the low-funds value the caller read: below it, it starts an auto-refill in the
+// background when one is due. It never blocks the print: the rest of the decision is read and made on
+// the auto-refill's own goroutine.
+func (m *Meter) afterDebit(available, threshold funds.Amount) {
+	if available >= threshold {
+		return // the common case, decided without a goroutine or a read
+	}
 	m.auto.mu.Lock()
 	if m.auto.running {
 		m.auto.mu.Unlock()
@@ -207,8 +212,7 @@ func (m *Meter) autoRefillOnce(ctx context.Context, available funds.Amount) (tri
 		if pending.Actor != funds.AutoRefillActor {
 			return false, nil
 		}
-		res, err := m.refiller.Resume(ctx, pending.ID, nil)
-		return true, m.finishAuto(ctx, res, err)
+		return true, m.driveAuto(ctx, pending.ID)
 	}
 	if err := m.CheckRefillAmount(ctx, a.Amount); err != nil {
 		return true, err
@@ -240,8 +244,21 @@ func (m *Meter) autoRefillOnce(ctx context.Context, available funds.Amount) (tri
 	if err != nil {
 		return true, err
 	}
-	res, err := m.refiller.Resume(ctx, id.String(), nil)
-	return true, m.finishAuto(ctx, res, err)
+	return true, m.driveAuto(ctx, id.String())
+}
+
+// driveAuto takes the auto-refill id through the refill protocol, Home saying meanwhile that it runs.
+func (m *Meter) driveAuto(ctx context.Context, id string) error {
+	m.auto.mu.Lock()
+	m.auto.adding = true
+	m.auto.mu.Unlock()
+	defer func() {
+		m.auto.mu.Lock()
+		m.auto.adding = false
+		m.auto.mu.Unlock()
+	}()
+	res, err := m.refiller.Resume(ctx, id, nil)
+	return m.finishAuto(ctx, res, err)
 }
 
 // finishAuto keeps the outcome of a driven auto-refill as a manual refill's is kept: the connection,
@@ -294,7 +311,7 @@ type AutoRefillStatus struct {
 func (m *Meter) AutoRefillStatus(ctx context.Context) (AutoRefillStatus, error) {
 	var st AutoRefillStatus
 	m.auto.mu.Lock()
-	st.Running, st.Failure = m.auto.running, m.auto.failure
+	st.Running, st.Failure = m.auto.adding, m.auto.failure
 	if !m.auto.failedAt.IsZero() {
 		st.NextAt = m.auto.failedAt.Add(AutoRefillRetryAfter)
 	}

@@ -338,12 +338,12 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 		MailingDate: date.Format(time.DateOnly), Actor: s.User().Name})
 	var short *funds.InsufficientFundsError
 	if errors.As(err, &short) {
-		m.afterDebit(short.Available) // out of postage: an auto-refill may bring it
+		m.afterDebit(short.Available, set.LowFundsWarning) // an auto-refill may bring the postage
 	}
 	if err != nil {
 		return PrintResult{}, err
 	}
-	m.afterDebit(piece.Registers.Available)
+	m.afterDebit(piece.Registers.Available, set.LowFundsWarning)
 	ind := Indicium{MailingDate: date, Postage: postage, MailClass: class, MeterSerial: m.cfg.Identity.Serial,
 		Model: m.cfg.Model.Name, IndiciaNumber: m.cfg.Identity.IndiciaNumber, OriginZIP: m.cfg.Identity.OriginZIP,
 		DestinationZIP: job.DestinationZIP, Piece: piece.Seq, Registers: piece.Registers, Simulation: true}
