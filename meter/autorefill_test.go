@@ -261,3 +261,35 @@ func TestAutoRefillAfterARefusedPiece(t *testing.T) {
 	assert.Equal(t, 30*funds.Dollar, r.registers().Available)
 	r.consistent()
 }
+
+func TestAutoRefillDeclinedSaysWhyAndDoesNotAskAgainAtOnce(t *testing.T) {
+	r := autoRig(t, 3, 500*funds.Dollar)
+	require.NoError(t, r.store.SetLocked(r.ctx, rigAccount, true))
+	require.NoError(t, r.printDollars(20)) // $80.00: declined
+	auto := r.autoRefills()
+	require.Len(t, auto, 1)
+	assert.Equal(t, funds.RefillClosed, auto[0].State, "abandoned and voided: nothing added")
+	w := warningOf(t, r, WarnAutoRefillFailed)
+	require.NotNil(t, w)
+	assert.Contains(t, w.Message, "The Data Center declined the auto-refill of $50.00.")
+	assert.Contains(t, w.Message, Explain(&funds.DeclinedError{Decline: funds.Decline{Code: funds.CodeAccountLocked}}).Text)
+	assert.NotNil(t, warningOf(t, r, WarnLowFunds), "Add postage stays on Home")
+
+	// No retry storm: within the wait, pieces ask nothing.
+	require.NoError(t, r.store.SetLocked(r.ctx, rigAccount, false))
+	for range 3 {
+		require.NoError(t, r.printDollars(1))
+	}
+	assert.Len(t, r.autoRefills(), 1)
+	r.clock.Advance(AutoRefillRetryAfter)
+	r.oper = r.signIn("Oscar", "1357")
+	require.NoError(t, r.printDollars(1))
+	auto = r.autoRefills()
+	require.Len(t, auto, 2)
+	assert.Equal(t, funds.RefillConfirmed, auto[1].State)
+	assert.Nil(t, warningOf(t, r, WarnAutoRefillFailed), "a refill that worked clears the failure")
+	day, err := r.vault.AutoRefillDay(r.ctx, "2026-11-25")
+	require.NoError(t, err)
+	assert.Equal(t, funds.AutoDay{Count: 1, Amount: 50 * funds.Dollar}, day, "the declined one gave its place back")
+	r.consistent()
+}
