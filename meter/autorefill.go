@@ -67,8 +67,8 @@ func (e *AutoSettingsError) Error() string {
 // (forgotten at a restart, where the next piece may try again at once).
 type autoRefill struct {
 	mu       sync.Mutex
-	running  bool      // the goroutine that decides and refills is on
-	adding   bool      // it is driving a refill (what Home shows as running)
+	running  bool // the goroutine that decides and refills is on
+	adding   bool // it is driving a refill (what Home shows as running)
 	wg       sync.WaitGroup
 	failedAt time.Time // meter clock
 	failure  error     // why the last attempt failed; nil after a success
