@@ -270,6 +270,7 @@ var All = []Scene{
 		ui.IDAutoRefillSettings, ui.IDAutoRefillOn, ui.IDAutoRefillMore)}},
 	{Name: "home-auto-refill", User: Supervisor, Steps: []Step{autoRefilled, Tap(ui.IDHome)}},
 	{Name: "funds-last-refills-auto", User: Supervisor, Steps: []Step{autoRefilled, Tap(ui.IDHome, ui.IDFunds, ui.IDTabLastRefills)}},
+	{Name: "home-auto-refill-waiting", User: Supervisor, Steps: []Step{linkDown, autoRefilled, Tap(ui.IDHome)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.
