@@ -66,18 +66,20 @@ gallery: deps
 # at random moments and which the detector slows down until too few refills complete to find anything.
 # The crash harness and the adversary harness (whose planted-weakness check plays every attack twice
 # more) run on their own, without the detector, so their summary lines (refill-crash: …, adversary: …)
-# are printed.
+# are printed; so does meter's auto-refill crash harness (auto-refill-crash: …).
 # ui/scene's sweeps replay every scene once more per check and per screen size to look at layout and
 # words only; the detector runs every scene through TestScenes, and the sweeps run without it.
 RACE_PKGS := ./funds/... ./meter/... ./ui/...
 SCENE_SWEEPS := TestEveryScreenFitsEverySize|TestScreensUseOnlyEmbeddedGlyphs|TestOneDateStyle|TestScreensSpeakFromTheCatalogue
 test: deps vet
-	$(GO) test -race -count=1 -timeout 20m -skip 'TestRefillCrashHarness|TestAdversary|$(SCENE_SWEEPS)' $(RACE_PKGS)
+	$(GO) test -race -count=1 -timeout 20m -skip 'TestRefillCrashHarness|TestAutoRefillCrashHarness|TestAdversary|$(SCENE_SWEEPS)' $(RACE_PKGS)
 	$(GO) test -count=1 -timeout 10m -run '$(SCENE_SWEEPS)' ./ui/scene
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -vE '^postmeter/(funds|meter|ui)(/|$$)')
 	$(GO) test -count=1 -timeout 10m -run 'TestRefillCrashHarnessCatchesPlantedBugs$$' ./funds
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarness$$' ./funds
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarnessPostgres$$' ./funds
+	$(GO) test -count=1 -timeout 10m -run 'TestAutoRefillCrashHarnessCatchesPlantedBug$$' ./meter
+	$(GO) test -count=1 -timeout 10m -v -run 'TestAutoRefillCrashHarness$$' ./meter
 	@out=$$($(GO) test -count=1 -timeout 10m -v -run 'TestAdversary' ./funds/datacenter 2>&1); st=$$?; \
 		if [ $$st -ne 0 ]; then echo "$$out"; else echo "$$out" | grep -E '^(adversary:|ok)'; fi; exit $$st
 

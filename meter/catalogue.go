@@ -207,6 +207,22 @@ const (
 	MsgActionRefill   MessageID = "action.refill-my-meter"
 	MsgActionContinue MessageID = "action.continue"
 	MsgActionEndBatch MessageID = "action.end-batch"
+
+	// Auto-refill (autorefill.go).
+	MsgAutoRefillBy          MessageID = "auto-refill.by"
+	MsgAutoTitle             MessageID = "auto-refill.title"
+	MsgAutoRunning           MessageID = "auto-refill.running"
+	MsgAutoAdded             MessageID = "auto-refill.added"
+	MsgAutoFailedTitle       MessageID = "auto-refill.failed.title"
+	MsgAutoLimit             MessageID = "auto-refill.limit"
+	MsgAutoDeclined          MessageID = "auto-refill.declined"
+	MsgAutoNoConnection      MessageID = "auto-refill.no-connection"
+	MsgAutoOther             MessageID = "auto-refill.other"
+	MsgAutoPendingWarning    MessageID = "auto-refill.pending"
+	MsgAutoSettingsTitle     MessageID = "auto-refill.settings.title"
+	MsgAutoNegativeThreshold MessageID = "auto-refill.settings.negative"
+	MsgAutoPerDayRange       MessageID = "auto-refill.settings.per-day"
+	MsgAutoPerDayAmount      MessageID = "auto-refill.settings.per-day-amount"
 )
 
 var catalogue = map[MessageID]Entry{
@@ -374,6 +390,25 @@ var catalogue = map[MessageID]Entry{
 	MsgActionRefill:   {KindCaption, "Refill My Meter"},
 	MsgActionContinue: {KindCaption, "Continue"},
 	MsgActionEndBatch: {KindCaption, "End batch"},
+
+	// Auto-refill.
+	MsgAutoRefillBy:    {KindCaption, "Auto-refill"},
+	MsgAutoTitle:       {KindTitle, "Auto-refill"},
+	MsgAutoRunning:     {KindBody, "Auto-refill is adding %s from the postage account. Keep printing: there is nothing to do."},
+	MsgAutoAdded:       {KindBody, "Auto-refill added %s at %s."},
+	MsgAutoFailedTitle: {KindTitle, "Auto-refill did not add postage"},
+	MsgAutoLimit: {KindBody, "Auto-refill has reached today's limit of %d refills or %s. Add postage by hand, " +
+		"or ask a supervisor to raise the limit in Funds, Refill settings."},
+	MsgAutoDeclined: {KindBody, "The Data Center declined the auto-refill of %s. %s"},
+	MsgAutoNoConnection: {KindBody, "An auto-refill of %s is waiting for the Data Center, which could not be reached. " +
+		"Check the network cable: the meter tries again with the first piece after %s, or open Funds to try again or cancel it now."},
+	MsgAutoOther:             {KindBody, "Auto-refill of %s did not work. Add postage by hand; if it happens again, call for service."},
+	MsgAutoPendingWarning:    {KindBody, "An auto-refill of %s is waiting for the Data Center. Open Funds to try again or cancel it."},
+	MsgAutoSettingsTitle:     {KindTitle, "Auto-refill settings"},
+	MsgAutoNegativeThreshold: {KindBody, "The refill-below value cannot be negative. Enter $0.00 or more."},
+	MsgAutoPerDayRange:       {KindBody, "Auto-refills a day must be from 1 to %d. Enter a number in that range."},
+	MsgAutoPerDayAmount: {KindBody, "The most a day, %s, is less than one refill of %s, so auto-refill could never run. " +
+		"Raise the most a day or lower the refill amount."},
 }
 
 // lowerPrefix is a Go package or device prefix such as "print engine: " or "funds: ".

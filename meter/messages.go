@@ -61,11 +61,14 @@ func Explain(err error) Message {
 		notOnModel   *NotOnModelError
 		preset       *PresetError
 		correction   *DateCorrectionError
+		autoSettings *AutoSettingsError
 	)
 	ok := []MessageID{ActionOK}
 	switch {
 	case err == nil:
 		return Message{}
+	case errors.As(err, &autoSettings):
+		return msg(MsgAutoSettingsTitle, autoSettings.Reason, ok, autoSettings.Args...)
 	case errors.As(err, &noRights):
 		return msg(MsgNoRightsTitle, MsgNoRights, []MessageID{ActionSignIn, ActionOK}, noRights.User, noRights.Right.action())
 	case errors.As(err, &records):

@@ -67,6 +67,7 @@ type Meter struct {
 	probeAt        time.Time   // when Probe last tried to settle owed refills
 	diffStack      Weight      // differential weighing: the stack on the scale after the last piece
 	rates          []RateTable // built in and installed from the Data Center (ratesync.go), oldest first
+	auto           autoRefill  // auto-refill's running state and last failure (autorefill.go)
 }
 
 // Connection is what the meter knows of its link to the Data Center, for the status bar.

@@ -137,6 +137,7 @@ type Completion struct {
 	After     funds.Amount
 	Confirmed bool                  // false while the Data Center's post is still owed
 	Account   *funds.AccountBalance // the account after the refill
+	Automatic bool                  // started by the meter itself (auto-refill), not by a clerk
 }
 
 // Refill runs a refill of amount for the signed-in user. progress (may be nil) hears each stage; it is

@@ -53,6 +53,9 @@ func (m *Meter) RefillReceipt(ctx context.Context, s *Session) (Document, error)
 		{"Refill amount", c.Added.String()},
 		{"Postage in meter after refill", c.After.String()},
 	}}
+	if c.Automatic {
+		doc.Fields = append(doc.Fields, Field{"Automatic refill", "Yes, started by the meter"})
+	}
 	if c.Account != nil {
 		doc.Fields = append(doc.Fields,
 			Field{"Prepaid balance", funds.Amount(c.Account.PrepaidMills).String()},
@@ -95,14 +98,19 @@ func (m *Meter) FundsReport(ctx context.Context, s *Session) (Document, error) {
 
 // RefillLine is one row of the Last 5 Refills tab.
 type RefillLine struct {
-	At     time.Time
-	Amount funds.Amount
-	User   string
+	At        time.Time
+	Amount    funds.Amount
+	User      string
+	Automatic bool // an auto-refill: User is the catalogue's name for it
 }
 
 // LastRefills lists the newest refills that reached the meter, newest first, at most n.
 func (m *Meter) LastRefills(ctx context.Context, n int) ([]RefillLine, error) {
 	all, err := m.cfg.Vault.Refills(ctx, -1)
+	if err != nil {
+		return nil, err
+	}
+	auto, err := m.cfg.Vault.AutoRefillDays(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +123,11 @@ func (m *Meter) LastRefills(ctx context.Context, n int) ([]RefillLine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("refill %s time %q: %w", r.ID, r.Updated, err)
 		}
-		out = append(out, RefillLine{At: at.In(m.Now().Location()), Amount: r.Amount, User: r.Actor})
+		line := RefillLine{At: at.In(m.Now().Location()), Amount: r.Amount, User: r.Actor}
+		if _, line.Automatic = auto[r.ID]; line.Automatic {
+			line.User = Words(MsgAutoRefillBy)
+		}
+		out = append(out, line)
 		if len(out) == n {
 			break
 		}

@@ -224,8 +224,16 @@ func (m *Meter) Warnings(ctx context.Context) ([]Warning, error) {
 		return nil, err
 	}
 	if pending != nil {
-		out = append(out, Warning{Kind: WarnRefillPending, Title: Words(MsgPendingTitle), Message: Words(MsgPendingWarning, pending.Amount),
-			Action: ActionAddPostage})
+		w := Warning{Kind: WarnRefillPending, Title: Words(MsgPendingTitle), Message: Words(MsgPendingWarning, pending.Amount),
+			Action: ActionAddPostage}
+		if pending.Actor == funds.AutoRefillActor {
+			w.Message = m.autoPendingMessage(pending.Amount)
+		}
+		out = append(out, w)
+	} else if w, err := m.autoRefillWarning(ctx); err != nil {
+		return nil, err
+	} else if w != nil {
+		out = append(out, *w)
 	}
 	return out, nil
 }
@@ -328,9 +336,14 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	}
 	piece, err := m.cfg.Vault.Debit(ctx, postage, funds.PieceInfo{MailClass: class, AccountCode: job.AccountCode,
 		MailingDate: date.Format(time.DateOnly), Actor: s.User().Name})
+	var short *funds.InsufficientFundsError
+	if errors.As(err, &short) {
+		m.afterDebit(short.Available, set.LowFundsWarning) // an auto-refill may bring the postage
+	}
 	if err != nil {
 		return PrintResult{}, err
 	}
+	m.afterDebit(piece.Registers.Available, set.LowFundsWarning)
 	ind := Indicium{MailingDate: date, Postage: postage, MailClass: class, MeterSerial: m.cfg.Identity.Serial,
 		Model: m.cfg.Model.Name, IndiciaNumber: m.cfg.Identity.IndiciaNumber, OriginZIP: m.cfg.Identity.OriginZIP,
 		DestinationZIP: job.DestinationZIP, Piece: piece.Seq, Registers: piece.Registers, Simulation: true}
@@ -351,7 +364,7 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	}
 	res := PrintResult{Piece: piece, Weight: job.Weight}
 	before := piece.Registers.Available + postage
-	if before >= set.LowFundsWarning && piece.Registers.Available < set.LowFundsWarning {
+	if before >= set.LowFundsWarning && piece.Registers.Available < set.LowFundsWarning && !m.autoRefillOn(ctx) {
 		res.Warnings = append(res.Warnings, m.lowFundsWarning(piece.Registers.Available, set.LowFundsWarning))
 	}
 	if m.cfg.Engine.Status().Ink == InkLow {

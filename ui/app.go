@@ -114,6 +114,7 @@ func Build(win fyne.Window, m *meter.Meter, opts Options) *App {
 		a.content = container.NewBorder(nil, nil, nil, opts.Side, a.meterScreen)
 	}
 	a.job = newRunMailJob()
+	a.watchAutoRefill()
 	if m.Users().Enabled() {
 		a.showSignIn("")
 	} else {
@@ -218,6 +219,7 @@ func (a *App) Rebind(m *meter.Meter) {
 	a.session = nil
 	a.flow = refillFlow{}
 	a.job = newRunMailJob()
+	a.watchAutoRefill()
 	if m.Users().Enabled() {
 		a.showSignIn("")
 	} else {

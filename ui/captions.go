@@ -364,6 +364,22 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.rates.data-center-unverified": {Kind: meter.KindCaption, Text: "From the Data Center, unverified"},
 	"ui.rates.unverified-note":        {Kind: meter.KindBody, Text: "Unverified tables still need checking against USPS Notice 123."},
 	"ui.rates.none":                   {Kind: meter.KindBody, Text: "No rate tables are installed. Key in the postage."},
+
+	// Auto-refill (autorefill.go).
+	"ui.auto.open":           {Kind: meter.KindCaption, Text: "Auto-refill settings"},
+	"ui.auto.title":          {Kind: meter.KindTitle, Text: "Auto-refill"},
+	"ui.auto.intro":          {Kind: meter.KindBody, Text: "When a piece leaves the postage in meter below the value, the meter adds the refill amount from the postage account by itself, within the day's limits."},
+	"ui.auto.shared":         {Kind: meter.KindBody, Text: "The value and the amount are also the low funds warning and the default refill."},
+	"ui.auto.state":          {Kind: meter.KindCaption, Text: "Auto-refill"},
+	"ui.auto.on":             {Kind: meter.KindCaption, Text: "On"},
+	"ui.auto.off":            {Kind: meter.KindCaption, Text: "Off"},
+	"ui.auto.below":          {Kind: meter.KindCaption, Text: "Refill when below"},
+	"ui.auto.amount":         {Kind: meter.KindCaption, Text: "Refill amount"},
+	"ui.auto.per-day":        {Kind: meter.KindCaption, Text: "Most refills a day"},
+	"ui.auto.per-day-amount": {Kind: meter.KindCaption, Text: "Most added a day"},
+	"ui.auto.save":           {Kind: meter.KindCaption, Text: "Save"},
+	"ui.auto.summary-on":     {Kind: meter.KindBody, Text: "Auto-refill is on: below %s the meter adds %s, at most %d times and %s a day."},
+	"ui.auto.summary-off":    {Kind: meter.KindBody, Text: "Auto-refill is off: the meter adds postage only when asked."},
 }
 
 // txt is the caption or core text id, filled with args.

@@ -82,7 +82,11 @@ func (a *App) showFundsThen(tab int, shown func()) {
 	case tabRefillSettings:
 		read = func(ctx context.Context) (tabBody, error) {
 			s, err := a.m.Settings(ctx)
-			return func() fyne.CanvasObject { return a.refillSettingsTab(s) }, err
+			if err != nil {
+				return nil, err
+			}
+			auto, err := a.m.AutoRefillSettings(ctx)
+			return func() fyne.CanvasObject { return a.refillSettingsTab(s, auto) }, err
 		}
 	case tabLastRefills:
 		read = func(ctx context.Context) (tabBody, error) {
@@ -138,7 +142,7 @@ func (a *App) meterFundsTab(v meter.FundsView) fyne.CanvasObject {
 	return container.NewBorder(nil, buttons, nil, nil, body)
 }
 
-func (a *App) refillSettingsTab(s meter.Settings) fyne.CanvasObject {
+func (a *App) refillSettingsTab(s meter.Settings, auto meter.AutoRefillSettings) fyne.CanvasObject {
 	sess := a.session // for the work off the UI goroutine
 	change := func(setting, label string, current funds.Amount, save func(ctx context.Context, v funds.Amount) error) fyne.CanvasObject {
 		b := a.guarded(ChangeSetting(setting), txt("ui.change"), meter.RightRefillSettings, func() {
@@ -154,7 +158,11 @@ func (a *App) refillSettingsTab(s meter.Settings) fyne.CanvasObject {
 		widget.NewSeparator(),
 		change("default-refill", txt("ui.funds.default"), s.DefaultRefill, func(ctx context.Context, v funds.Amount) error {
 			return a.m.SetDefaultRefill(ctx, sess, v)
-		}))
+		}),
+		// No separator above: the tab must fit a 1024x600 screen, and the summary reads as its own line.
+		container.NewBorder(nil, nil, nil,
+			container.NewCenter(minSize(a.guarded(IDAutoRefillSettings, txt("ui.auto.open"), meter.RightRefillSettings, a.showAutoRefill), 180, MinTarget)),
+			text(autoRefillSummary(auto))))
 }
 
 func lastRefillsTab(lines []meter.RefillLine) fyne.CanvasObject {

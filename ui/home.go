@@ -158,6 +158,10 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 		action = a.button(IDGetBalance, txt("ui.get-balance"), nil, a.getBalance)
 	case meter.WarnSuspect:
 		kind = bannerError // no action: only service can clear it, at the Data Center
+	case meter.WarnAutoRefill:
+		kind = bannerInfo // what the meter did by itself: nothing to do
+	case meter.WarnAutoRefillFailed:
+		// No button of its own: the funds are low, so the low-funds banner's Add Postage is there.
 	}
 	// The title on its own line: the body is whole sentences that never repeat it.
 	return banner(kind, w.Title+"\n"+w.Message, action)

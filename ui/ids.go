@@ -78,6 +78,15 @@ const (
 
 	IDKeyboardOK   ID = "kbd.ok"
 	IDKeyboardBack ID = "kbd.back"
+
+	// Auto-refill settings (autorefill.go).
+	IDAutoRefillSettings ID = "funds.auto-refill"
+	IDAutoRefillOn       ID = "auto-refill.on"
+	IDAutoRefillOff      ID = "auto-refill.off"
+	IDAutoRefillFewer    ID = "auto-refill.per-day-fewer"
+	IDAutoRefillMore     ID = "auto-refill.per-day-more"
+	IDAutoRefillSave     ID = "auto-refill.save"
+	IDAutoRefillCancel   ID = "auto-refill.cancel"
 )
 
 // Key is a keypad key: "0"–"9", "clear", "delete".

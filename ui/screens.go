@@ -51,6 +51,10 @@ const (
 	ScreenAccountPIN          ScreenID = "account-pin"
 	ScreenAccountDefaults     ScreenID = "account-defaults"
 	ScreenAccountUnlock       ScreenID = "run-mail-account-pin"
+
+	// Auto-refill (autorefill.go).
+	ScreenAutoRefill       ScreenID = "auto-refill-settings"
+	ScreenAutoRefillKeypad ScreenID = "auto-refill-keypad"
 )
 
 // tabScreens are the Funds screen's tabs, in the order of tabNames.

@@ -160,6 +160,16 @@ func linkDown(r *Run) error { r.Sim().Link.SetUp(false); return nil }
 // refill125 adds $125.00 through Funds, Add Postage to Meter and Other amount, as the help article does.
 var refill125 = sequence(Tap(ui.IDFunds, ui.IDAddPostage, ui.IDRefillOther), Keys("12500"), Tap(ui.IDKeypadOK, ui.IDConfirm))
 
+// autoRefilled turns auto-refill on (below $60.00 add $100.00) through the screens and prints one piece
+// from Run Mail, which takes the demo meter's $60.00 below the value: the meter adds $100.00 by itself.
+var autoRefilled = sequence(
+	Tap(ui.IDFunds, ui.IDTabRefillSettings, ui.IDAutoRefillSettings, ui.IDAutoRefillOn, ui.ChangeSetting("auto-threshold")),
+	Keys("6000"), Tap(ui.IDKeypadOK, ui.IDAutoRefillSave, ui.IDHome, ui.IDRunMail, ui.IDStart),
+	func(r *Run) error {
+		r.Sim().Meter.WaitAutoRefill()
+		return nil
+	})
+
 // screenIs checks the touchscreen shows want, with no dialog over it.
 func screenIs(want ui.ScreenID) Step {
 	return func(r *Run) error {
@@ -255,14 +265,21 @@ var All = []Scene{
 	{Name: "end-batch", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDAccount, ui.AccountCode("Sales"), ui.IDStart,
 		ui.IDStart, ui.IDHome, ui.IDSettings, ui.IDEndBatch)}},
 	{Name: "sync", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDSync)}},
-	// Run Mail's options; the job presets (the default one first); a date correction asked for a piece
-	// printed the day before.
 	// The funds report's print screen with every choice: envelope, tape, the attached printer, the stick.
 	{Name: "report-funds-print", User: Supervisor, Sim: simulator.Options{Printer: true}, Steps: []Step{Tap(ui.IDReports, ui.IDReportFunds)}},
+	// Run Mail's options; the job presets (the default one first); a date correction asked for a piece
+	// printed the day before.
 	{Name: "run-mail-options", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDRunMailOptions)}},
 	{Name: "presets", User: Supervisor, Steps: []Step{savePresets, Tap(ui.IDRunMail, ui.IDRunMailOptions, ui.IDPresets)}},
 	{Name: "date-correction", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDStart), nextMorning,
 		Tap(ui.IDRunMail, ui.IDRunMailOptions, ui.IDDateCorrection), keyLastPiece, Tap(ui.IDKeypadOK)}},
+
+	// Auto-refill (issue 14): its settings by touch, Home after it added postage, Last refills marking it.
+	{Name: "auto-refill-settings", User: Supervisor, Steps: []Step{Tap(ui.IDFunds, ui.IDTabRefillSettings,
+		ui.IDAutoRefillSettings, ui.IDAutoRefillOn, ui.IDAutoRefillMore)}},
+	{Name: "home-auto-refill", User: Supervisor, Steps: []Step{autoRefilled, Tap(ui.IDHome)}},
+	{Name: "funds-last-refills-auto", User: Supervisor, Steps: []Step{autoRefilled, Tap(ui.IDHome, ui.IDFunds, ui.IDTabLastRefills)}},
+	{Name: "home-auto-refill-waiting", User: Supervisor, Steps: []Step{linkDown, autoRefilled, Tap(ui.IDHome)}},
 }
 
 // savePresets saves two presets as a supervisor would: sales letters on envelopes (the default) and
@@ -304,6 +321,7 @@ func keyLastPiece(r *Run) error {
 		return err
 	}
 	return Keys(strconv.FormatInt(regs.Pieces, 10))(r)
+
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.
