@@ -192,10 +192,14 @@ func (v *Vault) init(ctx context.Context) error {
 		if err := v.migrate(ctx, format); err != nil {
 			return err
 		}
+		// Tables added within a format (CREATE … IF NOT EXISTS) are not in any migration step.
+		if _, err := v.db.ExecContext(ctx, pieceSignatureSchema+refundSchema); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
 	default:
 		// The guards (CHECKs, triggers) are the first line against bugs, not against attackers: put back
 		// any that were dropped. Verify below is what finds tampering.
-		if _, err := v.db.ExecContext(ctx, vaultSchema+pieceSignatureSchema); err != nil {
+		if _, err := v.db.ExecContext(ctx, vaultSchema+pieceSignatureSchema+refundSchema); err != nil {
 			return fmt.Errorf("schema: %w", err)
 		}
 	}
@@ -225,7 +229,7 @@ func (v *Vault) init(ctx context.Context) error {
 func (v *Vault) create(ctx context.Context) error {
 	v.lastSeq, v.lastHash = 0, []byte{} // the first entry links to the empty hash
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, vaultSchema+pieceSignatureSchema+fmt.Sprintf("PRAGMA user_version = %d;", vaultFormat)); err != nil {
+		if _, err := tx.ExecContext(ctx, vaultSchema+pieceSignatureSchema+refundSchema+fmt.Sprintf("PRAGMA user_version = %d;", vaultFormat)); err != nil {
 			return fmt.Errorf("create schema: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO registers VALUES(1, 0, 0, 0, 0, 0, 0)`); err != nil {
