@@ -385,3 +385,30 @@ func (v *Vault) Claims(ctx context.Context, offset, limit int) ([]Claim, int, er
 	}
 	return out, total, rows.Err()
 }
+
+// PrintedUnmarked lists printed pieces dated from (YYYY-MM-DD) or later and not marked misprinted,
+// newest first from offset, at most limit, and how many there are: the pieces a clerk may still mark.
+func (v *Vault) PrintedUnmarked(ctx context.Context, from string, offset, limit int) ([]Piece, int, error) {
+	const where = ` FROM pieces p WHERE p.state = 'printed' AND p.mailing_date >= ?
+		AND NOT EXISTS(SELECT 1 FROM piece_misprints m WHERE m.seq = p.seq)`
+	var total int
+	if err := v.db.QueryRowContext(ctx, `SELECT COUNT(*)`+where, from).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count printed pieces: %w", err)
+	}
+	rows, err := v.db.QueryContext(ctx, `SELECT p.seq, p.amount, p.state, p.mail_class, p.account_code, p.mailing_date,
+		p.actor, p.created, p.note`+where+` ORDER BY p.seq DESC LIMIT ? OFFSET ?`, from, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list printed pieces: %w", err)
+	}
+	defer rows.Close()
+	var out []Piece
+	for rows.Next() {
+		var p Piece
+		if err := rows.Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass, &p.Info.AccountCode, &p.Info.MailingDate,
+			&p.Info.Actor, &p.Created, &p.Note); err != nil {
+			return nil, 0, fmt.Errorf("list printed pieces: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, total, rows.Err()
+}

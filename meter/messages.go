@@ -61,6 +61,9 @@ func Explain(err error) Message {
 		notOnModel   *NotOnModelError
 	)
 	ok := []MessageID{ActionOK}
+	if m, refund := explainRefund(err); refund { // refunds.go
+		return m
+	}
 	switch {
 	case err == nil:
 		return Message{}

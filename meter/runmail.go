@@ -227,6 +227,11 @@ func (m *Meter) Warnings(ctx context.Context) ([]Warning, error) {
 		out = append(out, Warning{Kind: WarnRefillPending, Title: Words(MsgPendingTitle), Message: Words(MsgPendingWarning, pending.Amount),
 			Action: ActionAddPostage})
 	}
+	if w, err := m.refundWarning(ctx); err != nil { // refunds.go
+		return nil, err
+	} else if w != nil {
+		out = append(out, *w)
+	}
 	return out, nil
 }
 

@@ -58,10 +58,11 @@ const (
 	RightWithdraw       Right = "withdraw funds"
 	RightManageUsers    Right = "manage users"
 	RightManageAccounts Right = "manage account codes"
+	RightRefundClaims   Right = "refund claims" // make, print and follow refund claims (refunds.go)
 )
 
 const (
-	rightCount             = 8
+	rightCount             = 9
 	userNameMaxLength      = 32
 	usersSettingKey        = "users"
 	usersConfigVersion     = 1
@@ -86,12 +87,13 @@ var rightTexts = map[Right]rightText{
 	RightWithdraw:       {"Withdraw funds", "withdraw funds"},
 	RightManageUsers:    {"Manage users", "manage users"},
 	RightManageAccounts: {"Manage account codes", "manage account codes"},
+	RightRefundClaims:   {"Refund claims", "make or change refund claims"},
 }
 
 // AllRights lists every right in Roles-setup order.
 func AllRights() []Right {
 	return []Right{RightRefill, RightBalanceInquiry, RightRefillSettings, RightFundsReport,
-		RightRefillReceipts, RightWithdraw, RightManageUsers, RightManageAccounts}
+		RightRefillReceipts, RightWithdraw, RightManageUsers, RightManageAccounts, RightRefundClaims}
 }
 
 // Valid reports whether r is one of the known rights.
