@@ -141,6 +141,7 @@ func TestRightsOrderValuesAndLabels(t *testing.T) {
 		{RightWithdraw, "withdraw funds", "Withdraw funds"},
 		{RightManageUsers, "manage users", "Manage users"},
 		{RightManageAccounts, "manage account codes", "Manage account codes"},
+		{RightRefundClaims, "refund claims", "Refund claims"},
 	}
 	all := AllRights()
 	require.Len(t, all, len(want))
