@@ -107,6 +107,48 @@ const (
 	CapDevicesNone          meter.MessageID = "ui.devices.none"
 	CapDeviceState          meter.MessageID = "ui.devices.state"
 	CapDeviceLastErr        meter.MessageID = "ui.devices.last-error"
+
+	// The refund ledger (refunds.go).
+	CapRefundReading         meter.MessageID = "ui.refund.reading"
+	CapRefundIntro           meter.MessageID = "ui.refund.intro"
+	CapRefundEmpty           meter.MessageID = "ui.refund.empty"
+	CapRefundLine            meter.MessageID = "ui.refund.line"
+	CapRefundLineWhy         meter.MessageID = "ui.refund.line-why"
+	CapRefundInClaim         meter.MessageID = "ui.refund.in-claim"
+	CapRefundOpenClaim       meter.MessageID = "ui.refund.open-claim"
+	CapRefundExpired         meter.MessageID = "ui.refund.expired"
+	CapRefundClaimBy         meter.MessageID = "ui.refund.claim-by"
+	CapRefundChoose          meter.MessageID = "ui.refund.choose"
+	CapRefundChosen          meter.MessageID = "ui.refund.chosen"
+	CapRefundMakeClaim       meter.MessageID = "ui.refund.make-claim"
+	CapRefundClaims          meter.MessageID = "ui.refund.claims"
+	CapRefundMark            meter.MessageID = "ui.refund.mark"
+	CapRefundNoClaims        meter.MessageID = "ui.refund.no-claims"
+	CapRefundClaimLine       meter.MessageID = "ui.refund.claim-line"
+	CapRefundClaimTitle      meter.MessageID = "ui.refund.claim-title"
+	CapRefundNoApplicant     meter.MessageID = "ui.refund.no-applicant"
+	CapRefundState           meter.MessageID = "ui.refund.state"
+	CapRefundPieces          meter.MessageID = "ui.refund.pieces"
+	CapRefundPieceList       meter.MessageID = "ui.refund.piece-list"
+	CapRefundTotal           meter.MessageID = "ui.refund.total"
+	CapRefundSubmitBy        meter.MessageID = "ui.refund.submit-by"
+	CapRefundMadeBy          meter.MessageID = "ui.refund.made-by"
+	CapRefundChange          meter.MessageID = "ui.refund.change"
+	CapRefundApplicant       meter.MessageID = "ui.refund.applicant"
+	CapRefundReason          meter.MessageID = "ui.refund.reason"
+	CapRefundPrint           meter.MessageID = "ui.refund.print"
+	CapRefundMarkSubmitted   meter.MessageID = "ui.refund.mark-submitted"
+	CapRefundMarkRefunded    meter.MessageID = "ui.refund.mark-refunded"
+	CapRefundMarkRefused     meter.MessageID = "ui.refund.mark-refused"
+	CapRefundApplicantPrompt meter.MessageID = "ui.refund.applicant-prompt"
+	CapRefundApplicantTitle  meter.MessageID = "ui.refund.applicant-title"
+	CapRefundMarkIntro       meter.MessageID = "ui.refund.mark-intro"
+	CapRefundMarkNone        meter.MessageID = "ui.refund.mark-none"
+	CapRefundPrinted         meter.MessageID = "ui.refund.printed"
+	CapRefundPrintedBy       meter.MessageID = "ui.refund.printed-by"
+	CapRefundMisprinted      meter.MessageID = "ui.refund.misprinted"
+	CapRefundWhyTitle        meter.MessageID = "ui.refund.why-title"
+	CapRefundWhy             meter.MessageID = "ui.refund.why"
 )
 
 var captions = map[meter.MessageID]meter.Entry{
@@ -364,6 +406,52 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.rates.data-center-unverified": {Kind: meter.KindCaption, Text: "From the Data Center, unverified"},
 	"ui.rates.unverified-note":        {Kind: meter.KindBody, Text: "Unverified tables still need checking against USPS Notice 123."},
 	"ui.rates.none":                   {Kind: meter.KindBody, Text: "No rate tables are installed. Key in the postage."},
+
+	// The refund ledger (refunds.go).
+	CapRefundReading:           {Kind: meter.KindBody, Text: "Reading the refund ledger."},
+	CapRefundIntro:             {Kind: meter.KindBody, Text: "Postage debited but not usable. The post office refunds it within 60 days of the date printed on the piece."},
+	CapRefundEmpty:             {Kind: meter.KindBody, Text: "No spoiled pieces. A print that fails, or a piece marked misprinted, comes here."},
+	CapRefundLine:              {Kind: meter.KindCaption, Text: "Piece %d · %s · %s · %s"},
+	CapRefundLineWhy:           {Kind: meter.KindCaption, Text: "Piece %d · %s · %s · %s, %s"},
+	CapRefundInClaim:           {Kind: meter.KindCaption, Text: "In claim %d, %s"},
+	CapRefundOpenClaim:         {Kind: meter.KindCaption, Text: "Claim %d"},
+	CapRefundExpired:           {Kind: meter.KindCaption, Text: "Past its refund deadline (%s)"},
+	CapRefundClaimBy:           {Kind: meter.KindCaption, Text: "Claim by %s (%d days left)"},
+	CapRefundChoose:            {Kind: meter.KindCaption, Text: "Choose"},
+	CapRefundChosen:            {Kind: meter.KindCaption, Text: "Chosen"},
+	CapRefundMakeClaim:         {Kind: meter.KindCaption, Text: "Make claim (%d)"},
+	CapRefundClaims:            {Kind: meter.KindCaption, Text: "Claims"},
+	CapRefundMark:              {Kind: meter.KindCaption, Text: "Mark misprint"},
+	CapRefundNoClaims:          {Kind: meter.KindBody, Text: "No claims yet. Choose pieces on the refund ledger and tap Make claim."},
+	CapRefundClaimLine:         {Kind: meter.KindCaption, Text: "Claim %d · %s · %s"},
+	CapRefundClaimTitle:        {Kind: meter.KindTitle, Text: "Refund claim %d"},
+	CapRefundNoApplicant:       {Kind: meter.KindCaption, Text: "Not set"},
+	CapRefundState:             {Kind: meter.KindCaption, Text: "State"},
+	CapRefundPieces:            {Kind: meter.KindCaption, Text: "Pieces"},
+	CapRefundPieceList:         {Kind: meter.KindCaption, Text: "%d (No. %s)"},
+	CapRefundTotal:             {Kind: meter.KindCaption, Text: "Total postage value"},
+	CapRefundSubmitBy:          {Kind: meter.KindCaption, Text: "Submit by"},
+	CapRefundMadeBy:            {Kind: meter.KindCaption, Text: "Made by"},
+	CapRefundChange:            {Kind: meter.KindCaption, Text: "Change"},
+	CapRefundApplicant:         {Kind: meter.KindCaption, Text: "Applicant: %s"},
+	CapRefundReason:            {Kind: meter.KindBody, Text: "Reason: %s."},
+	CapRefundPrint:             {Kind: meter.KindCaption, Text: "Print claim"},
+	CapRefundMarkSubmitted:     {Kind: meter.KindCaption, Text: "Handed in"},
+	CapRefundMarkRefunded:      {Kind: meter.KindCaption, Text: "Refunded"},
+	CapRefundMarkRefused:       {Kind: meter.KindCaption, Text: "Refused"},
+	CapRefundApplicantPrompt:   {Kind: meter.KindCaption, Text: "Company that holds the meter"},
+	CapRefundApplicantTitle:    {Kind: meter.KindTitle, Text: "Refund applicant"},
+	CapRefundMarkIntro:         {Kind: meter.KindBody, Text: "Pieces printed today. Mark one that came out unusable; it joins the refund ledger and stays counted as printed."},
+	CapRefundMarkNone:          {Kind: meter.KindBody, Text: "No piece printed today can be marked. A misprint is marked on the day it is printed."},
+	CapRefundPrinted:           {Kind: meter.KindCaption, Text: "Piece %d · %s · %s"},
+	CapRefundPrintedBy:         {Kind: meter.KindCaption, Text: "Printed by %s"},
+	CapRefundMisprinted:        {Kind: meter.KindCaption, Text: "Misprinted"},
+	CapRefundWhyTitle:          {Kind: meter.KindTitle, Text: "Piece %d misprinted"},
+	CapRefundWhy:               {Kind: meter.KindBody, Text: "What is wrong with it? Keep the piece: the post office needs it with the claim."},
+	"ui.refund.next.open":      {Kind: meter.KindBody, Text: "Print the claim, take it to the post office with the pieces, then tap Handed in."},
+	"ui.refund.next.submitted": {Kind: meter.KindBody, Text: "Handed in. When the post office answers, tap Refunded or Refused."},
+	"ui.refund.next.refunded":  {Kind: meter.KindBody, Text: "Refunded. Nothing more to do."},
+	"ui.refund.next.refused":   {Kind: meter.KindBody, Text: "Refused. Its pieces are back on the ledger and may be claimed again before their deadline."},
 }
 
 // txt is the caption or core text id, filled with args.

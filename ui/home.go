@@ -158,6 +158,8 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 		action = a.button(IDGetBalance, txt("ui.get-balance"), nil, a.getBalance)
 	case meter.WarnSuspect:
 		kind = bannerError // no action: only service can clear it, at the Data Center
+	case meter.WarnRefundDeadline:
+		action = a.button(IDOpenRefundLedger, meter.Words(meter.ActionRefundLedger), nil, a.ShowRefundLedger)
 	}
 	// The title on its own line: the body is whole sentences that never repeat it.
 	return banner(kind, w.Title+"\n"+w.Message, action)

@@ -24,7 +24,8 @@ func (a *App) showReports() {
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintRefillReceipt(ctx, sess, d) })), 0, 80),
 		minSize(a.guarded(IDReportLastRefills, txt("ui.funds.tab-last-refills"), meter.RightRefillReceipts, printer(ScreenReportLastRefills, txt("ui.reports.print-last-refills"),
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, sess, d) })), 0, 80),
-		minSize(a.guarded(IDReportAccounts, txt(CapAccountReport), meter.RightFundsReport, func() { a.showAccountReport(rangeToday) }), 0, 80))
+		minSize(a.guarded(IDReportAccounts, txt(CapAccountReport), meter.RightFundsReport, func() { a.showAccountReport(rangeToday) }), 0, 80),
+		minSize(a.button(IDRefundLedger, txt(meter.MsgActionRefundLedger), nil, a.ShowRefundLedger), 0, 80)) // refunds.go
 	a.setScreen(ScreenReports, screen(txt("ui.reports"), a.homeButton(), container.NewVBox(body), nil))
 }
 
