@@ -26,9 +26,10 @@ const RefundDeadlineDays = 60
 // RefundWarnDays is how close to its deadline an unclaimed piece puts a warning on Home.
 const RefundWarnDays = 7
 
-// LedgerPageSize is how many lines one page of the ledger or of the claims list holds: what fits the
-// smallest screen with 56-pixel rows, so the list pages instead of scrolling.
-const LedgerPageSize = 5
+// LedgerPageSize is how many lines one page of the ledger, the claims or the pieces to mark holds:
+// what fits the smallest screen (1024×600) with rows as high as a button, so a list pages instead of
+// scrolling.
+const LedgerPageSize = 4
 
 // SpoilCause is why a piece is on the ledger.
 type SpoilCause string
@@ -100,7 +101,9 @@ func (e *RefundError) Error() string {
 
 func (e *RefundError) Unwrap() error { return e.Err }
 
-func refused(body MessageID, err error, args ...any) error { return &RefundError{Body: body, Args: args, Err: err} }
+func refused(body MessageID, err error, args ...any) error {
+	return &RefundError{Body: body, Args: args, Err: err}
+}
 
 // ErrMarkDayOver is a misprint marked after the end of the piece's mailing date.
 var ErrMarkDayOver = errors.New("a misprint is marked on the piece's mailing date")

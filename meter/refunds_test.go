@@ -12,7 +12,6 @@ import (
 	"postmeter/funds"
 )
 
-
 // jam prints a letter that jams: debited, spoiled, on the ledger.
 func jam(t *testing.T, r *rig) funds.Piece {
 	t.Helper()

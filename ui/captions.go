@@ -132,7 +132,6 @@ const (
 	CapRefundPieceList       meter.MessageID = "ui.refund.piece-list"
 	CapRefundTotal           meter.MessageID = "ui.refund.total"
 	CapRefundSubmitBy        meter.MessageID = "ui.refund.submit-by"
-	CapRefundMadeBy          meter.MessageID = "ui.refund.made-by"
 	CapRefundChange          meter.MessageID = "ui.refund.change"
 	CapRefundApplicant       meter.MessageID = "ui.refund.applicant"
 	CapRefundReason          meter.MessageID = "ui.refund.reason"
@@ -409,7 +408,7 @@ var captions = map[meter.MessageID]meter.Entry{
 
 	// The refund ledger (refunds.go).
 	CapRefundReading:           {Kind: meter.KindBody, Text: "Reading the refund ledger."},
-	CapRefundIntro:             {Kind: meter.KindBody, Text: "Postage debited but not usable. The post office refunds it within 60 days of the date printed on the piece."},
+	CapRefundIntro:             {Kind: meter.KindBody, Text: "Spoiled postage. The post office refunds it within 60 days of the date on the piece."},
 	CapRefundEmpty:             {Kind: meter.KindBody, Text: "No spoiled pieces. A print that fails, or a piece marked misprinted, comes here."},
 	CapRefundLine:              {Kind: meter.KindCaption, Text: "Piece %d · %s · %s · %s"},
 	CapRefundLineWhy:           {Kind: meter.KindCaption, Text: "Piece %d · %s · %s · %s, %s"},
@@ -431,7 +430,6 @@ var captions = map[meter.MessageID]meter.Entry{
 	CapRefundPieceList:         {Kind: meter.KindCaption, Text: "%d (No. %s)"},
 	CapRefundTotal:             {Kind: meter.KindCaption, Text: "Total postage value"},
 	CapRefundSubmitBy:          {Kind: meter.KindCaption, Text: "Submit by"},
-	CapRefundMadeBy:            {Kind: meter.KindCaption, Text: "Made by"},
 	CapRefundChange:            {Kind: meter.KindCaption, Text: "Change"},
 	CapRefundApplicant:         {Kind: meter.KindCaption, Text: "Applicant: %s"},
 	CapRefundReason:            {Kind: meter.KindBody, Text: "Reason: %s."},
@@ -441,7 +439,7 @@ var captions = map[meter.MessageID]meter.Entry{
 	CapRefundMarkRefused:       {Kind: meter.KindCaption, Text: "Refused"},
 	CapRefundApplicantPrompt:   {Kind: meter.KindCaption, Text: "Company that holds the meter"},
 	CapRefundApplicantTitle:    {Kind: meter.KindTitle, Text: "Refund applicant"},
-	CapRefundMarkIntro:         {Kind: meter.KindBody, Text: "Pieces printed today. Mark one that came out unusable; it joins the refund ledger and stays counted as printed."},
+	CapRefundMarkIntro:         {Kind: meter.KindBody, Text: "Pieces printed today. Mark one that came out unusable to claim its postage."},
 	CapRefundMarkNone:          {Kind: meter.KindBody, Text: "No piece printed today can be marked. A misprint is marked on the day it is printed."},
 	CapRefundPrinted:           {Kind: meter.KindCaption, Text: "Piece %d · %s · %s"},
 	CapRefundPrintedBy:         {Kind: meter.KindCaption, Text: "Printed by %s"},

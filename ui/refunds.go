@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -57,8 +58,8 @@ func RefundClaim(id int64) ID                  { return ID(fmt.Sprintf("refund.c
 func RefundMisprinted(seq int64) ID            { return ID(fmt.Sprintf("refund.misprinted.%d", seq)) }
 func MisprintReason(r meter.MisprintReason) ID { return ID("refund.reason." + string(r)) }
 
-// refundRowHeight is a ledger row's height: two lines of text, and a button above MinTarget.
-const refundRowHeight = 64
+// refundRowHeight is a ledger row's height: two lines of text beside a button above MinTarget.
+const refundRowHeight = ButtonHeight
 
 // ShowRefundLedger opens the ledger on its first page with nothing chosen (for scenes).
 func (a *App) ShowRefundLedger() { a.showRefundLedger(0, nil) }
@@ -82,8 +83,11 @@ func (a *App) showRefundLedger(page int, chosen []int64) {
 }
 
 func (a *App) refundLedgerBody(p meter.Page[meter.LedgerLine], chosen []int64) fyne.CanvasObject {
-	list := container.NewVBox(text(txt(CapRefundIntro)))
+	// The rule is said once, on an empty ledger: each line says its own deadline, and the smallest
+	// screen has room for a page of lines only without it.
+	list := container.NewVBox()
 	if p.Total == 0 {
+		list.Add(text(txt(CapRefundIntro)))
 		list.Add(text(txt(CapRefundEmpty)))
 	}
 	for _, l := range p.Lines {
@@ -95,7 +99,7 @@ func (a *App) refundLedgerBody(p meter.Page[meter.LedgerLine], chosen []int64) f
 		var action *Button
 		switch {
 		case l.Claim != 0:
-			sub = txt(CapRefundInClaim, l.Claim, meter.ClaimStateLabel(l.ClaimState))
+			sub = txt(CapRefundInClaim, l.Claim, strings.ToLower(meter.ClaimStateLabel(l.ClaimState)))
 			action = a.button(RefundClaim(l.Claim), txt(CapRefundOpenClaim, l.Claim), nil, func() { a.showRefundClaim(l.Claim) })
 		case l.Expired():
 			sub = txt(CapRefundExpired, when.Date(l.Deadline))
@@ -125,16 +129,17 @@ func (a *App) refundLedgerBody(p meter.Page[meter.LedgerLine], chosen []int64) f
 
 // refundRow is a line of two texts with a button at its right.
 func (a *App) refundRow(head, sub string, action *Button) fyne.CanvasObject {
-	h := widget.NewLabel(head)
+	// Plain text, closer than labels are, so five rows and the bar fit the smallest screen.
+	h := canvas.NewText(head, theme.Color(theme.ColorNameForeground))
 	h.TextStyle = fyne.TextStyle{Bold: true}
-	s := widget.NewLabel(sub)
-	s.Importance = widget.LowImportance
-	words := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), h, s)
+	s := canvas.NewText(sub, theme.Color(theme.ColorNamePlaceHolder))
+	words := container.New(layout.NewCustomPaddedLayout(0, 0, theme.InnerPadding(), 0),
+		container.New(layout.NewCustomPaddedVBoxLayout(theme.Padding()), h, s))
 	var right fyne.CanvasObject
 	if action != nil {
-		right = minSize(action, 220, refundRowHeight-8)
+		right = minSize(action, 220, refundRowHeight)
 	}
-	return minSize(container.NewBorder(nil, nil, nil, right, container.NewVBox(layout.NewSpacer(), words, layout.NewSpacer())), 0, refundRowHeight)
+	return container.NewBorder(nil, nil, nil, right, container.NewVBox(layout.NewSpacer(), words, layout.NewSpacer()))
 }
 
 // refundLedgerBar is Make claim (with how many are chosen), Claims, Mark misprint and the pages.
@@ -208,6 +213,9 @@ func (a *App) showRefundClaims(page int) {
 		}, nil)
 }
 
+// claimSeqsShown is how many piece numbers a claim's screen lists on its line.
+const claimSeqsShown = 8
+
 // refundClaimData is what the claim screen shows: the claim and the applicant printed on it.
 type refundClaimData struct {
 	claim     meter.ClaimView
@@ -239,9 +247,13 @@ func (a *App) showRefundClaim(id int64) {
 
 func (a *App) refundClaimBody(d refundClaimData) fyne.CanvasObject {
 	c := d.claim
-	seqs := make([]string, len(c.Lines))
+	var seqs []string
 	for i, l := range c.Lines {
-		seqs[i] = fmt.Sprint(l.Seq)
+		if i == claimSeqsShown { // the printed claim lists every piece; the screen names the first few
+			seqs = append(seqs, "…")
+			break
+		}
+		seqs = append(seqs, fmt.Sprint(l.Seq))
 	}
 	applicant := d.applicant
 	if applicant == "" {
@@ -251,12 +263,11 @@ func (a *App) refundClaimBody(d refundClaimData) fyne.CanvasObject {
 		[2]string{txt(CapRefundState), meter.ClaimStateLabel(c.State)},
 		[2]string{txt(CapRefundPieces), txt(CapRefundPieceList, len(c.Lines), strings.Join(seqs, ", "))},
 		[2]string{txt(CapRefundTotal), c.Total.String()},
-		[2]string{txt(CapRefundSubmitBy), when.Date(c.Deadline)},
-		[2]string{txt(CapRefundMadeBy), c.CreatedBy})
+		[2]string{txt(CapRefundSubmitBy), when.Date(c.Deadline)})
 	who := container.NewBorder(nil, nil, nil,
 		minSize(a.guarded(IDRefundApplicant, txt(CapRefundChange), meter.RightRefundClaims, func() { a.editRefundApplicant(d.applicant, c.ID) }), 160, 56),
 		container.NewVBox(layout.NewSpacer(), widget.NewLabel(txt(CapRefundApplicant, applicant)), layout.NewSpacer()))
-	return container.NewVBox(text(txt(CapRefundReason, c.Reason)), figures, widget.NewSeparator(), who, text(txt(CapRefundNext(c.State))))
+	return container.NewVBox(text(txt(CapRefundReason, c.Reason)), figures, who, text(txt(CapRefundNext(c.State))))
 }
 
 // CapRefundNext is what the clerk does next with a claim in state.

@@ -135,7 +135,7 @@ func TestRefundLedgerFromMisprintToRefund(t *testing.T) {
 	consistent(t, sim)
 }
 
-// Seven spoiled pieces page five and two, turned by buttons; an operator without the right sees the
+// Seven spoiled pieces page four and three, turned by buttons; an operator without the right sees the
 // lock on Make claim and the core's refusal, and no claim is made.
 func TestRefundLedgerPagesAndTheOperatorMeetsTheLock(t *testing.T) {
 	a, sim := play(t, Scene{Name: "refund-pages", User: operator()})
@@ -143,11 +143,13 @@ func TestRefundLedgerPagesAndTheOperatorMeetsTheLock(t *testing.T) {
 	tap(t, a, IDReports)
 	tap(t, a, IDRefundLedger)
 	assert.Equal(t, 1, buttonsOn(a, RefundPiece(pieces[6].Seq)), "newest first")
-	assert.Zero(t, buttonsOn(a, RefundPiece(pieces[1].Seq)))
+	assert.Equal(t, 1, buttonsOn(a, RefundPiece(pieces[3].Seq)))
+	assert.Zero(t, buttonsOn(a, RefundPiece(pieces[2].Seq)))
 	assert.True(t, button(t, a, IDRefundPrevPage).Disabled())
 	tap(t, a, IDRefundNextPage)
 	assert.Equal(t, 1, buttonsOn(a, RefundPiece(pieces[0].Seq)))
-	assert.Equal(t, 1, buttonsOn(a, RefundPiece(pieces[1].Seq)))
+	assert.Equal(t, 1, buttonsOn(a, RefundPiece(pieces[2].Seq)))
+	assert.Zero(t, buttonsOn(a, RefundPiece(pieces[3].Seq)))
 	assert.True(t, button(t, a, IDRefundNextPage).Disabled())
 	targetsLargeEnough(t, a)
 

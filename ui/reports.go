@@ -17,7 +17,7 @@ func (a *App) showReports() {
 	printer := func(name ScreenID, heading string, print func(ctx context.Context, d meter.Destination) error) func() {
 		return func() { a.showPrint(name, heading, print, a.showReports) }
 	}
-	body := container.NewGridWithColumns(1,
+	body := container.NewGridWithColumns(2, // two columns: five reports in a column do not fit a 600-high screen
 		minSize(a.guarded(IDReportFunds, txt("ui.reports.funds"), meter.RightFundsReport, printer(ScreenReportFunds, txt("ui.funds.print-report"),
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, sess, d) })), 0, 80),
 		minSize(a.guarded(IDReportReceipt, txt("ui.reports.receipt"), meter.RightRefillReceipts, printer(ScreenReportReceipt, txt("ui.reports.print-receipt"),

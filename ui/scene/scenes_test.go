@@ -24,7 +24,8 @@ func TestScenes(t *testing.T) {
 // pngScenes are the main screens also kept as pictures, with the kiosk theme.
 var pngScenes = []string{"settings-devices", "home", "run-mail", "funds-meter-funds", "funds-meter-funds-locked", "refill-options",
 	"refill-keypad", "refill-confirm", "refill-complete", "refill-print-receipt", "no-connection-error",
-	"trainer-panel", "lesson-step", "choose-pin", "rates", "keyboard", "account-codes", "account-defaults", "run-mail-account-codes", "report-accounts", "end-batch", "sync", "run-mail-weighing"}
+	"trainer-panel", "lesson-step", "choose-pin", "rates", "keyboard", "account-codes", "account-defaults", "run-mail-account-codes", "report-accounts", "end-batch", "sync", "run-mail-weighing",
+	"refund-ledger", "refund-claim", "refund-mark", "home-refund-warning"}
 
 func TestMainScreensLookRight(t *testing.T) {
 	byName := map[string]Scene{}
