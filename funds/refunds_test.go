@@ -161,3 +161,33 @@ func TestLedgerTriggersGuardTheRows(t *testing.T) {
 	assert.Len(t, got.Pieces, 1)
 	assert.False(t, errors.Is(err, ErrNoSuchClaim))
 }
+
+// The full verification replays the ledger's entries: a mark or claim changed, added or removed behind
+// the vault's back (its triggers dropped first) is found.
+func TestVerifyFindsLedgerRowsChangedOutsideTheVault(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ name, sql string }{
+		{"reason changed", `UPDATE piece_misprints SET reason = 'Other'`},
+		{"mark removed", `DELETE FROM piece_misprints`},
+		{"mark added", `INSERT INTO piece_misprints(seq, reason, actor, at) VALUES(3, 'x', 'ann', '')`},
+		{"claim moved", `UPDATE refund_claims SET state = 'refunded'`},
+		{"claim total", `UPDATE refund_claims SET total = total + 1000`},
+		{"piece added to a claim", `INSERT INTO refund_claim_pieces(claim, seq) VALUES(1, 3)`},
+		{"claim removed", `DELETE FROM refund_claim_pieces; DELETE FROM refund_claims`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := ledgerVault(t)
+			require.NoError(t, v.MarkMisprinted(ctx, 2, "Smudged", "ann"))
+			_, err := v.CreateClaim(ctx, []int64{1, 2}, "Jammed", "ann")
+			require.NoError(t, err)
+			require.NoError(t, v.Verify(ctx))
+			_, err = v.db.ExecContext(ctx, `DROP TRIGGER piece_misprints_keep; DROP TRIGGER piece_misprints_fixed;
+				DROP TRIGGER refund_claims_keep; DROP TRIGGER refund_claims_forward; DROP TRIGGER refund_claim_pieces_keep;
+				DROP TRIGGER refund_claim_pieces_once;`+tc.sql)
+			require.NoError(t, err)
+			var verr *VerifyError
+			require.ErrorAs(t, v.Verify(ctx), &verr)
+			assert.Contains(t, verr.Error(), "refund ledger")
+		})
+	}
+}
