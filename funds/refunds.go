@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS refund_claim_pieces(
 	seq   INTEGER NOT NULL REFERENCES pieces(seq),
 	PRIMARY KEY(claim, seq));
 CREATE INDEX IF NOT EXISTS refund_claim_pieces_seq ON refund_claim_pieces(seq);
+CREATE INDEX IF NOT EXISTS pieces_spoiled ON pieces(seq) WHERE state = 'spoiled';
 CREATE TRIGGER IF NOT EXISTS refund_claim_pieces_keep BEFORE DELETE ON refund_claim_pieces
 	BEGIN SELECT RAISE(ABORT, 'claimed pieces are never deleted'); END;
 CREATE TRIGGER IF NOT EXISTS refund_claim_pieces_fixed BEFORE UPDATE ON refund_claim_pieces
@@ -106,15 +107,20 @@ type Claim struct {
 	Pieces    []Piece // by seq
 }
 
-// spoiledSelect lists the ledger: spoiled pieces and printed pieces marked misprinted, with the claim
-// each is in now (the newest claim that was not refused).
-const spoiledSelect = `SELECT p.seq, p.amount, p.state, p.mail_class, p.account_code, p.mailing_date, p.actor,
-	p.created, p.note, m.seq IS NOT NULL, COALESCE(m.reason, ''), COALESCE(m.actor, ''), COALESCE(m.at, ''),
-	COALESCE(c.id, 0), COALESCE(c.state, '')
-	FROM pieces p LEFT JOIN piece_misprints m ON m.seq = p.seq
+// ledgerCTE is the ledger's pieces: the spoiled ones (found by a partial index, so the ledger is read
+// without a scan of every piece the meter printed) and those marked misprinted.
+const ledgerCTE = `WITH ledger(seq, misprinted, reason, actor, at) AS (
+	SELECT seq, 0, '', '', '' FROM pieces WHERE state = 'spoiled'
+	UNION ALL SELECT seq, 1, reason, actor, at FROM piece_misprints) `
+
+// spoiledSelect lists the ledger with the claim each piece is in now (the newest claim that was not
+// refused).
+const spoiledSelect = ledgerCTE + `SELECT p.seq, p.amount, p.state, p.mail_class, p.account_code, p.mailing_date,
+	p.actor, p.created, p.note, l.misprinted, l.reason, l.actor, l.at, COALESCE(c.id, 0), COALESCE(c.state, '')
+	FROM ledger l JOIN pieces p ON p.seq = l.seq
 	LEFT JOIN refund_claims c ON c.id = (SELECT MAX(cp.claim) FROM refund_claim_pieces cp
 		JOIN refund_claims cc ON cc.id = cp.claim WHERE cp.seq = p.seq AND cc.state != 'refused')
-	WHERE (p.state = 'spoiled' OR m.seq IS NOT NULL)`
+	WHERE 1 = 1`
 
 func scanSpoiled(rows interface{ Scan(...any) error }) (SpoiledPiece, error) {
 	var s SpoiledPiece
@@ -130,8 +136,7 @@ func scanSpoiled(rows interface{ Scan(...any) error }) (SpoiledPiece, error) {
 // many lines it has in all.
 func (v *Vault) SpoiledPieces(ctx context.Context, offset, limit int) ([]SpoiledPiece, int, error) {
 	var total int
-	if err := v.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pieces p LEFT JOIN piece_misprints m ON m.seq = p.seq
-		WHERE p.state = 'spoiled' OR m.seq IS NOT NULL`).Scan(&total); err != nil {
+	if err := v.db.QueryRowContext(ctx, ledgerCTE+`SELECT COUNT(*) FROM ledger`).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count spoiled pieces: %w", err)
 	}
 	rows, err := v.db.QueryContext(ctx, spoiledSelect+` ORDER BY p.seq DESC LIMIT ? OFFSET ?`, limit, offset)
