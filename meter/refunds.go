@@ -398,7 +398,7 @@ const keyRefundApplicant = "refund_applicant"
 // RefundApplicant is the name printed as the applicant on claims: the setting, else the meter's name.
 func (m *Meter) RefundApplicant(ctx context.Context) (string, error) {
 	v, ok, err := m.cfg.Vault.Setting(ctx, keyRefundApplicant)
-	if err != nil || ok {
+	if err != nil || ok && v != "" {
 		return v, err
 	}
 	return m.cfg.Identity.Name, nil
