@@ -221,3 +221,23 @@ func TestClaimDocumentGolden(t *testing.T) {
 	require.ErrorAs(t, r.m.PrintClaim(r.ctx, r.oper, claim.ID, OnTape), &noRights)
 	r.consistent()
 }
+
+// A piece whose print was never confirmed before the meter stopped is spoiled at the next start and
+// shows on the ledger with that cause.
+func TestUnconfirmedPieceJoinsTheLedgerAtStart(t *testing.T) {
+	r := newRig(t)
+	r.fund(dollars(100))
+	p, err := r.vault.Debit(r.ctx, 780, funds.PieceInfo{MailClass: "letter", MailingDate: "2026-11-25", Actor: "Oscar"})
+	require.NoError(t, err)
+	m2, err := Open(r.ctx, r.m.cfg) // the meter starts again: the piece was debited, its print never confirmed
+	require.NoError(t, err)
+	page, err := m2.RefundLedger(r.ctx, r.oper, 0)
+	require.NoError(t, err)
+	require.Len(t, page.Lines, 1)
+	assert.Equal(t, p.Seq, page.Lines[0].Seq)
+	assert.Equal(t, CauseUnconfirmed, page.Lines[0].Cause)
+	assert.Equal(t, "Print not confirmed", page.Lines[0].Cause.Label())
+	var noRights *NoRightsError
+	require.ErrorAs(t, m2.SetRefundApplicant(r.ctx, r.oper, "Acme"), &noRights)
+	r.consistent()
+}
