@@ -97,12 +97,24 @@ func TestRefundLedgerFromMisprintToRefund(t *testing.T) {
 	require.Equal(t, ScreenRefundClaim, a.Screen(), "dialog %q", a.Modal())
 	targetsLargeEnough(t, a)
 
+	// The applicant printed on the claim, typed on the on-screen keyboard.
+	tap(t, a, IDRefundApplicant)
+	require.Equal(t, ScreenRefundApplicant, a.Screen())
+	typeText(t, a, "Acme Widgets")
+	tap(t, a, IDKeyboardOK)
+	require.Equal(t, ScreenRefundClaim, a.Screen(), "dialog %q", a.Modal())
+	who, err := sim.Meter.RefundApplicant(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "Acme Widgets", who)
+
 	tap(t, a, IDRefundPrint)
 	require.Equal(t, ScreenRefundClaimPrint, a.Screen())
 	tap(t, a, IDPrintTape)
 	imps := sim.Engine.Impressions()
 	require.NotNil(t, imps[len(imps)-1].Document, "the claim came out on tape")
 	assert.Equal(t, "Refund Claim", imps[len(imps)-1].Document.Title)
+	applicant, _ := imps[len(imps)-1].Document.Value("Applicant")
+	assert.Equal(t, "Acme Widgets", applicant)
 	tap(t, a, IDDone)
 	require.Equal(t, ScreenRefundClaim, a.Screen())
 
