@@ -38,21 +38,3 @@ func (v *Vault) SwapSetting(ctx context.Context, key string, old *string, value,
 	}
 	return nil
 }
-
-// ErrNoSuchPiece is returned by PieceAt for a number the vault has no piece under.
-var ErrNoSuchPiece = errors.New("no such piece")
-
-// PieceAt is the piece numbered seq.
-func (v *Vault) PieceAt(ctx context.Context, seq int64) (Piece, error) {
-	var p Piece
-	err := v.db.QueryRowContext(ctx, `SELECT seq, amount, state, mail_class, account_code, mailing_date, actor,
-		created, note FROM pieces WHERE seq = ?`, seq).Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass,
-		&p.Info.AccountCode, &p.Info.MailingDate, &p.Info.Actor, &p.Created, &p.Note)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Piece{}, fmt.Errorf("piece %d: %w", seq, ErrNoSuchPiece)
-	}
-	if err != nil {
-		return Piece{}, fmt.Errorf("read piece %d: %w", seq, err)
-	}
-	return p, nil
-}

@@ -59,10 +59,10 @@ func TestPieceAt(t *testing.T) {
 	fill(t, v, 10*Dollar)
 	p, err := v.Debit(ctx, 780*Mill, PieceInfo{MailClass: "letter", MailingDate: "2026-12-02", Actor: "sue"})
 	require.NoError(t, err)
-	got, err := v.PieceAt(ctx, p.Seq)
+	got, err := v.PieceBySeq(ctx, p.Seq)
 	require.NoError(t, err)
 	assert.Equal(t, p.Amount, got.Amount)
 	assert.Equal(t, "2026-12-02", got.Info.MailingDate)
-	_, err = v.PieceAt(ctx, p.Seq+1)
+	_, err = v.PieceBySeq(ctx, p.Seq+1)
 	assert.ErrorIs(t, err, ErrNoSuchPiece)
 }

@@ -193,13 +193,13 @@ func (v *Vault) init(ctx context.Context) error {
 			return err
 		}
 		// The tables added within a format (CREATE … IF NOT EXISTS) come with the migrated vault too.
-		if _, err := v.db.ExecContext(ctx, pieceSignatureSchema+autoRefillSchema); err != nil {
+		if _, err := v.db.ExecContext(ctx, pieceSignatureSchema+autoRefillSchema+refundSchema); err != nil {
 			return fmt.Errorf("schema: %w", err)
 		}
 	default:
 		// The guards (CHECKs, triggers) are the first line against bugs, not against attackers: put back
 		// any that were dropped. Verify below is what finds tampering.
-		if _, err := v.db.ExecContext(ctx, vaultSchema+pieceSignatureSchema+autoRefillSchema); err != nil {
+		if _, err := v.db.ExecContext(ctx, vaultSchema+pieceSignatureSchema+autoRefillSchema+refundSchema); err != nil {
 			return fmt.Errorf("schema: %w", err)
 		}
 	}
@@ -229,7 +229,7 @@ func (v *Vault) init(ctx context.Context) error {
 func (v *Vault) create(ctx context.Context) error {
 	v.lastSeq, v.lastHash = 0, []byte{} // the first entry links to the empty hash
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, vaultSchema+pieceSignatureSchema+autoRefillSchema+fmt.Sprintf("PRAGMA user_version = %d;", vaultFormat)); err != nil {
+		if _, err := tx.ExecContext(ctx, vaultSchema+pieceSignatureSchema+autoRefillSchema+refundSchema+fmt.Sprintf("PRAGMA user_version = %d;", vaultFormat)); err != nil {
 			return fmt.Errorf("create schema: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO registers VALUES(1, 0, 0, 0, 0, 0, 0)`); err != nil {

@@ -69,6 +69,9 @@ func (v *Vault) verifyFull(ctx context.Context, r dbReader, wantHead int64) (*hi
 	if err := v.verifyRows(ctx, r, hist, regs); err != nil {
 		return nil, err
 	}
+	if err := verifyLedger(ctx, r, &hist.ledger); err != nil {
+		return nil, err
+	}
 	if err := checkSnapshot(last, regs); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ type history struct {
 	sealed []checkpointBody
 	// checkpointSeq is the checkpoint a quick verification started from (0: it verified everything).
 	checkpointSeq int64
+	// ledger is the refund ledger's rows, filled by a full replay only (refunds_verify.go).
+	ledger ledgerHistory
 }
 
 type lastTouch struct {
@@ -105,6 +107,9 @@ func (v *Vault) replayAudit(ctx context.Context, r dbReader, regs Registers) (*h
 			if err := h.checkSeal(e); err != nil {
 				return err
 			}
+		}
+		if err := h.ledger.apply(e); err != nil {
+			return err
 		}
 		return h.apply(e, touches, regs.Pieces)
 	})

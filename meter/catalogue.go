@@ -223,6 +223,22 @@ const (
 	MsgAutoNegativeThreshold MessageID = "auto-refill.settings.negative"
 	MsgAutoPerDayRange       MessageID = "auto-refill.settings.per-day"
 	MsgAutoPerDayAmount      MessageID = "auto-refill.settings.per-day-amount"
+	// The refund ledger (refunds.go).
+	MsgRefundTitle         MessageID = "refund.title"
+	MsgRefundNoPiece       MessageID = "refund.no-piece"
+	MsgRefundDayOver       MessageID = "refund.day-over"
+	MsgRefundNotPrinted    MessageID = "refund.not-printed"
+	MsgRefundNoPieces      MessageID = "refund.no-pieces"
+	MsgRefundNotSpoiled    MessageID = "refund.not-spoiled"
+	MsgRefundPastDeadline  MessageID = "refund.past-deadline"
+	MsgRefundClaimed       MessageID = "refund.claimed"
+	MsgRefundClaimedRace   MessageID = "refund.claimed-race"
+	MsgRefundNoClaim       MessageID = "refund.no-claim"
+	MsgRefundClaimState    MessageID = "refund.claim-state"
+	MsgRefundNoApplicant   MessageID = "refund.no-applicant"
+	MsgRefundDeadlineTitle MessageID = "refund.deadline.title"
+	MsgRefundDeadline      MessageID = "refund.deadline"
+	MsgActionRefundLedger  MessageID = "action.refund-ledger"
 )
 
 var catalogue = map[MessageID]Entry{
@@ -409,6 +425,33 @@ var catalogue = map[MessageID]Entry{
 	MsgAutoPerDayRange:       {KindBody, "Auto-refills a day must be from 1 to %d. Enter a number in that range."},
 	MsgAutoPerDayAmount: {KindBody, "The most a day, %s, is less than one refill of %s, so auto-refill could never run. " +
 		"Raise the most a day or lower the refill amount."},
+	// The refund ledger (refunds.go).
+	MsgRefundTitle:               {KindTitle, "Refund ledger"},
+	MsgRefundNoPiece:             {KindBody, "There is no piece %d. Go back and choose a piece from the list."},
+	MsgRefundDayOver:             {KindBody, "Piece %d is dated %s, and a misprint can be marked only until the end of its mailing date. Mark misprinted pieces on the day they are printed."},
+	MsgRefundNotPrinted:          {KindBody, "Piece %d cannot be marked misprinted: only a printed piece can, and only once. It may be on the refund ledger already."},
+	MsgRefundNoPieces:            {KindBody, "No piece is chosen. Tap the pieces to claim, then Make claim."},
+	MsgRefundNotSpoiled:          {KindBody, "Piece %d is not on the refund ledger, so it cannot be claimed. Choose pieces from the ledger."},
+	MsgRefundPastDeadline:        {KindBody, "Piece %d was due to be claimed by %s, 60 days after its date, and the post office no longer refunds it. Leave it out of the claim."},
+	MsgRefundClaimed:             {KindBody, "Piece %d is in claim %d already. Choose pieces that are in no claim."},
+	MsgRefundClaimedRace:         {KindBody, "A chosen piece was claimed a moment ago. Open the ledger again and choose the pieces still unclaimed."},
+	MsgRefundNoClaim:             {KindBody, "There is no claim %d. Go back to the refund ledger and choose a claim from its list."},
+	MsgRefundClaimState:          {KindBody, "Claim %d is %s, so it cannot become %s. A claim goes from open to submitted, then to refunded or refused."},
+	MsgRefundNoApplicant:         {KindCaption, "Write the company that holds the meter here"},
+	MsgRefundDeadlineTitle:       {KindTitle, "Refund deadline soon"},
+	MsgRefundDeadline:            {KindBody, "Spoiled postage of %s must be claimed by %s, or its refund is lost. Open the refund ledger, make a claim, and take it to the post office with the pieces."},
+	MsgActionRefundLedger:        {KindCaption, "Refund ledger"},
+	"refund.cause.failed":        {KindCaption, "Print failed"},
+	"refund.cause.unconfirmed":   {KindCaption, "Print not confirmed"},
+	"refund.cause.misprinted":    {KindCaption, "Misprinted"},
+	"refund.reason.illegible":    {KindCaption, "Smudged or unreadable"},
+	"refund.reason.wrong-amount": {KindCaption, "Wrong postage amount"},
+	"refund.reason.wrong-date":   {KindCaption, "Wrong date"},
+	"refund.reason.wrong-piece":  {KindCaption, "Wrong envelope or side"},
+	"refund.state.open":          {KindCaption, "Open"},
+	"refund.state.submitted":     {KindCaption, "Submitted"},
+	"refund.state.refunded":      {KindCaption, "Refunded"},
+	"refund.state.refused":       {KindCaption, "Refused"},
 }
 
 // lowerPrefix is a Go package or device prefix such as "print engine: " or "funds: ".

@@ -64,6 +64,9 @@ func Explain(err error) Message {
 		autoSettings *AutoSettingsError
 	)
 	ok := []MessageID{ActionOK}
+	if m, refund := explainRefund(err); refund { // refunds.go
+		return m
+	}
 	switch {
 	case err == nil:
 		return Message{}

@@ -142,7 +142,7 @@ func Open(ctx context.Context, cfg Config) (*Meter, error) {
 	m := &Meter{cfg: cfg, log: cfg.Log}
 	m.refiller = &funds.Refiller{Vault: cfg.Vault, DC: cfg.DataCenter, Retry: cfg.Retry, Log: cfg.Log,
 		OnContact: func(ctx context.Context, proof funds.SignedAnswer) { m.recordContact(ctx, proof) }}
-	if n, err := cfg.Vault.SpoilUnconfirmedPieces(ctx, "the meter stopped before the print was confirmed"); err != nil {
+	if n, err := cfg.Vault.SpoilUnconfirmedPieces(ctx, unconfirmedNote); err != nil {
 		return nil, fmt.Errorf("open meter: %w", err)
 	} else if n > 0 {
 		m.log.Warn("pieces spoiled at start-up", "count", n)

@@ -235,6 +235,11 @@ func (m *Meter) Warnings(ctx context.Context) ([]Warning, error) {
 	} else if w != nil {
 		out = append(out, *w)
 	}
+	if w, err := m.refundWarning(ctx); err != nil { // refunds.go
+		return nil, err
+	} else if w != nil {
+		out = append(out, *w)
+	}
 	return out, nil
 }
 

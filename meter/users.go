@@ -59,10 +59,11 @@ const (
 	RightManageUsers    Right = "manage users"
 	RightManageAccounts Right = "manage account codes"
 	RightManagePresets  Right = "manage job presets"
+	RightRefundClaims   Right = "refund claims" // make, print and follow refund claims (refunds.go)
 )
 
 const (
-	rightCount             = 9
+	rightCount             = 10
 	userNameMaxLength      = 32
 	usersSettingKey        = "users"
 	usersConfigVersion     = 1
@@ -88,12 +89,14 @@ var rightTexts = map[Right]rightText{
 	RightManageUsers:    {"Manage users", "manage users"},
 	RightManageAccounts: {"Manage account codes", "manage account codes"},
 	RightManagePresets:  {"Manage job presets", "manage job presets"},
+	RightRefundClaims:   {"Refund claims", "make or change refund claims"},
 }
 
 // AllRights lists every right in Roles-setup order.
 func AllRights() []Right {
 	return []Right{RightRefill, RightBalanceInquiry, RightRefillSettings, RightFundsReport,
-		RightRefillReceipts, RightWithdraw, RightManageUsers, RightManageAccounts, RightManagePresets}
+		RightRefillReceipts, RightWithdraw, RightManageUsers, RightManageAccounts, RightManagePresets,
+		RightRefundClaims}
 }
 
 // Valid reports whether r is one of the known rights.

@@ -142,6 +142,7 @@ func TestRightsOrderValuesAndLabels(t *testing.T) {
 		{RightManageUsers, "manage users", "Manage users"},
 		{RightManageAccounts, "manage account codes", "Manage account codes"},
 		{RightManagePresets, "manage job presets", "Manage job presets"},
+		{RightRefundClaims, "refund claims", "Refund claims"},
 	}
 	all := AllRights()
 	require.Len(t, all, len(want))

@@ -167,7 +167,7 @@ func (m *Meter) dateCorrection(ctx context.Context, seq int64) (dc DateCorrectio
 	refuse := func(kind error, date time.Time) (DateCorrection, string, bool, error) {
 		return dc, "", false, &DateCorrectionError{Kind: kind, Piece: seq, Date: date}
 	}
-	p, err := m.cfg.Vault.PieceAt(ctx, seq)
+	p, err := m.cfg.Vault.PieceBySeq(ctx, seq)
 	if errors.Is(err, funds.ErrNoSuchPiece) {
 		return refuse(ErrPieceNotFound, time.Time{})
 	}
@@ -211,12 +211,6 @@ func (m *Meter) readyFor(ctx context.Context, medium Medium) error {
 		return err
 	}
 	return EngineReady(m.engineStatus(ctx), medium)
-}
-
-// today is the meter's calendar day at midnight.
-func (m *Meter) today() time.Time {
-	now := m.Now()
-	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 }
 
 // zeroValue is an impression of kind with no postage: piece is the corrected piece, 0 for a test.

@@ -107,6 +107,47 @@ const (
 	CapDevicesNone          meter.MessageID = "ui.devices.none"
 	CapDeviceState          meter.MessageID = "ui.devices.state"
 	CapDeviceLastErr        meter.MessageID = "ui.devices.last-error"
+
+	// The refund ledger (refunds.go).
+	CapRefundReading         meter.MessageID = "ui.refund.reading"
+	CapRefundIntro           meter.MessageID = "ui.refund.intro"
+	CapRefundEmpty           meter.MessageID = "ui.refund.empty"
+	CapRefundLine            meter.MessageID = "ui.refund.line"
+	CapRefundLineWhy         meter.MessageID = "ui.refund.line-why"
+	CapRefundInClaim         meter.MessageID = "ui.refund.in-claim"
+	CapRefundOpenClaim       meter.MessageID = "ui.refund.open-claim"
+	CapRefundExpired         meter.MessageID = "ui.refund.expired"
+	CapRefundClaimBy         meter.MessageID = "ui.refund.claim-by"
+	CapRefundChoose          meter.MessageID = "ui.refund.choose"
+	CapRefundChosen          meter.MessageID = "ui.refund.chosen"
+	CapRefundMakeClaim       meter.MessageID = "ui.refund.make-claim"
+	CapRefundClaims          meter.MessageID = "ui.refund.claims"
+	CapRefundMark            meter.MessageID = "ui.refund.mark"
+	CapRefundNoClaims        meter.MessageID = "ui.refund.no-claims"
+	CapRefundClaimLine       meter.MessageID = "ui.refund.claim-line"
+	CapRefundClaimTitle      meter.MessageID = "ui.refund.claim-title"
+	CapRefundNoApplicant     meter.MessageID = "ui.refund.no-applicant"
+	CapRefundState           meter.MessageID = "ui.refund.state"
+	CapRefundPieces          meter.MessageID = "ui.refund.pieces"
+	CapRefundPieceList       meter.MessageID = "ui.refund.piece-list"
+	CapRefundTotal           meter.MessageID = "ui.refund.total"
+	CapRefundSubmitBy        meter.MessageID = "ui.refund.submit-by"
+	CapRefundChange          meter.MessageID = "ui.refund.change"
+	CapRefundApplicant       meter.MessageID = "ui.refund.applicant"
+	CapRefundReason          meter.MessageID = "ui.refund.reason"
+	CapRefundPrint           meter.MessageID = "ui.refund.print"
+	CapRefundMarkSubmitted   meter.MessageID = "ui.refund.mark-submitted"
+	CapRefundMarkRefunded    meter.MessageID = "ui.refund.mark-refunded"
+	CapRefundMarkRefused     meter.MessageID = "ui.refund.mark-refused"
+	CapRefundApplicantPrompt meter.MessageID = "ui.refund.applicant-prompt"
+	CapRefundApplicantTitle  meter.MessageID = "ui.refund.applicant-title"
+	CapRefundMarkIntro       meter.MessageID = "ui.refund.mark-intro"
+	CapRefundMarkNone        meter.MessageID = "ui.refund.mark-none"
+	CapRefundPrinted         meter.MessageID = "ui.refund.printed"
+	CapRefundPrintedBy       meter.MessageID = "ui.refund.printed-by"
+	CapRefundMisprinted      meter.MessageID = "ui.refund.misprinted"
+	CapRefundWhyTitle        meter.MessageID = "ui.refund.why-title"
+	CapRefundWhy             meter.MessageID = "ui.refund.why"
 )
 
 var captions = map[meter.MessageID]meter.Entry{
@@ -380,6 +421,50 @@ var captions = map[meter.MessageID]meter.Entry{
 	"ui.auto.save":           {Kind: meter.KindCaption, Text: "Save"},
 	"ui.auto.summary-on":     {Kind: meter.KindBody, Text: "Auto-refill is on: below %s the meter adds %s, at most %d times and %s a day."},
 	"ui.auto.summary-off":    {Kind: meter.KindBody, Text: "Auto-refill is off: the meter adds postage only when asked."},
+	// The refund ledger (refunds.go).
+	CapRefundReading:           {Kind: meter.KindBody, Text: "Reading the refund ledger."},
+	CapRefundIntro:             {Kind: meter.KindBody, Text: "Spoiled postage. The post office refunds it within 60 days of the date on the piece."},
+	CapRefundEmpty:             {Kind: meter.KindBody, Text: "No spoiled pieces. A print that fails, or a piece marked misprinted, comes here."},
+	CapRefundLine:              {Kind: meter.KindCaption, Text: "Piece %d · %s · %s · %s"},
+	CapRefundLineWhy:           {Kind: meter.KindCaption, Text: "Piece %d · %s · %s · %s, %s"},
+	CapRefundInClaim:           {Kind: meter.KindCaption, Text: "In claim %d, %s"},
+	CapRefundOpenClaim:         {Kind: meter.KindCaption, Text: "Claim %d"},
+	CapRefundExpired:           {Kind: meter.KindCaption, Text: "Past its refund deadline (%s)"},
+	CapRefundClaimBy:           {Kind: meter.KindCaption, Text: "Claim by %s (%d days left)"},
+	CapRefundChoose:            {Kind: meter.KindCaption, Text: "Choose"},
+	CapRefundChosen:            {Kind: meter.KindCaption, Text: "Chosen"},
+	CapRefundMakeClaim:         {Kind: meter.KindCaption, Text: "Make claim (%d)"},
+	CapRefundClaims:            {Kind: meter.KindCaption, Text: "Claims"},
+	CapRefundMark:              {Kind: meter.KindCaption, Text: "Mark misprint"},
+	CapRefundNoClaims:          {Kind: meter.KindBody, Text: "No claims yet. Choose pieces on the refund ledger and tap Make claim."},
+	CapRefundClaimLine:         {Kind: meter.KindCaption, Text: "Claim %d · %s · %s"},
+	CapRefundClaimTitle:        {Kind: meter.KindTitle, Text: "Refund claim %d"},
+	CapRefundNoApplicant:       {Kind: meter.KindCaption, Text: "Not set"},
+	CapRefundState:             {Kind: meter.KindCaption, Text: "State"},
+	CapRefundPieces:            {Kind: meter.KindCaption, Text: "Pieces"},
+	CapRefundPieceList:         {Kind: meter.KindCaption, Text: "%d (No. %s)"},
+	CapRefundTotal:             {Kind: meter.KindCaption, Text: "Total postage value"},
+	CapRefundSubmitBy:          {Kind: meter.KindCaption, Text: "Submit by"},
+	CapRefundChange:            {Kind: meter.KindCaption, Text: "Change"},
+	CapRefundApplicant:         {Kind: meter.KindCaption, Text: "Applicant: %s"},
+	CapRefundReason:            {Kind: meter.KindBody, Text: "Reason: %s."},
+	CapRefundPrint:             {Kind: meter.KindCaption, Text: "Print claim"},
+	CapRefundMarkSubmitted:     {Kind: meter.KindCaption, Text: "Handed in"},
+	CapRefundMarkRefunded:      {Kind: meter.KindCaption, Text: "Refunded"},
+	CapRefundMarkRefused:       {Kind: meter.KindCaption, Text: "Refused"},
+	CapRefundApplicantPrompt:   {Kind: meter.KindCaption, Text: "Company that holds the meter"},
+	CapRefundApplicantTitle:    {Kind: meter.KindTitle, Text: "Refund applicant"},
+	CapRefundMarkIntro:         {Kind: meter.KindBody, Text: "Pieces printed today. Mark one that came out unusable to claim its postage."},
+	CapRefundMarkNone:          {Kind: meter.KindBody, Text: "No piece printed today can be marked. A misprint is marked on the day it is printed."},
+	CapRefundPrinted:           {Kind: meter.KindCaption, Text: "Piece %d · %s · %s"},
+	CapRefundPrintedBy:         {Kind: meter.KindCaption, Text: "Printed by %s"},
+	CapRefundMisprinted:        {Kind: meter.KindCaption, Text: "Misprinted"},
+	CapRefundWhyTitle:          {Kind: meter.KindTitle, Text: "Piece %d misprinted"},
+	CapRefundWhy:               {Kind: meter.KindBody, Text: "What is wrong with it? Keep the piece: the post office needs it with the claim."},
+	"ui.refund.next.open":      {Kind: meter.KindBody, Text: "Print the claim, take it to the post office with the pieces, then tap Handed in."},
+	"ui.refund.next.submitted": {Kind: meter.KindBody, Text: "Handed in. When the post office answers, tap Refunded or Refused."},
+	"ui.refund.next.refunded":  {Kind: meter.KindBody, Text: "Refunded. Nothing more to do."},
+	"ui.refund.next.refused":   {Kind: meter.KindBody, Text: "Refused. Its pieces are back on the ledger and may be claimed again before their deadline."},
 }
 
 // txt is the caption or core text id, filled with args.

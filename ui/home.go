@@ -162,6 +162,8 @@ func (a *App) warningBanner(w meter.Warning) fyne.CanvasObject {
 		kind = bannerInfo // what the meter did by itself: nothing to do
 	case meter.WarnAutoRefillFailed:
 		// No button of its own: the funds are low, so the low-funds banner's Add Postage is there.
+	case meter.WarnRefundDeadline:
+		action = a.button(IDOpenRefundLedger, meter.Words(meter.ActionRefundLedger), nil, a.ShowRefundLedger)
 	}
 	// The title on its own line: the body is whole sentences that never repeat it.
 	return banner(kind, w.Title+"\n"+w.Message, action)

@@ -22,7 +22,7 @@ func (a *App) showReports() {
 		export func(ctx context.Context) (string, error)) func() {
 		return func() { a.showPrintOrExport(name, heading, print, export, a.showReports) }
 	}
-	body := container.NewGridWithColumns(1,
+	body := container.NewGridWithColumns(2, // two columns: five reports in a column do not fit a 600-high screen
 		minSize(a.guarded(IDReportFunds, txt("ui.reports.funds"), meter.RightFundsReport, exporter(ScreenReportFunds, txt("ui.funds.print-report"),
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintFundsReport(ctx, sess, d) },
 			func(ctx context.Context) (string, error) { return a.m.ExportFundsReport(ctx, sess) })), 0, 80),
@@ -31,7 +31,8 @@ func (a *App) showReports() {
 		minSize(a.guarded(IDReportLastRefills, txt("ui.funds.tab-last-refills"), meter.RightRefillReceipts, exporter(ScreenReportLastRefills, txt("ui.reports.print-last-refills"),
 			func(ctx context.Context, d meter.Destination) error { return a.m.PrintLastRefills(ctx, sess, d) },
 			func(ctx context.Context) (string, error) { return a.m.ExportRefillHistory(ctx, sess) })), 0, 80),
-		minSize(a.guarded(IDReportAccounts, txt(CapAccountReport), meter.RightFundsReport, func() { a.showAccountReport(rangeToday) }), 0, 80))
+		minSize(a.guarded(IDReportAccounts, txt(CapAccountReport), meter.RightFundsReport, func() { a.showAccountReport(rangeToday) }), 0, 80),
+		minSize(a.button(IDRefundLedger, txt(meter.MsgActionRefundLedger), nil, a.ShowRefundLedger), 0, 80)) // refunds.go
 	a.setScreen(ScreenReports, screen(txt("ui.reports"), a.homeButton(), container.NewVBox(body), nil))
 }
 

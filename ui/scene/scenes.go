@@ -280,6 +280,18 @@ var All = []Scene{
 	{Name: "home-auto-refill", User: Supervisor, Steps: []Step{autoRefilled, Tap(ui.IDHome)}},
 	{Name: "funds-last-refills-auto", User: Supervisor, Steps: []Step{autoRefilled, Tap(ui.IDHome, ui.IDFunds, ui.IDTabLastRefills)}},
 	{Name: "home-auto-refill-waiting", User: Supervisor, Steps: []Step{linkDown, autoRefilled, Tap(ui.IDHome)}},
+	// The refund ledger (ui/refunds.go): pieces 1 and 2 jammed, 3 marked misprinted, 1 in claim 1.
+	{Name: "refund-ledger", User: Supervisor, Steps: []Step{spoiledMail, claimOf(1),
+		Tap(ui.IDReports, ui.IDRefundLedger, ui.RefundPiece(3))}},
+	{Name: "refund-claim", User: Supervisor, Steps: []Step{spoiledMail, claimOf(1, 2, 3),
+		Tap(ui.IDReports, ui.IDRefundLedger, ui.IDRefundClaims, ui.RefundClaim(1))}},
+	{Name: "refund-claims", User: Supervisor, Steps: []Step{spoiledMail, claimOf(1), claimOf(2),
+		Tap(ui.IDReports, ui.IDRefundLedger, ui.IDRefundClaims)}},
+	{Name: "refund-mark", User: Supervisor, Steps: []Step{spoiledMail,
+		Tap(ui.IDReports, ui.IDRefundLedger, ui.IDRefundMark, ui.RefundMisprinted(4))}},
+	{Name: "home-refund-warning", User: Supervisor, Steps: []Step{spoiledMail, passDays(53)}},
+	// A full page of the ledger, the second page waiting (the smallest screen must fit five rows).
+	{Name: "refund-ledger-pages", User: Supervisor, Steps: []Step{spoiledMail, spoiledMail, Tap(ui.IDReports, ui.IDRefundLedger)}},
 }
 
 // savePresets saves two presets as a supervisor would: sales letters on envelopes (the default) and
@@ -322,6 +334,60 @@ func keyLastPiece(r *Run) error {
 	}
 	return Keys(strconv.FormatInt(regs.Pieces, 10))(r)
 
+}
+
+// spoiledMail has the operator print four letters: the first two jam, the third is marked misprinted,
+// the fourth prints (pieces 1–4 on a fresh meter).
+func spoiledMail(r *Run) error {
+	ctx := context.Background()
+	s, err := r.Sim().SignIn(ctx, Operator)
+	if err != nil {
+		return err
+	}
+	var third int64
+	for i := range 4 {
+		if i < 2 {
+			r.Sim().Engine.FailNextPrint(meter.ErrJam)
+		}
+		res, err := r.Sim().Meter.PrintPiece(ctx, s, meter.Job{Class: meter.ClassLetter, Weight: 10}, meter.MediumTape)
+		r.Sim().Engine.Update(func(st *meter.EngineStatus) { st.Jammed = false })
+		if i >= 2 && err != nil {
+			return err
+		}
+		if i == 2 {
+			third = res.Piece.Seq
+		}
+	}
+	return r.Sim().Meter.MarkMisprinted(ctx, s, third, meter.ReasonIllegible)
+}
+
+// claimOf has the supervisor name the applicant and claim the pieces seqs.
+func claimOf(seqs ...int64) Step {
+	return func(r *Run) error {
+		ctx := context.Background()
+		s, err := r.Sim().SignIn(ctx, Supervisor)
+		if err != nil {
+			return err
+		}
+		if err := r.Sim().Meter.SetRefundApplicant(ctx, s, "Acme Widgets Inc."); err != nil {
+			return err
+		}
+		_, err = r.Sim().Meter.CreateClaim(ctx, s, seqs)
+		return err
+	}
+}
+
+// passDays lives days on the simulator's clock with the link up (contacts made as due), then signs the
+// supervisor in again on Home.
+func passDays(days int) Step {
+	return func(r *Run) error {
+		r.Sim().PassTime(context.Background(), time.Duration(days)*24*time.Hour)
+		s, err := r.Sim().SignIn(context.Background(), Supervisor)
+		if err == nil {
+			r.App.Act(func() { r.App.SignInAs(s) })
+		}
+		return err
+	}
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.

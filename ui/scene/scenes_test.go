@@ -25,7 +25,8 @@ func TestScenes(t *testing.T) {
 var pngScenes = []string{"settings-devices", "home", "run-mail", "funds-meter-funds", "funds-meter-funds-locked", "refill-options",
 	"refill-keypad", "refill-confirm", "refill-complete", "refill-print-receipt", "no-connection-error",
 	"trainer-panel", "lesson-step", "choose-pin", "rates", "keyboard", "account-codes", "account-defaults", "run-mail-account-codes", "report-accounts", "end-batch", "sync", "run-mail-weighing",
-	"run-mail-options", "presets", "date-correction", "report-funds-print", "auto-refill-settings", "home-auto-refill"}
+	"run-mail-options", "presets", "date-correction", "report-funds-print", "auto-refill-settings", "home-auto-refill",
+	"refund-ledger", "refund-claim", "refund-mark", "home-refund-warning"}
 
 func TestMainScreensLookRight(t *testing.T) {
 	byName := map[string]Scene{}
