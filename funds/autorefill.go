@@ -72,12 +72,7 @@ func (v *Vault) CreateAutoRefill(ctx context.Context, id string, amount Amount, 
 		return fmt.Errorf("create auto-refill %s of %s: %w", id, amount.MillsString(), ErrInvalidAmount)
 	}
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		var pending string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM refills WHERE state = 'requested' LIMIT 1`).Scan(&pending)
-		if err == nil {
-			return fmt.Errorf("%w (%s)", ErrRefillPending, pending)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		if err := noRefillPending(ctx, tx); err != nil {
 			return err
 		}
 		used, err := autoDay(ctx, tx, day)

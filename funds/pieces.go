@@ -180,8 +180,8 @@ func (v *Vault) markPieceTx(ctx context.Context, tx *sql.Tx, seq int64, state, n
 
 // Pieces lists pieces in the given state (all states if empty), newest first, at most limit.
 func (v *Vault) Pieces(ctx context.Context, state string, limit int) ([]Piece, error) {
-	rows, err := v.db.QueryContext(ctx, `SELECT seq, amount, state, mail_class, account_code, mailing_date, actor,
-		created, note FROM pieces WHERE ? = '' OR state = ? ORDER BY seq DESC LIMIT ?`, state, state, limit)
+	rows, err := v.db.QueryContext(ctx, selectPieceSQL+` WHERE ? = '' OR state = ? ORDER BY seq DESC LIMIT ?`,
+		state, state, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pieces: %w", err)
 	}
@@ -189,8 +189,7 @@ func (v *Vault) Pieces(ctx context.Context, state string, limit int) ([]Piece, e
 	var out []Piece
 	for rows.Next() {
 		var p Piece
-		if err := rows.Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass, &p.Info.AccountCode, &p.Info.MailingDate,
-			&p.Info.Actor, &p.Created, &p.Note); err != nil {
+		if err := scanPiece(rows, &p); err != nil {
 			return nil, fmt.Errorf("list pieces: %w", err)
 		}
 		out = append(out, p)

@@ -44,6 +44,20 @@ var ErrRefillPending = errors.New("a refill is already pending")
 // ErrUnknownRefill is returned for a refill id the vault has never stored.
 var ErrUnknownRefill = errors.New("no such refill")
 
+// noRefillPending refuses, inside the caller's transaction, while a refill is requested: at most one
+// is in flight, whether a clerk or the auto-refill asked for it.
+func noRefillPending(ctx context.Context, tx *sql.Tx) error {
+	var pending string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM refills WHERE state = 'requested' LIMIT 1`).Scan(&pending)
+	if err == nil {
+		return fmt.Errorf("%w (%s)", ErrRefillPending, pending)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return nil
+}
+
 // CreateRefill stores the intent to refill (state requested) and commits it before anything is sent.
 // It refuses while another refill is requested, so at most one can be in flight; refills applied (post
 // owed) or abandoned (void owed) are settled by Reconcile and do not block.
@@ -52,12 +66,7 @@ func (v *Vault) CreateRefill(ctx context.Context, id string, amount Amount, acto
 		return fmt.Errorf("create refill %s of %s: %w", id, amount.MillsString(), ErrInvalidAmount)
 	}
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		var pending string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM refills WHERE state = 'requested' LIMIT 1`).Scan(&pending)
-		if err == nil {
-			return fmt.Errorf("%w (%s)", ErrRefillPending, pending)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		if err := noRefillPending(ctx, tx); err != nil {
 			return err
 		}
 		now := v.stamp()

@@ -195,9 +195,7 @@ func spoiledPieceTx(ctx context.Context, q queryer, seq int64) (SpoiledPiece, bo
 // PieceBySeq reads one piece row.
 func (v *Vault) PieceBySeq(ctx context.Context, seq int64) (Piece, error) {
 	var p Piece
-	err := v.db.QueryRowContext(ctx, `SELECT seq, amount, state, mail_class, account_code, mailing_date, actor,
-		created, note FROM pieces WHERE seq = ?`, seq).Scan(&p.Seq, &p.Amount, &p.State, &p.Info.MailClass,
-		&p.Info.AccountCode, &p.Info.MailingDate, &p.Info.Actor, &p.Created, &p.Note)
+	err := scanPiece(v.db.QueryRowContext(ctx, selectPieceSQL+` WHERE seq = ?`, seq), &p)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Piece{}, fmt.Errorf("piece %d: %w", seq, ErrNoSuchPiece)
 	}
