@@ -204,13 +204,16 @@ func VerifyArchive(r io.Reader, pub ed25519.PublicKey) (ArchiveSummary, error) {
 	br := bufio.NewReaderSize(io.TeeReader(r, whole), 1<<16)
 	c := &archiveCheck{pub: pub}
 	var pending []byte // the line read last: the seal if nothing follows it
+	// The first discrepancy inside is reported only once the seal checked: a file changed after it was
+	// sealed is told as such, whatever the change hit.
+	var inside error
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
 			if pending != nil {
 				body.Write(pending)
-				if err := c.take(pending); err != nil {
-					return s, err
+				if inside == nil {
+					inside = c.take(pending)
 				}
 			}
 			pending = line
@@ -236,6 +239,9 @@ func VerifyArchive(r io.Reader, pub ed25519.PublicKey) (ArchiveSummary, error) {
 	sig, err := hex.DecodeString(last.Seal.Signature)
 	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, ArchiveMessage(c.header.Serial, digest), sig) {
 		return s, archiveErr("archive signature", "the seal is not signed by this meter's key")
+	}
+	if inside != nil {
+		return s, inside
 	}
 	if err := c.finish(); err != nil {
 		return s, err
