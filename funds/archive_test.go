@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -200,4 +201,53 @@ func TestArchiveAndRestoreRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, again, 1, "a supervisor can archive it again")
 	require.NoError(t, v.Verify(ctx))
+}
+
+// TestArchiveStopsBeforeAnUnsettledPiece: a piece still committed (debited, its print never confirmed)
+// stays live with everything after it; once it is settled the rest of its month is archived too.
+func TestArchiveStopsBeforeAnUnsettledPiece(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meter.db")
+	opts := testVaultOptions(t, path)
+	clock := &stepClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 3 * time.Hour}
+	opts.Now = clock.now
+	v, err := OpenVault(ctx, path, opts)
+	require.NoError(t, err)
+	defer v.Close()
+	fill(t, v, 100*Dollar)
+	var open int64
+	for i := range 200 { // 200 pieces, two entries and three readings each: January to mid-March
+		p, err := v.Debit(ctx, 500, PieceInfo{MailClass: "letter", MailingDate: "2026-01-01", Actor: "ann"})
+		require.NoError(t, err)
+		if i == 40 {
+			open = p.Seq
+			continue
+		}
+		require.NoError(t, v.MarkPrinted(ctx, p.Seq))
+	}
+	clock.jump(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+
+	done, err := v.Archive(ctx, ArchiveOptions{})
+	require.NoError(t, err)
+	require.Len(t, done, 1, "nothing after the unsettled piece can go")
+	assert.Equal(t, "2026-01", done[0].Period)
+	assert.Equal(t, open-1, done[0].LastPiece, "the archive ends right before it")
+	require.NoError(t, v.Verify(ctx))
+
+	// Spoiled when the meter starts again, long after: the rest of January goes, and with it what came
+	// before the spoiling (a few entries here), rather than January staying live for ever.
+	require.NoError(t, v.MarkSpoiled(ctx, open, "print not confirmed", "system"))
+	more, err := v.Archive(ctx, ArchiveOptions{})
+	require.NoError(t, err)
+	require.Len(t, more, 1)
+	assert.Equal(t, "2026-01", more[0].Period, "the rest of January")
+	assert.Equal(t, open, more[0].FirstPiece)
+	assert.Equal(t, done[0].LastSeq+1, more[0].FirstSeq)
+	assert.Equal(t, int64(200), more[0].LastPiece)
+	require.NoError(t, v.Verify(ctx))
+	_, err = VerifyArchiveFile(more[0].Path, v.keys.Public())
+	require.NoError(t, err)
+	data, err := os.ReadFile(more[0].Path)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), fmt.Sprintf(`{"piece":{"seq":%d,"amount_mills":500,"state":"spoiled"`, open))
 }

@@ -131,103 +131,136 @@ func (v *Vault) planArchive(ctx context.Context, r dbReader, opts ArchiveOptions
 	}
 	// A piece debited at the month's end and printed in the next month goes with its month: the end moves
 	// on to its print. Only if that cannot be had (a piece still committed) does the end move back.
+	pending, err := unsettledIn(ctx, r, p)
+	if err != nil || len(pending) == 0 {
+		return p, err == nil, err
+	}
 	back := p
-	ok, err := settleForward(ctx, r, &p, end.Add(opts.Keep))
+	ok, err := settleForward(ctx, r, &p, pending, end.Add(opts.Keep))
 	if err != nil || ok {
 		return p, ok, err
 	}
 	p = back
-	ok, err = settleBack(ctx, r, &p)
+	ok, err = settleBack(ctx, r, &p, pending)
 	if err == nil && !ok {
 		slog.Warn("vault: a period cannot be archived yet: a piece in it is not settled", "period", p.period)
 	}
 	return p, ok, err
 }
 
-// settleBack moves the end of p back before the debit of any piece still committed or touched later;
-// ok is false if nothing is left.
-func settleBack(ctx context.Context, r dbReader, p *archivePlan) (bool, error) {
-	for { // each round moves the end back, so the loop ends
-		u, err := unsettledPieces(ctx, r, p.firstPiece, p.lastPiece, p.lastSeq)
-		if err != nil || u.low == 0 {
-			return err == nil, err
+// A piece is settled once an entry after its debit marked it printed or spoiled: its row never changes
+// again (markPieceTx changes only a committed piece), so it can leave the live vault. unsettledIn lists
+// the pieces of p's segment that are not settled inside it, reading only the segment's entries.
+func unsettledIn(ctx context.Context, r dbReader, p archivePlan) (map[int64]bool, error) {
+	n := p.lastPiece - p.firstPiece + 1
+	touched := make([]uint8, max(n, 0))
+	err := eachPieceTouch(ctx, r, `seq BETWEEN ? AND ?`, []any{p.firstSeq, p.lastSeq}, func(_, piece int64) bool {
+		if i := piece - p.firstPiece; i >= 0 && i < n && touched[i] < 2 {
+			touched[i]++
 		}
-		var debit int64
-		if err := r.QueryRowContext(ctx, `SELECT MIN(seq) FROM audit WHERE seq >= ? AND pieces >= ?`, p.firstSeq, u.low).Scan(&debit); err != nil {
-			return false, fmt.Errorf("plan archive: the entry of piece %d: %w", u.low, err)
-		}
-		p.lastSeq, p.lastPiece = debit-1, u.low-1
-		if p.lastSeq < p.firstSeq {
-			return false, nil
+		return true
+	})
+	pending := map[int64]bool{}
+	for i, c := range touched {
+		if c < 2 {
+			pending[p.firstPiece+int64(i)] = true
 		}
 	}
+	return pending, err
 }
 
-// settleForward moves the end of p on to the newest entry touching its pieces, until none is touched
-// later, no piece is committed and the end is older than before; ok is false if that cannot be had.
-func settleForward(ctx context.Context, r dbReader, p *archivePlan, before time.Time) (bool, error) {
-	for range 16 {
-		u, err := unsettledPieces(ctx, r, p.firstPiece, p.lastPiece, p.lastSeq)
-		if err != nil || u.low == 0 {
-			return err == nil, err
-		}
-		if u.committed || u.lastSeq == 0 {
-			return false, nil
-		}
-		var at string
-		if err := r.QueryRowContext(ctx, `SELECT at, pieces FROM audit WHERE seq = ?`, u.lastSeq).Scan(&at, &p.lastPiece); err != nil {
-			return false, fmt.Errorf("plan archive: %w", err)
-		}
-		if at >= before.Format(time.DateOnly) {
-			return false, nil
-		}
-		p.lastSeq = u.lastSeq
-	}
-	return false, nil
-}
-
-// unsettled are the pieces of a candidate segment that are not settled: still committed, or touched by
-// an entry after its end.
-type unsettled struct {
-	low       int64 // the lowest such piece, 0 if none
-	committed bool  // low is still committed
-	lastSeq   int64 // the newest entry after the end touching a piece of the segment
-}
-
-func unsettledPieces(ctx context.Context, r dbReader, from, to, afterSeq int64) (unsettled, error) {
-	var u unsettled
-	var m sql.NullInt64
-	if err := r.QueryRowContext(ctx, `SELECT MIN(seq) FROM pieces WHERE seq BETWEEN ? AND ? AND state = 'committed'`,
-		from, to).Scan(&m); err != nil {
-		return u, fmt.Errorf("plan archive: %w", err)
-	}
-	u.low, u.committed = m.Int64, m.Valid
-	rows, err := r.QueryContext(ctx, `SELECT seq, touched FROM audit WHERE seq > ? AND instr(touched, 'piece:') > 0`, afterSeq)
+// eachPieceTouch calls fn with every entry (in order) matching where that touches a piece, and the piece;
+// fn returns false to stop.
+func eachPieceTouch(ctx context.Context, r dbReader, where string, args []any, fn func(seq, piece int64) bool) error {
+	rows, err := r.QueryContext(ctx, `SELECT seq, touched FROM audit WHERE `+where+` AND instr(touched, 'piece:') > 0 ORDER BY seq`, args...)
 	if err != nil {
-		return u, fmt.Errorf("plan archive: %w", err)
+		return fmt.Errorf("plan archive: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var seq int64
 		var s string
 		if err := rows.Scan(&seq, &s); err != nil {
-			return u, fmt.Errorf("plan archive: %w", err)
+			return fmt.Errorf("plan archive: %w", err)
 		}
 		touches, err := parseTouched(s)
 		if err != nil {
-			return u, &VerifyError{"audit chain", err.Error()}
+			return &VerifyError{"audit chain", err.Error()}
 		}
 		for _, t := range touches {
-			if t.table != "piece" || t.seq < from || t.seq > to {
-				continue
-			}
-			u.lastSeq = max(u.lastSeq, seq)
-			if u.low == 0 || t.seq < u.low {
-				u.low, u.committed = t.seq, false
+			if t.table == "piece" && !fn(seq, t.seq) {
+				return nil
 			}
 		}
 	}
-	return u, rows.Err()
+	return rows.Err()
+}
+
+// settleReach is how many entries past the keep period the end of a segment may move on to settle it.
+const settleReach = 10_000
+
+// settleForward moves the end of p on through the entries after it until every piece debited up to the
+// end is settled; ok is false if a piece is still committed or the end would reach past before and
+// settleReach entries.
+func settleForward(ctx context.Context, r dbReader, p *archivePlan, pending map[int64]bool, before time.Time) (bool, error) {
+	var committed sql.NullInt64
+	if err := r.QueryRowContext(ctx, `SELECT MIN(seq) FROM pieces WHERE seq BETWEEN ? AND ? AND state = 'committed'`,
+		p.firstPiece, p.lastPiece).Scan(&committed); err != nil || committed.Valid {
+		return false, err
+	}
+	var stop int64
+	// The end may move on through what is older than the keep period, or through a few entries more: a
+	// piece left committed when the meter stopped is spoiled when it starts again, maybe months later,
+	// and must not hold its month back for ever.
+	err := eachPieceTouch(ctx, r, `seq > ? AND (at < ? OR seq <= ?)`, []any{p.lastSeq, before.Format(time.DateOnly),
+		p.lastSeq + settleReach}, func(seq, piece int64) bool {
+		if piece > p.lastPiece {
+			pending[piece] = true // debited after the month's end: now inside the segment
+			p.lastPiece = piece
+		} else if pending[piece] {
+			delete(pending, piece)
+		}
+		if len(pending) == 0 {
+			stop = seq
+			return false
+		}
+		return true
+	})
+	if err != nil || stop == 0 {
+		return false, err
+	}
+	p.lastSeq = stop
+	var pieces int64
+	if err := r.QueryRowContext(ctx, `SELECT pieces FROM audit WHERE seq = ?`, stop).Scan(&pieces); err != nil {
+		return false, fmt.Errorf("plan archive: %w", err)
+	}
+	return pieces == p.lastPiece, nil
+}
+
+// settleBack moves the end of p back before the debit of its lowest unsettled piece, until every piece
+// left is settled inside; ok is false if nothing is left.
+func settleBack(ctx context.Context, r dbReader, p *archivePlan, pending map[int64]bool) (bool, error) {
+	for len(pending) > 0 { // each round moves the end back, so the loop ends
+		low := int64(0)
+		for s := range pending {
+			if low == 0 || s < low {
+				low = s
+			}
+		}
+		var debit int64
+		if err := r.QueryRowContext(ctx, `SELECT MIN(seq) FROM audit WHERE seq >= ? AND pieces >= ?`, p.firstSeq, low).Scan(&debit); err != nil {
+			return false, fmt.Errorf("plan archive: the entry of piece %d: %w", low, err)
+		}
+		p.lastSeq, p.lastPiece = debit-1, low-1
+		if p.lastSeq < p.firstSeq {
+			return false, nil
+		}
+		var err error
+		if pending, err = unsettledIn(ctx, r, *p); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // writeArchive writes the file of plan from the snapshot r: into a temporary file, fsynced, renamed into
