@@ -268,3 +268,7 @@ func (v *Vault) Archives(ctx context.Context) ([]ArchiveInfo, error) {
 	}
 	return out, rows.Err()
 }
+
+// PublicKey is the meter's Ed25519 public key, which signs its archive files and indicia: what an
+// auditor verifies them with.
+func (v *Vault) PublicKey() []byte { return v.keys.Public() }

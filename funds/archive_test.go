@@ -69,6 +69,8 @@ func archiveScene(t *testing.T, n int) (path string, opts VaultOptions) {
 		FirstDay: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), PerTx: 300, Accounts: []string{"SALES", "LEGAL", ""}}))
 	require.NoError(t, v.SetSetting(ctx, "archive-test", "on", "sue"))
 	debits(10, "2026-06-30")
+	_, err = v.EndBatch(ctx, "sue") // the archive leaves the open batch's pieces live
+	require.NoError(t, err)
 	require.NoError(t, v.Close())
 	clock.jump(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 	return path, opts
@@ -214,7 +216,7 @@ func TestArchiveStopsBeforeAnUnsettledPiece(t *testing.T) {
 	v, err := OpenVault(ctx, path, opts)
 	require.NoError(t, err)
 	defer v.Close()
-	fill(t, v, 100*Dollar)
+	fill(t, v, 101*Dollar)
 	var open int64
 	for i := range 200 { // 200 pieces, two entries and three readings each: January to mid-March
 		p, err := v.Debit(ctx, 500, PieceInfo{MailClass: "letter", MailingDate: "2026-01-01", Actor: "ann"})
@@ -225,6 +227,8 @@ func TestArchiveStopsBeforeAnUnsettledPiece(t *testing.T) {
 		}
 		require.NoError(t, v.MarkPrinted(ctx, p.Seq))
 	}
+	_, err = v.EndBatch(ctx, "sue")
+	require.NoError(t, err)
 	clock.jump(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 
 	done, err := v.Archive(ctx, ArchiveOptions{})
@@ -244,6 +248,10 @@ func TestArchiveStopsBeforeAnUnsettledPiece(t *testing.T) {
 	assert.Equal(t, open, more[0].FirstPiece)
 	assert.Equal(t, done[0].LastSeq+1, more[0].FirstSeq)
 	assert.Equal(t, int64(200), more[0].LastPiece)
+	_, err = v.Debit(ctx, 500, PieceInfo{MailClass: "letter", MailingDate: "2027-01-01", Actor: "ann"})
+	require.NoError(t, err)
+	_, err = v.EndBatch(ctx, "sue")
+	require.NoError(t, err, "End batch after archiving sums the open batch, which stayed live")
 	require.NoError(t, v.Verify(ctx))
 	_, err = VerifyArchiveFile(more[0].Path, v.keys.Public())
 	require.NoError(t, err)

@@ -24,6 +24,7 @@ type archivePlan struct {
 	period                string
 	firstSeq, lastSeq     int64
 	firstPiece, lastPiece int64
+	batchStart            int64 // the pieces after it are the open batch's
 }
 
 // archiveWritten is what writing the file found: the file's hash and counts, and the state at its end.
@@ -129,6 +130,17 @@ func (v *Vault) planArchive(ctx context.Context, r dbReader, opts ArchiveOptions
 	if err := r.QueryRowContext(ctx, `SELECT pieces FROM audit WHERE seq = ?`, p.lastSeq).Scan(&p.lastPiece); err != nil {
 		return p, false, fmt.Errorf("plan archive: %w", err)
 	}
+	// The pieces of the open batch stay live: End batch sums them (batch.go).
+	regs, err := readRegisters(ctx, r)
+	if err != nil {
+		return p, false, fmt.Errorf("plan archive: %w", err)
+	}
+	p.batchStart = regs.Pieces - regs.BatchCount
+	if p.lastPiece > p.batchStart {
+		if ok, err := settleBack(ctx, r, &p, map[int64]bool{p.batchStart + 1: true}); err != nil || !ok {
+			return p, false, err
+		}
+	}
 	// A piece debited at the month's end and printed in the next month goes with its month: the end moves
 	// on to its print. Only if that cannot be had (a piece still committed) does the end move back.
 	pending, err := unsettledIn(ctx, r, p)
@@ -214,6 +226,10 @@ func settleForward(ctx context.Context, r dbReader, p *archivePlan, pending map[
 	// and must not hold its month back for ever.
 	err := eachPieceTouch(ctx, r, `seq > ? AND (at < ? OR seq <= ?)`, []any{p.lastSeq, before.Format(time.DateOnly),
 		p.lastSeq + settleReach}, func(seq, piece int64) bool {
+		if piece > p.batchStart {
+			stop = -1 // the open batch's
+			return false
+		}
 		if piece > p.lastPiece {
 			pending[piece] = true // debited after the month's end: now inside the segment
 			p.lastPiece = piece
@@ -226,7 +242,7 @@ func settleForward(ctx context.Context, r dbReader, p *archivePlan, pending map[
 		}
 		return true
 	})
-	if err != nil || stop == 0 {
+	if err != nil || stop <= 0 {
 		return false, err
 	}
 	p.lastSeq = stop
@@ -411,6 +427,9 @@ func (v *Vault) commitArchive(ctx context.Context, p archivePlan, w archiveWritt
 		}
 		if cur.lastPiece() != p.base.lastPiece() || (cur == nil) != (p.base == nil) || (cur != nil && cur.recordSeq != p.base.recordSeq) {
 			return errors.New("another archive was recorded meanwhile")
+		}
+		if regs, err := readRegisters(ctx, tx); err != nil || regs.Pieces-regs.BatchCount < p.lastPiece {
+			return errors.Join(errors.New("the batch holds pieces of the archive: End batch first"), err)
 		}
 		if err := v.writeCheckpoint(ctx, tx, actor); err != nil {
 			return err

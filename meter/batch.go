@@ -33,6 +33,7 @@ func (m *Meter) EndBatch(ctx context.Context, s *Session, dest Destination) (Bat
 	if err != nil {
 		return BatchSummary{}, err
 	}
+	defer m.archiveAfterBatch(ctx) // after the summary: the clerk's document first
 	sum := BatchSummary{BatchSummary: fs, Names: map[string]string{}}
 	for _, a := range accounts.Accounts {
 		sum.Names[a.ID] = a.Name

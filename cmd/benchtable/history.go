@@ -96,6 +96,10 @@ func benchHistory(dir string, pieces, opens int, progress func(string, ...any)) 
 		}
 	}
 	st.generated = time.Since(began)
+	// End of day: the archive leaves the open batch's pieces live.
+	if _, err := v.EndBatch(ctx, "bench"); err != nil {
+		return nil, st, err
+	}
 	if err := v.Close(); err != nil {
 		return nil, st, err
 	}
