@@ -254,6 +254,8 @@ var All = []Scene{
 	{Name: "end-batch", User: Supervisor, Steps: []Step{Tap(ui.IDRunMail, ui.IDAccount, ui.AccountCode("Sales"), ui.IDStart,
 		ui.IDStart, ui.IDHome, ui.IDSettings, ui.IDEndBatch)}},
 	{Name: "sync", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDSync)}},
+	// Issue 17's archive.
+	{Name: "sync-archive-ask", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDSync, ui.IDSyncArchive)}},
 }
 
 // ScreenSize is the meter's screen the scenes are drawn on unless the caller picks another.
