@@ -88,7 +88,8 @@ func (o ArchiveOptions) withDefaults(v *Vault) ArchiveOptions {
 // ArchiveInfo describes one archive file the vault wrote.
 type ArchiveInfo struct {
 	Period                string
-	Path                  string
+	File                  string // the file's name in the archive folder
+	Path                  string // its path, when known (Archive, RestoreArchive); Archives lists names only
 	SHA256                string
 	FirstSeq, LastSeq     int64
 	FirstPiece, LastPiece int64
@@ -260,7 +261,7 @@ func (v *Vault) Archives(ctx context.Context) ([]ArchiveInfo, error) {
 	for rows.Next() {
 		var a ArchiveInfo
 		var restored int64
-		if err := rows.Scan(&a.Period, &a.Path, &a.SHA256, &a.FirstSeq, &a.LastSeq, &a.FirstPiece, &a.LastPiece, &restored); err != nil {
+		if err := rows.Scan(&a.Period, &a.File, &a.SHA256, &a.FirstSeq, &a.LastSeq, &a.FirstPiece, &a.LastPiece, &restored); err != nil {
 			return nil, fmt.Errorf("list archives: %w", err)
 		}
 		a.Restored = restored != 0

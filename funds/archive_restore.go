@@ -70,7 +70,7 @@ func (v *Vault) RestoreArchive(ctx context.Context, dir, actor string) (ArchiveI
 	if err != nil {
 		return ArchiveInfo{}, fmt.Errorf("restore archive %s: %w", path, err)
 	}
-	return ArchiveInfo{Period: rec.Period, Path: path, SHA256: rec.SHA256, FirstSeq: rec.FirstSeq, LastSeq: rec.LastSeq,
+	return ArchiveInfo{Period: rec.Period, File: rec.File, Path: path, SHA256: rec.SHA256, FirstSeq: rec.FirstSeq, LastSeq: rec.LastSeq,
 		FirstPiece: rec.FirstPiece, LastPiece: rec.LastPiece, PieceSum: Amount(rec.ArchivedMills), Restored: true}, nil
 }
 

@@ -75,7 +75,7 @@ func (v *Vault) archiveOne(ctx context.Context, opts ArchiveOptions) (ArchiveInf
 	if err := v.commitArchive(ctx, plan, w, opts.Actor); err != nil {
 		return info, false, err
 	}
-	return ArchiveInfo{Period: plan.period, Path: w.path, SHA256: w.sha256, FirstSeq: plan.firstSeq, LastSeq: plan.lastSeq,
+	return ArchiveInfo{Period: plan.period, File: filepath.Base(w.path), Path: w.path, SHA256: w.sha256, FirstSeq: plan.firstSeq, LastSeq: plan.lastSeq,
 		FirstPiece: plan.firstPiece, LastPiece: plan.lastPiece, PieceSum: Amount(w.end.PieceSumMills)}, true, nil
 }
 
