@@ -62,7 +62,7 @@ gallery: deps
 	rm -f gallery/.postmeter
 
 # The core and the screens run under the race detector; the rest (the real-window tests, the printer)
-# without it, and so do the crash harness and its planted-bug check, whose child processes are killed
+# without it, and so do the crash harnesses (refills, archive) and the planted-bug check, whose child processes are killed
 # at random moments and which the detector slows down until too few refills complete to find anything.
 # The crash harness and the adversary harness (whose planted-weakness check plays every attack twice
 # more) run on their own, without the detector, so their summary lines (refill-crash: …, adversary: …)
@@ -72,11 +72,12 @@ gallery: deps
 RACE_PKGS := ./funds/... ./meter/... ./ui/...
 SCENE_SWEEPS := TestEveryScreenFitsEverySize|TestScreensUseOnlyEmbeddedGlyphs|TestOneDateStyle|TestScreensSpeakFromTheCatalogue
 test: deps vet
-	$(GO) test -race -count=1 -timeout 20m -skip 'TestRefillCrashHarness|TestAutoRefillCrashHarness|TestAdversary|$(SCENE_SWEEPS)' $(RACE_PKGS)
+	$(GO) test -race -count=1 -timeout 20m -skip 'TestRefillCrashHarness|TestAutoRefillCrashHarness|TestArchiveCrash|TestAdversary|$(SCENE_SWEEPS)' $(RACE_PKGS)
 	$(GO) test -count=1 -timeout 10m -run '$(SCENE_SWEEPS)' ./ui/scene
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -vE '^postmeter/(funds|meter|ui)(/|$$)')
 	$(GO) test -count=1 -timeout 10m -run 'TestRefillCrashHarnessCatchesPlantedBugs$$' ./funds
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarness$$' ./funds
+	$(GO) test -count=1 -timeout 10m -v -run 'TestArchiveCrashLosesNothing$$' ./funds
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarnessPostgres$$' ./funds
 	$(GO) test -count=1 -timeout 10m -run 'TestAutoRefillCrashHarnessCatchesPlantedBug$$' ./meter
 	$(GO) test -count=1 -timeout 10m -v -run 'TestAutoRefillCrashHarness$$' ./meter

@@ -51,6 +51,8 @@ func TestMain(m *testing.M) {
 		os.Exit(runCrashDC())
 	case "meter":
 		os.Exit(runCrashMeter())
+	case "archive":
+		os.Exit(runArchiveChild()) // archive_crash_test.go
 	}
 	os.Exit(pgtest.Main(m))
 }

@@ -15,6 +15,8 @@ var migrations = map[int]string{
 	// 2 → 3: checkpoint_rows (empty: the first checkpoint is sealed after the next full verification)
 	// and the report summaries, filled from the pieces. No audited row changes.
 	2: rebuildTotalsSQL,
+	// 3 → 4: the archive tables and the delete guards that let the archive, and only it, move rows out.
+	3: pieceSignatureSchema + archiveSchema,
 }
 
 // migrate brings a vault of format from up to vaultFormat, one step at a time. The schema (with its

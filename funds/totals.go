@@ -108,10 +108,18 @@ func (v *Vault) addTotal(ctx context.Context, tx *sql.Tx, p Piece) error {
 func verifyTotals(ctx context.Context, r dbReader) error {
 	var day, account string
 	var diff int
-	err := r.QueryRowContext(ctx, `WITH fresh AS (
+	// The summaries of archived pieces count too: they are kept with each archive not restored (archive.go).
+	err := r.QueryRowContext(ctx, `WITH live AS (
 		SELECT mailing_date AS day, account_code, mail_class, COUNT(*) AS pieces, SUM(amount) AS value,
 			SUM(state = 'spoiled') AS spoiled_pieces, SUM(CASE WHEN state = 'spoiled' THEN amount ELSE 0 END) AS spoiled_value
 		FROM pieces GROUP BY mailing_date, account_code, mail_class),
+	fresh AS (
+		SELECT day, account_code, mail_class, SUM(pieces) AS pieces, SUM(value) AS value, SUM(spoiled_pieces) AS spoiled_pieces,
+			SUM(spoiled_value) AS spoiled_value FROM (
+			SELECT * FROM live UNION ALL
+			SELECT day, account_code, mail_class, pieces, value, spoiled_pieces, spoiled_value FROM archive_totals
+			WHERE archive IN (SELECT record_seq FROM archives WHERE restored_seq = 0))
+		GROUP BY day, account_code, mail_class),
 	missing AS (
 		SELECT day, account_code, mail_class, pieces, value, spoiled_pieces, spoiled_value FROM fresh
 		EXCEPT SELECT day, account_code, mail_class, pieces, value, spoiled_pieces, spoiled_value FROM piece_totals),

@@ -31,6 +31,8 @@ type Vault struct {
 	// lastCheckpoint is the newest checkpoint entry (0: none); checkpointEvery the pieces between two.
 	lastCheckpoint  int64
 	checkpointEvery int64
+	// archiving lets one archive or restore run at a time (archive.go); the writer is taken only to commit.
+	archiving sync.Mutex
 
 	// refused is the discrepancy a background verification found: from then on every write fails with
 	// it, so the meter prints nothing more (fullcheck.go).
@@ -103,7 +105,8 @@ var ErrOldVault = errors.New("vault made by an older postmeter")
 
 // vaultFormat is stored in PRAGMA user_version. 2: keyed audit chain with touched rows, refill grants.
 // 3: sealed checkpoints (checkpoint_rows) and report summaries (piece_totals); migrate.go.
-const vaultFormat = 3
+// 4: archives (archive_schema.go): old pieces and entries may have left for sealed archive files.
+const vaultFormat = 4
 
 // Registers are the PSD registers. Available is the descending register, Used the ascending one,
 // Control their sum (equal to all credit ever received). Batch counters are resettable.
@@ -199,7 +202,7 @@ func (v *Vault) init(ctx context.Context) error {
 	default:
 		// The guards (CHECKs, triggers) are the first line against bugs, not against attackers: put back
 		// any that were dropped. Verify below is what finds tampering.
-		if _, err := v.db.ExecContext(ctx, vaultSchema+pieceSignatureSchema+autoRefillSchema+refundSchema); err != nil {
+		if _, err := v.db.ExecContext(ctx, vaultSchema+pieceSignatureSchema+autoRefillSchema+refundSchema+archiveSchema); err != nil {
 			return fmt.Errorf("schema: %w", err)
 		}
 	}
@@ -229,7 +232,7 @@ func (v *Vault) init(ctx context.Context) error {
 func (v *Vault) create(ctx context.Context) error {
 	v.lastSeq, v.lastHash = 0, []byte{} // the first entry links to the empty hash
 	err := v.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, vaultSchema+pieceSignatureSchema+autoRefillSchema+refundSchema+fmt.Sprintf("PRAGMA user_version = %d;", vaultFormat)); err != nil {
+		if _, err := tx.ExecContext(ctx, vaultSchema+pieceSignatureSchema+autoRefillSchema+refundSchema+archiveSchema+fmt.Sprintf("PRAGMA user_version = %d;", vaultFormat)); err != nil {
 			return fmt.Errorf("create schema: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO registers VALUES(1, 0, 0, 0, 0, 0, 0)`); err != nil {

@@ -56,10 +56,15 @@ func (v *Vault) verifyFull(ctx context.Context, r dbReader, wantHead int64) (*hi
 	if err != nil {
 		return nil, fmt.Errorf("verify: read registers: %w", err)
 	}
-	if err := verifySums(ctx, r, regs); err != nil {
+	// After an archive the history starts at its end, from the state its record sealed (archive.go).
+	base, err := v.liveArchiveBase(ctx, r)
+	if err != nil {
 		return nil, err
 	}
-	hist, last, err := v.replayAudit(ctx, r, regs)
+	if err := verifySums(ctx, r, regs, base); err != nil {
+		return nil, err
+	}
+	hist, last, err := v.replayAudit(ctx, r, regs, base)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +118,11 @@ func checkRegisterArithmetic(regs Registers) error {
 }
 
 // verifySums checks the register arithmetic against the rows: the PSD invariants.
-func verifySums(ctx context.Context, r dbReader, regs Registers) error {
+func verifySums(ctx context.Context, r dbReader, regs Registers, base *archiveBase) error {
 	if err := checkRegisterArithmetic(regs); err != nil {
 		return err
 	}
-	if err := checkPieceSums(ctx, r, regs, 0, 0, 0); err != nil {
+	if err := checkPieceSums(ctx, r, regs, base.lastPiece(), base.lastPiece(), base.used()); err != nil {
 		return err
 	}
 	return checkRefillSum(ctx, r, regs)

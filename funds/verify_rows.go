@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // history is the newest digest of every row as the audit log tells it (rowDigest.short; 0 = none).
@@ -20,6 +21,10 @@ type history struct {
 	settings    map[string]lastTouch
 	// sealed are the piece sums the checkpoints passed on the way claim, checked against the pieces.
 	sealed []checkpointBody
+	// pieceBase and pieceSumBase are the pieces archived (1..pieceBase) and their sum: a full replay
+	// after an archive starts there.
+	pieceBase    int64
+	pieceSumBase Amount
 	// checkpointSeq is the checkpoint a quick verification started from (0: it verified everything).
 	checkpointSeq int64
 	// ledger is the refund ledger's rows, filled by a full replay only (refunds_verify.go).
@@ -36,8 +41,14 @@ type lastTouch struct {
 // each entry with its parsed touched list. It returns the newest entry read (zero if none).
 func (v *Vault) walkChain(ctx context.Context, r dbReader, after int64, prev []byte,
 	fn func(e *AuditEntry, touches []touch) error) (AuditEntry, error) {
+	return v.walkChainTo(ctx, r, after, math.MaxInt64, prev, fn)
+}
+
+// walkChainTo is walkChain that stops after entry upTo (the end of a segment being archived).
+func (v *Vault) walkChainTo(ctx context.Context, r dbReader, after, upTo int64, prev []byte,
+	fn func(e *AuditEntry, touches []touch) error) (AuditEntry, error) {
 	var last AuditEntry
-	rows, err := r.QueryContext(ctx, selectAuditSQL+` WHERE seq > ? ORDER BY seq`, after)
+	rows, err := r.QueryContext(ctx, selectAuditSQL+` WHERE seq > ? AND seq <= ? ORDER BY seq`, after, upTo)
 	if err != nil {
 		return last, fmt.Errorf("read audit log: %w", err)
 	}
@@ -100,11 +111,18 @@ func (h *history) apply(e *AuditEntry, touches []touch, maxPiece int64) error {
 // replayAudit walks the whole chain and builds the history of every row, checking each checkpoint it
 // passes against the history before it. The sums were checked first, so the pieces register bounds the
 // piece rows.
-func (v *Vault) replayAudit(ctx context.Context, r dbReader, regs Registers) (*history, AuditEntry, error) {
-	h := &history{pieces: make([]uint64, regs.Pieces+1), refills: map[string]lastTouch{}, settings: map[string]lastTouch{}}
-	last, err := v.walkChain(ctx, r, 0, []byte{}, func(e *AuditEntry, touches []touch) error {
-		if e.Kind == checkpointKind {
+func (v *Vault) replayAudit(ctx context.Context, r dbReader, regs Registers, base *archiveBase) (*history, AuditEntry, error) {
+	after, prev, h := base.startState()
+	h.pieces, h.pieceBase, h.pieceSumBase = make([]uint64, regs.Pieces+1), base.lastPiece(), base.used()
+	records := newArchiveRecords(base)
+	last, err := v.walkChain(ctx, r, after, prev, func(e *AuditEntry, touches []touch) error {
+		switch e.Kind {
+		case checkpointKind:
 			if err := h.checkSeal(e); err != nil {
+				return err
+			}
+		case archiveKind, archiveRestoredKind:
+			if err := records.take(e); err != nil {
 				return err
 			}
 		}
@@ -114,6 +132,9 @@ func (v *Vault) replayAudit(ctx context.Context, r dbReader, regs Registers) (*h
 		return h.apply(e, touches, regs.Pieces)
 	})
 	if err != nil {
+		return nil, last, err
+	}
+	if err := records.finish(); err != nil {
 		return nil, last, err
 	}
 	if last.Seq == 0 {
@@ -159,10 +180,15 @@ func verifyPieces(ctx context.Context, r dbReader, h *history) error {
 		return fmt.Errorf("verify: read pieces: %w", err)
 	}
 	defer rows.Close()
-	var sum Amount
+	sum := h.pieceSumBase
 	sealed := h.sealed
-	for len(sealed) > 0 && sealed[0].MaxSeq == 0 {
-		sealed = sealed[1:] // sealed before the first piece: the sum there is zero, checked by checkSeal
+	for len(sealed) > 0 && sealed[0].MaxSeq <= h.pieceBase {
+		// Sealed before the first live piece: the sum there is the archived pieces'.
+		if Amount(sealed[0].PieceSumMills) != sum {
+			return &VerifyError{"checkpoint", fmt.Sprintf("a checkpoint after piece %d sealed a sum of %s, the archive records %s",
+				sealed[0].MaxSeq, Amount(sealed[0].PieceSumMills).MillsString(), sum.MillsString())}
+		}
+		sealed = sealed[1:]
 	}
 	for rows.Next() {
 		var p Piece

@@ -68,6 +68,7 @@ func (m *Meter) EndBatch(ctx context.Context, s *Session, dest Destination) (Bat
 	if err != nil {
 		return BatchSummary{}, err
 	}
+	defer m.archiveAfterBatch(ctx) // after the summary: the clerk's document first
 	sum := named(fs, accounts)
 	doc := Document{Title: "Batch Summary", Fields: []Field{
 		{"Batch pieces", fmt.Sprint(sum.Count)},

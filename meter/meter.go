@@ -47,6 +47,9 @@ type Config struct {
 	// a folder of the simulator's. "" means the meter exports nothing and says so.
 	ExportDir string
 	Log       *slog.Logger
+	// Archive says where archive files go and how long records stay in the meter (archive.go); zero
+	// means the archive folder beside the vault and funds.DefaultArchiveKeep.
+	Archive funds.ArchiveOptions
 }
 
 // Meter is the meter core every screen talks to.

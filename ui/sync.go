@@ -34,7 +34,7 @@ func (a *App) showSyncThen(shown func()) {
 	upload := minSize(a.primary(IDSyncUpload, txt(CapSyncUpload), theme.UploadIcon(), a.uploadNow), 220, 64)
 	check := minSize(a.button(IDSyncCheck, txt(CapSyncCheck), theme.SearchIcon(), a.checkRecords), 220, 64)
 	// The actions beside Back, not in a bar of their own: the figures fit a 600-high screen.
-	corner := container.NewHBox(check, upload, back)
+	corner := container.NewHBox(check, a.archiveButton(), upload, back)
 	frame := func(body fyne.CanvasObject) fyne.CanvasObject { return screen(txt(CapSync), corner, body, nil) }
 	openScreen(a, ScreenSync, frame, func() fyne.CanvasObject { return widget.NewLabel(txt(CapSyncReading)) },
 		func(ctx context.Context) (meter.SyncView, error) { return a.m.Sync(ctx) },

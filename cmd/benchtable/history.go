@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"postmeter/funds"
@@ -18,12 +21,19 @@ type historyStats struct {
 	open, newOpen, report time.Duration
 	fullCheck             time.Duration
 	dbBytes               int64
+	// After archiving every month older than a month (funds.Vault.Archive): the bytes the live
+	// database still uses, how many archive files, how long it took, and the open then.
+	archivedBytes int64
+	archives      int
+	archiveTook   time.Duration
+	archivedOpen  time.Duration
 }
 
 // line is the one-line summary `make bench` prints under the table.
 func (s historyStats) line() string {
-	return fmt.Sprintf("history: pieces=%d open_ms=%.1f new_vault_open_ms=%.1f ratio=%.2f report_ms=%.1f db_mb=%.0f",
-		s.pieces, msf(s.open), msf(s.newOpen), s.ratio(), msf(s.report), float64(s.dbBytes)/1e6)
+	return fmt.Sprintf("history: pieces=%d open_ms=%.1f new_vault_open_ms=%.1f ratio=%.2f report_ms=%.1f db_mb=%.0f archived_db_mb=%.0f archives=%d archive_s=%.1f archived_open_ms=%.1f",
+		s.pieces, msf(s.open), msf(s.newOpen), s.ratio(), msf(s.report), float64(s.dbBytes)/1e6,
+		float64(s.archivedBytes)/1e6, s.archives, s.archiveTook.Seconds(), msf(s.archivedOpen))
 }
 
 func (s historyStats) ratio() float64 { return float64(s.open) / float64(s.newOpen) }
@@ -57,7 +67,15 @@ func benchHistory(dir string, pieces, opens int, progress func(string, ...any)) 
 	// Generated with a checkpoint every 100,000 pieces rather than every 250: each checkpoint verifies
 	// what came since the one before, which would double the generation time and change nothing measured
 	// here (the vault seals a checkpoint at close, so the next open replays nothing either way).
-	v, dcKey, err = openBenchVaultEvery(ctx, bigDir, 100_000)
+	// 20,000 pieces a day: ten million are a busy meter's year and a half. A smaller history (a check of
+	// the bench) is spread over four months at least, so that the archive has months to move.
+	const perTx = 50_000
+	perDay := max(min(20_000, pieces/120), 1)
+	firstDay := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	// The vault's clock runs as a meter printing perDay pieces a day would see it (three readings a
+	// piece: its row, its debit and its print), so the audit entries' times span the history's months.
+	clock := &benchClock{t: firstDay, step: 24 * time.Hour / time.Duration(3*perDay)}
+	v, dcKey, err = openHistoryVault(ctx, bigDir, 100_000, clock.now)
 	if err != nil {
 		return nil, st, err
 	}
@@ -66,8 +84,6 @@ func benchHistory(dir string, pieces, opens int, progress func(string, ...any)) 
 		return nil, st, err
 	}
 	began := time.Now()
-	const perTx, perDay = 50_000, 20_000 // 20,000 pieces a day: ten million are a busy meter's year and a half
-	firstDay := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for done := 0; done < pieces; done += perTx {
 		n := min(perTx, pieces-done)
 		if err := v.GenerateHistory(ctx, funds.HistoryOptions{Pieces: n, Amount: postage, PerDay: perDay,
@@ -80,6 +96,10 @@ func benchHistory(dir string, pieces, opens int, progress func(string, ...any)) 
 		}
 	}
 	st.generated = time.Since(began)
+	// End of day: the archive leaves the open batch's pieces live.
+	if _, err := v.EndBatch(ctx, "bench"); err != nil {
+		return nil, st, err
+	}
 	if err := v.Close(); err != nil {
 		return nil, st, err
 	}
@@ -128,6 +148,10 @@ func benchHistory(dir string, pieces, opens int, progress func(string, ...any)) 
 		return nil, st, err
 	}
 
+	if err := archiveHistory(ctx, bigDir, firstDay.AddDate(0, 0, (pieces-1)/perDay+1), opens, &st, progress); err != nil {
+		return nil, st, err
+	}
+
 	rows := []row{{
 		figure:   fmt.Sprintf("vault open with %d pieces (`OpenVault`, median of %d)", pieces, opens),
 		value:    ms(st.open),
@@ -145,6 +169,12 @@ func benchHistory(dir string, pieces, opens int, progress func(string, ...any)) 
 		value:    fmt.Sprintf("%.1f s", st.fullCheck.Seconds()),
 		baseline: fmt.Sprintf("generating the history: %.0f s; file %.0f MB", st.generated.Seconds(), float64(st.dbBytes)/1e6),
 		ratio:    "—",
+		result:   "info",
+	}, {
+		figure:   fmt.Sprintf("archiving every month older than a month (%d archive files)", st.archives),
+		value:    fmt.Sprintf("%.0f MB live", float64(st.archivedBytes)/1e6),
+		baseline: fmt.Sprintf("%.0f MB before; archiving took %.1f s; open after %s", float64(st.dbBytes)/1e6, st.archiveTook.Seconds(), ms(st.archivedOpen)),
+		ratio:    fmt.Sprintf("%.2f×", float64(st.archivedBytes)/float64(st.dbBytes)),
 		result:   "info",
 	}}
 	return rows, st, nil
@@ -206,4 +236,84 @@ func fileBytes(path string) (int64, error) {
 		n += fi.Size()
 	}
 	return n, nil
+}
+
+// benchClock is a vault clock that moves on by step at every reading.
+type benchClock struct {
+	mu   sync.Mutex
+	t    time.Time
+	step time.Duration
+}
+
+func (c *benchClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(c.step)
+	return c.t
+}
+
+// openHistoryVault is openBenchVaultEvery with the vault's clock.
+func openHistoryVault(ctx context.Context, dir string, checkpointEvery int, now func() time.Time) (*funds.Vault, ed25519.PrivateKey, error) {
+	_, dcKey, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := keys.PinDataCenter(dcKey.Public().(ed25519.PublicKey)); err != nil {
+		return nil, nil, err
+	}
+	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: benchSerial,
+		CheckpointEvery: checkpointEvery, Now: now})
+	return v, dcKey, err
+}
+
+// archiveHistory archives every month of the vault in dir that ended a month before end (the history's
+// last day), then measures the live database and times its open again.
+func archiveHistory(ctx context.Context, dir string, end time.Time, opens int, st *historyStats, progress func(string, ...any)) error {
+	progress("history: archiving every month older than a month")
+	keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys"))
+	if err != nil {
+		return err
+	}
+	v, err := funds.OpenVault(ctx, filepath.Join(dir, "meter.db"), funds.VaultOptions{Keys: keys, Serial: benchSerial,
+		Now: func() time.Time { return end }})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	done, err := v.Archive(ctx, funds.ArchiveOptions{Dir: filepath.Join(dir, "archive"), Actor: "bench"})
+	st.archiveTook, st.archives = time.Since(start), len(done)
+	if err := errors.Join(err, v.BackgroundCheck().Wait(ctx), v.Verify(ctx), v.Close()); err != nil {
+		return err
+	}
+	if st.archivedBytes, err = usedBytes(ctx, filepath.Join(dir, "meter.db")); err != nil {
+		return err
+	}
+	var took []time.Duration
+	for range opens {
+		d, err := timeOpen(ctx, dir, nil)
+		if err != nil {
+			return err
+		}
+		took = append(took, d)
+	}
+	st.archivedOpen = median(took)
+	return nil
+}
+
+// usedBytes is what the database file's pages in use take: SQLite keeps the pages the archive freed in
+// the file for the rows to come (VACUUM would hand them back to the file system).
+func usedBytes(ctx context.Context, path string) (int64, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var pages, free, size int64
+	err = db.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count), (SELECT freelist_count FROM pragma_freelist_count),
+		(SELECT page_size FROM pragma_page_size)`).Scan(&pages, &free, &size)
+	return (pages - free) * size, err
 }

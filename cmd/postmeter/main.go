@@ -1,7 +1,8 @@
 // Command postmeter is the trainer: the meter's touchscreen in a window the size of the meter's
 // screen, on simulated devices with an embedded Data Center and demo data. "postmeter gallery" renders
 // every screen to PNG without a display; "postmeter verify -data DIR" verifies a meter's whole vault,
-// read-only. The kiosk, on a real meter, is its own command,
+// read-only; "postmeter verify-archive -key KEY FILE..." verifies archive files with the meter's public
+// key alone, which "postmeter public-key -data DIR" prints. The kiosk, on a real meter, is its own command,
 // cmd/postmeter-kiosk, which links none of the trainer's simulator and test code.
 package main
 
@@ -25,6 +26,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "verify" {
 		return runVerify(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "verify-archive" {
+		return runVerifyArchive(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "public-key" {
+		return runPublicKey(args[1:], stdout, stderr)
 	}
 	if askedForKiosk(args) {
 		// The flag parser would print the whole usage for an unknown flag; whoever still starts the

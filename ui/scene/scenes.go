@@ -292,6 +292,8 @@ var All = []Scene{
 	{Name: "home-refund-warning", User: Supervisor, Steps: []Step{spoiledMail, passDays(53)}},
 	// A full page of the ledger, the second page waiting (the smallest screen must fit five rows).
 	{Name: "refund-ledger-pages", User: Supervisor, Steps: []Step{spoiledMail, spoiledMail, Tap(ui.IDReports, ui.IDRefundLedger)}},
+	// Issue 17's archive.
+	{Name: "sync-archive-ask", User: Supervisor, Steps: []Step{Tap(ui.IDSettings, ui.IDSync, ui.IDSyncArchive)}},
 }
 
 // savePresets saves two presets as a supervisor would: sales letters on envelopes (the default) and
