@@ -1,6 +1,7 @@
 package datacenter
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -167,4 +168,60 @@ func planResolve(m meterRow, a Account, r *Refill, id, to string, now time.Time)
 	}
 	plan.ans = answerOf(*r, a, m.MinRefill, m.MaxRefill)
 	return plan, nil
+}
+
+// The administrator's changes of an account, decided once for both stores as the refills are: each
+// takes the account read under its lock and returns its new figures, or why the change is refused.
+
+// checkDeposit refuses a deposit amount that is not positive or over MaxAdminAmount, before any read.
+func checkDeposit(amount funds.Amount) error {
+	if amount <= 0 {
+		return invalidf("deposit amount %s is not positive; deposit a positive amount such as 1000.00", amount.Exact())
+	}
+	if amount > MaxAdminAmount {
+		return overCap("deposit amount", amount)
+	}
+	return nil
+}
+
+// planDeposit adds a payment (checked by checkDeposit) to the prepaid balance and the deposits total.
+// It adds to prepaid only: credit used is settled outside the Data Center, so a void can always release
+// exactly what a refill drew from credit.
+func planDeposit(a Account, amount funds.Amount) (Account, error) {
+	if err := checkDepositsTotal(a, amount); err != nil {
+		return Account{}, err
+	}
+	var err error
+	if a.Deposits, err = a.Deposits.Add(amount); err != nil {
+		return Account{}, err
+	}
+	if a.Prepaid, err = a.Prepaid.Add(amount); err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// planCreditLimit sets the credit line (checked by checkCreditLimit); it cannot go below the credit used.
+func planCreditLimit(a Account, limit funds.Amount) (Account, error) {
+	if limit < a.CreditUsed {
+		return Account{}, invalidf("credit limit %s is below the %s of credit already used; the limit can go no lower",
+			limit.Exact(), a.CreditUsed.Exact())
+	}
+	a.CreditLimit = limit
+	return a, nil
+}
+
+// markSuspect runs after a request whose report failed a check (err wraps a *suspectError) rolled back:
+// mark records the suspicion in a transaction of its own, and the request is refused with
+// ErrMeterSuspect naming the reason. Any other err is returned as it is.
+func markSuspect(log *slog.Logger, serial string, err error, mark func(reason string) error) error {
+	var se *suspectError
+	if !errors.As(err, &se) {
+		return err
+	}
+	if merr := mark(se.reason); merr != nil {
+		return errors.Join(err, merr)
+	}
+	log.Error("meter marked suspect: refills refused until an administrator clears it", "meter", serial, "reason", se.reason)
+	return fmt.Errorf("%w: %s", ErrMeterSuspect, se.reason)
 }

@@ -224,21 +224,14 @@ func (s *SQLiteStore) reportTx(ctx context.Context, req Request, rep funds.Repor
 
 // reported runs fn, a transaction that checks a report, and marks the meter suspect if the report failed.
 func (s *SQLiteStore) reported(ctx context.Context, serial string, fn func() error) error {
-	err := fn()
-	var se *suspectError
-	if !errors.As(err, &se) {
-		return err
-	}
-	if merr := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE meter SET suspect = ? WHERE serial = ? AND suspect IS NULL`, se.reason, serial); err != nil {
-			return err
-		}
-		return addEvent(ctx, tx, serial, now, "suspect", se.reason)
-	}); merr != nil {
-		return errors.Join(err, merr)
-	}
-	s.log.Error("meter marked suspect: refills refused until an administrator clears it", "meter", serial, "reason", se.reason)
-	return fmt.Errorf("%w: %s", ErrMeterSuspect, se.reason)
+	return markSuspect(s.log, serial, fn(), func(reason string) error {
+		return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE meter SET suspect = ? WHERE serial = ? AND suspect IS NULL`, reason, serial); err != nil {
+				return err
+			}
+			return addEvent(ctx, tx, serial, now, "suspect", reason)
+		})
+	})
 }
 
 // ClearSuspect implements Store.ClearSuspect. The meter's highest report is forgotten too: the next
