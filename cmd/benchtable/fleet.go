@@ -80,17 +80,14 @@ func benchFleetSQLite(dir string, meters int, window time.Duration, log *slog.Lo
 		return fleetResult{}, err
 	}
 	defer store.Close()
-	f, stop, err := startFleet(ctx, store, dir, meters, log)
-	if err != nil {
-		return fleetResult{}, err
-	}
-	defer stop()
-	res, err := f.drive(ctx, window, 0)
+	runs, err := runFleetOn(ctx, store, dir, meters, window, false, log)
 	if err == nil {
 		err = store.CheckInvariants(ctx)
 	}
-	res.store, res.commitsPerS = "sqlite", commits
-	return res, err
+	if err != nil {
+		return fleetResult{}, err
+	}
+	return fleetResult{store: "sqlite", meters: meters, refills: runs[0].Refills, refillsPerS: runs[0].PerS, commitsPerS: commits}, nil
 }
 
 // benchFleetPostgres is the fleet on a private PostgreSQL server (durable: fsync and synchronous commit
@@ -139,25 +136,15 @@ func benchFleetPostgres(dir string, meters, conns int, window time.Duration, log
 		return fleetResult{}, err
 	}
 	defer store.Close()
-	f, stop, err := startFleet(ctx, store, dir, meters, log)
+	runs, err := runFleetOn(ctx, store, dir, meters, window, true, log)
+	if err == nil {
+		err = store.CheckInvariants(ctx)
+	}
 	if err != nil {
 		return fleetResult{}, err
 	}
-	defer stop()
-	res, err := f.drive(ctx, window, 0)
-	if err != nil {
-		return fleetResult{}, err
-	}
-	paced, err := f.drive(ctx, window, res.refillsPerS/2)
-	if err != nil {
-		return fleetResult{}, fmt.Errorf("paced: %w", err)
-	}
-	if err := store.CheckInvariants(ctx); err != nil {
-		return fleetResult{}, err
-	}
-	res.store, res.commitsPerS, res.withP99 = "postgres", commits, true
-	res.p99, res.pacedPerS = paced.p99, paced.refillsPerS
-	return res, nil
+	return fleetResult{store: "postgres", meters: meters, refills: runs[0].Refills, refillsPerS: runs[0].PerS,
+		commitsPerS: commits, withP99: true, p99: runs[1].P99, pacedPerS: runs[1].PerS}, nil
 }
 
 // concurrentCommits runs commit from clients goroutines for window and returns commits per second.

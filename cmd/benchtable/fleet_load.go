@@ -5,10 +5,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -20,48 +18,50 @@ import (
 	"postmeter/funds/datacenter"
 )
 
-// fleet is meters registered on one Data Center (served over HTTP on loopback), each with its own
-// account, key and registers, ready to refill.
+// fleet is meters registered on one Data Center, each with its own account, key and registers, with
+// a client each, ready to refill over HTTP.
 type fleet struct {
 	clients []*funds.DataCenterClient
 	posted  []int64 // each meter's control register; written only by its own goroutine
 }
 
-// startFleet registers meters meters on st (each its own account, key and report) and serves st over
-// HTTP on loopback; stop ends the server.
-func startFleet(ctx context.Context, st datacenter.Store, dir string, meters int, log *slog.Logger) (*fleet, func(), error) {
-	_, key, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	srv := httptest.NewServer(datacenter.NewServer(st, datacenter.Options{Logger: log, Key: key}))
-	// Connections as a load balancer in front of the Data Center would keep them: many, not one a meter.
-	transport := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}
-	stop := func() {
-		transport.CloseIdleConnections()
-		srv.Close()
-	}
-	f := &fleet{clients: make([]*funds.DataCenterClient, meters), posted: make([]int64, meters)}
-	for i := range f.clients {
-		serial, account := fmt.Sprintf("PF%06d", i+1), fmt.Sprintf("9%07d", i+1)
+// fleetSerial is the serial of the fleet's meter i; its keys are in dir/keys/<serial>.
+func fleetSerial(i int) string { return fmt.Sprintf("PF%06d", i+1) }
+
+// registerFleet registers meters meters on st, each on an account of its own with funds for the run,
+// and enrolls each with a key made in dir/keys (pinning dcKey's public half there).
+func registerFleet(ctx context.Context, st datacenter.Store, dcKey ed25519.PrivateKey, dir string, meters int) error {
+	for i := range meters {
+		serial, account := fleetSerial(i), fmt.Sprintf("9%07d", i+1)
 		if err := errors.Join(st.CreateAccount(ctx, account, 0), st.Deposit(ctx, account, datacenter.MaxAdminAmount)); err != nil {
-			stop()
-			return nil, nil, err
+			return err
 		}
 		if _, err := st.RegisterMeter(ctx, serial, account, funds.Dollar, 5000*funds.Dollar); err != nil {
-			stop()
-			return nil, nil, err
+			return err
 		}
 		keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys", serial))
 		if err != nil {
-			stop()
+			return err
+		}
+		if err := datacenter.EnrollLocal(ctx, st, dcKey, serial, keys); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newFleet makes the clients of the meters registerFleet registered, talking to the Data Center at url;
+// stop closes their connections.
+func newFleet(url, dir string, meters int) (*fleet, func(), error) {
+	// Connections as a load balancer in front of the Data Center would keep them: many, not one a meter.
+	transport := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}
+	f := &fleet{clients: make([]*funds.DataCenterClient, meters), posted: make([]int64, meters)}
+	for i := range f.clients {
+		keys, err := funds.OpenFileKeys(filepath.Join(dir, "keys", fleetSerial(i)))
+		if err != nil {
 			return nil, nil, err
 		}
-		if err := datacenter.EnrollLocal(ctx, st, key, serial, keys); err != nil {
-			stop()
-			return nil, nil, err
-		}
-		c := funds.NewDataCenterClient(srv.URL, serial, keys)
+		c := funds.NewDataCenterClient(url, fleetSerial(i), keys)
 		c.HTTP = &http.Client{Transport: transport, Timeout: 60 * time.Second}
 		var seq int64
 		c.Reports = func(context.Context) (funds.Report, error) {
@@ -71,7 +71,7 @@ func startFleet(ctx context.Context, st datacenter.Store, dir string, meters int
 		}
 		f.clients[i] = c
 	}
-	return f, stop, nil
+	return f, transport.CloseIdleConnections, nil
 }
 
 // drive lets every meter reserve and post refills for window and returns the refills per second and

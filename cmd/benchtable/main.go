@@ -42,6 +42,12 @@ func passFail(ok bool) string {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == fleetChildArg {
+		if err := runFleetChild(os.Args[2:]); err != nil {
+			fail(err)
+		}
+		return
+	}
 	dir := flag.String("dir", os.TempDir(), "folder for the benchmark databases (the file system under test)")
 	rounds := flag.Int("rounds", 20, "rounds of the interleaved debit/commit comparison")
 	perRound := flag.Int("per-round", 100, "operations of each kind per round")
