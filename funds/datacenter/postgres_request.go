@@ -95,7 +95,10 @@ func (s *PostgresStore) readRequest(p *pgPipe, req Request, o readOpts) (request
 			return nil
 		})
 	}
-	return v, p.send()
+	if err := p.send(); err != nil {
+		return requestView{}, err
+	}
+	return v, checkSigningKey(v.meter, req)
 }
 
 // keepReport checks the meter's report (judgeReport) against what readRequest read and queues keeping

@@ -1,6 +1,7 @@
 package datacenter
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,15 @@ func judgeReport(st reportState, rep funds.Report, reportAt time.Time, trust boo
 	}
 	if reason != "" && !trust {
 		return &suspectError{reason}
+	}
+	return nil
+}
+
+// checkSigningKey refuses a request whose signature was verified with a key that is no longer the meter's
+// (m as read in the request's transaction); see Request.Key.
+func checkSigningKey(m meterRow, req Request) error {
+	if req.Key != nil && !bytes.Equal(req.Key, m.PublicKey) {
+		return fmt.Errorf("meter %q: the request was signed with a key it no longer has: %w", req.Serial, ErrNotEnrolled)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"postmeter/funds"
@@ -33,6 +34,12 @@ type Server struct {
 
 	metrics *metrics // ops.go
 	routes  []string // "METHOD /pattern" of every endpoint, for Routes
+
+	// keys are the meters' enrolled keys as last read from the store (serial → ed25519.PublicKey), so a
+	// request needs no read of its own for its key. Nothing depends on them being current: a request
+	// verified with a key the store no longer has is refused in its transaction (Request.Key), and a
+	// signature that fails with a kept key is checked again with the store's.
+	keys sync.Map
 }
 
 // NewServer returns the HTTP API over store.

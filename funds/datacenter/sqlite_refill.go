@@ -77,6 +77,9 @@ func (s *SQLiteStore) resolve(ctx context.Context, req Request, id, to string) (
 		if err != nil {
 			return err
 		}
+		if err := checkSigningKey(m, req); err != nil {
+			return err
+		}
 		if err := s.useNonce(ctx, tx, req, now); err != nil {
 			return err
 		}
@@ -147,6 +150,9 @@ func (s *SQLiteStore) Refill(ctx context.Context, req Request, id string) (funds
 		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 			m, err := getMeter(ctx, tx, serial)
 			if err != nil {
+				return err
+			}
+			if err := checkSigningKey(m, req); err != nil {
 				return err
 			}
 			if err := s.useNonce(ctx, tx, req, now); err != nil {

@@ -211,6 +211,9 @@ func (s *SQLiteStore) reportTx(ctx context.Context, req Request, rep funds.Repor
 			if err != nil {
 				return err
 			}
+			if err := checkSigningKey(m, req); err != nil {
+				return err
+			}
 			if err := s.useNonce(ctx, tx, req, now); err != nil {
 				return err
 			}
