@@ -36,6 +36,12 @@ var unauthorized = &apiError{http.StatusUnauthorized, funds.CodeUnauthorized,
 // of the server's clock, the path serial must be the signing meter's, and the nonce must be new.
 func (s *Server) authenticated(h meterHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.inFlight <- struct{}{}:
+			defer func() { <-s.inFlight }()
+		case <-r.Context().Done():
+			return // the meter gave up waiting; it retries with the same id
+		}
 		req, aerr := s.authenticate(w, r)
 		if aerr != nil {
 			writeError(w, s.log, aerr)
