@@ -325,9 +325,15 @@ func summary(out []advOutcome) (line string, undetected []string, created int64)
 		len(out), n["refused"], n["detected"], n["undetected"], created), undetected, created
 }
 
-func TestAdversary(t *testing.T) {
-	out := runAttacks(t, weakNone)
+func TestAdversary(t *testing.T) { requireAllCaught(t, "", runAttacks(t, weakNone)) }
+
+// requireAllCaught prints the summary line (labelled with the store, if given) and fails unless every
+// attack was refused or detected and no postage was created.
+func requireAllCaught(t *testing.T, store string, out []advOutcome) {
 	line, undetected, created := summary(out)
+	if store != "" {
+		line = "adversary: store=" + store + " " + strings.TrimPrefix(line, "adversary: ")
+	}
 	fmt.Println(line)
 	t.Log(line)
 	if len(out) < 25 {
