@@ -42,6 +42,12 @@ func passFail(ok bool) string {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == fleetChildArg {
+		if err := runFleetChild(os.Args[2:]); err != nil {
+			fail(err)
+		}
+		return
+	}
 	dir := flag.String("dir", os.TempDir(), "folder for the benchmark databases (the file system under test)")
 	rounds := flag.Int("rounds", 20, "rounds of the interleaved debit/commit comparison")
 	perRound := flag.Int("per-round", 100, "operations of each kind per round")
@@ -53,6 +59,7 @@ func main() {
 	historyOpens := flag.Int("history-opens", 5, "opens timed of the long-history vault and of a new one (the median is reported)")
 	fleetSQLite := flag.Int("fleet-sqlite", 50, "meters of the fleet figure on the SQLite store")
 	fleetPostgres := flag.Int("fleet-postgres", 1000, "meters of the fleet figure on PostgreSQL")
+	fleetConns := flag.Int("fleet-conns", 8, "connections of the Data Center's PostgreSQL pool, and of the bare commits' (the same)")
 	only := flag.String("only", "", "run only the figures whose names contain this (debit, pieces, refill, dc, fleet, window, kiosk, taps, history)")
 	flag.Parse()
 
@@ -105,7 +112,7 @@ func main() {
 			if err != nil {
 				return nil, fmt.Errorf("sqlite: %w", err)
 			}
-			pg, err := benchFleetPostgres(filepath.Join(work, "fleet-postgres"), *fleetPostgres, *window, quiet)
+			pg, err := benchFleetPostgres(filepath.Join(work, "fleet-postgres"), *fleetPostgres, *fleetConns, *window, quiet)
 			if err != nil {
 				return nil, fmt.Errorf("postgres: %w", err)
 			}

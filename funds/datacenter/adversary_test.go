@@ -77,7 +77,7 @@ type world struct {
 	ctx    context.Context
 	dir    string
 	weak   weakness
-	store  *datacenter.SQLiteStore
+	store  datacenter.Store
 	dcKey  ed25519.PrivateKey
 	srv    *httptest.Server
 	keys   funds.Keys
@@ -89,12 +89,15 @@ type world struct {
 	quiet  *slog.Logger
 }
 
-func newWorld(t *testing.T, weak weakness) *world {
+func newWorld(t *testing.T, weak weakness) *world { return newWorldOn(t, sqliteBackend, weak) }
+
+// newWorldOn is newWorld with the Data Center on the store of b.
+func newWorldOn(t *testing.T, b backend, weak weakness) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{t: t, ctx: ctx, dir: t.TempDir(), weak: weak, quiet: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	var err error
-	w.store, err = datacenter.OpenSQLite(ctx, filepath.Join(w.dir, "dc.db"), datacenter.SQLiteOptions{Logger: w.quiet})
+	w.store, err = b.open(ctx, b.fresh(t), time.Now, w.quiet)
 	require.NoError(t, err)
 	t.Cleanup(func() { w.store.Close() })
 	if weak.has(weakNonceMemory) {
@@ -291,10 +294,15 @@ func judge(w *world, a advAttack) advOutcome {
 
 // runAttacks plays every advAttack in a world of its own and returns the outcomes.
 func runAttacks(t *testing.T, weak weakness) []advOutcome {
+	return runAttacksOn(t, sqliteBackend, weak, attacks())
+}
+
+// runAttacksOn plays the attacks against a Data Center on the store of b.
+func runAttacksOn(t *testing.T, b backend, weak weakness, list []advAttack) []advOutcome {
 	var out []advOutcome
-	for _, a := range attacks() {
+	for _, a := range list {
 		t.Run(a.name, func(t *testing.T) {
-			w := newWorld(t, weak)
+			w := newWorldOn(t, b, weak)
 			o := judge(w, a)
 			t.Logf("%s: %s", o.result, o.how)
 			out = append(out, o)
@@ -317,9 +325,15 @@ func summary(out []advOutcome) (line string, undetected []string, created int64)
 		len(out), n["refused"], n["detected"], n["undetected"], created), undetected, created
 }
 
-func TestAdversary(t *testing.T) {
-	out := runAttacks(t, weakNone)
+func TestAdversary(t *testing.T) { requireAllCaught(t, "", runAttacks(t, weakNone)) }
+
+// requireAllCaught prints the summary line (labelled with the store, if given) and fails unless every
+// attack was refused or detected and no postage was created.
+func requireAllCaught(t *testing.T, store string, out []advOutcome) {
 	line, undetected, created := summary(out)
+	if store != "" {
+		line = "adversary: store=" + store + " " + strings.TrimPrefix(line, "adversary: ")
+	}
 	fmt.Println(line)
 	t.Log(line)
 	if len(out) < 25 {

@@ -2,6 +2,7 @@ package datacenter
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -35,12 +36,21 @@ var unauthorized = &apiError{http.StatusUnauthorized, funds.CodeUnauthorized,
 // of the server's clock, the path serial must be the signing meter's, and the nonce must be new.
 func (s *Server) authenticated(h meterHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.inFlight <- struct{}{}:
+			defer func() { <-s.inFlight }()
+		case <-r.Context().Done():
+			return // the meter gave up waiting; it retries with the same id
+		}
 		req, aerr := s.authenticate(w, r)
 		if aerr != nil {
 			writeError(w, s.log, aerr)
 			return
 		}
 		v, err := h(r.Context(), req)
+		if errors.Is(err, ErrNotEnrolled) {
+			s.keys.Delete(req.Serial) // the store refused the kept key (Request.Key): read it again next time
+		}
 		if err != nil {
 			ae := toAPIError(err)
 			if ae.status >= 500 {
@@ -61,21 +71,25 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (meterRequ
 	if serial == "" {
 		return meterRequest{}, unauthorized
 	}
-	key, err := s.store.MeterKey(r.Context(), serial)
-	if errors.Is(err, ErrUnknownMeter) || errors.Is(err, ErrNotEnrolled) {
-		s.log.Info("request refused", "meter", serial, "reason", err)
-		return meterRequest{}, unauthorized
-	}
-	if err != nil {
-		s.log.Error("authenticate", "meter", serial, "err", err)
-		return meterRequest{}, toAPIError(err)
+	key, kept, aerr := s.meterKey(r.Context(), serial, false)
+	if aerr != nil {
+		return meterRequest{}, aerr
 	}
 	body, aerr := readBody(w, r)
 	if aerr != nil {
 		return meterRequest{}, aerr
 	}
 	ts, nonce := r.Header.Get(funds.HeaderTimestamp), r.Header.Get(funds.HeaderNonce)
-	ok, code := funds.VerifyRequest(key, r.Method, r.URL.EscapedPath(), ts, nonce, r.Header.Get(funds.HeaderSignature), body, s.now())
+	verify := func() (bool, string) {
+		return funds.VerifyRequest(key, r.Method, r.URL.EscapedPath(), ts, nonce, r.Header.Get(funds.HeaderSignature), body, s.now())
+	}
+	ok, code := verify()
+	if !ok && kept { // the meter may have enrolled a new key since this one was kept
+		if key, _, aerr = s.meterKey(r.Context(), serial, true); aerr != nil {
+			return meterRequest{}, aerr
+		}
+		ok, code = verify()
+	}
 	if !ok {
 		if code == funds.CodeStaleRequest {
 			return meterRequest{}, &apiError{http.StatusUnauthorized, code, fmt.Sprintf(
@@ -89,7 +103,29 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (meterRequ
 			fmt.Sprintf("meter %q signed a request for meter %q; a meter may only act for itself", serial, path)}
 	}
 	ms, _ := strconv.ParseInt(ts, 10, 64)
-	return meterRequest{Request: Request{Serial: serial, Nonce: nonce, At: time.UnixMilli(ms)}, body: body, r: r}, nil
+	return meterRequest{Request: Request{Serial: serial, Nonce: nonce, At: time.UnixMilli(ms), Key: key}, body: body, r: r}, nil
+}
+
+// meterKey returns the meter's key: the one kept in s.keys, unless fresh is set or there is none, and
+// then the store's (kept for the next request). kept says which it is.
+func (s *Server) meterKey(ctx context.Context, serial string, fresh bool) (key ed25519.PublicKey, kept bool, aerr *apiError) {
+	if !fresh {
+		if k, ok := s.keys.Load(serial); ok {
+			return k.(ed25519.PublicKey), true, nil
+		}
+	}
+	key, err := s.store.MeterKey(ctx, serial)
+	if errors.Is(err, ErrUnknownMeter) || errors.Is(err, ErrNotEnrolled) {
+		s.keys.Delete(serial)
+		s.log.Info("request refused", "meter", serial, "reason", err)
+		return nil, false, unauthorized
+	}
+	if err != nil {
+		s.log.Error("authenticate", "meter", serial, "err", err)
+		return nil, false, toAPIError(err)
+	}
+	s.keys.Store(serial, key)
+	return key, false, nil
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {

@@ -1,12 +1,24 @@
 package datacenter
 
+import "fmt"
+
 // SchemaV1 is the first schema, for migration tests.
 const SchemaV1 = schema
 
 // Planted weaknesses for the adversary harness: each switches one check off in this test binary only.
 
 // PlantNoNonceMemory makes the store accept a nonce it has seen before (replays).
-func PlantNoNonceMemory(s *SQLiteStore) { s.weak.noNonceMemory = true }
+func PlantNoNonceMemory(s Store) { weaknessesOf(s).noNonceMemory = true }
 
 // PlantTrustReports makes the store believe every meter report (no register cross-check).
-func PlantTrustReports(s *SQLiteStore) { s.weak.trustReports = true }
+func PlantTrustReports(s Store) { weaknessesOf(s).trustReports = true }
+
+func weaknessesOf(s Store) *weaknesses {
+	switch s := s.(type) {
+	case *SQLiteStore:
+		return &s.weak
+	case *PostgresStore:
+		return &s.weak
+	}
+	panic(fmt.Sprintf("no weaknesses to plant in a %T", s))
+}

@@ -44,25 +44,14 @@ func (s *PostgresStore) CreateAccount(ctx context.Context, number string, credit
 // Deposit implements Store.Deposit (see SQLiteStore.Deposit).
 func (s *PostgresStore) Deposit(ctx context.Context, number string, amount funds.Amount) error {
 	var after Account
-	err := error(nil)
-	if amount <= 0 {
-		err = invalidf("deposit amount %s is not positive; deposit a positive amount such as 1000.00", amount.Exact())
-	} else if amount > MaxAdminAmount {
-		err = overCap("deposit amount", amount)
-	}
+	err := checkDeposit(amount)
 	if err == nil {
 		err = s.inTx(ctx, func(tx pgx.Tx, now time.Time) error {
 			a, err := pgAccount(ctx, tx, number, true)
 			if err != nil {
 				return err
 			}
-			if err := checkDepositsTotal(a, amount); err != nil {
-				return err
-			}
-			if a.Deposits, err = a.Deposits.Add(amount); err != nil {
-				return err
-			}
-			if a.Prepaid, err = a.Prepaid.Add(amount); err != nil {
+			if a, err = planDeposit(a, amount); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO deposit(account_number, amount, at) VALUES($1, $2, $3)`,
@@ -89,11 +78,9 @@ func (s *PostgresStore) SetCreditLimit(ctx context.Context, number string, limit
 			if err != nil {
 				return err
 			}
-			if limit < a.CreditUsed {
-				return invalidf("credit limit %s is below the %s of credit already used; the limit can go no lower",
-					limit.Exact(), a.CreditUsed.Exact())
+			if a, err = planCreditLimit(a, limit); err != nil {
+				return err
 			}
-			a.CreditLimit = limit
 			return pgPutAccountChecked(ctx, tx, a)
 		})
 	}

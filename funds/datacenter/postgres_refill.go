@@ -6,18 +6,18 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"postmeter/funds"
 )
 
-// The meter's requests on the PostgreSQL store; the same steps as sqlite_refill.go, with the meter's row
-// and then its account's row locked before anything is decided.
+// The meter's requests on the PostgreSQL store: each is one pipelined transaction (postgres_pipeline.go)
+// that reads under the meter's and then the account's row lock (readRequest), decides with the shared
+// rules (rules.go) and writes what they decided (queuePlan).
 
 // Reserve implements Store.Reserve in one transaction.
 func (s *PostgresStore) Reserve(ctx context.Context, req Request, id string, amount funds.Amount, rep funds.Report) (funds.RefillAnswer, error) {
-	serial := req.Serial
-	var ans funds.RefillAnswer
-	logged := func() {}
+	var plan refillPlan
 	err := ValidateRefillID(id)
 	if err == nil {
 		err = validateRefillAmount(amount)
@@ -25,62 +25,29 @@ func (s *PostgresStore) Reserve(ctx context.Context, req Request, id string, amo
 	if err == nil {
 		err = validateReport(rep)
 	}
-	regs := rep.Registers
 	if err == nil {
-		err = s.reportTx(ctx, req, rep, func(tx pgx.Tx, now time.Time, m meterRow) error {
-			a, err := pgAccount(ctx, tx, m.Account, true)
-			if err != nil {
-				return err
-			}
-			old, found, err := pgFindRefill(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if found {
-				switch {
-				case old.Meter != serial:
-					return ErrRefillIDTaken
-				case !old.Tombstone && old.Amount != amount:
-					return fmt.Errorf("%w: it was reserved for %s (%d mills), this request asks for %s (%d mills)",
-						ErrAmountConflict, old.Amount.MillsString(), old.Amount.Mills(), amount.MillsString(), amount.Mills())
-				}
-				ans = answerOf(old, a, m.MinRefill, m.MaxRefill)
-				return nil // the contact is recorded with the report (checkReport)
-			}
-			r := Refill{ID: id, Meter: serial, Account: a.Number, Amount: amount, Registers: &regs, Created: now}
-			d, decline := decide(a, m.MinRefill, m.MaxRefill, amount)
-			if decline != nil {
-				r.State, r.Decline, r.Resolved = funds.DCDeclined, decline, now
-			} else {
-				r.State, r.FromPrepaid, r.FromCredit = funds.DCReserved, d.fromPrepaid, d.fromCredit
-				a.Prepaid -= d.fromPrepaid
-				a.CreditUsed += d.fromCredit
-				if a.Reserved, err = a.Reserved.Add(amount); err != nil {
+		err = s.reported(ctx, req.Serial, func() error {
+			return s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+				v, err := s.readRequest(p, req, readOpts{report: true, account: lockRow, refill: id})
+				if err != nil {
 					return err
 				}
-			}
-			if err := pgInsertRefill(ctx, tx, r); err != nil {
-				return err
-			}
-			if decline == nil {
-				if err := pgPutAccountChecked(ctx, tx, a); err != nil {
+				// Keeping the report also records the contact, so no statement of its own is needed for that.
+				if err := s.keepReport(p, req, rep, v.report, now); err != nil {
 					return err
 				}
-			}
-			ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
-			logged = func() {
-				s.log.Info("refill "+r.State, "meter", serial, "refill", id, "amount", amount.MillsString(),
-					"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString(),
-					"decline", declineCode(r.Decline))
-			}
-			return nil
+				if plan, err = planReserve(v.meter, v.account, v.refill, id, amount, rep.Registers, now); err != nil {
+					return err
+				}
+				return queuePlan(p, plan, req.Serial, now)
+			})
 		})
 	}
 	if err != nil {
-		return funds.RefillAnswer{}, fmt.Errorf("reserve refill %s for meter %s: %w", id, serial, err)
+		return funds.RefillAnswer{}, fmt.Errorf("reserve refill %s for meter %s: %w", id, req.Serial, err)
 	}
-	logged()
-	return ans, nil
+	plan.logTo(s.log)
+	return plan.ans, nil
 }
 
 // Post implements Store.Post in one transaction.
@@ -102,142 +69,103 @@ func (s *PostgresStore) Void(ctx context.Context, req Request, id string) (funds
 }
 
 func (s *PostgresStore) resolve(ctx context.Context, req Request, id, to string) (funds.RefillAnswer, error) {
-	serial := req.Serial
 	if err := ValidateRefillID(id); err != nil {
 		return funds.RefillAnswer{}, err
 	}
-	var ans funds.RefillAnswer
-	logged := func() {}
-	err := s.inTx(ctx, func(tx pgx.Tx, now time.Time) error {
-		m, err := pgMeter(ctx, tx, serial, true)
+	var plan refillPlan
+	err := s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+		v, err := s.readRequest(p, req, readOpts{account: lockRow, refill: id})
 		if err != nil {
 			return err
 		}
-		if err := s.useNonce(ctx, tx, req); err != nil {
+		if plan, err = planResolve(v.meter, v.account, v.refill, id, to, now); err != nil {
 			return err
 		}
-		a, err := pgAccount(ctx, tx, m.Account, true)
-		if err != nil {
+		if err := queuePlan(p, plan, req.Serial, now); err != nil {
 			return err
 		}
-		r, found, err := pgFindRefill(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if found && r.Meter != serial {
-			if to == funds.DCVoided {
-				return ErrRefillIDTaken
-			}
-			found = false
-		}
-		if !found {
-			if to == funds.DCPosted {
-				return ErrUnknownRefill
-			}
-			if err := pgCheckTombstoneQuota(ctx, tx, serial, now); err != nil {
-				return err
-			}
-			r = Refill{ID: id, Meter: serial, Account: a.Number, State: funds.DCVoided, Tombstone: true,
-				Created: now, Resolved: now}
-			if err := pgInsertRefill(ctx, tx, r); err != nil {
-				return err
-			}
-			logged = func() { s.log.Info("refill voided (tombstone)", "meter", serial, "refill", id) }
-			ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
-			return pgTouchMeter(ctx, tx, serial, now)
-		}
-		switch {
-		case r.State == to:
-		case to == funds.DCPosted && r.State == funds.DCVoided:
-			return ErrRefillVoided
-		case to == funds.DCPosted && r.State == funds.DCDeclined:
-			return ErrRefillDeclined
-		case to == funds.DCVoided && r.State == funds.DCPosted:
-			return ErrRefillPosted
-		case to == funds.DCVoided && r.State == funds.DCDeclined:
-		case r.State == funds.DCReserved:
-			a.Reserved -= r.Amount
-			if to == funds.DCPosted {
-				if a.Posted, err = a.Posted.Add(r.Amount); err != nil {
-					return err
-				}
-			} else {
-				a.Prepaid += r.FromPrepaid
-				a.CreditUsed -= r.FromCredit
-			}
-			if err := pgResolveRefill(ctx, tx, id, to, now); err != nil {
-				return err
-			}
-			if err := pgPutAccountChecked(ctx, tx, a); err != nil {
-				return err
-			}
-			r.State, r.Resolved = to, now
-			logged = func() {
-				s.log.Info("refill "+to, "meter", serial, "refill", id, "amount", r.Amount.MillsString(),
-					"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString())
-			}
-		default:
-			return fmt.Errorf("refill %s in state %q: %w", id, r.State, ErrInvariant)
-		}
-		ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
-		return pgTouchMeter(ctx, tx, serial, now)
+		pgQueueTouchMeter(p, req.Serial, now)
+		return nil
 	})
 	if err != nil {
 		return funds.RefillAnswer{}, err
 	}
-	logged()
-	return ans, nil
+	plan.logTo(s.log)
+	return plan.ans, nil
+}
+
+// queuePlan queues the writes a refill rule decided: the new row (a tombstone only within the meter's
+// quota, which is read first), the refill's move, and the account's figures, read back with the ledger
+// and checked before the transaction may commit.
+func queuePlan(p *pgPipe, plan refillPlan, serial string, now time.Time) error {
+	if plan.tombstone {
+		if err := pgCheckTombstoneQuota(p, serial, now); err != nil {
+			return err
+		}
+	}
+	if r := plan.insert; r != nil {
+		p.queue(pgInsertRefillSQL, pgRefillArgs(*r)...)
+	}
+	if to := plan.resolve; to != "" {
+		id := plan.ans.ID
+		p.queue(`UPDATE refill SET state = $1, resolved = $2 WHERE id = $3 AND state = 'reserved'`, to, now, id).
+			Exec(func(tag pgconn.CommandTag) error {
+				if tag.RowsAffected() != 1 { // the WHERE clause makes the move happen at most once
+					return fmt.Errorf("mark refill %s %s: %w: %d rows changed", id, to, ErrInvariant, tag.RowsAffected())
+				}
+				return nil
+			})
+	}
+	if a := plan.account; a != nil {
+		p.queue(pgPutAccountCheckedSQL, pgAccountArgs(*a)...).QueryRow(func(row pgx.Row) error {
+			return pgCheckedRow(row, a.Number)
+		})
+	}
+	return nil
 }
 
 // Refill implements Store.Refill; it changes nothing but the nonce.
 func (s *PostgresStore) Refill(ctx context.Context, req Request, id string) (funds.RefillAnswer, error) {
-	serial := req.Serial
 	var ans funds.RefillAnswer
 	err := ValidateRefillID(id)
 	if err == nil {
-		err = s.inTx(ctx, func(tx pgx.Tx, now time.Time) error {
-			m, err := pgMeter(ctx, tx, serial, req.Nonce != "")
+		err = s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+			// The meter's row is locked only to store a nonce in its order.
+			v, err := s.readRequest(p, req, readOpts{account: readRow, refill: id, unlocked: req.Nonce == ""})
 			if err != nil {
 				return err
 			}
-			if err := s.useNonce(ctx, tx, req); err != nil {
-				return err
-			}
-			r, found, err := pgFindRefill(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if !found || r.Meter != serial {
+			if v.refill == nil || v.refill.Meter != req.Serial {
 				return ErrUnknownRefill
 			}
-			a, err := pgAccount(ctx, tx, m.Account, false)
-			if err != nil {
-				return err
-			}
-			ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
+			ans = answerOf(*v.refill, v.account, v.meter.MinRefill, v.meter.MaxRefill)
 			return nil
 		})
 	}
 	if err != nil {
-		return funds.RefillAnswer{}, fmt.Errorf("get refill %s for meter %s: %w", id, serial, err)
+		return funds.RefillAnswer{}, fmt.Errorf("get refill %s for meter %s: %w", id, req.Serial, err)
 	}
 	return ans, nil
 }
 
 // Balance implements Store.Balance.
 func (s *PostgresStore) Balance(ctx context.Context, req Request, rep funds.Report) (funds.AccountBalance, error) {
-	serial := req.Serial
 	var bal funds.AccountBalance
-	err := s.reportTx(ctx, req, rep, func(tx pgx.Tx, now time.Time, m meterRow) error {
-		a, err := pgAccount(ctx, tx, m.Account, false)
-		if err != nil {
-			return err
-		}
-		bal = balanceOf(a, m.MinRefill, m.MaxRefill)
-		return nil // the contact is recorded with the report (checkReport)
+	err := s.reported(ctx, req.Serial, func() error {
+		return s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+			v, err := s.readRequest(p, req, readOpts{report: true, account: readRow})
+			if err != nil {
+				return err
+			}
+			if err := validateReport(rep); err != nil {
+				return err
+			}
+			bal = balanceOf(v.account, v.meter.MinRefill, v.meter.MaxRefill)
+			return s.keepReport(p, req, rep, v.report, now) // which records the contact
+		})
 	})
 	if err != nil {
-		return funds.AccountBalance{}, fmt.Errorf("balance inquiry of meter %s: %w", serial, err)
+		return funds.AccountBalance{}, fmt.Errorf("balance inquiry of meter %s: %w", req.Serial, err)
 	}
 	return bal, nil
 }
@@ -248,23 +176,31 @@ func (s *PostgresStore) UploadPostalInfo(ctx context.Context, req Request, info 
 	var rec funds.PostalInfoReceipt
 	err := validateReport(info)
 	if err == nil {
-		err = s.reportTx(ctx, req, info, func(tx pgx.Tx, now time.Time, m meterRow) error {
-			if last := m.PostalInfo; last != nil && info.AuditSeq <= last.AuditSeq {
-				return fmt.Errorf("%w: postal information audit seq %d is not above the last upload's %d",
-					ErrStaleReport, info.AuditSeq, last.AuditSeq)
-			}
-			tag, err := tx.Exec(ctx, `UPDATE meter SET last_contact = $1, postal_at = $1, postal_available = $2,
-				postal_used = $3, postal_control = $4, postal_pieces = $5, audit_head = $6, audit_seq = $7 WHERE serial = $8`,
-				now, info.Registers.AvailableMills, info.Registers.UsedMills, info.Registers.ControlMills,
-				info.Registers.Pieces, info.AuditHead, info.AuditSeq, serial)
-			if err != nil {
-				return fmt.Errorf("store postal info: %w", err)
-			}
-			if tag.RowsAffected() != 1 {
-				return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
-			}
-			rec.Time, rec.AuditSeq = now, info.AuditSeq
-			return nil
+		err = s.reported(ctx, serial, func() error {
+			return s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+				v, err := s.readRequest(p, req, readOpts{report: true})
+				if err != nil {
+					return err
+				}
+				if err := s.keepReport(p, req, info, v.report, now); err != nil {
+					return err
+				}
+				if last := v.meter.PostalInfo; last != nil && info.AuditSeq <= last.AuditSeq {
+					return fmt.Errorf("%w: postal information audit seq %d is not above the last upload's %d",
+						ErrStaleReport, info.AuditSeq, last.AuditSeq)
+				}
+				p.queue(`UPDATE meter SET postal_at = $1, postal_available = $2, postal_used = $3, postal_control = $4,
+					postal_pieces = $5, audit_head = $6, audit_seq = $7 WHERE serial = $8`,
+					now, info.Registers.AvailableMills, info.Registers.UsedMills, info.Registers.ControlMills,
+					info.Registers.Pieces, info.AuditHead, info.AuditSeq, serial).Exec(func(tag pgconn.CommandTag) error {
+					if tag.RowsAffected() != 1 {
+						return fmt.Errorf("meter %q: %w", serial, ErrUnknownMeter)
+					}
+					return nil
+				})
+				rec.Time, rec.AuditSeq = now, info.AuditSeq
+				return nil
+			})
 		})
 	}
 	if err != nil {
@@ -275,10 +211,14 @@ func (s *PostgresStore) UploadPostalInfo(ctx context.Context, req Request, info 
 }
 
 // pgCheckTombstoneQuota is checkTombstoneQuota (tombstone.go) on PostgreSQL.
-func pgCheckTombstoneQuota(ctx context.Context, q pgq, serial string, now time.Time) error {
+func pgCheckTombstoneQuota(p *pgPipe, serial string, now time.Time) error {
 	var n int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM refill WHERE meter_serial = $1 AND tombstone AND created > $2`,
-		serial, now.Add(-TombstoneWindow)).Scan(&n); err != nil {
+	row, err := p.queryRow(`SELECT COUNT(*) FROM refill WHERE meter_serial = $1 AND tombstone AND created > $2`,
+		serial, now.Add(-TombstoneWindow))
+	if err != nil {
+		return err
+	}
+	if err := row.Scan(&n); err != nil {
 		return fmt.Errorf("count tombstones of meter %q: %w", serial, err)
 	}
 	if n >= MaxTombstonesPerWindow {

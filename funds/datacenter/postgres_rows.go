@@ -50,16 +50,6 @@ func pgPutAccount(ctx context.Context, q pgq, a Account) error {
 	return nil
 }
 
-// reportState is what checkReport compares a meter's report with.
-type reportState struct {
-	highSeq           int64
-	highHead          string
-	posted, reserved  int64 // Σ amount of the meter's refills in these states
-	suspect           bool
-	highUsed, highPcs int64
-	lastReportMs      int64
-}
-
 func pgMeter(ctx context.Context, q pgq, serial string, lock bool) (meterRow, error) {
 	return pgMeterReport(ctx, q, serial, lock, nil)
 }
@@ -67,28 +57,40 @@ func pgMeter(ctx context.Context, q pgq, serial string, lock bool) (meterRow, er
 // pgMeterReport reads the meter and, if rs is not nil, what its next report is checked against, in one
 // statement.
 func pgMeterReport(ctx context.Context, q pgq, serial string, lock bool, rs *reportState) (meterRow, error) {
+	return pgScanMeter(q.QueryRow(ctx, pgMeterSQL(lock, rs != nil), serial), serial, rs)
+}
+
+// pgMeterSQL reads the meter $1 for pgScanMeter; withReport adds what its report is checked against.
+func pgMeterSQL(lock, withReport bool) string {
+	sql := `SELECT serial, account_number, public_key, suspect, high_used, high_pieces, last_report_ms,
+		min_refill, max_refill, created,
+		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq`
+	if withReport {
+		sql += `, high_seq, high_head,
+		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'posted'),
+		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'reserved')`
+	}
+	sql += ` FROM meter WHERE serial = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	return sql
+}
+
+// pgScanMeter scans a row of pgMeterSQL(_, rs != nil).
+func pgScanMeter(row pgx.Row, serial string, rs *reportState) (meterRow, error) {
 	var m meterRow
 	var key []byte
 	var suspect, head *string
 	var contact, postalAt *time.Time
 	var avail, used, control, pieces, seq *int64
 	var lastReportMs int64
-	sql := `SELECT serial, account_number, public_key, suspect, high_used, high_pieces, last_report_ms,
-		min_refill, max_refill, created,
-		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq`
 	dest := []any{&m.Serial, &m.Account, &key, &suspect, &m.HighUsed, &m.HighPieces,
 		&lastReportMs, &m.MinRefill, &m.MaxRefill, &m.Created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq}
 	if rs != nil {
-		sql += `, high_seq, high_head,
-		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'posted'),
-		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'reserved')`
 		dest = append(dest, &rs.highSeq, &rs.highHead, &rs.posted, &rs.reserved)
 	}
-	sql += ` FROM meter WHERE serial = $1`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
-	err := q.QueryRow(ctx, sql, serial).Scan(dest...)
+	err := row.Scan(dest...)
 	if rs != nil {
 		rs.suspect, rs.highUsed, rs.highPcs, rs.lastReportMs = suspect != nil, m.HighUsed.Mills(), m.HighPieces, lastReportMs
 	}
@@ -132,13 +134,6 @@ func deref(p *int64) int64 {
 	return *p
 }
 
-func pgTouchMeter(ctx context.Context, q pgq, serial string, now time.Time) error {
-	if _, err := q.Exec(ctx, `UPDATE meter SET last_contact = $1 WHERE serial = $2`, now, serial); err != nil {
-		return fmt.Errorf("record contact of meter %q: %w", serial, err)
-	}
-	return nil
-}
-
 func pgScanRefill(row pgx.Row) (Refill, error) {
 	var r Refill
 	var code, msg *string
@@ -166,18 +161,6 @@ func pgScanRefill(row pgx.Row) (Refill, error) {
 	return r, nil
 }
 
-// pgFindRefill returns the refill with this id whichever meter owns it, and whether there is one.
-func pgFindRefill(ctx context.Context, q pgq, id string) (Refill, bool, error) {
-	r, err := pgScanRefill(q.QueryRow(ctx, `SELECT `+refillCols+` FROM refill WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Refill{}, false, nil
-	}
-	if err != nil {
-		return Refill{}, false, fmt.Errorf("read refill %s: %w", id, err)
-	}
-	return r, true, nil
-}
-
 func pgListRefills(ctx context.Context, q pgq, where string, args ...any) ([]Refill, error) {
 	rows, err := q.Query(ctx, `SELECT `+refillCols+` FROM refill `+where+` ORDER BY created, id`, args...)
 	if err != nil {
@@ -198,7 +181,11 @@ func pgListRefills(ctx context.Context, q pgq, where string, args ...any) ([]Ref
 	return out, nil
 }
 
-func pgInsertRefill(ctx context.Context, q pgq, r Refill) error {
+const pgInsertRefillSQL = `INSERT INTO refill(` + refillCols + `)
+	VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+
+// pgRefillArgs are a refill row's values in refillCols order.
+func pgRefillArgs(r Refill) []any {
 	var code, msg, dmin, dmax any
 	if r.Decline != nil {
 		code, msg, dmin, dmax = r.Decline.Code, r.Decline.Message, r.Decline.MinMills, r.Decline.MaxMills
@@ -211,26 +198,8 @@ func pgInsertRefill(ctx context.Context, q pgq, r Refill) error {
 	if !r.Resolved.IsZero() {
 		resolved = r.Resolved
 	}
-	_, err := q.Exec(ctx, `INSERT INTO refill(`+refillCols+`)
-		VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-		r.ID, r.Meter, r.Account, r.Amount, r.State, r.Tombstone, r.FromPrepaid, r.FromCredit,
-		code, msg, dmin, dmax, avail, used, control, pieces, r.Created, resolved)
-	if err != nil {
-		return fmt.Errorf("insert refill %s: %w", r.ID, err)
-	}
-	return nil
-}
-
-// pgResolveRefill moves a reserved refill to posted or voided; the WHERE clause makes it happen at most once.
-func pgResolveRefill(ctx context.Context, q pgq, id, state string, now time.Time) error {
-	tag, err := q.Exec(ctx, `UPDATE refill SET state = $1, resolved = $2 WHERE id = $3 AND state = 'reserved'`, state, now, id)
-	if err != nil {
-		return fmt.Errorf("mark refill %s %s: %w", id, state, err)
-	}
-	if tag.RowsAffected() != 1 {
-		return fmt.Errorf("mark refill %s %s: %w: %d rows changed", id, state, ErrInvariant, tag.RowsAffected())
-	}
-	return nil
+	return []any{r.ID, r.Meter, r.Account, r.Amount, r.State, r.Tombstone, r.FromPrepaid, r.FromCredit,
+		code, msg, dmin, dmax, avail, used, control, pieces, r.Created, resolved}
 }
 
 // pgAssertAccount re-reads the account and its ledger inside the transaction and checks the invariant,
@@ -245,14 +214,20 @@ func pgAssertAccount(ctx context.Context, q pgq, number string) error {
 // stored and its ledger (which the triggers of this transaction's earlier statements updated) and checks
 // them as pgAssertAccount does: one round trip instead of two.
 func pgPutAccountChecked(ctx context.Context, q pgq, a Account) error {
-	return pgCheckedRow(q.QueryRow(ctx, `UPDATE account SET deposits = $1, prepaid = $2, credit_limit = $3,
-		credit_used = $4, reserved = $5, posted = $6, locked = $7 WHERE number = $8
-		RETURNING number, deposits, prepaid, credit_limit, credit_used, reserved, posted, locked,
-		(SELECT reserved FROM account_ledger WHERE account_number = $8),
-		(SELECT posted FROM account_ledger WHERE account_number = $8),
-		(SELECT credit_held FROM account_ledger WHERE account_number = $8),
-		(SELECT deposits FROM account_ledger WHERE account_number = $8)`,
-		a.Deposits, a.Prepaid, a.CreditLimit, a.CreditUsed, a.Reserved, a.Posted, a.Locked, a.Number), a.Number)
+	return pgCheckedRow(q.QueryRow(ctx, pgPutAccountCheckedSQL, pgAccountArgs(a)...), a.Number)
+}
+
+const pgPutAccountCheckedSQL = `UPDATE account SET deposits = $1, prepaid = $2, credit_limit = $3,
+	credit_used = $4, reserved = $5, posted = $6, locked = $7 WHERE number = $8
+	RETURNING number, deposits, prepaid, credit_limit, credit_used, reserved, posted, locked,
+	(SELECT reserved FROM account_ledger WHERE account_number = $8),
+	(SELECT posted FROM account_ledger WHERE account_number = $8),
+	(SELECT credit_held FROM account_ledger WHERE account_number = $8),
+	(SELECT deposits FROM account_ledger WHERE account_number = $8)`
+
+// pgAccountArgs are the account's figures as pgPutAccountCheckedSQL takes them.
+func pgAccountArgs(a Account) []any {
+	return []any{a.Deposits, a.Prepaid, a.CreditLimit, a.CreditUsed, a.Reserved, a.Posted, a.Locked, a.Number}
 }
 
 func pgCheckedRow(row pgx.Row, number string) error {

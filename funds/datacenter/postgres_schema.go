@@ -168,4 +168,16 @@ BEGIN
 END $$;
 CREATE TRIGGER ledger_refill AFTER INSERT OR UPDATE OF state ON refill FOR EACH ROW EXECUTE FUNCTION ledger_refill();
 `,
+	// Version 2: a refill's move from reserved to posted or voided becomes a heap-only (HOT) update, which
+	// writes no index entry: the account index no longer holds the state (no query needs it there: the
+	// account's refills are read whole, the invariant check reads every row), and the tables a refill
+	// updates leave room in each page for the new row versions. Measured with pg_stat_statements under the
+	// fleet load, the move was the second-costliest statement of a refill.
+	`
+DROP INDEX refill_account;
+CREATE INDEX refill_account ON refill(account_number);
+ALTER TABLE refill SET (fillfactor = 80);
+ALTER TABLE account SET (fillfactor = 70);
+ALTER TABLE meter SET (fillfactor = 70);
+`,
 }

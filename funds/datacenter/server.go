@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"postmeter/funds"
@@ -21,7 +23,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Key signs every answer (required): meters believe only answers signed by the key they pinned.
 	Key ed25519.PrivateKey
+	// MaxInFlight bounds the meters' requests handled at once (DefaultMaxInFlight if zero); the others
+	// wait their turn, parked, before any work is done for them.
+	MaxInFlight int
 }
+
+// DefaultMaxInFlight is Options.MaxInFlight's default, per CPU. A request holds a database connection
+// between its round trips only while its goroutine runs: with a thousand requests verifying signatures
+// at once, a goroutine whose answer from the database has arrived waits behind all of them in Go's run
+// queue, holding its connection, and every transaction stretches. Bounding the requests in progress
+// keeps that queue short; the requests over the bound wait parked, which costs nothing.
+const DefaultMaxInFlight = 4
 
 // Server is the Data Center's HTTP API (funds/protocol.go) over a Store. It is an http.Handler.
 type Server struct {
@@ -33,6 +45,14 @@ type Server struct {
 
 	metrics *metrics // ops.go
 	routes  []string // "METHOD /pattern" of every endpoint, for Routes
+
+	// keys are the meters' enrolled keys as last read from the store (serial → ed25519.PublicKey), so a
+	// request needs no read of its own for its key. Nothing depends on them being current: a request
+	// verified with a key the store no longer has is refused in its transaction (Request.Key), and a
+	// signature that fails with a kept key is checked again with the store's.
+	keys sync.Map
+
+	inFlight chan struct{} // one slot per meter request being handled (Options.MaxInFlight)
 }
 
 // NewServer returns the HTTP API over store.
@@ -45,6 +65,11 @@ func NewServer(store Store, opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	n := opts.MaxInFlight
+	if n <= 0 {
+		n = DefaultMaxInFlight * runtime.GOMAXPROCS(0)
+	}
+	s.inFlight = make(chan struct{}, n)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

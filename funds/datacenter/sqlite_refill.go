@@ -12,8 +12,7 @@ import (
 // Reserve implements Store.Reserve in one transaction.
 func (s *SQLiteStore) Reserve(ctx context.Context, req Request, id string, amount funds.Amount, rep funds.Report) (funds.RefillAnswer, error) {
 	serial := req.Serial
-	var ans funds.RefillAnswer
-	logged := func() {}
+	var plan refillPlan
 	err := ValidateRefillID(id)
 	if err == nil {
 		err = validateRefillAmount(amount)
@@ -28,53 +27,15 @@ func (s *SQLiteStore) Reserve(ctx context.Context, req Request, id string, amoun
 			if err != nil {
 				return err
 			}
-			if found {
-				switch {
-				case old.Meter != serial:
-					return ErrRefillIDTaken
-				case !old.Tombstone && old.Amount != amount:
-					return fmt.Errorf("%w: it was reserved for %s (%d mills), this request asks for %s (%d mills)",
-						ErrAmountConflict, old.Amount.MillsString(), old.Amount.Mills(), amount.MillsString(), amount.Mills())
-				}
-				a, err := getAccount(ctx, tx, m.Account)
-				if err != nil {
-					return err
-				}
-				ans = answerOf(old, a, m.MinRefill, m.MaxRefill)
-				return touchMeter(ctx, tx, serial, now)
-			}
 			a, err := getAccount(ctx, tx, m.Account)
 			if err != nil {
 				return err
 			}
-			r := Refill{ID: id, Meter: serial, Account: a.Number, Amount: amount, Registers: &regs, Created: now}
-			d, decline := decide(a, m.MinRefill, m.MaxRefill, amount)
-			if decline != nil {
-				r.State, r.Decline, r.Resolved = funds.DCDeclined, decline, now
-			} else {
-				r.State, r.FromPrepaid, r.FromCredit = funds.DCReserved, d.fromPrepaid, d.fromCredit
-				a.Prepaid -= d.fromPrepaid
-				a.CreditUsed += d.fromCredit
-				if a.Reserved, err = a.Reserved.Add(amount); err != nil {
-					return err
-				}
-			}
-			if err := insertRefill(ctx, tx, r); err != nil {
+			if plan, err = planReserve(m, a, refillOrNil(old, found), id, amount, regs, now); err != nil {
 				return err
 			}
-			if decline == nil {
-				if err := putAccount(ctx, tx, a); err != nil {
-					return err
-				}
-				if err := assertAccount(ctx, tx, a.Number); err != nil {
-					return err
-				}
-			}
-			ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
-			logged = func() {
-				s.log.Info("refill "+r.State, "meter", serial, "refill", id, "amount", amount.MillsString(),
-					"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString(),
-					"decline", declineCode(r.Decline))
+			if err := s.writePlan(ctx, tx, plan, serial, now); err != nil {
+				return err
 			}
 			return touchMeter(ctx, tx, serial, now)
 		})
@@ -82,8 +43,8 @@ func (s *SQLiteStore) Reserve(ctx context.Context, req Request, id string, amoun
 	if err != nil {
 		return funds.RefillAnswer{}, fmt.Errorf("reserve refill %s for meter %s: %w", id, serial, err)
 	}
-	logged()
-	return ans, nil
+	plan.logTo(s.log)
+	return plan.ans, nil
 }
 
 // Post implements Store.Post in one transaction.
@@ -104,17 +65,19 @@ func (s *SQLiteStore) Void(ctx context.Context, req Request, id string) (funds.R
 	return ans, nil
 }
 
-// resolve moves a refill to posted or voided, answering again for a refill already there.
+// resolve moves a refill to posted or voided, answering again for a refill already there (planResolve).
 func (s *SQLiteStore) resolve(ctx context.Context, req Request, id, to string) (funds.RefillAnswer, error) {
 	serial := req.Serial
 	if err := ValidateRefillID(id); err != nil {
 		return funds.RefillAnswer{}, err
 	}
-	var ans funds.RefillAnswer
-	logged := func() {}
+	var plan refillPlan
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		m, err := getMeter(ctx, tx, serial)
 		if err != nil {
+			return err
+		}
+		if err := checkSigningKey(m, req); err != nil {
 			return err
 		}
 		if err := s.useNonce(ctx, tx, req, now); err != nil {
@@ -128,74 +91,54 @@ func (s *SQLiteStore) resolve(ctx context.Context, req Request, id, to string) (
 		if err != nil {
 			return err
 		}
-		if found && r.Meter != serial {
-			if to == funds.DCVoided {
-				return ErrRefillIDTaken // cannot tombstone an id another meter owns
-			}
-			found = false // never reveal another meter's refill
+		if plan, err = planResolve(m, a, refillOrNil(r, found), id, to, now); err != nil {
+			return err
 		}
-		if !found {
-			if to == funds.DCPosted {
-				return ErrUnknownRefill
-			}
-			if err := checkTombstoneQuota(ctx, tx, serial, now); err != nil {
-				return err
-			}
-			r = Refill{ID: id, Meter: serial, Account: a.Number, State: funds.DCVoided, Tombstone: true,
-				Created: now, Resolved: now}
-			if err := insertRefill(ctx, tx, r); err != nil {
-				return err
-			}
-			logged = func() { s.log.Info("refill voided (tombstone)", "meter", serial, "refill", id) }
-			ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
-			return touchMeter(ctx, tx, serial, now)
+		if err := s.writePlan(ctx, tx, plan, serial, now); err != nil {
+			return err
 		}
-		switch {
-		case r.State == to:
-			// answered before: same answer
-		case to == funds.DCPosted && r.State == funds.DCVoided:
-			return ErrRefillVoided
-		case to == funds.DCPosted && r.State == funds.DCDeclined:
-			return ErrRefillDeclined
-		case to == funds.DCVoided && r.State == funds.DCPosted:
-			return ErrRefillPosted
-		case to == funds.DCVoided && r.State == funds.DCDeclined:
-			// nothing was held: the declined answer stands
-		case r.State == funds.DCReserved:
-			a.Reserved -= r.Amount
-			if to == funds.DCPosted {
-				if a.Posted, err = a.Posted.Add(r.Amount); err != nil {
-					return err
-				}
-			} else {
-				a.Prepaid += r.FromPrepaid
-				a.CreditUsed -= r.FromCredit
-			}
-			if err := resolveRefill(ctx, tx, id, to, now); err != nil {
-				return err
-			}
-			if err := putAccount(ctx, tx, a); err != nil {
-				return err
-			}
-			if err := assertAccount(ctx, tx, a.Number); err != nil {
-				return err
-			}
-			r.State, r.Resolved = to, now
-			logged = func() {
-				s.log.Info("refill "+to, "meter", serial, "refill", id, "amount", r.Amount.MillsString(),
-					"from_prepaid", r.FromPrepaid.MillsString(), "from_credit", r.FromCredit.MillsString())
-			}
-		default:
-			return fmt.Errorf("refill %s in state %q: %w", id, r.State, ErrInvariant)
-		}
-		ans = answerOf(r, a, m.MinRefill, m.MaxRefill)
 		return touchMeter(ctx, tx, serial, now)
 	})
 	if err != nil {
 		return funds.RefillAnswer{}, err
 	}
-	logged()
-	return ans, nil
+	plan.logTo(s.log)
+	return plan.ans, nil
+}
+
+// writePlan writes what a refill rule decided: the new row (a tombstone only within the meter's quota),
+// the refill's move, and the account's figures, checked against its ledger before the commit.
+func (s *SQLiteStore) writePlan(ctx context.Context, tx *sql.Tx, plan refillPlan, serial string, now time.Time) error {
+	if plan.tombstone {
+		if err := checkTombstoneQuota(ctx, tx, serial, now); err != nil {
+			return err
+		}
+	}
+	if plan.insert != nil {
+		if err := insertRefill(ctx, tx, *plan.insert); err != nil {
+			return err
+		}
+	}
+	if plan.resolve != "" {
+		if err := resolveRefill(ctx, tx, plan.ans.ID, plan.resolve, now); err != nil {
+			return err
+		}
+	}
+	if plan.account != nil {
+		if err := putAccount(ctx, tx, *plan.account); err != nil {
+			return err
+		}
+		return assertAccount(ctx, tx, plan.account.Number)
+	}
+	return nil
+}
+
+// refillOrNil is the found refill, or nil.
+func refillOrNil(r Refill, found bool) *Refill {
+	if !found {
+		return nil
+	}
+	return &r
 }
 
 // Refill implements Store.Refill; it only reads.
@@ -207,6 +150,9 @@ func (s *SQLiteStore) Refill(ctx context.Context, req Request, id string) (funds
 		err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 			m, err := getMeter(ctx, tx, serial)
 			if err != nil {
+				return err
+			}
+			if err := checkSigningKey(m, req); err != nil {
 				return err
 			}
 			if err := s.useNonce(ctx, tx, req, now); err != nil {

@@ -164,9 +164,8 @@ type suspectError struct{ reason string }
 
 func (e *suspectError) Error() string { return "meter report failed a check: " + e.reason }
 
-// checkReport compares a meter's report with what the Data Center knows, inside the request's
-// transaction, and keeps it as the newest. reportAt is the request's signed timestamp: a report older
-// than the newest is stale (a request that crossed a newer one), not evidence.
+// checkReport compares a meter's report with what the Data Center knows (judgeReport), inside the
+// request's transaction, and keeps it as the newest.
 func (s *SQLiteStore) checkReport(ctx context.Context, tx *sql.Tx, serial string, rep funds.Report, reportAt time.Time) error {
 	if err := validateReport(rep); err != nil {
 		return err
@@ -179,10 +178,7 @@ func (s *SQLiteStore) checkReport(ctx context.Context, tx *sql.Tx, serial string
 		return fmt.Errorf("read meter %q: %w", serial, err)
 	}
 	if suspect.Valid {
-		return ErrMeterSuspect
-	}
-	if reportAt.UnixMilli() < lastMs {
-		return ErrStaleReport
+		return ErrMeterSuspect // before summing the refills: a suspect meter's report is not read
 	}
 	var posted, reserved int64
 	if err := tx.QueryRowContext(ctx, `SELECT
@@ -191,29 +187,14 @@ func (s *SQLiteStore) checkReport(ctx context.Context, tx *sql.Tx, serial string
 		FROM refill WHERE meter_serial = ?`, serial).Scan(&posted, &reserved); err != nil {
 		return fmt.Errorf("sum refills of meter %q: %w", serial, err)
 	}
-	r := rep.Registers
-	mills := func(m int64) string { return funds.Amount(m).MillsString() }
-	var reason string
-	switch {
-	case r.UsedMills < highUsed:
-		reason = fmt.Sprintf("used register went down from %s to %s", mills(highUsed), mills(r.UsedMills))
-	case r.Pieces < highPieces:
-		reason = fmt.Sprintf("piece count went down from %d to %d", highPieces, r.Pieces)
-	case rep.AuditSeq < highSeq:
-		reason = fmt.Sprintf("audit sequence went down from %d to %d", highSeq, rep.AuditSeq)
-	case rep.AuditSeq == highSeq && rep.AuditHead != highHead:
-		reason = fmt.Sprintf("audit entry %d changed: head %s, earlier %s", highSeq, rep.AuditHead, highHead)
-	case r.ControlMills < posted:
-		reason = fmt.Sprintf("control %s is below the %s posted to this meter", mills(r.ControlMills), mills(posted))
-	case r.ControlMills > posted+reserved:
-		reason = fmt.Sprintf("control %s is above the %s posted and %s reserved for this meter: postage this Data Center never granted",
-			mills(r.ControlMills), mills(posted), mills(reserved))
-	}
-	if reason != "" && !s.weak.trustReports {
-		return &suspectError{reason}
+	st := reportState{suspect: suspect.Valid, highUsed: highUsed, highPcs: highPieces, highSeq: highSeq,
+		highHead: highHead, lastReportMs: lastMs, posted: posted, reserved: reserved}
+	if err := judgeReport(st, rep, reportAt, s.weak.trustReports); err != nil {
+		return err
 	}
 	// Keep the highest values seen (a report that passed never lowers them; MAX matters only when the
 	// harness plants trust in every report).
+	r := rep.Registers
 	_, err := tx.ExecContext(ctx, `UPDATE meter SET high_used = MAX(high_used, ?), high_pieces = MAX(high_pieces, ?),
 		high_head = CASE WHEN ? >= high_seq THEN ? ELSE high_head END, high_seq = MAX(high_seq, ?),
 		last_report_ms = ? WHERE serial = ?`, r.UsedMills, r.Pieces, rep.AuditSeq, rep.AuditHead, rep.AuditSeq,
@@ -230,6 +211,9 @@ func (s *SQLiteStore) reportTx(ctx context.Context, req Request, rep funds.Repor
 			if err != nil {
 				return err
 			}
+			if err := checkSigningKey(m, req); err != nil {
+				return err
+			}
 			if err := s.useNonce(ctx, tx, req, now); err != nil {
 				return err
 			}
@@ -243,21 +227,14 @@ func (s *SQLiteStore) reportTx(ctx context.Context, req Request, rep funds.Repor
 
 // reported runs fn, a transaction that checks a report, and marks the meter suspect if the report failed.
 func (s *SQLiteStore) reported(ctx context.Context, serial string, fn func() error) error {
-	err := fn()
-	var se *suspectError
-	if !errors.As(err, &se) {
-		return err
-	}
-	if merr := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE meter SET suspect = ? WHERE serial = ? AND suspect IS NULL`, se.reason, serial); err != nil {
-			return err
-		}
-		return addEvent(ctx, tx, serial, now, "suspect", se.reason)
-	}); merr != nil {
-		return errors.Join(err, merr)
-	}
-	s.log.Error("meter marked suspect: refills refused until an administrator clears it", "meter", serial, "reason", se.reason)
-	return fmt.Errorf("%w: %s", ErrMeterSuspect, se.reason)
+	return markSuspect(s.log, serial, fn(), func(reason string) error {
+		return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE meter SET suspect = ? WHERE serial = ? AND suspect IS NULL`, reason, serial); err != nil {
+				return err
+			}
+			return addEvent(ctx, tx, serial, now, "suspect", reason)
+		})
+	})
 }
 
 // ClearSuspect implements Store.ClearSuspect. The meter's highest report is forgotten too: the next

@@ -156,10 +156,16 @@ var (
 // Request is who made a meter request: the signing meter, the request's nonce (empty for calls that do
 // not come over the API, such as an administrator's tools and benchmarks) and its signed time, which
 // orders the meter's reports.
+//
+// Key is the public key the request's signature was verified with (nil for calls that do not come over
+// the API). The HTTP server keeps the meters' keys in memory so a request costs no read of its own for
+// the key; a store refuses, in the request's transaction, a request whose Key is no longer the meter's
+// enrolled key (ErrNotEnrolled), so a key kept from before a re-enrollment grants nothing.
 type Request struct {
 	Serial string
 	Nonce  string
 	At     time.Time
+	Key    ed25519.PublicKey
 }
 
 // MeterEvent is a stored event of a meter: enrolled, token-issued, suspect, cleared.

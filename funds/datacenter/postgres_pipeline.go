@@ -1,0 +1,102 @@
+package datacenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The meter's requests on PostgreSQL run as pipelined transactions: their statements go to the server in
+// batches (pgx.Batch, one network round trip and one wake-up of the server each), not one by one. A
+// refill's transaction is three round trips where it was nine:
+//
+//  1. BEGIN, lock and read the meter (with what its report is checked against), store the nonce, lock and
+//     read the account, read the refill with the request's id;
+//  2. the writes the rules (rules.go) decided, in Go, on what round trip 1 read — the report kept, the refill
+//     row, the account's figures written and read back with its ledger, which Go checks (checkAccount);
+//  3. COMMIT, sent only once every check of round trip 2 passed.
+//
+// The locks are taken in the same order as before (meter, then account), all in round trip 1, so
+// nothing is decided on rows another transaction may change.
+
+// pgPipe is one transaction on one connection whose statements are queued and sent in batches.
+type pgPipe struct {
+	ctx   context.Context
+	conn  *pgxpool.Conn
+	batch *pgx.Batch
+}
+
+// queue adds a statement to the next batch; its callback (QueryRow, Exec) runs when the batch is sent.
+func (p *pgPipe) queue(sql string, args ...any) *pgx.QueuedQuery { return p.batch.Queue(sql, args...) }
+
+// send sends the queued statements in one round trip and runs their callbacks in order, returning the
+// first error (the server skips the statements after one that failed).
+func (p *pgPipe) send() error {
+	if p.batch.Len() == 0 {
+		return nil
+	}
+	b := p.batch
+	p.batch = &pgx.Batch{}
+	return p.conn.SendBatch(p.ctx, b).Close()
+}
+
+// queryRow sends what is queued, then runs one query on its own: for the rare step that must read
+// something before it knows what to write (the tombstone quota).
+func (p *pgPipe) queryRow(sql string, args ...any) (pgx.Row, error) {
+	if err := p.send(); err != nil {
+		return nil, err
+	}
+	return p.conn.QueryRow(p.ctx, sql, args...), nil
+}
+
+// inPipeline runs fn in one READ COMMITTED transaction whose BEGIN goes with fn's first batch, sends
+// what fn left queued, and commits in a round trip of its own only after that batch's checks passed.
+// It retries the whole transaction on a transient conflict, as inTx does.
+func (s *PostgresStore) inPipeline(ctx context.Context, fn func(p *pgPipe, now time.Time) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.tryPipeline(ctx, fn)
+		if err == nil || !retryable(err) || attempt == pgMaxAttempts || ctx.Err() != nil {
+			return err
+		}
+		s.retries.Add(1)
+		s.log.Debug("data center transaction retried", "attempt", attempt, "err", err)
+	}
+}
+
+func (s *PostgresStore) tryPipeline(ctx context.Context, fn func(p *pgPipe, now time.Time) error) (err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// Release destroys a connection left in a transaction or broken, so a failed ROLLBACK leaks nothing.
+	defer conn.Release()
+	p := &pgPipe{ctx: ctx, conn: conn, batch: &pgx.Batch{}}
+	p.queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	defer func() {
+		if err != nil && conn.Conn().PgConn().TxStatus() != 'I' && !conn.Conn().IsClosed() {
+			if _, rbErr := conn.Exec(context.WithoutCancel(ctx), `ROLLBACK`); rbErr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+			}
+		}
+	}()
+	// PostgreSQL keeps microseconds: store what it can keep, so an answer read back equals the one given.
+	if err = fn(p, s.now().UTC().Truncate(time.Microsecond)); err != nil {
+		return err
+	}
+	if err = p.send(); err != nil {
+		return err
+	}
+	tag, err := conn.Exec(ctx, `COMMIT`)
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if tag.String() != "COMMIT" { // a transaction that failed answers COMMIT with ROLLBACK
+		return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+	}
+	return nil
+}
