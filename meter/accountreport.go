@@ -1,11 +1,13 @@
 package meter
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,11 +20,12 @@ import (
 // screen, printed, and exported as CSV for the mailroom's spreadsheet. Every figure is summed by the
 // vault; the totals of a report over all dates equal the registers (a test checks it to the mill).
 
-// AccountReportRow is one account code and mail class.
+// AccountReportRow is one account code, mail class and weight break.
 type AccountReportRow struct {
 	AccountID      string // as the pieces recorded it; "" for pieces charged to no code
 	AccountName    string // the code's name today
 	MailClass      string // its label, "First-Class letter"
+	WeightBreak    int    // the weight break in whole ounces the pieces were charged for; 0 none recorded
 	Pieces         int64  // debited and printed (or not yet known spoiled)
 	Postage        funds.Amount
 	Spoiled        int64
@@ -65,8 +68,9 @@ func (m *Meter) AccountReport(ctx context.Context, s *Session, from, to time.Tim
 		if j := accounts.find(t.AccountCode); j >= 0 {
 			name = accounts.Accounts[j].Name
 		}
+		class, oz := SplitRecordedClass(t.MailClass)
 		r.Rows = append(r.Rows, AccountReportRow{AccountID: t.AccountCode, AccountName: name,
-			MailClass: MailClass(t.MailClass).Label()})
+			MailClass: class.Label(), WeightBreak: oz})
 		if err := r.Rows[len(r.Rows)-1].add(t); err != nil {
 			return AccountReport{}, err
 		}
@@ -74,7 +78,28 @@ func (m *Meter) AccountReport(ctx context.Context, s *Session, from, to time.Tim
 			return AccountReport{}, err
 		}
 	}
+	// By code, class and weight break, the breaks in numeric order ("letter@10" sorts before "letter@2").
+	slices.SortStableFunc(r.Rows, func(a, b AccountReportRow) int {
+		return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.MailClass, b.MailClass),
+			cmp.Compare(a.WeightBreak, b.WeightBreak))
+	})
 	return r, nil
+}
+
+// ClassAndBreak is the row's class and weight break in words: "First-Class letter, up to 2 oz".
+func (row AccountReportRow) ClassAndBreak() string {
+	if row.WeightBreak == 0 {
+		return row.MailClass
+	}
+	return row.MailClass + ", up to " + strconv.Itoa(row.WeightBreak) + " oz"
+}
+
+// breakCSV is the weight break column: whole ounces, empty when none was recorded.
+func (row AccountReportRow) breakCSV() string {
+	if row.WeightBreak == 0 {
+		return ""
+	}
+	return strconv.Itoa(row.WeightBreak)
 }
 
 // add counts a vault summary into the row: the spoiled pieces apart from the others.
@@ -96,7 +121,7 @@ func (row *AccountReportRow) add(t funds.DayTotal) error {
 
 // csvHeader names the CSV's columns. Amounts are dollars with their mills ("12.340"), dates ISO 8601,
 // so a spreadsheet reads them as numbers and dates whatever its language.
-var csvHeader = []string{"From", "To", "Account code", "Account name", "Mail class", "Pieces", "Postage",
+var csvHeader = []string{"From", "To", "Account code", "Account name", "Mail class", "Weight break (oz)", "Pieces", "Postage",
 	"Spoiled pieces", "Spoiled postage"}
 
 // WriteCSV writes the report as CSV (RFC 4180: a header row, fields quoted where they need it, CRLF
@@ -109,7 +134,7 @@ func (r AccountReport) WriteCSV(w io.Writer) error {
 	}
 	from, to := r.From.Format(time.DateOnly), r.To.Format(time.DateOnly)
 	for _, row := range r.Rows {
-		if err := cw.Write([]string{from, to, row.AccountID, row.AccountName, row.MailClass,
+		if err := cw.Write([]string{from, to, row.AccountID, row.AccountName, row.MailClass, row.breakCSV(),
 			strconv.FormatInt(row.Pieces, 10), row.Postage.Decimal(),
 			strconv.FormatInt(row.Spoiled, 10), row.SpoiledPostage.Decimal()}); err != nil {
 			return err
@@ -149,7 +174,7 @@ func (m *Meter) PrintAccountReport(ctx context.Context, s *Session, from, to tim
 		if name == "" {
 			name = "No account code"
 		}
-		doc.Fields = append(doc.Fields, Field{name + ", " + row.MailClass,
+		doc.Fields = append(doc.Fields, Field{name + ", " + row.ClassAndBreak(),
 			fmt.Sprintf("%d pieces, %s", row.Pieces, row.Postage.MillsString())})
 	}
 	doc.Fields = append(doc.Fields,

@@ -339,7 +339,11 @@ func (m *Meter) PrintPiece(ctx context.Context, s *Session, job Job, medium Medi
 	if job.KeyedPostage > 0 {
 		class = "key-in"
 	}
-	piece, err := m.cfg.Vault.Debit(ctx, postage, funds.PieceInfo{MailClass: class, AccountCode: job.AccountCode,
+	recorded := class // with its weight break when priced by weight (weightbreak.go)
+	if job.KeyedPostage == 0 {
+		recorded = recordedClass(class, job.Weight)
+	}
+	piece, err := m.cfg.Vault.Debit(ctx, postage, funds.PieceInfo{MailClass: recorded, AccountCode: job.AccountCode,
 		MailingDate: date.Format(time.DateOnly), Actor: s.User().Name})
 	var short *funds.InsufficientFundsError
 	if errors.As(err, &short) {

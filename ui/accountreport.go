@@ -94,18 +94,17 @@ func (a *App) accountReportBody(r reportRange, rep meter.AccountReport) fyne.Can
 	if len(rep.Rows) == 0 {
 		return container.NewBorder(top, nil, nil, nil, text(txt(CapReportNoPieces)))
 	}
-	// A table in lines of text, closer than labels are, so six rows fit the smallest screen.
-	table := container.New(layout.NewCustomPaddedVBoxLayout(theme.Padding()))
+	// A table in lines of text, closer than labels are, so six rows fit the smallest screen; each column
+	// as wide as its widest cell, so the weight break's column fits a 1024-wide screen.
+	table := container.New(&tableLayout{cols: 5})
 	line := func(bold bool, cells ...string) {
-		row := container.New(layout.NewGridLayoutWithColumns(len(cells)))
 		for _, c := range cells {
 			t := canvas.NewText(c, theme.Color(theme.ColorNameForeground))
 			t.TextStyle.Bold = bold
-			row.Add(t)
+			table.Add(t)
 		}
-		table.Add(row)
 	}
-	line(true, txt(CapReportColAccount), txt(CapReportColClass), txt(CapReportColPieces), txt(CapReportColPostage))
+	line(true, txt(CapReportColAccount), txt(CapReportColClass), txt(CapReportColWeight), txt(CapReportColPieces), txt(CapReportColPostage))
 	shown := rep.Rows
 	if len(shown) > accountReportRows {
 		shown = shown[:accountReportRows]
@@ -115,7 +114,11 @@ func (a *App) accountReportBody(r reportRange, rep meter.AccountReport) fyne.Can
 		if name == "" {
 			name = txt("ui.run-mail.no-account")
 		}
-		line(false, name, row.MailClass, fmt.Sprint(row.Pieces), row.Postage.String())
+		weight := ""
+		if row.WeightBreak > 0 {
+			weight = txt(CapReportUpTo, row.WeightBreak)
+		}
+		line(false, name, row.MailClass, weight, fmt.Sprint(row.Pieces), row.Postage.String())
 	}
 	total := text(txt(CapReportTotal, rep.Total.Pieces, rep.Total.Postage.String(), rep.Total.Spoiled, rep.Total.SpoiledPostage.String()))
 	total.TextStyle = fyne.TextStyle{Bold: true}
@@ -159,4 +162,44 @@ func (a *App) accountReportActions(r reportRange, from, to time.Time) fyne.Canva
 	return actions(
 		minSize(a.button(IDReportPrint, txt(CapReportPrint), theme.DocumentPrintIcon(), print), 0, 64),
 		minSize(a.primary(IDReportExport, txt(CapReportExport), theme.DownloadIcon(), export), 0, 64))
+}
+
+// tableLayout lays its objects out in rows of cols cells, row by row: each column as wide as its widest
+// cell, the width left over shared equally, every row as high as its highest cell, a padding apart.
+type tableLayout struct{ cols int }
+
+func (l *tableLayout) sizes(objs []fyne.CanvasObject) (widths []float32, rowH float32) {
+	widths = make([]float32, l.cols)
+	for i, o := range objs {
+		m := o.MinSize()
+		widths[i%l.cols] = max(widths[i%l.cols], m.Width)
+		rowH = max(rowH, m.Height)
+	}
+	return widths, rowH
+}
+
+func (l *tableLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	widths, rowH := l.sizes(objs)
+	var w float32
+	for _, cw := range widths {
+		w += cw
+	}
+	rows := (len(objs) + l.cols - 1) / l.cols
+	gap := theme.Padding()
+	return fyne.NewSize(w+gap*float32(l.cols-1), rowH*float32(rows)+gap*float32(max(rows-1, 0)))
+}
+
+func (l *tableLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	widths, rowH := l.sizes(objs)
+	extra := (size.Width - l.MinSize(objs).Width) / float32(l.cols)
+	gap := theme.Padding()
+	for i, o := range objs {
+		col, row := i%l.cols, i/l.cols
+		x := float32(0)
+		for c := 0; c < col; c++ {
+			x += widths[c] + extra + gap
+		}
+		o.Move(fyne.NewPos(x, float32(row)*(rowH+gap)))
+		o.Resize(fyne.NewSize(widths[col]+extra, rowH))
+	}
 }

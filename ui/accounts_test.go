@@ -166,8 +166,9 @@ func TestAccountReportOnScreenAndExported(t *testing.T) {
 	records, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, records, 3, "a header, Legal and Sales")
-	assert.Equal(t, []string{"Legal", "1"}, []string{records[1][3], records[1][5]})
-	assert.Equal(t, []string{"Sales", "2"}, []string{records[2][3], records[2][5]})
+	// Name, weight break and pieces.
+	assert.Equal(t, []string{"Legal", "1", "1"}, []string{records[1][3], records[1][5], records[1][6]})
+	assert.Equal(t, []string{"Sales", "1", "2"}, []string{records[2][3], records[2][5], records[2][6]})
 	tap(t, a, dialogAction(meter.ActionOK))
 
 	tap(t, a, IDRangeLastMonth)

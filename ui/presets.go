@@ -71,6 +71,8 @@ const (
 	CapEndBatchCode         meter.MessageID = "ui.end-batch.code"
 	CapEndBatchNoCode       meter.MessageID = "ui.end-batch.no-code"
 	CapPrintExport          meter.MessageID = "ui.print.export"
+	CapReportColWeight      meter.MessageID = "ui.report.col-weight"
+	CapReportUpTo           meter.MessageID = "ui.report.up-to"
 )
 
 var presetCaptions = map[meter.MessageID]meter.Entry{
@@ -101,6 +103,8 @@ var presetCaptions = map[meter.MessageID]meter.Entry{
 	CapEndBatchCode:         {Kind: meter.KindBody, Text: "%s: %d pieces, %s."},
 	CapEndBatchNoCode:       {Kind: meter.KindBody, Text: "No account code: %d pieces, %s."},
 	CapPrintExport:          {Kind: meter.KindBody, Text: "USB stick: save the report as a CSV file."},
+	CapReportColWeight:      {Kind: meter.KindCaption, Text: "Weight"},
+	CapReportUpTo:           {Kind: meter.KindCaption, Text: "Up to %d oz"},
 }
 
 func init() {

@@ -338,7 +338,7 @@ func (a *App) showRefundMark(page int) {
 				list.Add(text(txt(CapRefundMarkNone)))
 			}
 			for _, pc := range p.Lines {
-				head := txt(CapRefundPrinted, pc.Seq, pc.Amount.String(), pc.Info.MailClass)
+				head := txt(CapRefundPrinted, pc.Seq, pc.Amount.String(), meter.RecordedClassLabel(pc.Info.MailClass))
 				list.Add(a.refundRow(head, txt(CapRefundPrintedBy, pc.Info.Actor),
 					a.button(RefundMisprinted(pc.Seq), txt(CapRefundMisprinted), nil, func() { a.askMisprintReason(pc.Seq, page) })))
 			}
