@@ -202,21 +202,11 @@ func readEntry(ctx context.Context, r dbReader, seq int64) (*AuditEntry, error) 
 
 func readArchiveRows(ctx context.Context, r dbReader, archive int64) ([]checkpointRow, error) {
 	rows, err := r.QueryContext(ctx, `SELECT tbl, key, digest, seq FROM archive_rows WHERE archive = ? ORDER BY tbl, key`, archive)
+	out, err := scanSealedRows(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("read archive rows: %w", err)
 	}
-	defer rows.Close()
-	var out []checkpointRow
-	for rows.Next() {
-		var row checkpointRow
-		var d int64
-		if err := rows.Scan(&row.table, &row.key, &d, &row.touch.seq); err != nil {
-			return nil, fmt.Errorf("read archive rows: %w", err)
-		}
-		row.touch.digest = uint64(d)
-		out = append(out, row)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // startState is where the history starts: after the active archive, or from nothing.

@@ -174,8 +174,17 @@ func (v *Vault) loadCheckpoint(ctx context.Context, r dbReader) (*checkpoint, er
 
 func readCheckpointRows(ctx context.Context, r dbReader) ([]checkpointRow, error) {
 	rows, err := r.QueryContext(ctx, `SELECT tbl, key, digest, seq FROM checkpoint_rows ORDER BY tbl, key`)
+	out, err := scanSealedRows(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint rows: %w", err)
+	}
+	return out, nil
+}
+
+// scanSealedRows reads rows of (tbl, key, digest, seq): the rows a checkpoint or an archive sealed.
+func scanSealedRows(rows *sql.Rows, err error) ([]checkpointRow, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []checkpointRow
@@ -183,7 +192,7 @@ func readCheckpointRows(ctx context.Context, r dbReader) ([]checkpointRow, error
 		var row checkpointRow
 		var d int64
 		if err := rows.Scan(&row.table, &row.key, &d, &row.touch.seq); err != nil {
-			return nil, fmt.Errorf("read checkpoint rows: %w", err)
+			return nil, err
 		}
 		row.touch.digest = uint64(d)
 		out = append(out, row)

@@ -78,9 +78,6 @@ func (a *App) runMail(entering bool, after func()) {
 		if d.presets, err = a.m.Presets(ctx); err != nil {
 			return d, err
 		}
-		if d.batch, err = a.m.Batch(ctx, sess); err != nil {
-			return d, err
-		}
 		if fresh && d.presets.Default != "" {
 			// A default preset that no longer holds (a disabled code) is not applied: Run Mail starts plain.
 			if j, m, err := a.m.ApplyPreset(ctx, sess, d.presets.Default, job); err == nil {
@@ -91,6 +88,13 @@ func (a *App) runMail(entering bool, after func()) {
 		}
 		if !perPiece(job) { // weighed at each piece: priced then
 			d.postage, d.priceErr = a.m.Postage(ctx, job)
+		}
+		// The chosen code's batch counter sums the batch's pieces: read only when a code may be shown
+		// (one is chosen, or Run Mail starts afresh with the user's own code), not at every redraw.
+		if job.AccountCode != "" || fresh {
+			if d.batch, err = a.m.Batch(ctx, sess); err != nil {
+				return d, err
+			}
 		}
 		d.methods = a.m.WeighingMethods()
 		date, err := a.m.MailingDate(ctx, job)
