@@ -1,6 +1,9 @@
 package datacenter
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // SchemaV1 is the first schema, for migration tests.
 const SchemaV1 = schema
@@ -22,3 +25,6 @@ func weaknessesOf(s Store) *weaknesses {
 	}
 	panic(fmt.Sprintf("no weaknesses to plant in a %T", s))
 }
+
+// SweepNonces runs the PostgreSQL store's sweep of expired nonces once and returns the rows it dropped.
+func SweepNonces(s *PostgresStore) (int64, error) { return s.sweepNonces(context.Background()) }

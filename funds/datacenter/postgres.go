@@ -20,6 +20,8 @@ type PostgresOptions struct {
 	Logger *slog.Logger     // slog.Default() if nil
 	// MaxConns bounds the connection pool; pgxpool's default (4 or the number of CPUs) if zero.
 	MaxConns int32
+	// NonceSweep is how often the process drops expired nonces (postgres_nonce.go); 10 s if zero.
+	NonceSweep time.Duration
 }
 
 // PostgresStore is the Store on a PostgreSQL database (pgx), for a Data Center that serves a fleet: any
@@ -38,6 +40,7 @@ type PostgresStore struct {
 	now     func() time.Time
 	log     *slog.Logger
 	retries atomic.Int64
+	sweeper *nonceSweeper
 
 	// weak is always zero in a program: only the adversary harness (export_test.go) plants a weakness.
 	weak weaknesses
@@ -79,11 +82,13 @@ func OpenPostgres(ctx context.Context, url string, opts PostgresOptions) (*Postg
 		pool.Close()
 		return nil, fmt.Errorf("open data center database on %s: %w", cfg.ConnConfig.Host, err)
 	}
+	s.startNonceSweeper(opts.NonceSweep)
 	return s, nil
 }
 
-// Close closes the pool.
+// Close stops the nonce sweep and closes the pool.
 func (s *PostgresStore) Close() error {
+	s.sweeper.stop()
 	s.pool.Close()
 	return nil
 }
@@ -183,7 +188,7 @@ func (s *PostgresStore) tryTx(ctx context.Context, opts pgx.TxOptions, fn func(t
 	}()
 	// PostgreSQL keeps microseconds: store what it can keep, so an answer read back equals the one given.
 	if err = fn(tx, s.now().UTC().Truncate(time.Microsecond)); err != nil {
-		return err
+		return pgInvariant(err)
 	}
 	if err = tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -7,18 +7,24 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // The meter's requests on PostgreSQL run as pipelined transactions: their statements go to the server in
-// batches (pgx.Batch, one network round trip and one wake-up of the server each), not one by one. A
-// refill's transaction is three round trips where it was nine:
+// batches (pgx.Batch, one network round trip and one wake-up of the server each), not one by one:
 //
 //  1. BEGIN, lock and read the meter (with what its report is checked against), store the nonce, lock and
 //     read the account, read the refill with the request's id;
 //  2. the writes the rules (rules.go) decided, in Go, on what round trip 1 read — the report kept, the refill
-//     row, the account's figures written and read back with its ledger, which Go checks (checkAccount);
-//  3. COMMIT, sent only once every check of round trip 2 passed.
+//     row, the account's figures written and checked against its ledger by the database itself
+//     (account_agrees_with_ledger raises PM001, which fails the statement) — and COMMIT.
+//
+// A refill's transaction is two round trips where it was nine. COMMIT goes with the writes because every
+// check that must keep a transaction from committing runs in the server: the CHECK constraints, the ledger
+// check, and a refill's move that changed no row (its account then disagrees with the ledger). When a
+// statement fails, the server skips the rest of the batch, COMMIT included, and the transaction is rolled
+// back. Go checks what the writes read back too (checkAccount), after the fact, as an assertion.
 //
 // The locks are taken in the same order as before (meter, then account), all in round trip 1, so
 // nothing is decided on rows another transaction may change.
@@ -53,8 +59,8 @@ func (p *pgPipe) queryRow(sql string, args ...any) (pgx.Row, error) {
 	return p.conn.QueryRow(p.ctx, sql, args...), nil
 }
 
-// inPipeline runs fn in one READ COMMITTED transaction whose BEGIN goes with fn's first batch, sends
-// what fn left queued, and commits in a round trip of its own only after that batch's checks passed.
+// inPipeline runs fn in one READ COMMITTED transaction whose BEGIN goes with fn's first batch, and sends
+// what fn left queued with the COMMIT.
 // It retries the whole transaction on a transient conflict, as inTx does.
 func (s *PostgresStore) inPipeline(ctx context.Context, fn func(p *pgPipe, now time.Time) error) error {
 	var err error
@@ -88,15 +94,23 @@ func (s *PostgresStore) tryPipeline(ctx context.Context, fn func(p *pgPipe, now 
 	if err = fn(p, s.now().UTC().Truncate(time.Microsecond)); err != nil {
 		return err
 	}
+	p.queue(`COMMIT`).Exec(func(tag pgconn.CommandTag) error {
+		if tag.String() != "COMMIT" { // a transaction that failed answers COMMIT with ROLLBACK
+			return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+		}
+		return nil
+	})
 	if err = p.send(); err != nil {
-		return err
-	}
-	tag, err := conn.Exec(ctx, `COMMIT`)
-	if err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	if tag.String() != "COMMIT" { // a transaction that failed answers COMMIT with ROLLBACK
-		return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+		return pgInvariant(err)
 	}
 	return nil
+}
+
+// pgInvariant marks the database's refusal of an account that disagrees with its ledger as ErrInvariant.
+func pgInvariant(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "PM001" {
+		return fmt.Errorf("%w: %s", ErrInvariant, pe.Message)
+	}
+	return err
 }

@@ -40,9 +40,8 @@ type requestView struct {
 }
 
 // readRequest sends, with the transaction's BEGIN, the reads a meter's request starts with: the meter's
-// row under its lock, the request's nonce stored (a nonce seen before is ErrReplayed; a few expired ones
-// of any meter are dropped, skipping rows another transaction is dropping, so cleaners never wait on each
-// other), the account's row (under its lock if asked: meter, then account, always in that order) and the
+// row under its lock, the request's nonce stored (a nonce seen before is ErrReplayed; expired ones are
+// dropped by a sweep of their own, postgres_nonce.go), the account's row (under its lock if asked: meter, then account, always in that order) and the
 // refill with the id.
 func (s *PostgresStore) readRequest(p *pgPipe, req Request, o readOpts) (requestView, error) {
 	var v requestView
@@ -55,10 +54,8 @@ func (s *PostgresStore) readRequest(p *pgPipe, req Request, o readOpts) (request
 		return err
 	})
 	if req.Nonce != "" && !s.weak.noNonceMemory {
-		p.queue(`WITH expired AS (DELETE FROM nonce WHERE ctid IN
-				(SELECT ctid FROM nonce WHERE expires_ms < $4 LIMIT 8 FOR UPDATE SKIP LOCKED))
-			INSERT INTO nonce(serial, nonce, expires_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING`,
-			req.Serial, req.Nonce, req.At.Add(funds.SignatureWindow).UnixMilli(), s.now().UnixMilli()).
+		p.queue(`INSERT INTO nonce(serial, nonce, expires_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING`,
+			req.Serial, req.Nonce, req.At.Add(funds.SignatureWindow).UnixMilli()).
 			Exec(func(tag pgconn.CommandTag) error {
 				if tag.RowsAffected() != 1 {
 					return ErrReplayed

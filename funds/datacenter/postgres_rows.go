@@ -206,7 +206,8 @@ func pgRefillArgs(r Refill) []any {
 // so a bug rolls the transaction back instead of committing a broken account.
 func pgAssertAccount(ctx context.Context, q pgq, number string) error {
 	return pgCheckedRow(q.QueryRow(ctx, `SELECT a.number, a.deposits, a.prepaid, a.credit_limit, a.credit_used, a.reserved,
-		a.posted, a.locked, l.reserved, l.posted, l.credit_held, l.deposits
+		a.posted, a.locked, l.reserved, l.posted, l.credit_held, l.deposits,
+		account_agrees_with_ledger(a.number, a.reserved, a.posted, a.credit_used, a.deposits)
 		FROM account a JOIN account_ledger l ON l.account_number = a.number WHERE a.number = $1`, number), number)
 }
 
@@ -223,18 +224,21 @@ const pgPutAccountCheckedSQL = `UPDATE account SET deposits = $1, prepaid = $2, 
 	(SELECT reserved FROM account_ledger WHERE account_number = $8),
 	(SELECT posted FROM account_ledger WHERE account_number = $8),
 	(SELECT credit_held FROM account_ledger WHERE account_number = $8),
-	(SELECT deposits FROM account_ledger WHERE account_number = $8)`
+	(SELECT deposits FROM account_ledger WHERE account_number = $8),
+	account_agrees_with_ledger(number, reserved, posted, credit_used, deposits)`
 
 // pgAccountArgs are the account's figures as pgPutAccountCheckedSQL takes them.
 func pgAccountArgs(a Account) []any {
 	return []any{a.Deposits, a.Prepaid, a.CreditLimit, a.CreditUsed, a.Reserved, a.Posted, a.Locked, a.Number}
 }
 
+// pgCheckedRow scans a row of pgPutAccountCheckedSQL or pgAssertAccount and checks it in Go as well: the
+// database has already refused a row that disagrees with its ledger (account_agrees_with_ledger, PM001).
 func pgCheckedRow(row pgx.Row, number string) error {
 	var a Account
 	var s refillSums
 	err := row.Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted, &a.Locked,
-		&s.reserved, &s.posted, &s.creditHeld, &s.deposits)
+		&s.reserved, &s.posted, &s.creditHeld, &s.deposits, new(bool))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("account %s: %w", number, ErrUnknownAccount)
 	}

@@ -180,4 +180,19 @@ ALTER TABLE refill SET (fillfactor = 80);
 ALTER TABLE account SET (fillfactor = 70);
 ALTER TABLE meter SET (fillfactor = 70);
 `,
+	// Version 3: the database refuses to go on with an account whose figures disagree with its ledger
+	// (pgPutAccountCheckedSQL calls this on the row it wrote), so a request's COMMIT can be sent with its
+	// writes instead of after Go has read them back (postgres_pipeline.go). PM001 is ErrInvariant.
+	`
+CREATE FUNCTION account_agrees_with_ledger(n text, res bigint, post bigint, cred bigint, dep bigint)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE l account_ledger;
+BEGIN
+  SELECT * INTO l FROM account_ledger WHERE account_number = n;
+  IF NOT FOUND OR l.reserved <> res OR l.posted <> post OR l.credit_held <> cred OR l.deposits <> dep THEN
+    RAISE EXCEPTION 'account % disagrees with its ledger', n USING ERRCODE = 'PM001';
+  END IF;
+  RETURN true;
+END $$;
+`,
 }
