@@ -118,7 +118,7 @@ func pgReset(loc string) error {
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, `SET session_replication_role = replica;
-		TRUNCATE account, deposit, meter, refill, account_ledger, nonce, meter_event, rate_table RESTART IDENTITY`)
+		TRUNCATE account, deposit, meter, refill, account_ledger, meter_ledger, nonce, meter_event, rate_table RESTART IDENTITY`)
 	return err
 }
 

@@ -184,7 +184,8 @@ func (s *PostgresStore) Refills(ctx context.Context) ([]Refill, error) {
 }
 
 // CheckInvariants implements Store.CheckInvariants: every account's figures, its ledger and the sums of
-// its rows, and any refill booked on another account than its meter's, read in one statement (so from
+// its rows, any refill booked on another account than its meter's, and any meter whose ledger (what its
+// reports are checked against) differs from the sums of its refills, read in one statement (so from
 // one snapshot, and in one round trip).
 func (s *PostgresStore) CheckInvariants(ctx context.Context) error {
 	rows, err := s.pool.Query(ctx, `SELECT a.number, a.deposits, a.prepaid, a.credit_limit, a.credit_used,
@@ -193,7 +194,14 @@ func (s *PostgresStore) CheckInvariants(ctx context.Context) error {
 		COALESCE(r.reserved, 0)::bigint, COALESCE(r.posted, 0)::bigint, COALESCE(r.credit_held, 0)::bigint,
 		COALESCE(d.deposits, 0)::bigint,
 		(SELECT r.id || ' ' || m.account_number || ' ' || r.account_number FROM refill r
-			JOIN meter m ON m.serial = r.meter_serial WHERE m.account_number <> r.account_number LIMIT 1)
+			JOIN meter m ON m.serial = r.meter_serial WHERE m.account_number <> r.account_number LIMIT 1),
+		(SELECT m.serial FROM meter m LEFT JOIN meter_ledger ml ON ml.serial = m.serial
+			LEFT JOIN (SELECT meter_serial,
+					COALESCE(SUM(amount) FILTER (WHERE state = 'reserved'), 0) AS reserved,
+					COALESCE(SUM(amount) FILTER (WHERE state = 'posted'), 0) AS posted
+				FROM refill GROUP BY meter_serial) mr ON mr.meter_serial = m.serial
+			WHERE ml.serial IS NULL OR ml.reserved <> COALESCE(mr.reserved, 0) OR ml.posted <> COALESCE(mr.posted, 0)
+			ORDER BY m.serial LIMIT 1)
 		FROM account a
 		LEFT JOIN account_ledger l ON l.account_number = a.number
 		LEFT JOIN (SELECT account_number,
@@ -212,11 +220,15 @@ func (s *PostgresStore) CheckInvariants(ctx context.Context) error {
 		var a Account
 		var ledger, sums refillSums
 		var lr, lp, lc, ld *int64 // NULL if the account has no ledger row at all
-		var misbooked *string
+		var misbooked, meterOff *string
 		if err := rows.Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted,
 			&a.Locked, &a.Created, &lr, &lp, &lc, &ld, &sums.reserved, &sums.posted, &sums.creditHeld, &sums.deposits,
-			&misbooked); err != nil {
+			&misbooked, &meterOff); err != nil {
 			return fmt.Errorf("check data center invariants: %w", err)
+		}
+		if meterOff != nil {
+			return fmt.Errorf("check data center invariants: meter %s: %w: its ledger does not match the sums of its refills",
+				*meterOff, ErrInvariant)
 		}
 		if misbooked != nil {
 			var id, meterAcct, refillAcct string

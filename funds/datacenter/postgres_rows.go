@@ -67,8 +67,7 @@ func pgMeterSQL(lock, withReport bool) string {
 		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq`
 	if withReport {
 		sql += `, high_seq, high_head,
-		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'posted'),
-		(SELECT COALESCE(SUM(amount), 0)::bigint FROM refill WHERE meter_serial = $1 AND state = 'reserved')`
+		(SELECT posted FROM meter_ledger WHERE serial = $1), (SELECT reserved FROM meter_ledger WHERE serial = $1)`
 	}
 	sql += ` FROM meter WHERE serial = $1`
 	if lock {
