@@ -57,8 +57,8 @@ func TestRememberPiece(t *testing.T) {
 	require.NoError(t, h.store.CheckInvariants(ctx))
 }
 
-// A database of schema version 4 (rate tables, no verified pieces) gains the table when opened, and
-// keeps its rate tables.
+// A database of schema version 4 (rate tables, no verified pieces, no meter ledger) gains the tables
+// when opened, and keeps its rate tables.
 func TestMigrationFromVersion4(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
@@ -67,7 +67,8 @@ func TestMigrationFromVersion4(t *testing.T) {
 	require.NoError(t, h.store.(*datacenter.SQLiteStore).PublishRates(ctx, h.dcKey, "2026-12-01", []byte(`{"t":1}`)))
 	db := rawDB(t, h)
 	_, err = db.ExecContext(ctx, `DROP TRIGGER verified_piece_kept; DROP TRIGGER verified_piece_not_deleted;
-		DROP TABLE verified_piece; PRAGMA user_version = 4;`)
+		DROP TABLE verified_piece; DROP TRIGGER ledger_meter; DROP TRIGGER meter_ledger_refill_insert;
+		DROP TRIGGER meter_ledger_refill_update; DROP TABLE meter_ledger; PRAGMA user_version = 4;`)
 	require.NoError(t, err)
 
 	st, err := datacenter.OpenSQLite(ctx, h.path, datacenter.SQLiteOptions{Logger: slog.New(slog.DiscardHandler)})
@@ -75,7 +76,7 @@ func TestMigrationFromVersion4(t *testing.T) {
 	defer st.Close()
 	var version int
 	require.NoError(t, db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version))
-	assert.Equal(t, 5, version)
+	assert.Equal(t, 6, version)
 	seen, err := st.RememberPiece(ctx, m1, 1, datacenter.PieceDigest([]byte("x"), nil))
 	require.NoError(t, err)
 	assert.False(t, seen.Before, "the table is new")

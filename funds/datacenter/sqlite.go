@@ -15,8 +15,8 @@ import (
 )
 
 // schemaVersion is stored in PRAGMA user_version: 1 is schema alone, 2 adds ledgerSchema, 3 trustSchema,
-// 4 ratesSchema, 5 piecesSchema.
-const schemaVersion = 5
+// 4 ratesSchema, 5 piecesSchema, 6 meterLedgerSchema.
+const schemaVersion = 6
 
 // schema: money in INTEGER mills in STRICT tables (no silent REAL), the account invariant as a CHECK, and
 // refill rows that are permanent and change at most once (reserved -> posted | voided).
@@ -144,6 +144,37 @@ SELECT a.number,
 FROM account a;
 `
 
+// meterLedgerSchema keeps each meter's posted and reserved refills summed as the rows are written, as
+// ledgerSchema keeps each account's, so the check of a meter's report (reportTx) reads one row instead of
+// summing every refill the meter ever had. Databases from before get it filled from their rows.
+const meterLedgerSchema = `
+CREATE TABLE meter_ledger(
+  serial   TEXT PRIMARY KEY REFERENCES meter(serial),
+  reserved INTEGER NOT NULL DEFAULT 0,
+  posted   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TRIGGER ledger_meter AFTER INSERT ON meter BEGIN
+  INSERT INTO meter_ledger(serial) VALUES (NEW.serial);
+END;
+CREATE TRIGGER meter_ledger_refill_insert AFTER INSERT ON refill BEGIN
+  UPDATE meter_ledger SET
+    reserved = reserved + (NEW.state = 'reserved') * NEW.amount,
+    posted   = posted + (NEW.state = 'posted') * NEW.amount
+  WHERE serial = NEW.meter_serial;
+END;
+CREATE TRIGGER meter_ledger_refill_update AFTER UPDATE OF state ON refill BEGIN
+  UPDATE meter_ledger SET
+    reserved = reserved + (NEW.state = 'reserved') * NEW.amount - (OLD.state = 'reserved') * OLD.amount,
+    posted   = posted + (NEW.state = 'posted') * NEW.amount - (OLD.state = 'posted') * OLD.amount
+  WHERE serial = OLD.meter_serial;
+END;
+INSERT INTO meter_ledger(serial, reserved, posted)
+SELECT m.serial,
+  (SELECT COALESCE(SUM(amount), 0) FROM refill r WHERE r.meter_serial = m.serial AND r.state = 'reserved'),
+  (SELECT COALESCE(SUM(amount), 0) FROM refill r WHERE r.meter_serial = m.serial AND r.state = 'posted')
+FROM meter m;
+`
+
 // SQLiteOptions configures OpenSQLite.
 type SQLiteOptions struct {
 	Now    func() time.Time // clock for stored timestamps; time.Now if nil
@@ -238,7 +269,7 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		if _, err = tx.ExecContext(ctx, schema); err != nil {
 			return fmt.Errorf("migrate: create schema: %w", err)
 		}
-	case 1, 2, 3, 4:
+	case 1, 2, 3, 4, 5:
 	default:
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, schemaVersion)
 	}
@@ -261,8 +292,14 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		}
 	}
 	// Version 5 keeps the pieces verify-indicium has seen (sqlite_pieces.go).
-	if _, err = tx.ExecContext(ctx, piecesSchema); err != nil {
-		return fmt.Errorf("migrate: add verified pieces: %w", err)
+	if version < 5 {
+		if _, err = tx.ExecContext(ctx, piecesSchema); err != nil {
+			return fmt.Errorf("migrate: add verified pieces: %w", err)
+		}
+	}
+	// Version 6 keeps each meter's refill sums (meterLedgerSchema), filled from the rows.
+	if _, err = tx.ExecContext(ctx, meterLedgerSchema); err != nil {
+		return fmt.Errorf("migrate: add the meter ledger: %w", err)
 	}
 	if _, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return fmt.Errorf("migrate: set user_version: %w", err)

@@ -260,6 +260,18 @@ func (s *SQLiteStore) CheckInvariants(ctx context.Context) error {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("check refill accounts: %w", err)
 		}
+		var serial string
+		err = tx.QueryRowContext(ctx, `SELECT m.serial FROM meter m LEFT JOIN meter_ledger l ON l.serial = m.serial
+			WHERE l.serial IS NULL
+			OR l.reserved <> (SELECT COALESCE(SUM(amount), 0) FROM refill r WHERE r.meter_serial = m.serial AND r.state = 'reserved')
+			OR l.posted <> (SELECT COALESCE(SUM(amount), 0) FROM refill r WHERE r.meter_serial = m.serial AND r.state = 'posted')
+			ORDER BY m.serial LIMIT 1`).Scan(&serial)
+		if err == nil {
+			return fmt.Errorf("meter %s: %w: its ledger does not match the sums of its refills", serial, ErrInvariant)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("check meter ledgers: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

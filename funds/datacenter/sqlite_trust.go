@@ -178,14 +178,12 @@ func (s *SQLiteStore) checkReport(ctx context.Context, tx *sql.Tx, serial string
 		return fmt.Errorf("read meter %q: %w", serial, err)
 	}
 	if suspect.Valid {
-		return ErrMeterSuspect // before summing the refills: a suspect meter's report is not read
+		return ErrMeterSuspect // before reading its ledger: a suspect meter's report is not read
 	}
 	var posted, reserved int64
-	if err := tx.QueryRowContext(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN state = 'posted' THEN amount END), 0),
-		COALESCE(SUM(CASE WHEN state = 'reserved' THEN amount END), 0)
-		FROM refill WHERE meter_serial = ?`, serial).Scan(&posted, &reserved); err != nil {
-		return fmt.Errorf("sum refills of meter %q: %w", serial, err)
+	if err := tx.QueryRowContext(ctx, `SELECT posted, reserved FROM meter_ledger WHERE serial = ?`, serial).
+		Scan(&posted, &reserved); err != nil {
+		return fmt.Errorf("read the ledger of meter %q: %w", serial, err)
 	}
 	st := reportState{suspect: suspect.Valid, highUsed: highUsed, highPcs: highPieces, highSeq: highSeq,
 		highHead: highHead, lastReportMs: lastMs, posted: posted, reserved: reserved}
