@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"time"
@@ -56,7 +57,8 @@ type ArchiveRecord struct {
 	UsedMills     int64 `json:"used_mills"`
 	ArchivedMills int64 `json:"archived_mills"` // the sum of the file's pieces
 	// Registers and Rows are the registers' digest and the refills' and settings' newest digests at
-	// LastSeq (archive_rows), as a checkpoint seals them.
+	// LastSeq (archive_rows), as a checkpoint seals them, and the auto-refill records' digests, which
+	// a checkpoint leaves in the live entries (autorefill_verify.go).
 	Registers string `json:"registers"`
 	Rows      string `json:"rows"`
 	RowCount  int    `json:"row_count"`
@@ -130,6 +132,7 @@ type archiveBase struct {
 	registers uint64
 	refills   map[string]lastTouch
 	settings  map[string]lastTouch
+	autos     map[string]lastTouch
 }
 
 // activeArchive reads the newest archive not restored (nil if none) and checks its record's keyed hash
@@ -172,13 +175,15 @@ func (v *Vault) activeArchive(ctx context.Context, r dbReader) (*archiveBase, er
 	if len(rows) != b.rec.RowCount || rowsDigest(rows) != b.rec.Rows {
 		return nil, &VerifyError{"archive", fmt.Sprintf("the rows saved with the archive up to entry %d were changed", lastSeq)}
 	}
-	b.refills, b.settings = map[string]lastTouch{}, map[string]lastTouch{}
+	b.refills, b.settings, b.autos = map[string]lastTouch{}, map[string]lastTouch{}, map[string]lastTouch{}
 	for _, row := range rows {
 		switch row.table {
 		case "refill":
 			b.refills[row.key] = row.touch
 		case "setting":
 			b.settings[row.key] = row.touch
+		case autoRefillTable:
+			b.autos[row.key] = row.touch
 		}
 	}
 	return b, nil
@@ -211,17 +216,14 @@ func readArchiveRows(ctx context.Context, r dbReader, archive int64) ([]checkpoi
 
 // startState is where the history starts: after the active archive, or from nothing.
 func (b *archiveBase) startState() (after int64, prev []byte, h *history) {
-	h = &history{refills: map[string]lastTouch{}, settings: map[string]lastTouch{}}
+	h = &history{refills: map[string]lastTouch{}, settings: map[string]lastTouch{}, autos: map[string]lastTouch{}}
 	if b == nil {
 		return 0, []byte{}, h
 	}
 	h.registers, h.registersSeq = b.registers, b.rec.LastSeq
-	for k, t := range b.refills {
-		h.refills[k] = t
-	}
-	for k, t := range b.settings {
-		h.settings[k] = t
-	}
+	maps.Copy(h.refills, b.refills)
+	maps.Copy(h.settings, b.settings)
+	maps.Copy(h.autos, b.autos)
 	return b.rec.LastSeq, b.lastHash, h
 }
 

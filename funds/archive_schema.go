@@ -6,8 +6,8 @@ package funds
 //
 // archives keeps one row per archive file written, keyed by the audit entry that seals the same in the
 // keyed chain (record_seq): what it holds and the file's hash. archive_rows keeps the refills' and
-// settings' newest digests at each archive's last entry, archive_totals the day summaries of its pieces
-// (both by that entry):
+// settings' newest digests and the auto-refill records' digests at each archive's last entry,
+// archive_totals the day summaries of its pieces (both by that entry):
 // the full verification starts from the newest archive with them instead of from the first entry.
 //
 // The delete guards of pieces, their signatures and the audit log let a row go only while archive_gate

@@ -315,7 +315,7 @@ func settleBack(ctx context.Context, r dbReader, p *archivePlan, pending map[int
 
 // writeArchive writes the file of plan from the snapshot r: into a temporary file, fsynced, renamed into
 // place, the folder fsynced. The segment's entries are checked against this vault's keyed hash on the
-// way, and the refills' and settings' digests at its end collected.
+// way, and the refills', settings' and auto-refill records' digests at its end collected.
 func (v *Vault) writeArchive(ctx context.Context, r dbReader, p archivePlan, dir string) (archiveWritten, error) {
 	var w archiveWritten
 	lastEntry, err := readEntry(ctx, r, p.lastSeq)
@@ -353,6 +353,9 @@ func (v *Vault) writeArchive(ctx context.Context, r dbReader, p archivePlan, dir
 				h.settings[t.key] = lastTouch{t.digest, e.Seq}
 			}
 		}
+		if err := h.noteAutoRefill(e, touches); err != nil {
+			return err
+		}
 		w.end.AuditEntries++
 		return aw.line(archiveLine{Audit: ptr(archiveEntry(*e))})
 	})
@@ -363,7 +366,7 @@ func (v *Vault) writeArchive(ctx context.Context, r dbReader, p archivePlan, dir
 		return w, fmt.Errorf("write archive: the chain ends at %d, the segment at %d", last.Seq, p.lastSeq)
 	}
 	w.registers, w.lastHash, w.used = h.registers, last.Hash, last.Registers.Used
-	w.rows, w.rowsDigest = h.sealedRows()
+	w.rows, w.rowsDigest = h.archivedRows()
 	if err := v.writeArchiveTotals(ctx, r, p, aw, &w); err != nil {
 		return w, fmt.Errorf("write archive: %w", err)
 	}

@@ -56,13 +56,18 @@ func (h *history) sealedRows() ([]checkpointRow, string) {
 	for k, t := range h.settings {
 		rows = append(rows, checkpointRow{"setting", k, t})
 	}
+	sortRows(rows)
+	return rows, rowsDigest(rows)
+}
+
+// sortRows puts sealed rows in the order their digest and the tables read them back (by table, key).
+func sortRows(rows []checkpointRow) {
 	slices.SortFunc(rows, func(a, b checkpointRow) int {
 		if a.table != b.table {
 			return compareStrings(a.table, b.table)
 		}
 		return compareStrings(a.key, b.key)
 	})
-	return rows, rowsDigest(rows)
 }
 
 func compareStrings(a, b string) int {

@@ -66,6 +66,12 @@ func settingDigest(key, value string) rowDigest {
 	return newCanon("settings").str(key).str(value).digest()
 }
 
+// autoRefillDigest is the digest of an auto_refills row. Unlike the rows above it is in no touched list:
+// its entry's body carries it (autorefill_verify.go).
+func autoRefillDigest(id, day string, amount Amount) rowDigest {
+	return newCanon("auto_refills").str(id).str(day).int(amount.Mills()).digest()
+}
+
 // touchList collects the rows one transaction changed, as name=digest items.
 type touchList []string
 

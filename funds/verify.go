@@ -16,6 +16,7 @@ import (
 //	                 back, or the newest entries cut off)
 //	row missing      a row the audit log knows of is gone
 //	row unaudited    a row no audit entry ever wrote
+//	                 (the three row checks cover the auto-refill records too: autorefill_verify.go)
 //	refill grant     an applied refill without a valid grant signed by the pinned Data Center key
 //	contact receipt  the stored contact receipt does not verify
 //	audit head, audit snapshot  the newest entry against this process and the registers
@@ -75,6 +76,9 @@ func (v *Vault) verifyFull(ctx context.Context, r dbReader, wantHead int64) (*hi
 		return nil, err
 	}
 	if err := verifyLedger(ctx, r, &hist.ledger); err != nil {
+		return nil, err
+	}
+	if err := verifyAutoRefills(ctx, r, hist); err != nil {
 		return nil, err
 	}
 	if err := checkSnapshot(last, regs); err != nil {

@@ -29,6 +29,8 @@ type history struct {
 	checkpointSeq int64
 	// ledger is the refund ledger's rows, filled by a full replay only (refunds_verify.go).
 	ledger ledgerHistory
+	// autos is the auto-refill records by refill id, filled by a full replay only (autorefill_verify.go).
+	autos map[string]lastTouch
 }
 
 type lastTouch struct {
@@ -127,6 +129,9 @@ func (v *Vault) replayAudit(ctx context.Context, r dbReader, regs Registers, bas
 			}
 		}
 		if err := h.ledger.apply(e); err != nil {
+			return err
+		}
+		if err := h.noteAutoRefill(e, touches); err != nil {
 			return err
 		}
 		return h.apply(e, touches, regs.Pieces)
