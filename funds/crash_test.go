@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,6 +21,7 @@ import (
 
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
+	"postmeter/internal/crashtest"
 	"postmeter/internal/pgtest"
 	"postmeter/internal/testenv"
 )
@@ -48,7 +48,7 @@ const (
 func TestMain(m *testing.M) {
 	switch os.Getenv(envRole) {
 	case "dc":
-		os.Exit(runCrashDC())
+		os.Exit(crashtest.RunDataCenter(os.Getenv(envDB), os.Getenv(envAddr), os.Getenv(envDCKey)))
 	case "meter":
 		os.Exit(runCrashMeter())
 	case "archive":
@@ -380,86 +380,11 @@ func (h *crashHarness) check(res *crashResult) {
 	} else if len(suspects) > 0 {
 		fail("data center marked the meter suspect: %s", suspects[0].Suspect)
 	}
-	dcRefills, err := store.Refills(ctx)
+	money, err := crashtest.CheckDataCenter(ctx, store, crashAccount, control, applied, fail)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	var posted, reserved int64
-	for _, r := range dcRefills {
-		switch r.State {
-		case funds.DCPosted:
-			posted += r.Amount.Mills()
-			if applied[r.ID] != r.Amount.Mills() {
-				fail("refill %s posted at the Data Center (%s) but the meter applied %d mills", r.ID, r.Amount, applied[r.ID])
-			}
-			delete(applied, r.ID)
-		case funds.DCReserved:
-			reserved += r.Amount.Mills()
-			fail("refill %s still holds %s at the Data Center", r.ID, r.Amount)
-		}
-	}
-	for id, amount := range applied {
-		fail("refill %s applied on the meter (%d mills) but not posted at the Data Center", id, amount)
-	}
-	acct, err := store.Account(ctx, crashAccount)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	// Conservation across both databases: what the customer paid in equals what is still on the account
-	// plus what reached the meter.
-	paidIn := acct.Deposits.Mills() + acct.CreditUsed.Mills()
-	onAccount := acct.Prepaid.Mills()
-	res.createdMills = max(0, control-posted)
-	res.lostMills = max(0, paidIn-onAccount-control)
-	if control != posted {
-		fail("meter control %d mills, Data Center posted %d mills", control, posted)
-	}
-	if paidIn != onAccount+reserved+posted {
-		fail("account: paid in %d mills != prepaid %d + reserved %d + posted %d", paidIn, onAccount, reserved, posted)
-	}
-	for _, r := range dcRefills {
-		if r.State == funds.DCPosted {
-			res.refills++
-		}
-	}
-}
-
-// runCrashDC is the Data Center child: the real store and HTTP server on loopback.
-func runCrashDC() int {
-	ctx := context.Background()
-	store, err := datacenter.Open(ctx, os.Getenv(envDB), quietLog())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	addr := os.Getenv(envAddr)
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	var ln net.Listener
-	for attempt := 0; ; attempt++ { // a killed predecessor's socket may linger for a moment
-		ln, err = net.Listen("tcp", addr)
-		if err == nil || attempt == 100 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	key, err := datacenter.LoadOrCreateKey(os.Getenv(envDCKey))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Printf("listening %s\n", ln.Addr())
-	srv := datacenter.NewServer(store, datacenter.Options{Logger: quietLog(), Key: key})
-	if err := datacenter.Serve(ctx, ln, srv, datacenter.ServeConfig{Logger: quietLog()}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
+	res.refills, res.createdMills, res.lostMills = money.Refills, money.CreatedMills, money.LostMills
 }
 
 // runCrashMeter is the meter child: it refills and prints until it is killed, through a network that
@@ -481,7 +406,7 @@ func runCrashMeter() int {
 	addrs := strings.Split(os.Getenv(envAddr), ",")
 	client := funds.NewDataCenterClient("http://"+addrs[0], crashSerial, keys)
 	client.HTTP = &http.Client{Timeout: 2 * time.Second,
-		Transport: &lossyTransport{base: http.DefaultTransport, rng: rand.New(rand.NewPCG(seed, 2)), p: 0.1, hosts: addrs}}
+		Transport: &crashtest.LossyTransport{Base: http.DefaultTransport, Rand: rand.New(rand.NewPCG(seed, 2)), P: 0.1, Hosts: addrs}}
 	client.Reports = v.Report
 	r := &funds.Refiller{Vault: v, DC: client, Log: quietLog(),
 		Retry: funds.RetryPolicy{Attempts: 4, Initial: 2 * time.Millisecond, Max: 20 * time.Millisecond}}
@@ -514,38 +439,7 @@ func runCrashMeter() int {
 	}
 }
 
-// lossyTransport loses a request before it is sent, or the answer after the server processed it. With
-// more than one host (Data Center replicas), each request goes to one of them at random, as behind a
-// load balancer.
-type lossyTransport struct {
-	base  http.RoundTripper
-	rng   *rand.Rand
-	p     float64
-	hosts []string
-}
-
-func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if len(l.hosts) > 1 {
-		r = r.Clone(r.Context())
-		r.URL.Host = l.hosts[l.rng.IntN(len(l.hosts))]
-		r.Host = r.URL.Host
-	}
-	x := l.rng.Float64()
-	if x < l.p {
-		return nil, errors.New("injected: request lost")
-	}
-	res, err := l.base.RoundTrip(r)
-	if err == nil && x < 2*l.p {
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return nil, errors.New("injected: answer lost after the Data Center processed the request")
-	}
-	return res, err
-}
-
-func quietLog() *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
+func quietLog() *slog.Logger { return crashtest.QuietLog() }
 
 func must(t testing.TB, err error) {
 	t.Helper()

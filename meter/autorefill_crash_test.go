@@ -9,20 +9,19 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
+	"postmeter/internal/crashtest"
 	"postmeter/internal/testenv"
 )
 
@@ -59,7 +58,7 @@ var autoCrashSettings = AutoRefillSettings{On: true, Threshold: 150 * funds.Doll
 func TestMain(m *testing.M) {
 	switch os.Getenv(envAutoRole) {
 	case "dc":
-		os.Exit(runAutoCrashDC())
+		os.Exit(crashtest.RunDataCenter(os.Getenv(envAutoDB), os.Getenv(envAutoAddr), os.Getenv(envAutoKey)))
 	case "meter":
 		os.Exit(runAutoCrashMeter())
 	}
@@ -366,76 +365,9 @@ func (h *autoHarness) check(res *autoResult) {
 	if err := store.CheckInvariants(ctx); err != nil {
 		fail("data center: %v", err)
 	}
-	dcRefills, err := store.Refills(ctx)
+	money, err := crashtest.CheckDataCenter(ctx, store, autoAccount, control, applied, fail)
 	must(h.t, err)
-	var posted, reserved int64
-	for _, r := range dcRefills {
-		switch r.State {
-		case funds.DCPosted:
-			posted += r.Amount.Mills()
-			res.refills++
-			if applied[r.ID] != r.Amount.Mills() {
-				fail("refill %s posted at the Data Center (%s) but the meter applied %d mills", r.ID, r.Amount, applied[r.ID])
-			}
-			delete(applied, r.ID)
-		case funds.DCReserved:
-			reserved += r.Amount.Mills()
-			fail("refill %s still holds %s at the Data Center", r.ID, r.Amount)
-		}
-	}
-	for id, amount := range applied {
-		fail("refill %s applied on the meter (%d mills) but not posted at the Data Center", id, amount)
-	}
-	acct, err := store.Account(ctx, autoAccount)
-	must(h.t, err)
-	paidIn := acct.Deposits.Mills() + acct.CreditUsed.Mills()
-	onAccount := acct.Prepaid.Mills()
-	res.createdMills = max(0, control-posted)
-	res.lostMills = max(0, paidIn-onAccount-control)
-	if control != posted {
-		fail("meter control %d mills, Data Center posted %d mills", control, posted)
-	}
-	if paidIn != onAccount+reserved+posted {
-		fail("account: paid in %d mills != prepaid %d + reserved %d + posted %d", paidIn, onAccount, reserved, posted)
-	}
-}
-
-// runAutoCrashDC is the Data Center child: the real store and HTTP server on loopback.
-func runAutoCrashDC() int {
-	ctx := context.Background()
-	store, err := datacenter.Open(ctx, os.Getenv(envAutoDB), quietLogger())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	addr := os.Getenv(envAutoAddr)
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	var ln net.Listener
-	for attempt := 0; ; attempt++ { // a killed predecessor's socket may linger for a moment
-		ln, err = net.Listen("tcp", addr)
-		if err == nil || attempt == 100 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	key, err := datacenter.LoadOrCreateKey(os.Getenv(envAutoKey))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Printf("listening %s\n", ln.Addr())
-	srv := datacenter.NewServer(store, datacenter.Options{Logger: quietLogger(), Key: key})
-	if err := datacenter.Serve(ctx, ln, srv, datacenter.ServeConfig{Logger: quietLogger()}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
+	res.refills, res.createdMills, res.lostMills = money.Refills, money.CreatedMills, money.LostMills
 }
 
 // openAutoMeter opens a whole meter core on the vault at path, its clock moved on by day days, talking
@@ -496,7 +428,7 @@ func runAutoCrashMeter() int {
 	seed, _ := strconv.ParseUint(os.Getenv(envAutoSeed), 10, 64)
 	day, _ := strconv.Atoi(os.Getenv(envAutoDay))
 	rng := rand.New(rand.NewPCG(seed, 1))
-	lossy := &lossyRoundTripper{base: http.DefaultTransport, rng: rand.New(rand.NewPCG(seed, 2)), p: 0.1}
+	lossy := &crashtest.LossyTransport{Base: http.DefaultTransport, Rand: rand.New(rand.NewPCG(seed, 2)), P: 0.1}
 	m, _ := openAutoMeter(ctx, os.Getenv(envAutoDB), os.Getenv(envAutoKeys), os.Getenv(envAutoAddr), day, lossy)
 	if m == nil {
 		return 1
@@ -524,31 +456,7 @@ func runAutoCrashMeter() int {
 	}
 }
 
-// lossyRoundTripper loses a request before it is sent, or its answer after the Data Center processed it.
-type lossyRoundTripper struct {
-	base http.RoundTripper
-	mu   sync.Mutex // the auto-refill's goroutine and the start-up's may both send
-	rng  *rand.Rand
-	p    float64
-}
-
-func (l *lossyRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
-	l.mu.Lock()
-	x := l.rng.Float64()
-	l.mu.Unlock()
-	if x < l.p {
-		return nil, errors.New("injected: request lost")
-	}
-	res, err := l.base.RoundTrip(r)
-	if err == nil && x < 2*l.p {
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return nil, errors.New("injected: answer lost after the Data Center processed the request")
-	}
-	return res, err
-}
-
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return crashtest.QuietLog() }
 
 func must(t testing.TB, err error) {
 	t.Helper()
