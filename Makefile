@@ -74,6 +74,7 @@ SCENE_SWEEPS := TestEveryScreenFitsEverySize|TestScreensUseOnlyEmbeddedGlyphs|Te
 test: deps vet
 	$(GO) test -race -count=1 -timeout 20m -skip 'TestRefillCrashHarness|TestAutoRefillCrashHarness|TestArchiveCrash|TestAdversary|$(SCENE_SWEEPS)' $(RACE_PKGS)
 	$(GO) test -count=1 -timeout 10m -run '$(SCENE_SWEEPS)' ./ui/scene
+	$(GO) test -count=1 -timeout 10m -run 'TestRefillStateMachine' ./funds ./funds/datacenter
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -vE '^postmeter/(funds|meter|ui)(/|$$)')
 	$(GO) test -count=1 -timeout 10m -run 'TestRefillCrashHarnessCatchesPlantedBugs$$' ./funds
 	$(GO) test -count=1 -timeout 10m -v -run 'TestRefillCrashHarness$$' ./funds
