@@ -92,7 +92,7 @@ func (v *Vault) CreateAutoRefill(ctx context.Context, id string, amount Amount, 
 			return fmt.Errorf("insert auto-refill: %w", err)
 		}
 		return v.auditRefill(ctx, tx, id, AutoRefillActor, "refill-requested",
-			fmt.Sprintf("%s %s auto %s", id, amount.MillsString(), day))
+			autoRefillBody(id, amount, day))
 	})
 	if err != nil {
 		return fmt.Errorf("create auto-refill %s: %w", id, err)

@@ -23,6 +23,14 @@ import (
 // autoRefillTable names the auto-refill records among an archive's saved rows.
 const autoRefillTable = "auto-refill"
 
+// autoRefillBody is the body of the entry that stores an auto-refill's intent; noteAutoRefill reads it back.
+func autoRefillBody(id string, amount Amount, day string) string {
+	return id + " " + amount.MillsString() + autoRefillMark + day
+}
+
+// autoRefillMark sets an auto-refill's body apart from a manual refill's ("ID AMOUNT").
+const autoRefillMark = " auto "
+
 // noteAutoRefill records the auto-refill record an entry wrote, if it wrote one: the refill it touched
 // is the record's id, and a manual refill's body is "ID AMOUNT" only.
 func (h *history) noteAutoRefill(e *AuditEntry, touches []touch) error {
@@ -36,7 +44,7 @@ func (h *history) noteAutoRefill(e *AuditEntry, touches []touch) error {
 		}
 	}
 	tail, ok := strings.CutPrefix(e.Body, id+" ")
-	amountText, day, auto := strings.Cut(tail, " auto ")
+	amountText, day, auto := strings.Cut(tail, autoRefillMark)
 	if !ok || !auto {
 		return nil
 	}

@@ -41,8 +41,8 @@ type requestView struct {
 
 // readRequest sends, with the transaction's BEGIN, the reads a meter's request starts with: the meter's
 // row under its lock, the request's nonce stored (a nonce seen before is ErrReplayed; expired ones are
-// dropped by a sweep of their own, postgres_nonce.go), the account's row (under its lock if asked: meter, then account, always in that order) and the
-// refill with the id.
+// dropped by a sweep of their own, postgres_nonce.go), the account's row (under its lock if asked: meter,
+// then account, always in that order) and the refill with the id.
 func (s *PostgresStore) readRequest(p *pgPipe, req Request, o readOpts) (requestView, error) {
 	var v requestView
 	var rs *reportState
