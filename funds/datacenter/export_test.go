@@ -28,3 +28,7 @@ func weaknessesOf(s Store) *weaknesses {
 
 // SweepNonces runs the PostgreSQL store's sweep of expired nonces once and returns the rows it dropped.
 func SweepNonces(s *PostgresStore) (int64, error) { return s.sweepNonces(context.Background()) }
+
+// HoldGroups makes the PostgreSQL store's group worker wait for n requests before it runs a group, so a
+// test can send requests that must share one transaction; 0 lets it run what it has, as in a program.
+func HoldGroups(s *PostgresStore, n int) { s.group.gate.Store(int32(n)) }

@@ -20,6 +20,9 @@ type PostgresOptions struct {
 	Logger *slog.Logger     // slog.Default() if nil
 	// MaxConns bounds the connection pool; pgxpool's default (4 or the number of CPUs) if zero.
 	MaxConns int32
+	// NoGroups runs every meter request in a transaction of its own instead of grouping the requests
+	// that arrive together (postgres_group.go).
+	NoGroups bool
 	// NonceSweep is how often the process drops expired nonces (postgres_nonce.go); 10 s if zero.
 	NonceSweep time.Duration
 }
@@ -41,6 +44,7 @@ type PostgresStore struct {
 	log     *slog.Logger
 	retries atomic.Int64
 	sweeper *nonceSweeper
+	group   *pgGrouper // nil: every request runs alone (PostgresOptions.NoGroups)
 
 	// weak is always zero in a program: only the adversary harness (export_test.go) plants a weakness.
 	weak weaknesses
@@ -83,12 +87,18 @@ func OpenPostgres(ctx context.Context, url string, opts PostgresOptions) (*Postg
 		return nil, fmt.Errorf("open data center database on %s: %w", cfg.ConnConfig.Host, err)
 	}
 	s.startNonceSweeper(opts.NonceSweep)
+	if !opts.NoGroups {
+		s.startGrouper()
+	}
 	return s, nil
 }
 
-// Close stops the nonce sweep and closes the pool.
+// Close stops the nonce sweep and the group workers, and closes the pool.
 func (s *PostgresStore) Close() error {
 	s.sweeper.stop()
+	if s.group != nil {
+		s.group.stopGrouper()
+	}
 	s.pool.Close()
 	return nil
 }

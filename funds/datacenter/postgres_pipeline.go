@@ -29,40 +29,61 @@ import (
 // The locks are taken in the same order as before (meter, then account), all in round trip 1, so
 // nothing is decided on rows another transaction may change.
 
-// pgPipe is one transaction on one connection whose statements are queued and sent in batches.
+// pgPipe is one transaction on one connection whose statements are queued and sent in batches; or one
+// request's share of a group's transaction (postgres_group.go), whose batches go with the others'.
 type pgPipe struct {
 	ctx   context.Context
-	conn  *pgxpool.Conn
+	conn  *pgxpool.Conn // alone
 	batch *pgx.Batch
+
+	grp    *pgGroupRun // in a group
+	member *pgMember
+	hints  *accountHints
 }
 
 // queue adds a statement to the next batch; its callback (QueryRow, Exec) runs when the batch is sent.
 func (p *pgPipe) queue(sql string, args ...any) *pgx.QueuedQuery { return p.batch.Queue(sql, args...) }
 
 // send sends the queued statements in one round trip and runs their callbacks in order, returning the
-// first error (the server skips the statements after one that failed).
+// first error (the server skips the statements after one that failed). In a group it hands them to the
+// group and waits until the group has sent them with the other requests' statements.
 func (p *pgPipe) send() error {
 	if p.batch.Len() == 0 {
 		return nil
 	}
 	b := p.batch
 	p.batch = &pgx.Batch{}
+	if p.grp != nil {
+		p.grp.msgs <- pgMsg{m: p.member, batch: b}
+		return <-p.member.resume
+	}
 	return p.conn.SendBatch(p.ctx, b).Close()
 }
 
-// queryRow sends what is queued, then runs one query on its own: for the rare step that must read
-// something before it knows what to write (the tombstone quota).
-func (p *pgPipe) queryRow(sql string, args ...any) (pgx.Row, error) {
-	if err := p.send(); err != nil {
-		return nil, err
+// claimAccount is told the account a request read: two requests of one group must not share one.
+func (p *pgPipe) claimAccount(serial, account string) error {
+	if p.hints != nil {
+		p.hints.set(serial, account)
 	}
-	return p.conn.QueryRow(p.ctx, sql, args...), nil
+	if p.grp == nil {
+		return nil
+	}
+	return p.grp.claimAccount(serial, account)
 }
 
-// inPipeline runs fn in one READ COMMITTED transaction whose BEGIN goes with fn's first batch, and sends
-// what fn left queued with the COMMIT.
-// It retries the whole transaction on a transient conflict, as inTx does.
-func (s *PostgresStore) inPipeline(ctx context.Context, fn func(p *pgPipe, now time.Time) error) error {
+// inPipeline runs fn, a request of the meter serial, in one READ COMMITTED transaction whose BEGIN goes
+// with fn's first batch, and sends what fn left queued with the COMMIT: in a group with other meters'
+// requests (postgres_group.go), or alone.
+func (s *PostgresStore) inPipeline(ctx context.Context, serial string, fn func(p *pgPipe, now time.Time) error) error {
+	if s.group != nil {
+		return s.group.inGroup(ctx, serial, fn)
+	}
+	return s.alone(ctx, fn)
+}
+
+// alone runs fn in a transaction of its own. It retries the whole transaction on a transient conflict,
+// as inTx does.
+func (s *PostgresStore) alone(ctx context.Context, fn func(p *pgPipe, now time.Time) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = s.tryPipeline(ctx, fn)
@@ -82,6 +103,9 @@ func (s *PostgresStore) tryPipeline(ctx context.Context, fn func(p *pgPipe, now 
 	// Release destroys a connection left in a transaction or broken, so a failed ROLLBACK leaks nothing.
 	defer conn.Release()
 	p := &pgPipe{ctx: ctx, conn: conn, batch: &pgx.Batch{}}
+	if s.group != nil {
+		p.hints = &s.group.hints
+	}
 	p.queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
 	defer func() {
 		if err != nil && conn.Conn().PgConn().TxStatus() != 'I' && !conn.Conn().IsClosed() {
@@ -94,12 +118,7 @@ func (s *PostgresStore) tryPipeline(ctx context.Context, fn func(p *pgPipe, now 
 	if err = fn(p, s.now().UTC().Truncate(time.Microsecond)); err != nil {
 		return err
 	}
-	p.queue(`COMMIT`).Exec(func(tag pgconn.CommandTag) error {
-		if tag.String() != "COMMIT" { // a transaction that failed answers COMMIT with ROLLBACK
-			return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
-		}
-		return nil
-	})
+	queueCommit(p.batch)
 	if err = p.send(); err != nil {
 		return pgInvariant(err)
 	}

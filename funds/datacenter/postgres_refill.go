@@ -27,7 +27,7 @@ func (s *PostgresStore) Reserve(ctx context.Context, req Request, id string, amo
 	}
 	if err == nil {
 		err = s.reported(ctx, req.Serial, func() error {
-			return s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+			return s.inPipeline(ctx, req.Serial, func(p *pgPipe, now time.Time) error {
 				v, err := s.readRequest(p, req, readOpts{report: true, account: lockRow, refill: id})
 				if err != nil {
 					return err
@@ -73,7 +73,7 @@ func (s *PostgresStore) resolve(ctx context.Context, req Request, id, to string)
 		return funds.RefillAnswer{}, err
 	}
 	var plan refillPlan
-	err := s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+	err := s.inPipeline(ctx, req.Serial, func(p *pgPipe, now time.Time) error {
 		v, err := s.readRequest(p, req, readOpts{account: lockRow, refill: id})
 		if err != nil {
 			return err
@@ -129,7 +129,7 @@ func (s *PostgresStore) Refill(ctx context.Context, req Request, id string) (fun
 	var ans funds.RefillAnswer
 	err := ValidateRefillID(id)
 	if err == nil {
-		err = s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+		err = s.inPipeline(ctx, req.Serial, func(p *pgPipe, now time.Time) error {
 			// The meter's row is locked only to store a nonce in its order.
 			v, err := s.readRequest(p, req, readOpts{account: readRow, refill: id, unlocked: req.Nonce == ""})
 			if err != nil {
@@ -152,7 +152,7 @@ func (s *PostgresStore) Refill(ctx context.Context, req Request, id string) (fun
 func (s *PostgresStore) Balance(ctx context.Context, req Request, rep funds.Report) (funds.AccountBalance, error) {
 	var bal funds.AccountBalance
 	err := s.reported(ctx, req.Serial, func() error {
-		return s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+		return s.inPipeline(ctx, req.Serial, func(p *pgPipe, now time.Time) error {
 			v, err := s.readRequest(p, req, readOpts{report: true, account: readRow})
 			if err != nil {
 				return err
@@ -177,7 +177,7 @@ func (s *PostgresStore) UploadPostalInfo(ctx context.Context, req Request, info 
 	err := validateReport(info)
 	if err == nil {
 		err = s.reported(ctx, serial, func() error {
-			return s.inPipeline(ctx, func(p *pgPipe, now time.Time) error {
+			return s.inPipeline(ctx, req.Serial, func(p *pgPipe, now time.Time) error {
 				v, err := s.readRequest(p, req, readOpts{report: true})
 				if err != nil {
 					return err
@@ -213,13 +213,15 @@ func (s *PostgresStore) UploadPostalInfo(ctx context.Context, req Request, info 
 // pgCheckTombstoneQuota is checkTombstoneQuota (tombstone.go) on PostgreSQL.
 func pgCheckTombstoneQuota(p *pgPipe, serial string, now time.Time) error {
 	var n int
-	row, err := p.queryRow(`SELECT COUNT(*) FROM refill WHERE meter_serial = $1 AND tombstone AND created > $2`,
-		serial, now.Add(-TombstoneWindow))
-	if err != nil {
+	p.queue(`SELECT COUNT(*) FROM refill WHERE meter_serial = $1 AND tombstone AND created > $2`,
+		serial, now.Add(-TombstoneWindow)).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&n); err != nil {
+			return fmt.Errorf("count tombstones of meter %q: %w", serial, err)
+		}
+		return nil
+	})
+	if err := p.send(); err != nil {
 		return err
-	}
-	if err := row.Scan(&n); err != nil {
-		return fmt.Errorf("count tombstones of meter %q: %w", serial, err)
 	}
 	if n >= MaxTombstonesPerWindow {
 		return fmt.Errorf("meter %s has voided %d refills the Data Center never received within %v, the most it accepts; "+

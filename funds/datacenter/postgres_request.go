@@ -95,6 +95,11 @@ func (s *PostgresStore) readRequest(p *pgPipe, req Request, o readOpts) (request
 	if err := p.send(); err != nil {
 		return requestView{}, err
 	}
+	if o.account != noRow {
+		if err := p.claimAccount(req.Serial, v.account.Number); err != nil {
+			return requestView{}, err
+		}
+	}
 	return v, checkSigningKey(v.meter, req)
 }
 

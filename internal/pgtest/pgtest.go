@@ -51,6 +51,8 @@ type Options struct {
 	Durable bool
 	// Settings are extra `-c name=value` server settings.
 	Settings []string
+	// Env are NAME=value variables of the server's environment.
+	Env []string
 }
 
 // Available says whether the PostgreSQL server programs are installed.
@@ -119,7 +121,12 @@ func (s *Server) serverArgs(opts Options) string {
 }
 
 func (s *Server) start(ctx context.Context, opts Options) error {
-	out, err := s.run(ctx, "pg_ctl", "-D", s.data(), "-o", s.serverArgs(opts), "-l", filepath.Join(s.Dir, "log"), "-w", "-t", "60", "start")
+	prog, args := "pg_ctl", []string{"-D", s.data(), "-o", s.serverArgs(opts), "-l", filepath.Join(s.Dir, "log"), "-w", "-t", "60", "start"}
+	if len(opts.Env) > 0 {
+		// env sets the variables for pg_ctl, whose server inherits them.
+		prog, args = "/usr/bin/env", append(append(slices.Clone(opts.Env), filepath.Join(BinDir, "pg_ctl")), args...)
+	}
+	out, err := s.run(ctx, prog, args...)
 	if err != nil {
 		log, _ := os.ReadFile(filepath.Join(s.Dir, "log"))
 		return fmt.Errorf("pg_ctl start: %w\n%s\n%s", err, out, log)
@@ -182,7 +189,10 @@ func (s *Server) Kill() error {
 }
 
 func (s *Server) run(ctx context.Context, prog string, args ...string) ([]byte, error) {
-	argv := append(append([]string{}, s.runAs...), filepath.Join(BinDir, prog))
+	if !filepath.IsAbs(prog) {
+		prog = filepath.Join(BinDir, prog)
+	}
+	argv := append(append([]string{}, s.runAs...), prog)
 	argv = append(argv, args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = os.TempDir()
