@@ -47,6 +47,11 @@ type retrier interface {
 	Retries() int64
 }
 
+// grouper is a Store that commits concurrent requests in groups (PostgresStore).
+type grouper interface {
+	GroupStats() (groups, members, fellBack int64)
+}
+
 // metrics are the Server's Prometheus collectors, in a registry of its own.
 type metrics struct {
 	reg      *prometheus.Registry
@@ -90,6 +95,23 @@ func newMetrics(store Store) *metrics {
 			Name: "datacenter_store_retries_total",
 			Help: "Store transactions run again after a serialization failure, a deadlock or a racing insert.",
 		}, func() float64 { return float64(r.Retries()) }))
+	}
+	if g, ok := store.(grouper); ok {
+		stat := func(pick func(groups, members, fellBack int64) int64) func() float64 {
+			return func() float64 { return float64(pick(g.GroupStats())) }
+		}
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "datacenter_store_groups_total",
+			Help: "Transactions that committed several meters' requests at once (group commit).",
+		}, stat(func(g, _, _ int64) int64 { return g })))
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "datacenter_store_grouped_requests_total",
+			Help: "Requests committed in those groups.",
+		}, stat(func(_, m, _ int64) int64 { return m })))
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "datacenter_store_group_fallbacks_total",
+			Help: "Requests run again alone after their group was rolled back (a request refused, two of one account, a statement refused).",
+		}, stat(func(_, _, f int64) int64 { return f })))
 	}
 	return m
 }

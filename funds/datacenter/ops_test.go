@@ -86,6 +86,7 @@ func testOperations(t *testing.T, b backend) {
 	}
 	if b.name == postgresBackend.name {
 		assert.Contains(t, body, "datacenter_store_retries_total 0")
+		assert.Contains(t, body, "datacenter_store_group_fallbacks_total 0")
 	}
 
 	// The request id: the caller's own if sane, else the Data Center's; in the answer and the log line.
