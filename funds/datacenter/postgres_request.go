@@ -40,17 +40,21 @@ type requestView struct {
 }
 
 // readRequest sends, with the transaction's BEGIN, the reads a meter's request starts with: the meter's
-// row under its lock, the request's nonce stored (a nonce seen before is ErrReplayed; expired ones are
-// dropped by a sweep of their own, postgres_nonce.go), the account's row (under its lock if asked: meter,
-// then account, always in that order) and the refill with the id.
+// row under its lock joined with its account's row (under that row's lock if asked: meter, then account,
+// always in that order) in one statement, the request's nonce stored (a nonce seen before is ErrReplayed;
+// expired ones are dropped by a sweep of their own, postgres_nonce.go), and the refill with the id.
 func (s *PostgresStore) readRequest(p *pgPipe, req Request, o readOpts) (requestView, error) {
 	var v requestView
 	var rs *reportState
 	if o.report {
 		rs = &v.report
 	}
-	p.queue(pgMeterSQL(!o.unlocked, o.report), req.Serial).QueryRow(func(row pgx.Row) (err error) {
-		v.meter, err = pgScanMeter(row, req.Serial, rs)
+	var acct *Account
+	if o.account != noRow {
+		acct = &v.account
+	}
+	p.queue(pgMeterSQL(!o.unlocked, o.report, o.account), req.Serial).QueryRow(func(row pgx.Row) (err error) {
+		v.meter, err = pgScanMeter(row, req.Serial, rs, acct)
 		return err
 	})
 	if req.Nonce != "" && !s.weak.noNonceMemory {
@@ -62,22 +66,6 @@ func (s *PostgresStore) readRequest(p *pgPipe, req Request, o readOpts) (request
 				}
 				return nil
 			})
-	}
-	if o.account != noRow {
-		sql := `SELECT ` + accountCols + ` FROM account WHERE number = (SELECT account_number FROM meter WHERE serial = $1)`
-		if o.account == lockRow {
-			sql += ` FOR UPDATE`
-		}
-		p.queue(sql, req.Serial).QueryRow(func(row pgx.Row) (err error) {
-			v.account, err = pgScanAccount(row)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("account of meter %q: %w", req.Serial, ErrUnknownAccount)
-			}
-			if err != nil {
-				return fmt.Errorf("read account of meter %q: %w", req.Serial, err)
-			}
-			return nil
-		})
 	}
 	if o.refill != "" {
 		p.queue(`SELECT `+refillCols+` FROM refill WHERE id = $1`, o.refill).QueryRow(func(row pgx.Row) error {

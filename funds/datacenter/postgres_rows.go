@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,27 +58,40 @@ func pgMeter(ctx context.Context, q pgq, serial string, lock bool) (meterRow, er
 // pgMeterReport reads the meter and, if rs is not nil, what its next report is checked against, in one
 // statement.
 func pgMeterReport(ctx context.Context, q pgq, serial string, lock bool, rs *reportState) (meterRow, error) {
-	return pgScanMeter(q.QueryRow(ctx, pgMeterSQL(lock, rs != nil), serial), serial, rs)
+	return pgScanMeter(q.QueryRow(ctx, pgMeterSQL(lock, rs != nil, noRow), serial), serial, rs, nil)
 }
 
-// pgMeterSQL reads the meter $1 for pgScanMeter; withReport adds what its report is checked against.
-func pgMeterSQL(lock, withReport bool) string {
-	sql := `SELECT serial, account_number, public_key, suspect, high_used, high_pieces, last_report_ms,
-		min_refill, max_refill, created,
-		last_contact, postal_at, postal_available, postal_used, postal_control, postal_pieces, audit_head, audit_seq`
+// pgMeterSQL reads the meter $1 for pgScanMeter, under its lock if lock; withReport adds what its report
+// is checked against, and account its account's row (under that row's lock if lockRow), joined in the
+// same statement.
+func pgMeterSQL(lock, withReport bool, account rowAccess) string {
+	sql := `SELECT m.serial, m.account_number, m.public_key, m.suspect, m.high_used, m.high_pieces, m.last_report_ms,
+		m.min_refill, m.max_refill, m.created, m.last_contact, m.postal_at, m.postal_available, m.postal_used,
+		m.postal_control, m.postal_pieces, m.audit_head, m.audit_seq`
 	if withReport {
-		sql += `, high_seq, high_head,
-		(SELECT posted FROM meter_ledger WHERE serial = $1), (SELECT reserved FROM meter_ledger WHERE serial = $1)`
+		sql += `, m.high_seq, m.high_head,
+		(SELECT posted FROM meter_ledger l WHERE l.serial = $1), (SELECT reserved FROM meter_ledger l WHERE l.serial = $1)`
 	}
-	sql += ` FROM meter WHERE serial = $1`
-	if lock {
-		sql += ` FOR UPDATE`
+	if account != noRow {
+		sql += `, a.` + strings.ReplaceAll(accountCols, `, `, `, a.`) + ` FROM meter m JOIN account a ON a.number = m.account_number`
+	} else {
+		sql += ` FROM meter m`
+	}
+	sql += ` WHERE m.serial = $1`
+	switch {
+	case lock && account == lockRow:
+		sql += ` FOR UPDATE OF m, a` // the meter's row, then its account's: the order every transaction takes
+	case lock:
+		sql += ` FOR UPDATE OF m`
+	case account == lockRow:
+		sql += ` FOR UPDATE OF a`
 	}
 	return sql
 }
 
-// pgScanMeter scans a row of pgMeterSQL(_, rs != nil).
-func pgScanMeter(row pgx.Row, serial string, rs *reportState) (meterRow, error) {
+// pgScanMeter scans a row of pgMeterSQL(_, rs != nil, account), with the account's columns into acct
+// when it is not nil.
+func pgScanMeter(row pgx.Row, serial string, rs *reportState, acct *Account) (meterRow, error) {
 	var m meterRow
 	var key []byte
 	var suspect, head *string
@@ -88,6 +102,11 @@ func pgScanMeter(row pgx.Row, serial string, rs *reportState) (meterRow, error) 
 		&lastReportMs, &m.MinRefill, &m.MaxRefill, &m.Created, &contact, &postalAt, &avail, &used, &control, &pieces, &head, &seq}
 	if rs != nil {
 		dest = append(dest, &rs.highSeq, &rs.highHead, &rs.posted, &rs.reserved)
+	}
+	if acct != nil {
+		dest = append(dest, &acct.Number, &acct.Deposits, &acct.Prepaid, &acct.CreditLimit, &acct.CreditUsed,
+			&acct.Reserved, &acct.Posted, &acct.Locked, &acct.Created)
+		defer func() { acct.Created = acct.Created.UTC() }()
 	}
 	err := row.Scan(dest...)
 	if rs != nil {
