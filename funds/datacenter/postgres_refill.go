@@ -74,18 +74,14 @@ func (s *PostgresStore) resolve(ctx context.Context, req Request, id, to string)
 	}
 	var plan refillPlan
 	err := s.inPipeline(ctx, req.Serial, func(p *pgPipe, now time.Time) error {
-		v, err := s.readRequest(p, req, readOpts{account: lockRow, refill: id})
+		v, err := s.readRequest(p, req, readOpts{account: lockRow, refill: id, contact: now})
 		if err != nil {
 			return err
 		}
 		if plan, err = planResolve(v.meter, v.account, v.refill, id, to, now); err != nil {
 			return err
 		}
-		if err := queuePlan(p, plan, req.Serial, now); err != nil {
-			return err
-		}
-		pgQueueTouchMeter(p, req.Serial, now)
-		return nil
+		return queuePlan(p, plan, req.Serial, now)
 	})
 	if err != nil {
 		return funds.RefillAnswer{}, err

@@ -29,6 +29,7 @@ type readOpts struct {
 	account  rowAccess // the meter's account
 	refill   string    // the refill with this id, if not empty
 	unlocked bool      // read the meter without its lock (only for a request that stores no nonce)
+	contact  time.Time // if not zero, record the meter's contact at this time (with the nonce: no statement of its own)
 }
 
 // requestView is what readRequest read.
@@ -58,14 +59,21 @@ func (s *PostgresStore) readRequest(p *pgPipe, req Request, o readOpts) (request
 		return err
 	})
 	if req.Nonce != "" && !s.weak.noNonceMemory {
-		p.queue(`INSERT INTO nonce(serial, nonce, expires_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING`,
-			req.Serial, req.Nonce, req.At.Add(funds.SignatureWindow).UnixMilli()).
-			Exec(func(tag pgconn.CommandTag) error {
-				if tag.RowsAffected() != 1 {
-					return ErrReplayed
-				}
-				return nil
-			})
+		sql := `INSERT INTO nonce(serial, nonce, expires_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING`
+		args := []any{req.Serial, req.Nonce, req.At.Add(funds.SignatureWindow).UnixMilli()}
+		if !o.contact.IsZero() {
+			// The meter's row is already locked by this transaction; the count below is the nonce's rows.
+			sql = `WITH contact AS (UPDATE meter SET last_contact = $4 WHERE serial = $1) ` + sql
+			args = append(args, o.contact)
+		}
+		p.queue(sql, args...).Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return ErrReplayed
+			}
+			return nil
+		})
+	} else if !o.contact.IsZero() {
+		pgQueueTouchMeter(p, req.Serial, o.contact)
 	}
 	if o.refill != "" {
 		p.queue(`SELECT `+refillCols+` FROM refill WHERE id = $1`, o.refill).QueryRow(func(row pgx.Row) error {

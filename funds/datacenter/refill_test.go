@@ -404,6 +404,15 @@ func testBalanceInquiryRecordsContact(t *testing.T, b backend) {
 	m, err = h.store.Meter(h.ctx, m1)
 	require.NoError(t, err)
 	assert.True(t, h.clock.Now().Equal(m.LastContact))
+
+	// And so does a post (on PostgreSQL recorded with the nonce, in no statement of its own).
+	id := newID(t)
+	h.meter(m1).reserve(id, 20*dollar).answer(t)
+	h.clock.Advance(time.Minute)
+	h.meter(m1).post(id).answer(t)
+	m, err = h.store.Meter(h.ctx, m1)
+	require.NoError(t, err)
+	assert.True(t, h.clock.Now().Equal(m.LastContact), "last contact %v, want %v", m.LastContact, h.clock.Now())
 }
 
 func TestPostalInfoUpload(t *testing.T) { forEachStore(t, testPostalInfoUpload) }
