@@ -142,7 +142,7 @@ func (g *pgGrouper) inGroup(ctx context.Context, key string, fn func(p *pgPipe, 
 		}
 		return g.s.alone(ctx, fn)
 	}
-	err := fn(st.pipe, st.now)
+	err := runMember(m, st, fn)
 	st.pipe.grp.msgs <- pgMsg{m: m, done: true, err: err, batch: st.pipe.batch}
 	// Once in a group the request waits for the group's outcome, even if its context ends, so it never
 	// reports as failed a change that then commits.
@@ -151,6 +151,18 @@ func (g *pgGrouper) inGroup(ctx context.Context, key string, fn func(p *pgPipe, 
 	}
 	g.fellBack.Add(1)
 	return g.s.alone(ctx, fn)
+}
+
+// runMember runs a request's function in its group. A panic in it still tells the group (which would
+// otherwise wait for it forever, holding its connection and the other requests) before it goes on up.
+func runMember(m *pgMember, st pgStart, fn func(p *pgPipe, now time.Time) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			st.pipe.grp.msgs <- pgMsg{m: m, done: true, err: fmt.Errorf("request panicked: %v", r)}
+			panic(r)
+		}
+	}()
+	return fn(st.pipe, st.now)
 }
 
 func (g *pgGrouper) work() {
