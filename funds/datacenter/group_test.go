@@ -36,6 +36,14 @@ func groupStats(h *harness) (groups, members, fellBack int64) {
 	return h.store.(*datacenter.PostgresStore).GroupStats()
 }
 
+// assertRanAlone asserts that no group committed and that n requests ran again alone.
+func assertRanAlone(t *testing.T, h *harness, n int) {
+	t.Helper()
+	groups, _, fellBack := groupStats(h)
+	assert.Zero(t, groups, "no group committed")
+	assert.EqualValues(t, n, fellBack, "each request of the group ran again alone")
+}
+
 func TestRequestsOfTwoAccountsCommitAsOneGroup(t *testing.T) {
 	h := newHarnessOn(t, postgresBackend)
 	a, b := newID(t), newID(t)
@@ -73,9 +81,7 @@ func TestTwoMetersOfOneAccountRunAlone(t *testing.T) {
 	// $1,000.00 prepaid and a $500.00 credit line cover both.
 	assert.Equal(t, funds.DCReserved, got[0].answer(t).State)
 	assert.Equal(t, funds.DCReserved, got[1].answer(t).State)
-	groups, _, fellBack := groupStats(h)
-	assert.Zero(t, groups)
-	assert.EqualValues(t, 2, fellBack)
+	assertRanAlone(t, h, 2)
 	assert.Equal(t, funds.Amount(1100*dollar), h.figures(acctA).Reserved)
 	h.checkInvariants()
 }
@@ -94,9 +100,7 @@ func TestAReplayInAGroupIsRefusedAndTheOthersCommit(t *testing.T) {
 		func() response { return h.meter(m3).reserve(id, 50*dollar) })
 	got[0].errorBody(t, http.StatusUnauthorized, funds.CodeReplayed)
 	assert.Equal(t, funds.DCReserved, got[1].answer(t).State)
-	groups, _, fellBack := groupStats(h)
-	assert.Zero(t, groups)
-	assert.EqualValues(t, 2, fellBack)
+	assertRanAlone(t, h, 2)
 	assert.Equal(t, funds.Amount(50*dollar), h.figures(acctB).Reserved)
 	h.checkInvariants()
 }
@@ -112,9 +116,7 @@ func TestAGroupRefusedAtCommitRunsAlone(t *testing.T) {
 		func() response { return h.meter(m3).reserve(newID(t), 50*dollar) })
 	assert.Equal(t, funds.DCReserved, got[0].answer(t).State)
 	got[1].errorBody(t, http.StatusInternalServerError, funds.CodeInternal)
-	groups, _, fellBack := groupStats(h)
-	assert.Zero(t, groups)
-	assert.EqualValues(t, 2, fellBack)
+	assertRanAlone(t, h, 2)
 	assert.Equal(t, funds.Amount(100*dollar), h.figures(acctA).Reserved)
 	assert.Equal(t, before, h.figures(acctB), "the refused refill changed nothing")
 }
