@@ -54,8 +54,7 @@ var (
 // pgMember is one request waiting for, or in, a group.
 type pgMember struct {
 	ctx    context.Context
-	key    string // the meter's serial
-	fn     func(p *pgPipe, now time.Time) error
+	key    string       // the meter's serial
 	start  chan pgStart // from the worker: the group's pipe, or nil to run alone
 	result chan error   // the group's outcome (errRunAlone: run alone)
 	resume chan error   // answers the member's send: nil, or errGroupAborted
@@ -126,7 +125,7 @@ func (g *pgGrouper) stopGrouper() {
 
 // inGroup runs fn for the meter key in a group, or alone when no group forms.
 func (g *pgGrouper) inGroup(ctx context.Context, key string, fn func(p *pgPipe, now time.Time) error) error {
-	m := &pgMember{ctx: ctx, key: key, fn: fn, start: make(chan pgStart, 1), result: make(chan error, 1),
+	m := &pgMember{ctx: ctx, key: key, start: make(chan pgStart, 1), result: make(chan error, 1),
 		resume: make(chan error, 1)}
 	select {
 	case g.in <- m:
