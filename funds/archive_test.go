@@ -29,6 +29,20 @@ func (c *stepClock) now() time.Time {
 	return c.t
 }
 
+// openSteppingVault opens a new vault whose clock starts on 2026-01-01 and moves on by three hours at
+// every reading; the vault is closed at the end of the test.
+func openSteppingVault(t *testing.T) (*Vault, *stepClock) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "meter.db")
+	opts := testVaultOptions(t, path)
+	clock := &stepClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 3 * time.Hour}
+	opts.Now = clock.now
+	v, err := OpenVault(context.Background(), path, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { v.Close() })
+	return v, clock
+}
+
 // jump sets the clock to t, moving on by nothing from then on.
 func (c *stepClock) jump(t time.Time) {
 	c.mu.Lock()
@@ -209,13 +223,7 @@ func TestArchiveAndRestoreRoundTrip(t *testing.T) {
 // stays live with everything after it; once it is settled the rest of its month is archived too.
 func TestArchiveStopsBeforeAnUnsettledPiece(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "meter.db")
-	opts := testVaultOptions(t, path)
-	clock := &stepClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 3 * time.Hour}
-	opts.Now = clock.now
-	v, err := OpenVault(ctx, path, opts)
-	require.NoError(t, err)
-	defer v.Close()
+	v, clock := openSteppingVault(t)
 	fill(t, v, 101*Dollar)
 	var open int64
 	for i := range 200 { // 200 pieces, two entries and three readings each: January to mid-March
@@ -227,7 +235,7 @@ func TestArchiveStopsBeforeAnUnsettledPiece(t *testing.T) {
 		}
 		require.NoError(t, v.MarkPrinted(ctx, p.Seq))
 	}
-	_, err = v.EndBatch(ctx, "sue")
+	_, err := v.EndBatch(ctx, "sue")
 	require.NoError(t, err)
 	clock.jump(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 
@@ -264,13 +272,7 @@ func TestArchiveStopsBeforeAnUnsettledPiece(t *testing.T) {
 // piece on, and the vault still verifies after the archive, marks and all.
 func TestArchiveStopsBeforeTheRefundLedger(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "meter.db")
-	opts := testVaultOptions(t, path)
-	clock := &stepClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 3 * time.Hour}
-	opts.Now = clock.now
-	v, err := OpenVault(ctx, path, opts)
-	require.NoError(t, err)
-	defer v.Close()
+	v, clock := openSteppingVault(t)
 	fill(t, v, 101*Dollar)
 	var marked int64
 	for i := range 200 {
@@ -282,7 +284,7 @@ func TestArchiveStopsBeforeTheRefundLedger(t *testing.T) {
 			require.NoError(t, v.MarkMisprinted(ctx, p.Seq, "illegible", "ann"))
 		}
 	}
-	_, err = v.EndBatch(ctx, "sue")
+	_, err := v.EndBatch(ctx, "sue")
 	require.NoError(t, err)
 	clock.jump(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 

@@ -3,7 +3,6 @@ package funds
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -107,20 +106,14 @@ func TestArchiveCarriesTheAutoRefillRecords(t *testing.T) {
 		{"record deleted", `DELETE FROM auto_refills WHERE refill_id = 'auto-jan'`, "row missing"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "meter.db")
-			opts := testVaultOptions(t, path)
-			clock := &stepClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 3 * time.Hour}
-			opts.Now = clock.now
-			v, err := OpenVault(ctx, path, opts)
-			require.NoError(t, err)
-			defer v.Close()
+			v, clock := openSteppingVault(t)
 			autoRefill(t, v, "auto-jan", 100*Dollar, "2026-01-01")
 			for range 100 { // 300 hours of the clock: into February
 				p, err := v.Debit(ctx, 500, PieceInfo{MailClass: "letter", MailingDate: "2026-01-01", Actor: "ann"})
 				require.NoError(t, err)
 				require.NoError(t, v.MarkPrinted(ctx, p.Seq))
 			}
-			_, err = v.EndBatch(ctx, "sue")
+			_, err := v.EndBatch(ctx, "sue")
 			require.NoError(t, err)
 			clock.jump(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 			done, err := v.Archive(ctx, ArchiveOptions{Max: 1})
