@@ -91,7 +91,7 @@ func OpenFileKeys(dir string) (*FileKeys, error) {
 func (k *FileKeys) Public() ed25519.PublicKey { return k.priv.Public().(ed25519.PublicKey) }
 
 // Sign implements Keys.
-func (k *FileKeys) Sign(msg []byte) []byte { return ed25519.Sign(k.priv, msg) }
+func (k *FileKeys) Sign(msg []byte) []byte { return SignEd25519(k.priv, msg) }
 
 // MAC implements Keys.
 func (k *FileKeys) MAC(purpose string, msg []byte) []byte {
@@ -117,7 +117,7 @@ func MACWith(key, msg []byte) []byte {
 // VerifyDataCenter implements Keys.
 func (k *FileKeys) VerifyDataCenter(msg, sig []byte) bool {
 	dc := k.DataCenterKey()
-	return dc != nil && len(sig) == ed25519.SignatureSize && ed25519.Verify(dc, msg, sig)
+	return dc != nil && VerifyEd25519(dc, msg, sig)
 }
 
 // DataCenterKey implements Keys.

@@ -29,7 +29,7 @@ func RatesMessage(effective string, table []byte) []byte {
 
 // SignRates signs a table with the Data Center key.
 func SignRates(key ed25519.PrivateKey, effective string, table []byte) SignedRates {
-	return SignedRates{Effective: effective, Table: table, Signature: ed25519.Sign(key, RatesMessage(effective, table))}
+	return SignedRates{Effective: effective, Table: table, Signature: SignEd25519(key, RatesMessage(effective, table))}
 }
 
 // Check verifies the table's signature with the pinned Data Center key.

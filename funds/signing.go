@@ -72,7 +72,7 @@ func VerifyRequest(pub ed25519.PublicKey, method, path, timestamp, nonce, signat
 	}
 	sig, err := hex.DecodeString(signature)
 	if err != nil || len(sig) != ed25519.SignatureSize || len(pub) != ed25519.PublicKeySize ||
-		!ed25519.Verify(pub, RequestMessage(method, path, ms, nonce, body), sig) {
+		!VerifyEd25519(pub, RequestMessage(method, path, ms, nonce, body), sig) {
 		return false, CodeUnauthorized
 	}
 	return true, ""

@@ -177,7 +177,7 @@ func (r *statusRecorder) flush(key ed25519.PrivateKey, req *http.Request) {
 		r.status = http.StatusOK
 	}
 	msg := funds.AnswerMessage(req.Header.Get(funds.HeaderSerial), req.Header.Get(funds.HeaderNonce), r.status, r.body.Bytes())
-	r.ResponseWriter.Header().Set(funds.HeaderAnswerSig, hex.EncodeToString(ed25519.Sign(key, msg)))
+	r.ResponseWriter.Header().Set(funds.HeaderAnswerSig, hex.EncodeToString(funds.SignEd25519(key, msg)))
 	r.ResponseWriter.WriteHeader(r.status)
 	_, _ = r.ResponseWriter.Write(r.body.Bytes())
 }
