@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 )
 
 // checkStrictKeys walks a body that encoding/json has already decoded without error and refuses what
@@ -97,9 +98,20 @@ func unknownField(name, key string, fields map[string]reflect.Type) error {
 	return invalidf("unknown field %q (field names are case-sensitive)", name)
 }
 
+// fieldsOf caches jsonFields by type: every request's body is checked, and its few types never change.
+var fieldsOf sync.Map // reflect.Type → map[string]reflect.Type, never written after it is stored
+
 // jsonFields are the exact JSON names of a struct's fields, as encoding/json writes them, with their
-// types; embedded structs without a tag contribute their fields.
+// types; embedded structs without a tag contribute their fields. The map is shared: read it only.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldsOf.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m, _ := fieldsOf.LoadOrStore(t, structFields(t))
+	return m.(map[string]reflect.Type)
+}
+
+func structFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -114,7 +126,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				for k, v := range jsonFields(ft) {
+				for k, v := range structFields(ft) {
 					if _, dup := out[k]; !dup {
 						out[k] = v
 					}
