@@ -159,10 +159,10 @@ var pgMallocEnv = []string{"MALLOC_TRIM_THRESHOLD_=33554432", "MALLOC_MMAP_THRES
 
 // A server that has run for a while writes its WAL into segment files it recycled at its checkpoints; a
 // new server creates each one as it fills the last, writing 16 MiB of zeros and syncing them while the
-// commits behind it wait (tens of milliseconds, every few seconds under the fleet: README's Benchmarks
-// has the paced run's p99 with and without the warm-up). The benchmark measures the server in its steady state:
-// before any figure it fills walWarmSegments segments and checkpoints, and min_wal_size keeps the files
-// for reuse. The bare commits and the fleet both run after the warm-up.
+// commits behind it wait (tens of milliseconds, every few seconds under the fleet; README's Benchmarks
+// has the paced run's p99 with and without the warm-up). The benchmark measures the server in its
+// steady state: before any figure it fills walWarmSegments segments and checkpoints, and min_wal_size
+// keeps the files for reuse. The bare commits and the fleet both run after the warm-up.
 var pgSteadySettings = []string{"min_wal_size=1GB", "max_wal_size=4GB"}
 
 // walWarmSegments (640 MiB) is several times the WAL of one fleet figure (both runs: about 120 MiB).
