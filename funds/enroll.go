@@ -58,7 +58,7 @@ func Enroll(ctx context.Context, hc *http.Client, baseURL, serial, token string,
 		return fmt.Errorf("enroll: %w: the Data Center answered with key %x, the administrator gave %x", ErrBadAnswer, dc, []byte(want))
 	}
 	sig, _ := hex.DecodeString(resp.Header.Get(HeaderAnswerSig))
-	if len(sig) != ed25519.SignatureSize || !VerifyEd25519(dc, AnswerMessage(serial, nonce, resp.StatusCode, raw), sig) {
+	if !VerifyEd25519(dc, AnswerMessage(serial, nonce, resp.StatusCode, raw), sig) {
 		return fmt.Errorf("enroll: %w: bad signature", ErrBadAnswer)
 	}
 	return keys.PinDataCenter(dc)

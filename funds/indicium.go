@@ -21,6 +21,5 @@ func (v *Vault) SignIndicium(body []byte) []byte { return v.keys.Sign(IndiciumMe
 
 // VerifyIndicium checks an indicium signature with a meter's registered public key.
 func VerifyIndicium(pub ed25519.PublicKey, body, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
-		VerifyEd25519(pub, IndiciumMessage(body), sig)
+	return VerifyEd25519(pub, IndiciumMessage(body), sig)
 }

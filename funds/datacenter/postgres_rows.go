@@ -17,10 +17,15 @@ import (
 
 func pgScanAccount(row pgx.Row) (Account, error) {
 	var a Account
-	err := row.Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted,
-		&a.Locked, &a.Created)
+	err := row.Scan(pgAccountDest(&a)...)
 	a.Created = a.Created.UTC()
 	return a, err
+}
+
+// pgAccountDest are the scan targets of accountCols in a; the caller makes a.Created UTC after the scan.
+func pgAccountDest(a *Account) []any {
+	return []any{&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted,
+		&a.Locked, &a.Created}
 }
 
 func pgAccount(ctx context.Context, q pgq, number string, lock bool) (Account, error) {
@@ -104,8 +109,7 @@ func pgScanMeter(row pgx.Row, serial string, rs *reportState, acct *Account) (me
 		dest = append(dest, &rs.highSeq, &rs.highHead, &rs.posted, &rs.reserved)
 	}
 	if acct != nil {
-		dest = append(dest, &acct.Number, &acct.Deposits, &acct.Prepaid, &acct.CreditLimit, &acct.CreditUsed,
-			&acct.Reserved, &acct.Posted, &acct.Locked, &acct.Created)
+		dest = append(dest, pgAccountDest(acct)...)
 		defer func() { acct.Created = acct.Created.UTC() }()
 	}
 	err := row.Scan(dest...)
