@@ -14,9 +14,9 @@ import (
 // The databases refuse a row that breaks a rule of the money tables, whoever writes it: each case below
 // breaks one rule (a credit limit below zero also has credit used above it), on an account or refill
 // row otherwise like a valid one, which is written first by the same statement to show that the rule
-// and nothing else refuses the others. On
-// PostgreSQL the rules are CHECK constraints calling one PL/pgSQL function a table (schema version 5),
-// on SQLite plain CHECK constraints and triggers; the cases are the same.
+// and nothing else refuses the others. On PostgreSQL the rules are CHECK constraints calling one
+// PL/pgSQL function a table (schema version 5), on SQLite plain CHECK constraints and triggers; the
+// cases are the same.
 
 // ruleAccount is an account row to insert: its number and figures in mills.
 type ruleAccount struct {
@@ -91,8 +91,9 @@ func TestTheDatabaseRefusesRowsThatBreakTheMoneyRules(t *testing.T) {
 			}
 			assert.Error(t, h.exec(a.insert()), "an account with %s was written", name)
 		}
-		okRefill.id = newID(t)
-		h.mustExec(t, okRefill.insert())
+		ok := okRefill // the stores' subtests run in parallel
+		ok.id = newID(t)
+		h.mustExec(t, ok.insert())
 		for name, r := range refills {
 			if r.id == "" {
 				r.id = newID(t)
