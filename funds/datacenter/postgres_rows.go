@@ -74,13 +74,17 @@ func pgMeterSQL(lock, withReport bool, account rowAccess) string {
 		m.min_refill, m.max_refill, m.created, m.last_contact, m.postal_at, m.postal_available, m.postal_used,
 		m.postal_control, m.postal_pieces, m.audit_head, m.audit_seq`
 	if withReport {
-		sql += `, m.high_seq, m.high_head,
-		(SELECT posted FROM meter_ledger l WHERE l.serial = $1), (SELECT reserved FROM meter_ledger l WHERE l.serial = $1)`
+		sql += `, m.high_seq, m.high_head, l.posted, l.reserved`
 	}
 	if account != noRow {
 		sql += `, a.` + strings.ReplaceAll(accountCols, `, `, `, a.`) + ` FROM meter m JOIN account a ON a.number = m.account_number`
 	} else {
 		sql += ` FROM meter m`
+	}
+	if withReport {
+		// Joined, not two subqueries: each subquery is an index scan of its own to set up for every
+		// statement. Not locked, and a missing ledger row reads as NULL, which the scan refuses.
+		sql += ` LEFT JOIN meter_ledger l ON l.serial = m.serial`
 	}
 	sql += ` WHERE m.serial = $1`
 	switch {
@@ -228,7 +232,7 @@ func pgRefillArgs(r Refill) []any {
 // so a bug rolls the transaction back instead of committing a broken account.
 func pgAssertAccount(ctx context.Context, q pgq, number string) error {
 	return pgCheckedRow(q.QueryRow(ctx, `SELECT a.number, a.deposits, a.prepaid, a.credit_limit, a.credit_used, a.reserved,
-		a.posted, a.locked, l.reserved, l.posted, l.credit_held, l.deposits,
+		a.posted, a.locked, ARRAY[l.reserved, l.posted, l.credit_held, l.deposits],
 		account_agrees_with_ledger(a.number, a.reserved, a.posted, a.credit_used, a.deposits)
 		FROM account a JOIN account_ledger l ON l.account_number = a.number WHERE a.number = $1`, number), number)
 }
@@ -243,11 +247,11 @@ func pgPutAccountChecked(ctx context.Context, q pgq, a Account) error {
 const pgPutAccountCheckedSQL = `UPDATE account SET deposits = $1, prepaid = $2, credit_limit = $3,
 	credit_used = $4, reserved = $5, posted = $6, locked = $7 WHERE number = $8
 	RETURNING number, deposits, prepaid, credit_limit, credit_used, reserved, posted, locked,
-	(SELECT reserved FROM account_ledger WHERE account_number = $8),
-	(SELECT posted FROM account_ledger WHERE account_number = $8),
-	(SELECT credit_held FROM account_ledger WHERE account_number = $8),
-	(SELECT deposits FROM account_ledger WHERE account_number = $8),
+	(SELECT ARRAY[reserved, posted, credit_held, deposits] FROM account_ledger WHERE account_number = $8),
 	account_agrees_with_ledger(number, reserved, posted, credit_used, deposits)`
+
+// The ledger's four figures come back as one array: each subquery of a statement is an index scan of
+// its own to set up, and PostgreSQL sets up every one again for each statement.
 
 // pgAccountArgs are the account's figures as pgPutAccountCheckedSQL takes them.
 func pgAccountArgs(a Account) []any {
@@ -258,16 +262,20 @@ func pgAccountArgs(a Account) []any {
 // database has already refused a row that disagrees with its ledger (account_agrees_with_ledger, PM001).
 func pgCheckedRow(row pgx.Row, number string) error {
 	var a Account
-	var s refillSums
+	var ledger []int64
 	err := row.Scan(&a.Number, &a.Deposits, &a.Prepaid, &a.CreditLimit, &a.CreditUsed, &a.Reserved, &a.Posted, &a.Locked,
-		&s.reserved, &s.posted, &s.creditHeld, &s.deposits, new(bool))
+		&ledger, new(bool))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("account %s: %w", number, ErrUnknownAccount)
 	}
 	if err != nil {
 		return fmt.Errorf("write or read account %s and its ledger: %w", number, err)
 	}
-	return checkAccount(a, s)
+	if len(ledger) != 4 {
+		return fmt.Errorf("account %s: %w: its ledger reads %v", number, ErrInvariant, ledger)
+	}
+	return checkAccount(a, refillSums{reserved: funds.Amount(ledger[0]), posted: funds.Amount(ledger[1]),
+		creditHeld: funds.Amount(ledger[2]), deposits: funds.Amount(ledger[3])})
 }
 
 func pgListAccounts(ctx context.Context, q pgq) ([]Account, error) {
