@@ -244,14 +244,13 @@ func pgPutAccountChecked(ctx context.Context, q pgq, a Account) error {
 	return pgCheckedRow(q.QueryRow(ctx, pgPutAccountCheckedSQL, pgAccountArgs(a)...), a.Number)
 }
 
+// pgPutAccountCheckedSQL reads the ledger's four figures back as one array: each subquery of a statement
+// is an index scan of its own, which PostgreSQL sets up again for every statement.
 const pgPutAccountCheckedSQL = `UPDATE account SET deposits = $1, prepaid = $2, credit_limit = $3,
 	credit_used = $4, reserved = $5, posted = $6, locked = $7 WHERE number = $8
 	RETURNING number, deposits, prepaid, credit_limit, credit_used, reserved, posted, locked,
 	(SELECT ARRAY[reserved, posted, credit_held, deposits] FROM account_ledger WHERE account_number = $8),
 	account_agrees_with_ledger(number, reserved, posted, credit_used, deposits)`
-
-// The ledger's four figures come back as one array: each subquery of a statement is an index scan of
-// its own to set up, and PostgreSQL sets up every one again for each statement.
 
 // pgAccountArgs are the account's figures as pgPutAccountCheckedSQL takes them.
 func pgAccountArgs(a Account) []any {
