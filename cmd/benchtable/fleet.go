@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"postmeter/cmd/internal/startup"
 	"postmeter/funds/datacenter"
 	"postmeter/internal/pgtest"
 )
@@ -64,6 +65,7 @@ func (r fleetResult) row(target string) row {
 // benchFleetSQLite is the fleet on the embedded SQLite store (group commit).
 func benchFleetSQLite(dir string, meters int, window time.Duration, log *slog.Logger) (fleetResult, error) {
 	ctx := context.Background()
+	defer startup.TuneGCForServer()() // this process is the Data Center's, as `datacenter serve` sets it
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fleetResult{}, err
 	}
@@ -103,6 +105,9 @@ func benchFleetSQLite(dir string, meters int, window time.Duration, log *slog.Lo
 // refill when their postage runs low.
 func benchFleetPostgres(dir string, meters, conns int, window time.Duration, log *slog.Logger) (fleetResult, error) {
 	ctx := context.Background()
+	// This process is the Data Center's, with the collector `datacenter serve` sets, from before the bare
+	// commits: their clients run here too.
+	defer startup.TuneGCForServer()()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fleetResult{}, err
 	}

@@ -29,6 +29,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"postmeter/cmd/internal/startup"
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
 )
@@ -257,6 +258,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer startup.TuneGCForServer()()
 	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		if err := st.CheckInvariants(ctx); err != nil {
 			return err

@@ -68,8 +68,31 @@ func pgMeterReport(ctx context.Context, q pgq, serial string, lock bool, rs *rep
 
 // pgMeterSQL reads the meter $1 for pgScanMeter, under its lock if lock; withReport adds what its report
 // is checked against, and account its account's row (under that row's lock if lockRow), joined in the
-// same statement.
+// same statement. Every request reads its meter, so the texts are made once (pgMeterSQLs).
 func pgMeterSQL(lock, withReport bool, account rowAccess) string {
+	return pgMeterSQLs[b2i(lock)][b2i(withReport)][account]
+}
+
+// pgMeterSQLs holds makePgMeterSQL's text for each lock, withReport and account.
+var pgMeterSQLs = func() (t [2][2][lockRow + 1]string) {
+	for lock := range 2 {
+		for report := range 2 {
+			for a := noRow; a <= lockRow; a++ {
+				t[lock][report][a] = makePgMeterSQL(lock == 1, report == 1, a)
+			}
+		}
+	}
+	return t
+}()
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func makePgMeterSQL(lock, withReport bool, account rowAccess) string {
 	sql := `SELECT m.serial, m.account_number, m.public_key, m.suspect, m.high_used, m.high_pieces, m.last_report_ms,
 		m.min_refill, m.max_refill, m.created, m.last_contact, m.postal_at, m.postal_available, m.postal_used,
 		m.postal_control, m.postal_pieces, m.audit_head, m.audit_seq`

@@ -1,0 +1,35 @@
+package startup
+
+import (
+	"runtime/debug"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// gcPercent reads the collector's target without changing it.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+func TestTheServersCollectorTargetIsSetAndRestored(t *testing.T) {
+	t.Setenv("GOGC", "")
+	before := gcPercent()
+	require.NotEqual(t, ServerGCPercent, before, "the test needs another target to start from")
+	restore := TuneGCForServer()
+	require.Equal(t, ServerGCPercent, gcPercent())
+	restore()
+	require.Equal(t, before, gcPercent())
+}
+
+func TestAnOperatorsGOGCIsLeftAlone(t *testing.T) {
+	t.Setenv("GOGC", "150")
+	old := debug.SetGCPercent(150) // as the runtime read it from the environment at start
+	defer debug.SetGCPercent(old)
+	restore := TuneGCForServer()
+	require.Equal(t, 150, gcPercent())
+	restore()
+	require.Equal(t, 150, gcPercent())
+}
