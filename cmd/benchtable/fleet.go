@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"postmeter/cmd/internal/startup"
 	"postmeter/funds/datacenter"
 	"postmeter/internal/pgtest"
 )
@@ -65,7 +64,7 @@ func (r fleetResult) row(target string) row {
 // benchFleetSQLite is the fleet on the embedded SQLite store (group commit).
 func benchFleetSQLite(dir string, meters int, window time.Duration, log *slog.Logger) (fleetResult, error) {
 	ctx := context.Background()
-	defer startup.TuneGCForServer()() // this process is the Data Center's, as `datacenter serve` sets it
+	defer datacenter.TuneGCForServer()() // this process is the Data Center's, as `datacenter serve` sets it
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fleetResult{}, err
 	}
@@ -107,7 +106,7 @@ func benchFleetPostgres(dir string, meters, conns int, window time.Duration, log
 	ctx := context.Background()
 	// This process is the Data Center's, with the collector `datacenter serve` sets, from before the bare
 	// commits: their clients run here too.
-	defer startup.TuneGCForServer()()
+	defer datacenter.TuneGCForServer()()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fleetResult{}, err
 	}

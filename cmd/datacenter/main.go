@@ -29,7 +29,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"postmeter/cmd/internal/startup"
 	"postmeter/funds"
 	"postmeter/funds/datacenter"
 )
@@ -258,7 +257,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	defer startup.TuneGCForServer()()
+	defer datacenter.TuneGCForServer()()
 	return withStore(ctx, e, *f.db, func(st datacenter.Store) error {
 		if err := st.CheckInvariants(ctx); err != nil {
 			return err

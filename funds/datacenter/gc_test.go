@@ -1,10 +1,12 @@
-package startup
+package datacenter_test
 
 import (
 	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"postmeter/funds/datacenter"
 )
 
 // gcPercent reads the collector's target without changing it.
@@ -17,9 +19,9 @@ func gcPercent() int {
 func TestTheServersCollectorTargetIsSetAndRestored(t *testing.T) {
 	t.Setenv("GOGC", "")
 	before := gcPercent()
-	require.NotEqual(t, ServerGCPercent, before, "the test needs another target to start from")
-	restore := TuneGCForServer()
-	require.Equal(t, ServerGCPercent, gcPercent())
+	require.NotEqual(t, datacenter.ServerGCPercent, before, "the test needs another target to start from")
+	restore := datacenter.TuneGCForServer()
+	require.Equal(t, datacenter.ServerGCPercent, gcPercent())
 	restore()
 	require.Equal(t, before, gcPercent())
 }
@@ -28,7 +30,7 @@ func TestAnOperatorsGOGCIsLeftAlone(t *testing.T) {
 	t.Setenv("GOGC", "150")
 	old := debug.SetGCPercent(150) // as the runtime read it from the environment at start
 	defer debug.SetGCPercent(old)
-	restore := TuneGCForServer()
+	restore := datacenter.TuneGCForServer()
 	require.Equal(t, 150, gcPercent())
 	restore()
 	require.Equal(t, 150, gcPercent())
