@@ -5,8 +5,8 @@ import (
 	"runtime/debug"
 )
 
-// ServerGCPercent is the garbage collector's target for a Data Center process (`datacenter serve`): the heap may grow to
-// five times what is live before a collection, instead of twice. A Data Center's live heap is small (a
+// ServerGCPercent is the garbage collector's target for a Data Center process (`datacenter serve`): the
+// heap may grow to five times what is live before a collection, instead of twice. A Data Center's live heap is small (a
 // thousand meters' connections and their buffers, some tens of MB), while every request allocates its
 // HTTP headers, JSON and database rows anew, so at Go's default of 100 it collected many times a second.
 // Under the fleet load (cmd/benchtable, issue 15) the collector and allocation were a fifth of the

@@ -32,7 +32,7 @@ type Options struct {
 // arrive together as one group (sqlite_group.go, postgres_group.go), so the bound is also how large a
 // group can grow: at 4 per CPU the PostgreSQL store's groups held three requests and its fleet did a third
 // of what it does at 32; at 64 its two groups in progress always have the next requests ready, and the
-// fleet did 2,019–2,089 refills/s against 1,802–1,836 at 32 (issue 15, README's Performance). The bound
+// fleet did 2,019–2,101 refills/s against 1,802–1,836 at 32 (issue 15, README's Performance). The bound
 // still matters: with a thousand requests verifying signatures at once, a request whose answer from the
 // database has arrived waits behind all of them in Go's run queue, and its whole group with it; the
 // requests over the bound wait parked, which costs nothing.
